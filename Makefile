@@ -1,0 +1,38 @@
+# Dozor: developer and appliance commands. The README's first two commands are `make install`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# ../shared (models, test photos) sits beside every checkout; override to point elsewhere.
+export DOZOR_SHARED_DIR ?= $(abspath ../shared)
+# Tests and the demo find the ONNX models through this variable (unset = fast-alpr hub download).
+export DOZOR_MODEL_DIR ?= $(wildcard $(DOZOR_SHARED_DIR)/models)
+
+.PHONY: install system-deps venv test test-fast bench lint demo clean
+
+install: system-deps venv  ## system packages (apt) + a .venv with Dozor and its test tools
+
+system-deps:
+	scripts/install-deps.sh
+
+venv: $(BIN)/dozor
+
+$(BIN)/dozor: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+test: venv  ## the whole suite, as CI runs it
+	$(BIN)/pytest -q
+
+test-fast: venv  ## unit tests only (no RTSP, models or browser)
+	$(BIN)/pytest -q -m "not slow"
+
+bench: venv  ## the performance figures of the README's table
+	$(BIN)/python bench/record_cpu.py
+
+lint: venv
+	$(BIN)/ruff check edge recorder plate_index webui tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

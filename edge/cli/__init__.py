@@ -1,0 +1,32 @@
+"""The `dozor` command line: one click group, one module per area of commands.
+
+Command modules import heavy libraries (PyAV, ONNX Runtime, Flask) inside their functions, so that
+`dozor check-config` answers at once on a Raspberry Pi.
+"""
+
+from __future__ import annotations
+
+import click
+
+from edge import __version__
+from edge.cli import config_cmds
+from edge.logs import setup_logging
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dozor")
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="How much to log (to stderr, or journald under systemd).",
+)
+def main(log_level: str) -> None:
+    """Dozor: record community CCTV cameras, read licence plates, serve the LAN web UI."""
+    setup_logging(log_level)
+
+
+for _module in (config_cmds,):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,78 @@
+"""Time for the whole of Dozor: UTC inside, injectable in tests.
+
+Recorder, retention, grouping and audit take a `Clock` instead of calling `datetime.now()`, so tests can
+age data by days or jump the clock (an NTP step on a Pi without RTC) without sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Wall-clock time, timezone-aware UTC."""
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start; never jumps (for timeouts and rates)."""
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class ManualClock:
+    """A clock tests move by hand; `advance` moves both wall and monotonic time, `jump` only the wall."""
+
+    def __init__(self, start: datetime | None = None):
+        self._now = start or datetime(2026, 1, 1, tzinfo=UTC)
+        self._mono = 1000.0
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._mono
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+            self._mono += seconds
+
+    def jump(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO-8601 UTC with a Z and millisecond precision, the format of every stored and printed time."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse ISO-8601; a time without a zone is taken as UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def to_epoch(moment: datetime) -> float:
+    """Seconds since the Unix epoch: how every time is stored in SQLite (REAL, UTC)."""
+    return moment.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

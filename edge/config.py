@@ -1,0 +1,383 @@
+"""The one typed schema of Dozor's TOML configuration.
+
+Every key is declared once here, with its type, bounds, default and meaning (Frigate's habit): the
+loader validates against it, `docs/config.md` is generated from it, and the example config documents
+the same keys. Errors a user can make are reported as `ConfigError` with the key path, the bad value
+and a hint, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from edge.redact import mask_url
+
+CAMERA_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+MODEL_DIR_ENV = "DOZOR_MODEL_DIR"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. The CLI prints `str(error)` and exits 1; nothing is started."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        super().__init__(f"{source}: {count}\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class Section(BaseModel):
+    """Base for every table: unknown keys are errors (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageConfig(Section):
+    path: Path = Field(
+        default=Path("/var/lib/dozor"),
+        description="Folder for segments, databases and plate images. Must be writable by the daemon.",
+        json_schema_extra={"hint": "an absolute folder on the big disk, e.g. /var/lib/dozor"},
+    )
+    retention_days: int = Field(
+        default=14, ge=1, le=3650,
+        description="Days of video, plate reads and crops to keep; older data is deleted.",
+        json_schema_extra={"hint": "a whole number of days, 14 is the community's rule"},
+    )
+    max_disk_gb: float = Field(
+        default=0, ge=0,
+        description="Cap on the space Dozor's data may use, in GB; 0 = no cap beyond keeping min_free_gb free.",
+        json_schema_extra={"hint": "0, or a size in GB below the disk's size"},
+    )
+    min_free_gb: float = Field(
+        default=2, ge=0,
+        description="Free space to keep on the data disk, in GB; the oldest recordings go first to keep it.",
+        json_schema_extra={"hint": "a size in GB, 2 is a safe default"},
+    )
+
+
+class RecorderConfig(Section):
+    segment_seconds: int = Field(
+        default=60, ge=5, le=3600,
+        description="Length of a segment file; it is cut at the first keyframe after this many seconds.",
+        json_schema_extra={"hint": "seconds between 5 and 3600; 60 is typical"},
+    )
+    stall_seconds: float = Field(
+        default=10, ge=2, le=120,
+        description="A camera that sends no packet for this long is reconnected.",
+        json_schema_extra={"hint": "seconds between 2 and 120"},
+    )
+    reconnect_min_seconds: float = Field(
+        default=1, gt=0, le=60,
+        description="First wait before reconnecting a camera that dropped; doubles up to reconnect_max_seconds.",
+        json_schema_extra={"hint": "seconds, e.g. 1"},
+    )
+    reconnect_max_seconds: float = Field(
+        default=10, gt=0, le=600,
+        description="Longest wait between reconnection attempts.",
+        json_schema_extra={"hint": "seconds, e.g. 10"},
+    )
+    live_fps: float = Field(
+        default=1, ge=0, le=5,
+        description="Pictures per second written for the volunteers' live grid (0 = no live pictures).",
+        json_schema_extra={"hint": "1 is enough for a grid; 0 turns it off"},
+    )
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> RecorderConfig:
+        if self.reconnect_max_seconds < self.reconnect_min_seconds:
+            raise ValueError("reconnect_max_seconds must not be below reconnect_min_seconds")
+        return self
+
+
+class LprConfig(Section):
+    enabled: bool = Field(default=True, description="Read licence plates from cameras that have lpr = true.")
+    model_dir: str = Field(
+        default="",
+        description=(
+            "Folder with the ONNX models (detector yolo-v9-t-*-license-plate-end2end.onnx, OCR "
+            "cct_xs_v2_global.onnx and its yaml); \"\" = download fast-alpr's hub models on first run. "
+            f"The environment variable {MODEL_DIR_ENV} overrides it."
+        ),
+        json_schema_extra={"hint": "a folder path, or \"\" for the hub"},
+    )
+    sample_fps: float = Field(
+        default=5, gt=0, le=30,
+        description="Frames per second analysed per camera (frames in between are not looked at).",
+        json_schema_extra={"hint": "a number above 0 and at most 30; 5 catches a car at 60 km/h"},
+    )
+    detector_confidence: float = Field(
+        default=0.4, gt=0, lt=1,
+        description="Minimum detector score for a plate box.",
+        json_schema_extra={"hint": "a number between 0 and 1, 0.4 is the model's default"},
+    )
+    min_read_confidence: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Reads whose mean OCR character confidence is lower are ignored.",
+        json_schema_extra={"hint": "a number between 0 and 1"},
+    )
+    sighting_gap_seconds: float = Field(
+        default=4, gt=0, le=60,
+        description="Reads of a similar plate on one camera closer than this in time are one sighting.",
+        json_schema_extra={"hint": "seconds, 4 suits a road camera"},
+    )
+    workers: int = Field(
+        default=1, ge=1, le=16,
+        description="LPR worker processes. One per two CPU cores is a good start.",
+        json_schema_extra={"hint": "a whole number from 1 to 16"},
+    )
+    threads_per_worker: int = Field(
+        default=0, ge=0, le=64,
+        description="ONNX Runtime threads per worker; 0 = one per CPU core.",
+        json_schema_extra={"hint": "0 or a whole number"},
+    )
+
+    def effective_model_dir(self) -> str:
+        """The model folder actually used: the environment variable wins over the file."""
+        return os.environ.get(MODEL_DIR_ENV, "") or self.model_dir
+
+
+class WebConfig(Section):
+    enabled: bool = Field(default=True, description="Serve the LAN web UI.")
+    listen: str = Field(
+        default="127.0.0.1:8080",
+        description="Address and port of the web UI, host:port. Use 0.0.0.0:8080 to serve the LAN.",
+        json_schema_extra={"hint": "host:port, e.g. 0.0.0.0:8080"},
+    )
+    tls: bool = Field(
+        default=False,
+        description="Serve HTTPS with a certificate under <storage.path>/tls (self-signed at install).",
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="A signed-in user who does nothing for this long must sign in again.",
+        json_schema_extra={"hint": "minutes, 30 is the default"},
+    )
+    language: Literal["uk", "en"] = Field(
+        default="uk", description="Default language of the UI (users can switch).",
+        json_schema_extra={"hint": "\"uk\" or \"en\""},
+    )
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port with a port from 1 to 65535")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class MotionConfig(Section):
+    enabled: bool = Field(default=True, description="Skip the plate detector on frames where nothing moves.")
+    threshold: float = Field(
+        default=0.002, ge=0, le=1,
+        description="Share of the (downscaled) picture that must change for a frame to count as moving.",
+        json_schema_extra={"hint": "a fraction, e.g. 0.002 = 0.2 % of the picture"},
+    )
+    mask: list[tuple[float, float]] = Field(
+        default_factory=list,
+        description=(
+            "Optional polygon, as [x, y] pairs in fractions of the picture (0..1), where motion counts; "
+            "outside it (trees, a flag) is ignored. Empty = the whole picture."
+        ),
+        json_schema_extra={"hint": "e.g. [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] for the lower half"},
+    )
+
+    @field_validator("mask")
+    @classmethod
+    def _polygon(cls, value: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        if value and len(value) < 3:
+            raise ValueError("a polygon needs at least 3 points")
+        if any(not (0 <= x <= 1 and 0 <= y <= 1) for x, y in value):
+            raise ValueError("points are fractions of the picture, each between 0 and 1")
+        return value
+
+
+class CameraConfig(Section):
+    name: str = Field(
+        description="Unique short name: lower-case letters, digits and '-'. Used in file names and URLs.",
+        json_schema_extra={"hint": "e.g. \"road-north\""},
+    )
+    url: str = Field(
+        description="RTSP address of the main stream, with credentials if the camera needs them.",
+        json_schema_extra={"hint": "rtsp://user:password@10.0.0.11:554/stream1"},
+    )
+    title: str = Field(default="", description="Human name shown in the UI; defaults to the name.")
+    enabled: bool = Field(default=True, description="Record this camera.")
+    lpr: bool = Field(default=True, description="Read licence plates on this camera.")
+    lpr_url: str = Field(
+        default="",
+        description="Optional second RTSP stream (e.g. a sub-stream) for plate reading; \"\" = the main stream.",
+        json_schema_extra={"hint": "rtsp://... or \"\""},
+    )
+    motion: MotionConfig = Field(default_factory=MotionConfig, description="Motion gate for plate reading.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not CAMERA_NAME_RE.match(value):
+            raise ValueError("must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'")
+        return value
+
+    @field_validator("url", "lpr_url")
+    @classmethod
+    def _rtsp(cls, value: str, info: Any) -> str:
+        if info.field_name == "lpr_url" and value == "":
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
+            raise ValueError("must be an rtsp:// address with a host")
+        return value
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
+
+
+class Config(Section):
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Where data lives and for how long.")
+    recorder: RecorderConfig = Field(default_factory=RecorderConfig, description="Recording of the cameras.")
+    lpr: LprConfig = Field(default_factory=LprConfig, description="Licence-plate reading.")
+    web: WebConfig = Field(default_factory=WebConfig, description="The LAN web UI.")
+    cameras: list[CameraConfig] = Field(default_factory=list, description="One [[cameras]] table per camera.")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for camera in self.cameras:
+            if camera.name in seen:
+                raise ValueError(f"camera name {camera.name!r} is used twice; names must be unique")
+            seen.add(camera.name)
+        return self
+
+    def camera(self, name: str) -> CameraConfig:
+        """The camera called `name`; KeyError if there is none."""
+        for camera in self.cameras:
+            if camera.name == name:
+                return camera
+        raise KeyError(name)
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a TOML file; raise ConfigError listing every problem found."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(source, ["file not found; hint: copy config.example.toml and edit it"]) from None
+    except OSError as exc:
+        raise ConfigError(source, [f"cannot read the file ({exc.strerror}); hint: check its permissions"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(source, ["the file is not UTF-8 text; hint: save it as UTF-8"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [f"not valid TOML: {exc}; hint: check quotes and brackets on that line"]) from None
+    return parse_config(data, source)
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
+    """Validate an already-parsed TOML document."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, [_describe(error, data) for error in exc.errors()]) from None
+
+
+def _describe(error: Any, data: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    path = _key_path(loc)
+    if error["type"] == "extra_forbidden":
+        return _unknown_key(loc, path)
+    if error["type"] == "missing":
+        field = _field_for(loc)
+        hint = _hint(field)
+        return f"{path}: required key is missing" + (f"; hint: {hint}" if hint else "")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    field = _field_for(loc)
+    hint = _hint(field)
+    shown = _shown_value(loc, error.get("input"))
+    where = f"{path} = {shown}" if path else "configuration"
+    return f"{where}: {message}" + (f"; hint: {hint}" if hint else "")
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _shown_value(loc: tuple[Any, ...], value: Any) -> str:
+    """The bad value as the user wrote it, with camera passwords masked."""
+    if isinstance(value, str):
+        if loc and loc[-1] in ("url", "lpr_url"):
+            value = mask_url(value)
+        return f'"{value}"' if len(value) <= 80 else f'"{value[:77]}..."'
+    if isinstance(value, dict):
+        return "{...}"
+    return repr(value) if not isinstance(value, bool) else str(value).lower()
+
+
+def _walk_model(loc: tuple[Any, ...]) -> Iterator[tuple[type[BaseModel], str]]:
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            model = None
+            continue
+        yield model, part
+        annotation = fields[part].annotation
+        args = getattr(annotation, "__args__", ())
+        inner = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        model = inner
+
+
+def _field_for(loc: tuple[Any, ...]) -> Any:
+    found = None
+    for model, name in _walk_model(loc):
+        found = model.model_fields[name]
+    return found
+
+
+def _hint(field: Any) -> str:
+    if field is None:
+        return ""
+    extra = field.json_schema_extra or {}
+    return str(extra.get("hint", "")) if isinstance(extra, dict) else ""
+
+
+def _unknown_key(loc: tuple[Any, ...], path: str) -> str:
+    parent_loc, key = loc[:-1], str(loc[-1])
+    parent_model: Any = Config
+    for model, name in _walk_model(parent_loc):
+        annotation = model.model_fields[name].annotation
+        args = getattr(annotation, "__args__", ())
+        parent_model = next(
+            (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
+    known = list(getattr(parent_model, "model_fields", {}))
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}"
+    return f"{path}: unknown key; hint: {hint}"

@@ -1,0 +1,67 @@
+"""SQLite for every store of Dozor: WAL mode, sane timeouts, and versioned migrations.
+
+Each store (segment catalog, plate store, web accounts and audit) is its own database file under
+`storage.path`, so the recorder never waits on a lock taken by plate reading or the UI. A store declares
+its schema as an ordered list of migrations; `migrate` applies the missing ones and records the version
+in `PRAGMA user_version`. Times are stored as REAL seconds since the Unix epoch, UTC.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer Dozor; the daemon refuses to start rather than damage it."""
+
+
+def connect(path: Path | str, *, readonly: bool = False, timeout: float = 10.0) -> sqlite3.Connection:
+    """Open a database in WAL mode. Connections are not shared between threads: open one per thread."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a power cut can lose the last transactions, never corrupt the file.
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str], name: str) -> int:
+    """Apply the migrations this database lacks, each in one transaction. Returns the new version."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(migrations):
+        raise SchemaTooNew(
+            f"{name} database has schema version {current}, this Dozor knows {len(migrations)}; "
+            "upgrade Dozor or restore a matching backup"
+        )
+    for version, script in enumerate(migrations[current:], start=current + 1):
+        log.info("migrating %s database to version %d", name, version)
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={version}")
+    return len(migrations)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (sqlite3.complete_statement knows about quotes)."""
+    out, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        out.append(buffer.strip())
+    return out

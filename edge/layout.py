@@ -1,0 +1,69 @@
+"""Where each kind of data lives under `storage.path`; the one place that builds data paths.
+
+Paths built from user input (camera names from the config, ids from URLs) are validated here, so no
+caller can be talked into reading or deleting outside the data folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.config import CAMERA_NAME_RE
+
+
+class UnsafePath(ValueError):
+    """A path would leave its folder; the web UI answers 404."""
+
+
+@dataclass(frozen=True)
+class DataLayout:
+    root: Path
+
+    @property
+    def catalog_db(self) -> Path:
+        """Segment catalog, outages and camera status (written by the recorder)."""
+        return self.root / "catalog.db"
+
+    @property
+    def plates_db(self) -> Path:
+        """Plate store: sightings, alternatives, watchlist, alerts (written by LPR)."""
+        return self.root / "plates.db"
+
+    @property
+    def web_db(self) -> Path:
+        """Accounts and the audit log (written by the web UI and the `dozor user` commands)."""
+        return self.root / "web.db"
+
+    @property
+    def segments_dir(self) -> Path:
+        return self.root / "segments"
+
+    @property
+    def plate_images_dir(self) -> Path:
+        return self.root / "plates"
+
+    @property
+    def live_dir(self) -> Path:
+        """Latest picture per camera for the live grid."""
+        return self.root / "live"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.root / "tls"
+
+    def camera_segments_dir(self, camera: str) -> Path:
+        return self.segments_dir / checked_camera_name(camera)
+
+    def inside(self, path: Path) -> Path:
+        """`path` resolved, if it lies under the data folder; UnsafePath otherwise."""
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root.resolve()):
+            raise UnsafePath(str(path))
+        return resolved
+
+
+def checked_camera_name(name: str) -> str:
+    if not CAMERA_NAME_RE.match(name):
+        raise UnsafePath(name)
+    return name

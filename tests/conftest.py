@@ -1,0 +1,50 @@
+"""Fixtures shared by the whole suite: where ../shared and the models are, and a fresh data folder.
+
+Tests that need ../shared skip with a reason when it is absent on a developer's machine, but fail in CI
+(CI=true), where it must be present.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _require(path: Path, what: str) -> Path:
+    if path.exists():
+        return path
+    message = f"{what} not found at {path} (set DOZOR_SHARED_DIR / DOZOR_MODEL_DIR)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + "; CI must provide it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ../shared folder (models, plate photos), located by DOZOR_SHARED_DIR or beside the repo."""
+    return _require(Path(os.environ.get("DOZOR_SHARED_DIR") or REPO.parent / "shared"), "../shared")
+
+
+@pytest.fixture(scope="session")
+def plates_dir(shared_dir: Path) -> Path:
+    return _require(shared_dir / "plates", "plate photos")
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The ONNX models, found through DOZOR_MODEL_DIR (set by the Makefile) or ../shared/models."""
+    configured = os.environ.get("DOZOR_MODEL_DIR")
+    if configured:
+        return _require(Path(configured), "model folder")
+    return _require(Path(os.environ.get("DOZOR_SHARED_DIR") or REPO.parent / "shared") / "models", "model folder")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
