@@ -115,3 +115,10 @@ def test_check_config_cli_exit_codes_and_no_traceback(tmp_path):
     assert failed.returncode == 1
     assert "storage.retention_days = -1" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_config_docs_match_schema():
+    from edge.config_docs import render
+
+    committed = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
+    assert committed == render(), "docs/config.md drifted from the schema: run `dozor config-docs > docs/config.md`"

@@ -38,3 +38,14 @@ def _warnings(config) -> list[str]:
 
 
 COMMANDS = [check_config]
+
+
+@click.command("config-docs")
+def config_docs() -> None:
+    """Print the configuration reference (docs/config.md) generated from the schema."""
+    from edge.config_docs import render
+
+    click.echo(render(), nl=False)
+
+
+COMMANDS.append(config_docs)
