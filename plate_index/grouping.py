@@ -1,0 +1,153 @@
+"""From reads to sightings: one record per vehicle pass, however many frames read its plate.
+
+A camera at 5 frames/s reads a passing plate 5-20 times, often with a character or two wrong. Reads on
+the same camera less than `gap` seconds after a sighting's last read, with similar text (Levenshtein on
+the confusable-folded text, via rapidfuzz), join that sighting; the plate text is then chosen by a
+confidence-weighted vote per character among reads of the most likely length, and the other readings are
+kept, most likely first, for tolerant search. Pure logic with times passed in, so tests need no clock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from plate_index.normalise import fold
+
+MAX_ALTERNATIVES = 3
+# Two readings of one plate differ by at most 2 characters in 7-8 (0.71); two different plates of one
+# district (same letters, other digits) usually by 3-4 (<= 0.6).
+MIN_SIMILARITY = 0.7
+
+
+@dataclass(frozen=True)
+class PlateRead:
+    """One OCR result on one frame. `confidence` is the mean of `char_confidences`."""
+
+    camera: str
+    time: float  # epoch seconds UTC of the frame
+    text: str  # normalised
+    char_confidences: tuple[float, ...]
+    confidence: float
+    region: str | None = None
+    region_confidence: float | None = None
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+
+@dataclass
+class Sighting:
+    """A vehicle pass being grouped or finished. `evidence` is the caller's payload (crop and scene
+    pictures) of the most confident read so far."""
+
+    camera: str
+    reads: list[PlateRead] = field(default_factory=list)
+    evidence: Any = None
+
+    @property
+    def first_seen(self) -> float:
+        return self.reads[0].time
+
+    @property
+    def last_seen(self) -> float:
+        return max(r.time for r in self.reads)
+
+    @property
+    def confidence(self) -> float:
+        return max(r.confidence for r in self.reads)
+
+    @property
+    def plate(self) -> str:
+        return vote(self.reads)
+
+    @property
+    def alternatives(self) -> list[str]:
+        chosen = self.plate
+        weight: dict[str, float] = defaultdict(float)
+        for read in self.reads:
+            if read.text != chosen:
+                weight[read.text] += read.confidence
+        ranked = sorted(weight, key=lambda text: (-weight[text], text))
+        return ranked[:MAX_ALTERNATIVES]
+
+    @property
+    def region(self) -> tuple[str | None, float | None]:
+        """The region most reads agree on (confidence-weighted) and its best confidence."""
+        weight: dict[str, float] = defaultdict(float)
+        best: dict[str, float] = {}
+        for read in self.reads:
+            if read.region:
+                weight[read.region] += read.region_confidence or 0.0
+                best[read.region] = max(best.get(read.region, 0.0), read.region_confidence or 0.0)
+        if not weight:
+            return None, None
+        region = max(weight, key=lambda name: weight[name])
+        return region, best[region]
+
+
+def vote(reads: list[PlateRead]) -> str:
+    """Confidence-weighted vote per character among the reads of the most likely length."""
+    by_length: dict[int, float] = defaultdict(float)
+    for read in reads:
+        by_length[len(read.text)] += read.confidence
+    length = max(by_length, key=lambda n: (by_length[n], n))
+    scores: list[dict[str, float]] = [defaultdict(float) for _ in range(length)]
+    for read in reads:
+        if len(read.text) != length:
+            continue
+        for position, char in enumerate(read.text):
+            known = position < len(read.char_confidences)
+            scores[position][char] += read.char_confidences[position] if known else read.confidence
+    return "".join(max(sorted(score), key=lambda ch: score[ch]) for score in scores)
+
+
+def similarity(a: str, b: str) -> float:
+    """1.0 for the same reading, lower as more characters differ (OCR confusables do not count)."""
+    return Levenshtein.normalized_similarity(fold(a), fold(b))
+
+
+class SightingGrouper:
+    """Groups the reads of every camera of one worker; hands back finished sightings."""
+
+    def __init__(self, gap_seconds: float):
+        self.gap = gap_seconds
+        self._open: dict[str, list[Sighting]] = defaultdict(list)
+
+    def add(self, read: PlateRead, evidence: Any = None) -> tuple[Sighting, list[Sighting]]:
+        """File a read; returns the sighting it joined and the sightings it closed (older than the gap).
+        `evidence` is kept when this read is the most confident of its sighting."""
+        finished = self.expire(read.camera, read.time)
+        candidates = [
+            (similarity(read.text, s.plate), s)
+            for s in self._open[read.camera]
+            if read.time - s.last_seen <= self.gap
+        ]
+        score, sighting = max(candidates, key=lambda c: c[0], default=(0.0, None))
+        if sighting is None or score < MIN_SIMILARITY:
+            sighting = Sighting(camera=read.camera)
+            self._open[read.camera].append(sighting)
+        if not sighting.reads or read.confidence > sighting.confidence:
+            sighting.evidence = evidence
+        sighting.reads.append(read)
+        return sighting, finished
+
+    def expire(self, camera: str, now: float) -> list[Sighting]:
+        """Close the camera's sightings whose last read is more than the gap before `now`."""
+        still, done = [], []
+        for sighting in self._open[camera]:
+            (done if now - sighting.last_seen > self.gap else still).append(sighting)
+        self._open[camera] = still
+        return done
+
+    def flush(self, camera: str | None = None) -> list[Sighting]:
+        """Close every open sighting (of one camera, or all): on shutdown, or when a camera went quiet."""
+        cameras = [camera] if camera is not None else list(self._open)
+        done = []
+        for name in cameras:
+            done += self._open.pop(name, [])
+        return done
+
+    def open_cameras(self) -> list[str]:
+        return [name for name, sightings in self._open.items() if sightings]

@@ -1,0 +1,180 @@
+"""Prefix search over sightings: what `dozor search` and the web UI's police search call.
+
+A query is normalised (Latin/Cyrillic, separators; see plate_index.normalise). Exact matches (the voted
+plate starts with the query) come first, newest first; then tolerant ones (the confusable-folded plate or
+an alternative reading starts with the folded query), newest first, each hit marked `exact`/`tolerant`.
+Reads go through `sighting_keys` (see plate_index.store): a three-character query is one ordered range
+of the clustered key table; a longer one uses the (kind, key) index unless its prefix is very common.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from edge.clock import from_epoch, to_epoch, utc_iso
+from plate_index.normalise import fold, parse_query
+from plate_index.store import EXACT, TOLERANT
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 5000
+# A longer prefix with fewer key rows than this is read through the (kind, key) index and sorted;
+# a more common one is read newest-first through (kind, key3, first_seen), where the LIMIT stops early.
+_SORT_CAP = 3000
+
+
+@dataclass(frozen=True)
+class SightingHit:
+    """One sighting as search shows it. `match` is "exact" or "tolerant" (None from get_sighting)."""
+
+    id: int
+    plate: str
+    camera: str
+    first_seen: datetime
+    last_seen: datetime
+    confidence: float
+    reads: int
+    alternatives: list[str]
+    region: str | None
+    crop_path: str | None
+    scene_path: str | None
+    match: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's and web UI's JSON object (times ISO-8601 UTC, paths relative to storage.path)."""
+        return {
+            "id": self.id,
+            "plate": self.plate,
+            "camera": self.camera,
+            "first_seen": utc_iso(self.first_seen),
+            "last_seen": utc_iso(self.last_seen),
+            "confidence": round(self.confidence, 3),
+            "alternatives": self.alternatives,
+            "match": self.match,
+            "crop_path": self.crop_path,
+            "scene_path": self.scene_path,
+            "region": self.region,
+        }
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    camera: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    exact: bool = False,
+    limit: int = DEFAULT_LIMIT,
+) -> list[SightingHit]:
+    """Sightings whose plate starts with `query`: exact matches newest first, then tolerant ones.
+
+    Raises plate_index.normalise.BadQuery (user-facing message) for a query with fewer than three
+    usable characters, too many, or a letter that cannot be on a plate. `until` is exclusive.
+    """
+    text = parse_query(query)
+    limit = max(1, min(limit, MAX_LIMIT))
+    window = (to_epoch(since) if since else None, to_epoch(until) if until else None)
+    found: dict[int, str] = {}
+    for sighting_id in _matching_ids(conn, EXACT, text, window, camera):
+        if len(found) >= limit:
+            break
+        found.setdefault(sighting_id, "exact")
+    if not exact and len(found) < limit:
+        for sighting_id in _matching_ids(conn, TOLERANT, fold(text), window, camera):
+            if len(found) >= limit:
+                break
+            found.setdefault(sighting_id, "tolerant")
+    rows = _rows(conn, list(found))
+    return [_hit(rows[i], match) for i, match in found.items() if i in rows]
+
+
+def get_sighting(conn: sqlite3.Connection, sighting_id: int) -> SightingHit | None:
+    """One sighting by id (for the UI's detail page), or None if it does not exist (pruned)."""
+    row = _rows(conn, [sighting_id]).get(sighting_id)
+    return _hit(row, None) if row else None
+
+
+def _matching_ids(
+    conn: sqlite3.Connection,
+    kind: int,
+    key: str,
+    window: tuple[float | None, float | None],
+    camera: str | None,
+) -> Iterator[int]:
+    """Sighting ids whose key of `kind` starts with `key`, newest first, read lazily in pages."""
+    where = ["k.kind = ?"]
+    args: list[Any] = [kind]
+    by_key = len(key) > 3 and _rare(conn, kind, key)
+    if by_key:
+        index = "sighting_keys_by_key"
+    else:
+        index = "sqlite_autoindex_sighting_keys_1"
+        where.append("k.key3 = ?")
+        args.append(key[:3])
+    if len(key) > 3:
+        where.append("k.key >= ? AND k.key < ?")
+        args += [key, key + "~"]
+    if window[0] is not None:
+        where.append("k.first_seen >= ?")
+        args.append(window[0])
+    if window[1] is not None:
+        where.append("k.first_seen < ?")
+        args.append(window[1])
+    join = ""
+    if camera:
+        join = "CROSS JOIN sightings s ON s.id = k.sighting_id"
+        where.append("s.camera = ?")
+        args.append(camera)
+    sql = (
+        f"SELECT k.sighting_id, k.first_seen FROM sighting_keys k INDEXED BY {index} {join} "
+        f"WHERE {' AND '.join(where)} AND (k.first_seen, k.sighting_id) < (?, ?) "
+        "ORDER BY k.first_seen DESC, k.sighting_id DESC LIMIT ?"
+    )
+    page = 64
+    cursor: tuple[float, int] = (float("inf"), 2**62)
+    seen: set[int] = set()
+    while True:
+        batch = conn.execute(sql, (*args, *cursor, page)).fetchall()
+        for sighting_id, _first_seen in batch:
+            if sighting_id not in seen:
+                seen.add(sighting_id)
+                yield sighting_id
+        if len(batch) < page:
+            return
+        last_id, last_time = batch[-1]
+        cursor = (last_time, last_id)
+        page = min(page * 4, 4096)
+
+
+def _rare(conn: sqlite3.Connection, kind: int, key: str) -> bool:
+    count = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM sighting_keys INDEXED BY sighting_keys_by_key "
+        "WHERE kind = ? AND key >= ? AND key < ? LIMIT ?)",
+        (kind, key, key + "~", _SORT_CAP),
+    ).fetchone()[0]
+    return count < _SORT_CAP
+
+
+def _rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        "SELECT id, plate, camera, first_seen, last_seen, confidence, reads, alternatives, region, "
+        f"crop_path, scene_path FROM sightings WHERE id IN ({marks})",
+        ids,
+    ).fetchall()
+    return {row[0]: row for row in rows}
+
+
+def _hit(row: sqlite3.Row, match: str | None) -> SightingHit:
+    return SightingHit(
+        id=row[0], plate=row[1], camera=row[2], first_seen=from_epoch(row[3]), last_seen=from_epoch(row[4]),
+        confidence=row[5], reads=row[6], alternatives=json.loads(row[7]), region=row[8],
+        crop_path=row[9], scene_path=row[10], match=match,
+    )

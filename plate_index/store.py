@@ -1,0 +1,225 @@
+"""The plate store: sightings, their search keys, the watchlist, alerts and LPR counters in plates.db.
+
+SQLite in WAL mode (edge.db), schema versioned by `edge.db.migrate`. Times are REAL epoch seconds UTC.
+Search does not scan sightings: every sighting has a few rows in `sighting_keys` (the normalised plate
+as an exact key, the confusable-folded plate and alternative readings as tolerant keys), clustered by
+(kind, first three characters, first_seen), so "the newest sightings starting with BH1" is one ordered
+index range read with a LIMIT however common BH1 is. A second index on (kind, key) serves longer prefixes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edge.db import connect, migrate
+from edge.layout import DataLayout
+from plate_index.normalise import fold, normalise
+
+log = logging.getLogger(__name__)
+
+EXACT, TOLERANT = 0, 1
+
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE sightings (
+        id INTEGER PRIMARY KEY,
+        camera TEXT NOT NULL,
+        plate TEXT NOT NULL,                  -- normalised text chosen by the per-character vote
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        confidence REAL NOT NULL,             -- best mean character confidence of its reads
+        reads INTEGER NOT NULL,
+        alternatives TEXT NOT NULL DEFAULT '[]',  -- JSON list of other readings, most likely first
+        region TEXT,
+        region_confidence REAL,
+        crop_path TEXT,                       -- relative to storage.path
+        scene_path TEXT
+    );
+    CREATE INDEX sightings_by_time ON sightings(first_seen);
+    CREATE TABLE sighting_keys (
+        kind INTEGER NOT NULL,                -- 0 exact (plate), 1 tolerant (folded plate, alternatives)
+        key3 TEXT NOT NULL,                   -- first three characters of key
+        first_seen REAL NOT NULL,
+        sighting_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (kind, key3, first_seen, sighting_id, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX sighting_keys_by_key ON sighting_keys(kind, key);
+    CREATE TABLE watchlist (
+        id INTEGER PRIMARY KEY,
+        pattern TEXT NOT NULL UNIQUE,         -- normalised plate, or with * and ? wildcards
+        note TEXT NOT NULL DEFAULT '',
+        added REAL NOT NULL
+    );
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        raised REAL NOT NULL,
+        sighting_id INTEGER NOT NULL,
+        watchlist_id INTEGER,
+        pattern TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        match TEXT NOT NULL,                  -- exact / tolerant
+        camera TEXT NOT NULL,
+        plate TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        acknowledged REAL
+    );
+    CREATE INDEX alerts_by_time ON alerts(raised);
+    CREATE TABLE lpr_status (
+        camera TEXT PRIMARY KEY,
+        worker INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        since REAL NOT NULL,
+        updated REAL NOT NULL,
+        frames_analysed INTEGER NOT NULL DEFAULT 0,
+        frames_skipped_motion INTEGER NOT NULL DEFAULT 0,
+        frames_dropped INTEGER NOT NULL DEFAULT 0,
+        reads INTEGER NOT NULL DEFAULT 0,
+        sightings INTEGER NOT NULL DEFAULT 0,
+        worker_restarts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    """,
+]
+
+
+@dataclass
+class NewSighting:
+    """A finished sighting as grouping hands it to the store (times in epoch seconds UTC)."""
+
+    camera: str
+    plate: str
+    first_seen: float
+    last_seen: float
+    confidence: float
+    reads: int
+    alternatives: list[str] = field(default_factory=list)
+    region: str | None = None
+    region_confidence: float | None = None
+    crop_path: str | None = None
+    scene_path: str | None = None
+
+
+def open_store(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection to plates.db, migrated to the current schema (read-only connections are not)."""
+    conn = connect(path, readonly=readonly)
+    if not readonly:
+        migrate(conn, MIGRATIONS, "plates")
+    return conn
+
+
+def search_keys(plate: str, alternatives: Sequence[str]) -> list[tuple[int, str]]:
+    """(kind, key) pairs under which a sighting is found: its plate exactly, and the folded plate and
+    folded alternatives tolerantly. Keys shorter than three characters are not searchable."""
+    keys = [(EXACT, plate)] if len(plate) >= 3 else []
+    tolerant = {fold(text) for text in (plate, *alternatives) if len(text) >= 3}
+    keys += [(TOLERANT, key) for key in sorted(tolerant)]
+    return keys
+
+
+def _key_rows(sighting_id: int, first_seen: float, plate: str, alternatives: Sequence[str]) -> list[tuple]:
+    return [(kind, key[:3], first_seen, sighting_id, key) for kind, key in search_keys(plate, alternatives)]
+
+
+_INSERT_SIGHTING = (
+    "INSERT INTO sightings (id, camera, plate, first_seen, last_seen, confidence, reads, alternatives, "
+    "region, region_confidence, crop_path, scene_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_KEY = (
+    "INSERT OR IGNORE INTO sighting_keys (kind, key3, first_seen, sighting_id, key) VALUES (?,?,?,?,?)"
+)
+
+
+def insert_sighting(conn: sqlite3.Connection, sighting: NewSighting) -> int:
+    """Store one sighting and its search keys in one transaction; returns its id."""
+    plate = normalise(sighting.plate)
+    alternatives = [normalise(a) for a in sighting.alternatives]
+    with conn:
+        cursor = conn.execute(_INSERT_SIGHTING, (None, *_sighting_values(sighting, plate, alternatives)))
+        sighting_id = int(cursor.lastrowid or 0)
+        conn.executemany(_INSERT_KEY, _key_rows(sighting_id, sighting.first_seen, plate, alternatives))
+    return sighting_id
+
+
+def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], first_id: int) -> int:
+    """Bulk insert with explicit ids from `first_id` (the benchmark's 5 million rows); the caller holds
+    the transaction. Returns the next free id."""
+    next_id = first_id
+    rows, keys = [], []
+    for sighting in sightings:
+        plate = normalise(sighting.plate)
+        alternatives = [normalise(a) for a in sighting.alternatives]
+        rows.append((next_id, *_sighting_values(sighting, plate, alternatives)))
+        keys += _key_rows(next_id, sighting.first_seen, plate, alternatives)
+        next_id += 1
+    conn.executemany(_INSERT_SIGHTING, rows)
+    conn.executemany(_INSERT_KEY, keys)
+    return next_id
+
+
+def _sighting_values(s: NewSighting, plate: str, alternatives: list[str]) -> tuple:
+    return (
+        s.camera, plate, s.first_seen, s.last_seen, s.confidence, s.reads, json.dumps(alternatives),
+        s.region, s.region_confidence, s.crop_path, s.scene_path,
+    )
+
+
+def prune(conn: sqlite3.Connection, layout: DataLayout, cutoff: float, *, batch: int = 2000) -> int:
+    """Delete sightings first seen before `cutoff` (epoch s), their keys, crop and scene files, and
+    alerts raised before it. Works in batches so the LPR worker is never blocked for long. Returns the
+    number of sightings deleted."""
+    deleted = 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, plate, first_seen, alternatives, crop_path, scene_path FROM sightings "
+            "WHERE first_seen < ? ORDER BY first_seen LIMIT ?",
+            (cutoff, batch),
+        ).fetchall()
+        if not rows:
+            break
+        keys = []
+        for row in rows:
+            keys += [
+                (kind, key[:3], row["first_seen"], row["id"], key)
+                for kind, key in search_keys(row["plate"], json.loads(row["alternatives"]))
+            ]
+        with conn:
+            conn.executemany(
+                "DELETE FROM sighting_keys "
+                "WHERE kind=? AND key3=? AND first_seen=? AND sighting_id=? AND key=?",
+                keys,
+            )
+            conn.executemany("DELETE FROM sightings WHERE id=?", [(row["id"],) for row in rows])
+        for row in rows:
+            for relative in (row["crop_path"], row["scene_path"]):
+                if relative:
+                    _remove(layout.root / relative, layout.plate_images_dir)
+        deleted += len(rows)
+    with conn:
+        conn.execute("DELETE FROM alerts WHERE raised < ?", (cutoff,))
+    if deleted:
+        log.info("pruned %d plate sightings older than the retention", deleted)
+    return deleted
+
+
+def _remove(path: Path, images_root: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        log.warning("cannot delete plate image %s: %s", path, exc.strerror)
+        return
+    # Drop the camera and day folders (plates/<day>/<camera>/) once empty, so old days leave nothing.
+    for parent in list(path.parents)[:2]:
+        if parent == images_root or not parent.is_relative_to(images_root):
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break
