@@ -1,0 +1,65 @@
+"""One frame in, plate reads out: fast-alpr's detector + OCR, filtered and normalised for grouping.
+
+Shared by the LPR worker and `dozor lpr` (stills), so both see the same reads. Reads below
+`lpr.min_read_confidence` (mean character confidence) or shorter than three characters (not searchable)
+are dropped here, before they can start a sighting.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from plate_index.grouping import PlateRead
+from plate_index.normalise import normalise
+
+MIN_PLATE_CHARS = 3
+
+
+@dataclass(frozen=True)
+class FrameRead:
+    """A read and the pixels of its plate (a copy: the frame buffer is reused)."""
+
+    read: PlateRead
+    detector_confidence: float
+    crop: np.ndarray
+
+
+class Recogniser:
+    def __init__(self, alpr: Any, min_read_confidence: float):
+        self.alpr = alpr
+        self.min_read_confidence = min_read_confidence
+
+    def read_frame(self, image: np.ndarray, camera: str, time: float) -> list[FrameRead]:
+        """Every plate read on `image` (BGR) that is confident enough, most confident first."""
+        out = []
+        height, width = image.shape[:2]
+        for result in self.alpr.predict(image):
+            ocr = result.ocr
+            if ocr is None or not ocr.text:
+                continue
+            text = normalise(ocr.text)
+            # One confidence per OCR slot, padding slots included: keep the text's own characters.
+            raw = ocr.confidence
+            if not isinstance(raw, list):
+                raw = [float(raw)] * len(ocr.text)
+            chars = tuple(raw[: len(ocr.text)])
+            confidence = statistics.fmean(chars) if chars else 0.0
+            if len(text) < MIN_PLATE_CHARS or confidence < self.min_read_confidence:
+                continue
+            box = result.detection.bounding_box
+            x1, y1 = max(0, box.x1), max(0, box.y1)
+            x2, y2 = min(width, box.x2), min(height, box.y2)
+            read = PlateRead(
+                camera=camera, time=time, text=text, char_confidences=chars,
+                confidence=confidence, region=ocr.region, region_confidence=ocr.region_confidence,
+                box=(x1, y1, x2, y2),
+            )
+            crop = image[y1:y2, x1:x2].copy()
+            detector_confidence = float(result.detection.confidence)
+            out.append(FrameRead(read=read, detector_confidence=detector_confidence, crop=crop))
+        out.sort(key=lambda r: -r.read.confidence)
+        return out

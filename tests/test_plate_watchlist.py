@@ -1,0 +1,89 @@
+"""Watchlist: entries by plate or pattern, alerts for exact and tolerant matches, the CLI around it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli import main
+from plate_index.normalise import BadQuery
+from plate_index.store import open_store
+from plate_index.watchlist import add_entry, list_alerts, list_entries, raise_alerts, remove_entry
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return open_store(tmp_path / "plates.db")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "plate", "alternatives", "expected"),
+    [
+        ("AA1234BB", "AA1234BB", [], "exact"),
+        ("аа 1234 вв", "AA1234BB", [], "exact"),
+        ("BH12*", "BH1299XX", [], "exact"),
+        ("BH??34*", "BH1234AA", [], "exact"),
+        ("AA1234BB", "AA1234B8", [], "tolerant"),
+        ("AA1234BB", "AA1284BB", ["AA1234BB"], "tolerant"),
+        ("AA1234BB", "AA1234BC", [], None),
+        ("BH12*", "AB1234XX", [], None),
+    ],
+)
+def test_sighting_matching_an_entry_raises_an_alert_of_the_right_kind(
+    store, pattern, plate, alternatives, expected
+):
+    add_entry(store, pattern, "stolen car", NOW)
+    count = raise_alerts(store, 7, "road-north", plate, alternatives, 1000.0, NOW)
+    alerts = list_alerts(store)
+    assert count == (1 if expected else 0)
+    assert [a["match"] for a in alerts] == ([expected] if expected else [])
+    if expected:
+        assert alerts[0]["plate"] == plate and alerts[0]["note"] == "stolen car"
+
+
+def test_alert_is_logged_as_a_warning_with_the_note(store, caplog):
+    add_entry(store, "AA1234BB", "stolen", NOW)
+    with caplog.at_level(logging.WARNING):
+        raise_alerts(store, 1, "road-north", "AA1234BB", [], 1000.0, NOW)
+    assert any(r.levelno == logging.WARNING and "AA1234BB" in r.getMessage() and "stolen" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_duplicate_and_too_short_entries_are_refused(store):
+    add_entry(store, "AA1234BB", "", NOW)
+    with pytest.raises(BadQuery, match="already on the watchlist"):
+        add_entry(store, "aa-1234-bb", "", NOW)
+    with pytest.raises(BadQuery, match="at least 3"):
+        add_entry(store, "A*", "", NOW)
+
+
+def test_remove_by_id_or_pattern(store):
+    first = add_entry(store, "AA1234BB", "", NOW)
+    add_entry(store, "BH12*", "", NOW)
+    assert remove_entry(store, str(first.id))
+    assert remove_entry(store, "bh12*")
+    assert not remove_entry(store, "XX9999XX")
+    assert list_entries(store) == []
+
+
+def test_watchlist_cli_add_list_remove_and_alerts(tmp_path):
+    config = tmp_path / "dozor.toml"
+    config.write_text(f'[storage]\npath = "{tmp_path / "data"}"\n')
+    runner = CliRunner()
+    added = runner.invoke(main, ["watchlist", "add", "ВН12*", "--note", "wanted", "--config", str(config)])
+    assert added.exit_code == 0 and "added BH12*" in added.output
+    listed = runner.invoke(main, ["watchlist", "list", "--config", str(config), "--json"])
+    assert json.loads(listed.output)["pattern"] == "BH12*"
+    bad = runner.invoke(main, ["watchlist", "add", "Б", "--config", str(config)])
+    assert bad.exit_code == 1 and "cannot be on a plate" in bad.output
+    assert runner.invoke(main, ["alerts", "--config", str(config), "--json"]).output == ""
+    removed = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config)])
+    assert removed.exit_code == 0
+    missing = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config)])
+    assert missing.exit_code == 1 and "not on the watchlist" in missing.output
