@@ -1,0 +1,112 @@
+"""The audit log is append-only and hash-chained: `dozor audit verify` passes on an intact log and
+names the entry when one is edited, deleted in the middle, or cut off the end."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli import main
+from edge.clock import ManualClock
+from edge.layout import DataLayout
+from webui import audit
+from webui.webdb import open_web_db
+
+
+@pytest.fixture
+def config_path(tmp_path, data_dir):
+    path = tmp_path / "dozor.toml"
+    path.write_text(f'[storage]\npath = "{data_dir}"\n', encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def log_with_entries(data_dir):
+    conn = open_web_db(DataLayout(data_dir))
+    clock = ManualClock()
+    for i in range(1, 11):
+        clock.advance(60)
+        audit.append(
+            conn,
+            clock,
+            actor="olena",
+            ip="10.0.0.5",
+            action=audit.SEARCH,
+            target="",
+            detail={"query": f"BE{i}"},
+        )
+    yield conn
+    conn.close()
+
+
+def verify(config_path):
+    return CliRunner().invoke(main, ["audit", "verify", "--config", config_path])
+
+
+def tamper(conn: sqlite3.Connection, sql: str, *args) -> None:
+    """What an intruder with shell access would do: drop the append-only triggers, then edit."""
+    conn.execute("DROP TRIGGER IF EXISTS audit_no_update")
+    conn.execute("DROP TRIGGER IF EXISTS audit_no_delete")
+    with conn:
+        conn.execute(sql, args)
+
+
+def test_intact_log_verifies(config_path, log_with_entries):
+    result = verify(config_path)
+    assert result.exit_code == 0, result.output
+    assert "intact: 10 entries" in result.output
+
+
+def test_rows_cannot_be_updated_or_deleted_through_sql(log_with_entries):
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        log_with_entries.execute("UPDATE audit SET actor = 'nobody' WHERE id = 3")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        log_with_entries.execute("DELETE FROM audit WHERE id = 3")
+
+
+def test_an_edited_entry_is_named(config_path, log_with_entries):
+    tamper(log_with_entries, "UPDATE audit SET detail = ? WHERE id = 4", '{"query": "XX1"}')
+    result = verify(config_path)
+    assert result.exit_code == 1
+    assert "entry 4 edited" in result.output
+
+
+def test_an_edited_entry_with_a_recomputed_hash_is_still_caught(config_path, log_with_entries):
+    row = log_with_entries.execute("SELECT * FROM audit WHERE id = 4").fetchone()
+    forged = audit._digest(
+        4, row["at"], "someone-else", row["ip"], row["action"], row["target"], row["detail"], row["prev_hash"]
+    )
+    tamper(log_with_entries, "UPDATE audit SET actor = 'someone-else', hash = ? WHERE id = 4", forged)
+    result = verify(config_path)
+    assert result.exit_code == 1
+    assert "entry 4 edited or replaced" in result.output
+
+
+def test_a_deleted_entry_in_the_middle_is_named(config_path, log_with_entries):
+    tamper(log_with_entries, "DELETE FROM audit WHERE id IN (5, 6)")
+    result = verify(config_path)
+    assert result.exit_code == 1
+    assert "entries 5-6 deleted" in result.output
+
+
+def test_entries_cut_off_the_end_are_named(config_path, log_with_entries):
+    tamper(log_with_entries, "DELETE FROM audit WHERE id >= 9")
+    result = verify(config_path)
+    assert result.exit_code == 1
+    assert "entries 9-10 deleted from the end" in result.output
+
+
+def test_removing_the_triggers_alone_is_reported(config_path, log_with_entries):
+    log_with_entries.execute("DROP TRIGGER audit_no_update")
+    result = verify(config_path)
+    assert result.exit_code == 1
+    assert "triggers" in result.output
+
+
+def test_appending_after_verification_keeps_the_chain(config_path, log_with_entries):
+    audit.append(
+        log_with_entries, ManualClock(), actor="cli:root", ip="local", action=audit.USER_ADD, target="bob"
+    )
+    assert verify(config_path).exit_code == 0

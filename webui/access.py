@@ -1,0 +1,109 @@
+"""Who may open which route: every view declares its roles, and anything undeclared is refused.
+
+`@allow(Role.POLICE, Role.ADMIN)` or `@public` marks a view; `enforce()` runs before every request and
+refuses a view without a mark (deny by default), so a route added without thinking about roles is
+closed, and tests/test_web_routes.py fails for it. Anonymous users are sent to the login page (pages)
+or get 401 (JSON); signed-in users without the role get 403.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
+
+from webui.accounts import Accounts, Role, User
+from webui.context import ctx, web_db
+
+log = logging.getLogger(__name__)
+
+View = TypeVar("View", bound=Callable[..., Any])
+PLATE_ROLES = (Role.POLICE, Role.ADMIN)
+ALL_ROLES = (Role.ADMIN, Role.POLICE, Role.VOLUNTEER)
+PUBLIC = "public"
+# Flask's own static route cannot carry a decorator; static files hold no data.
+PUBLIC_ENDPOINTS = {"static"}
+
+
+def allow(*roles: Role) -> Callable[[View], View]:
+    """Only signed-in users with one of `roles` may open this view."""
+
+    def mark(view: View) -> View:
+        view.dozor_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def public(view: View) -> View:
+    """Anyone may open this view, signed in or not (login, health check, language switch)."""
+    view.dozor_roles = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def roles_of(endpoint: str) -> frozenset[Role] | str | None:
+    """The roles a route declares: a frozenset, PUBLIC, or None (undeclared: refused)."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "dozor_roles", None)
+
+
+def current_user() -> User | None:
+    """The signed-in, still active user of this request, loaded once per request."""
+    if "user" not in g:
+        user = None
+        uid = session.get("uid")
+        if uid is not None:
+            user = Accounts(web_db(), ctx().clock).get(uid)
+            if user is None or not user.active:
+                session.end()  # type: ignore[attr-defined]
+                user = None
+        g.user = user
+    return g.user
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def enforce() -> Any:
+    """before_request hook: apply the view's declared roles."""
+    if request.endpoint is None:
+        return None  # 404/405: let Flask answer
+    roles = roles_of(request.endpoint)
+    if roles == PUBLIC:
+        return None
+    if roles is None:
+        log.error("route %s declares no roles; refused (add @allow or @public)", request.endpoint)
+        abort(403)
+    user = current_user()
+    if user is None:
+        if wants_json():
+            return jsonify(error="sign in first"), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if user.role not in roles:
+        abort(403)
+    return None
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go to after login; anything that could leave the site becomes `default`."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+def client_ip() -> str:
+    return request.remote_addr or "?"
+
+
+def actor() -> str:
+    user = current_user()
+    return user.username if user else "-"

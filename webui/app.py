@@ -1,0 +1,85 @@
+"""The app factory: `create_app(config, clock=..., layout=...)` builds one Dozor web app.
+
+Everything the app needs is passed in and kept in `app.extensions["dozor"]` (no module-level state), so
+tests build apps with a manual clock and a temporary data folder, and `dozor web` builds the real one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from edge import __version__
+from edge.clock import Clock, SystemClock
+from edge.config import Config
+from edge.layout import DataLayout, UnsafePath
+from webui import access
+from webui.blueprints import BLUEPRINTS
+from webui.context import StoreMissing, WebContext, close_databases
+from webui.i18n import init_babel
+from webui.security import add_security_headers
+from webui.sessions import DbSessionInterface
+from webui.webdb import open_web_db, secret_key
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout | None = None) -> Flask:
+    clock = clock or SystemClock()
+    layout = layout or DataLayout(config.storage.path)
+    conn = open_web_db(layout)
+    try:
+        key = secret_key(conn)
+    finally:
+        conn.close()
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=key,
+        # Sessions end on the server (idle timeout, logout); a token that expires on its own after an
+        # hour would only make a police officer's search form fail.
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        JSON_AS_ASCII=False,
+    )
+    app.extensions["dozor"] = WebContext(config=config, clock=clock, layout=layout)
+    app.session_interface = DbSessionInterface(
+        clock, idle_seconds=config.web.session_idle_minutes * 60, always_secure=config.web.tls
+    )
+    CSRFProtect(app)
+    init_babel(app, config.web.language)
+    app.before_request(access.enforce)
+    app.after_request(add_security_headers)
+    app.teardown_appcontext(close_databases)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    _register_errors(app)
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {"current_user": access.current_user(), "version": __version__, "cameras": config.cameras}
+
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    def page(code: int, message: str) -> tuple[str, int]:
+        return render_template("error.html", code=code, message=message), code
+
+    from flask_babel import gettext as _
+
+    app.register_error_handler(
+        CSRFError, lambda e: page(400, _("The form expired. Go back, reload the page and try again."))
+    )
+    app.register_error_handler(400, lambda e: page(400, _("The request was not understood.")))
+    app.register_error_handler(403, lambda e: page(403, _("Your account may not open this page.")))
+    app.register_error_handler(404, lambda e: page(404, _("Nothing here.")))
+    app.register_error_handler(UnsafePath, lambda e: page(404, _("Nothing here.")))
+    app.register_error_handler(405, lambda e: page(405, _("The request was not understood.")))
+    app.register_error_handler(
+        StoreMissing,
+        lambda e: page(503, _("No data yet: the recorder or plate reading has not written anything.")),
+    )
+    app.register_error_handler(429, lambda e: page(429, _("Too many requests. Wait a moment.")))

@@ -1,0 +1,15 @@
+"""One blueprint per area of the UI; `BLUEPRINTS` is what the app factory registers."""
+
+from webui.blueprints import admin, audit_log, auth, export, health, live, recordings, search, users
+
+BLUEPRINTS = [
+    auth.bp,
+    health.bp,
+    search.bp,
+    recordings.bp,
+    export.bp,
+    live.bp,
+    admin.bp,
+    users.bp,
+    audit_log.bp,
+]

@@ -1,0 +1,64 @@
+"""Account management for admins: list, create, disable/enable and set a new password.
+
+An admin cannot disable their own account from here (the last admin would lock everyone out);
+the installer can always fix accounts with `dozor user ...` over SSH.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from webui import user_changes
+from webui.access import allow, client_ip, current_user
+from webui.accounts import AccountError, Accounts, Role
+from webui.context import ctx, web_db
+
+bp = Blueprint("users", __name__)
+
+
+@bp.route("/admin/users")
+@allow(Role.ADMIN)
+def page():
+    users = Accounts(web_db(), ctx().clock).list()
+    return render_template(
+        "admin/users.html", users=users, roles=list(Role), messages=get_flashed_messages(with_categories=True)
+    )
+
+
+@bp.route("/admin/users", methods=["POST"])
+@allow(Role.ADMIN)
+def change():
+    me = current_user()
+    conn, clock, ip = web_db(), ctx().clock, client_ip()
+    form = request.form
+    action, name = form.get("action", ""), form.get("username", "")
+    try:
+        if action == "add":
+            user_changes.add_user(
+                conn,
+                clock,
+                by=me.username,
+                ip=ip,
+                username=name,
+                role=form.get("role", ""),
+                password=form.get("password", ""),
+            )
+            flash(_("Account %(name)s created.", name=name), "ok")
+        elif action in ("disable", "enable"):
+            if action == "disable" and name == me.username:
+                raise AccountError(_("You cannot disable your own account."))
+            user_changes.set_active(
+                conn, clock, by=me.username, ip=ip, username=name, active=action == "enable"
+            )
+            flash(_("Account %(name)s updated.", name=name), "ok")
+        elif action == "password":
+            user_changes.set_password(
+                conn, clock, by=me.username, ip=ip, username=name, password=form.get("password", "")
+            )
+            flash(_("Password of %(name)s changed; their sessions were ended.", name=name), "ok")
+        else:
+            raise AccountError(_("Unknown request."))
+    except AccountError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("users.page"))

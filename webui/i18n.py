@@ -1,0 +1,76 @@
+"""Ukrainian (default) and English: the language chooser and the formats shown to people.
+
+Texts in code and templates are written in English and translated in translations/uk; a user's
+choice is kept in their session, otherwise `web.language` applies. Times are stored in UTC and shown in
+the appliance's local time zone (set on the Pi, Europe/Kyiv in practice), down to the second.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, session
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
+
+LANGUAGES = {"uk": "Українська", "en": "English"}
+ACTION_LABELS = {
+    "login_ok": lazy_gettext("signed in"),
+    "login_failed": lazy_gettext("sign-in failed"),
+    "login_locked": lazy_gettext("sign-in refused (locked)"),
+    "logout": lazy_gettext("signed out"),
+    "search": lazy_gettext("plate search"),
+    "sighting_view": lazy_gettext("sighting viewed"),
+    "video_view": lazy_gettext("video viewed"),
+    "export": lazy_gettext("evidence exported"),
+    "user_add": lazy_gettext("account created"),
+    "user_disable": lazy_gettext("account disabled"),
+    "user_enable": lazy_gettext("account enabled"),
+    "user_password": lazy_gettext("password changed"),
+}
+ROLE_LABELS = {
+    "admin": lazy_gettext("administrator"),
+    "police": lazy_gettext("police"),
+    "volunteer": lazy_gettext("volunteer"),
+}
+
+
+def init_babel(app: Flask, default_language: str) -> Babel:
+    app.config["BABEL_DEFAULT_LOCALE"] = default_language
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
+
+    def select_locale() -> str:
+        chosen = session.get("lang")
+        return chosen if chosen in LANGUAGES else default_language
+
+    babel = Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["age"] = format_age
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
+    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(str(role), str(role))
+    return babel
+
+
+def local_time(moment: datetime | None, with_date: bool = True) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+
+
+def format_age(seconds: float | None) -> str:
+    """A duration the way people say it: "13 d 22 h", "5 h 3 min", "42 s"."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return gettext("%(d)d d %(h)d h", d=days, h=hours)
+    if hours:
+        return gettext("%(h)d h %(m)d min", h=hours, m=minutes)
+    if minutes:
+        return gettext("%(m)d min %(s)d s", m=minutes, s=secs)
+    return gettext("%(s)d s", s=secs)

@@ -1,0 +1,54 @@
+"""Serving the app with waitress, the production WSGI server (pure Python, runs on a Pi as on a NUC).
+
+SIGTERM (systemd stop, or the supervisor) ends the process cleanly: waitress finishes its loop and
+exits 0. Nothing needs saving: every write to web.db is its own committed transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from typing import Any
+
+from edge.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def build_server(config: Config, *, threads: int = 8, **overrides: Any):
+    """The waitress server for `config` (not yet running); `overrides` are waitress adjustments."""
+    from waitress import create_server
+
+    from webui import create_app
+
+    app = create_app(config)
+    options: dict[str, Any] = {
+        "host": config.web.host,
+        "port": config.web.port,
+        "threads": threads,
+        "ident": "Dozor",
+        # Waitress never trusts X-Forwarded-* unless told to: the client address stays the real one,
+        # which the login lockout relies on.
+        "clear_untrusted_proxy_headers": True,
+        "url_scheme": "https" if config.web.tls else "http",
+        "channel_timeout": 120,
+    }
+    options.update(overrides)
+    return create_server(app, **options)
+
+
+def serve(config: Config, *, threads: int = 8) -> None:
+    server = build_server(config, threads=threads)
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("signal %d: stopping the web UI", signum)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info(
+        "web UI listening on http%s://%s:%s",
+        "s" if config.web.tls else "",
+        server.effective_host,
+        server.effective_port,
+    )
+    server.run()

@@ -1,0 +1,49 @@
+"""Account changes with their audit entry, used alike by `dozor user ...` and the admin page, so no
+path can change an account without leaving a trace in the audit log."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from edge.clock import Clock
+from webui import audit
+from webui.accounts import Accounts, User
+
+
+def add_user(
+    conn: sqlite3.Connection, clock: Clock, *, by: str, ip: str, username: str, role: str, password: str
+) -> User:
+    user = Accounts(conn, clock).add(username, role, password)
+    audit.append(
+        conn,
+        clock,
+        actor=by,
+        ip=ip,
+        action=audit.USER_ADD,
+        target=user.username,
+        detail={"role": user.role.value},
+    )
+    return user
+
+
+def set_active(
+    conn: sqlite3.Connection, clock: Clock, *, by: str, ip: str, username: str, active: bool
+) -> User:
+    user = Accounts(conn, clock).set_active(username, active)
+    audit.append(
+        conn,
+        clock,
+        actor=by,
+        ip=ip,
+        action=audit.USER_ENABLE if active else audit.USER_DISABLE,
+        target=user.username,
+    )
+    return user
+
+
+def set_password(
+    conn: sqlite3.Connection, clock: Clock, *, by: str, ip: str, username: str, password: str
+) -> User:
+    user = Accounts(conn, clock).set_password(username, password)
+    audit.append(conn, clock, actor=by, ip=ip, action=audit.USER_PASSWORD, target=user.username)
+    return user
