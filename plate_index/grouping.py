@@ -18,6 +18,10 @@ from rapidfuzz.distance import Levenshtein
 from plate_index.normalise import fold
 
 MAX_ALTERNATIVES = 3
+# A passing car is in view for many frames; one unsure read with nothing like it around is a sign, a
+# shop name or a far-away plate, and becomes no sighting (measured on the drive-by clips: such reads
+# scored 0.53-0.69 while every real pass had >= 10 reads above 0.95).
+LONE_READ_MIN_CONFIDENCE = 0.8
 # Two readings of one plate differ by at most 2 characters in 7-8 (0.71); two different plates of one
 # district (same letters, other digits) usually by 3-4 (<= 0.6).
 MIN_SIMILARITY = 0.7
@@ -45,6 +49,11 @@ class Sighting:
     camera: str
     reads: list[PlateRead] = field(default_factory=list)
     evidence: Any = None
+
+    @property
+    def credible(self) -> bool:
+        """Worth storing: more than one read, or one confident read."""
+        return len(self.reads) > 1 or self.confidence >= LONE_READ_MIN_CONFIDENCE
 
     @property
     def first_seen(self) -> float:

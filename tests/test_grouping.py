@@ -109,3 +109,13 @@ def test_alternatives_are_ranked_by_weight_and_capped():
     (sighting,) = grouper.flush()
     assert sighting.alternatives[:2] == ["BH1234A4", "8H1234AA"]
     assert len(sighting.alternatives) == 3
+
+
+def test_a_lone_unsure_read_is_not_credible_but_a_lone_sure_one_is():
+    grouper = SightingGrouper(gap_seconds=4)
+    grouper.add(_read("FFJ144", 0, conf=0.62))
+    grouper.add(_read("BH1234AA", 0, conf=0.95, camera="b"))
+    grouper.add(_read("AA0000XX", 0, conf=0.6, camera="c"))
+    grouper.add(_read("AA0000XX", 0.2, conf=0.6, camera="c"))
+    credible = {s.plate: s.credible for s in grouper.flush()}
+    assert credible == {"FFJ144": False, "BH1234AA": True, "AA0000XX": True}

@@ -1,0 +1,175 @@
+"""LprService: plate reading as one object the daemon's supervisor owns (start, stop, health).
+
+In the daemon process it runs only light threads: per camera a feeder that takes frames from the
+recorder's frame tap at `lpr.sample_fps`, applies the motion gate and hands moving frames to that
+camera's worker (a camera always goes to the same worker, so grouping sees all its reads); a monitor
+that restarts dead or hung workers and writes the counters to plates.db every few seconds. The models
+run in the worker processes (plate_index.worker). Missing models: one error in the log, no workers,
+recording untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from edge.clock import Clock, SystemClock, to_epoch
+from edge.config import Config
+from edge.layout import DataLayout
+from plate_index.motion import MotionGate
+from plate_index.status import CameraCounters
+
+log = logging.getLogger(__name__)
+
+STATUS_SECONDS = 5.0
+FRAME_WAIT_SECONDS = 0.5
+
+
+class FrameSource(Protocol):
+    """What a feeder needs from recorder.frame_tap.FrameTap (or a test's clip player)."""
+
+    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "") -> Any: ...
+
+
+class LprService:
+    def __init__(
+        self, config: Config, taps: Mapping[str, FrameSource], *, clock: Clock | None = None,
+        log_level: str = "INFO",
+    ):
+        self.config = config
+        self.layout = DataLayout(config.storage.path)
+        self.clock = clock or SystemClock()
+        self.log_level = log_level
+        self.cameras = [
+            c.name for c in config.cameras if c.enabled and c.lpr and config.lpr.enabled and c.name in taps
+        ]
+        self.taps = taps
+        self.workers: list[Any] = []
+        self.counters: dict[str, CameraCounters] = {}
+        self.disabled_reason = ""
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._subscriptions: list[Any] = []
+        self._slots: list[Any] = []
+
+    def start(self) -> None:
+        """Start workers and feeders; never raises for a plate-reading problem (it is logged)."""
+        if not self.cameras:
+            log.info("plate reading: no camera has lpr = true (or lpr.enabled = false)")
+            return
+        from plate_index.models import ModelMissing, find_models
+
+        since = to_epoch(self.clock.now())
+        count = min(self.config.lpr.workers, len(self.cameras))
+        for i, camera in enumerate(self.cameras):
+            self.counters[camera] = CameraCounters(camera=camera, worker=i % count, since=since)
+        try:
+            find_models(self.config.lpr.effective_model_dir())
+        except ModelMissing as exc:
+            self._disable(str(exc))
+            return
+        self._start_workers(count)
+        for camera in self.cameras:
+            worker = self.workers[self.counters[camera].worker]
+            subscription = self.taps[camera].subscribe(self.config.lpr.sample_fps, queue_size=2, name="lpr")
+            self._subscriptions.append(subscription)
+            gate = MotionGate(self.config.camera(camera).motion)
+            self._thread(f"lpr-feed-{camera}", self._feed, camera, subscription, gate, worker)
+        self._thread("lpr-monitor", self._monitor)
+        log.info("plate reading started: %d camera(s), %d worker(s)", len(self.cameras), count)
+
+    def stop(self) -> None:
+        """Stop feeding, let workers finish their open sightings, write the last counters."""
+        self._stop.set()
+        for subscription in self._subscriptions:
+            subscription.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for worker in self.workers:
+            worker.stop()
+        for slots in self._slots:
+            slots.close()
+        self._write_status()
+
+    @property
+    def health(self) -> dict[str, Any]:
+        """A snapshot for `dozor status`, the admin page and the supervisor's log."""
+        return {
+            "enabled": bool(self.cameras) and not self.disabled_reason,
+            "disabled_reason": self.disabled_reason,
+            "workers": [
+                {"index": w.spec.index, "pid": w.pid, "state": w.state, "restarts": w.restarts,
+                 "ready": w.ready}
+                for w in self.workers
+            ],
+            "cameras": {name: vars(c).copy() for name, c in self.counters.items()},
+        }
+
+    def worker_pids(self) -> list[int]:
+        return [w.pid for w in self.workers if w.pid is not None]
+
+    def _start_workers(self, count: int) -> None:
+        from plate_index.pool import WorkerHandle
+        from plate_index.slots import FrameSlots
+        from plate_index.worker import WorkerSpec
+
+        for index in range(count):
+            mine = {name: c for name, c in self.counters.items() if c.worker == index}
+            slots = FrameSlots(max(4, 2 * len(mine)))
+            self._slots.append(slots)
+            spec = WorkerSpec(index, self.config.lpr, self.layout, slots.name, slots.count, self.log_level)
+            worker = WorkerHandle(spec, mine, slots)
+            worker.start()
+            self.workers.append(worker)
+
+    def _feed(self, camera: str, subscription: Any, gate: MotionGate, worker: Any) -> None:
+        counters = self.counters[camera]
+        while not self._stop.is_set():
+            frame = subscription.get(timeout=FRAME_WAIT_SECONDS)
+            if frame is None:
+                continue
+            try:
+                if not gate.moving(frame.image):
+                    counters.frames_skipped_motion += 1
+                    continue
+                worker.submit(camera, to_epoch(frame.wall_time), frame.seq, frame.image)
+            except Exception:  # a bad frame must not end this camera's plate reading
+                log.exception("plate reading: could not handle a frame of camera %s", camera)
+
+    def _monitor(self) -> None:
+        ticks = 0
+        while not self._stop.wait(1.0):
+            for worker in self.workers:
+                worker.check()
+            ticks += 1
+            if ticks % int(STATUS_SECONDS) == 0:
+                self._write_status()
+
+    def _write_status(self) -> None:
+        if not self.counters:
+            return
+        from plate_index.status import write_status
+        from plate_index.store import open_store
+
+        try:
+            conn = open_store(self.layout.plates_db)
+            try:
+                write_status(conn, list(self.counters.values()), to_epoch(self.clock.now()))
+            finally:
+                conn.close()
+        except Exception as exc:  # the counters are a nicety; never let them disturb the daemon
+            log.warning("could not write plate-reading counters: %s", exc)
+
+    def _disable(self, reason: str) -> None:
+        self.disabled_reason = reason
+        log.error("plate reading is off, recording goes on: %s", reason)
+        for counters in self.counters.values():
+            counters.state, counters.last_error = "disabled", reason
+        self._write_status()
+
+    def _thread(self, name: str, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)

@@ -1,0 +1,152 @@
+"""The LPR worker process: frames from shared-memory slots -> fast-alpr -> sightings -> store, watchlist.
+
+Started by plate_index.pool with the spawn method, so it shares no threads or locks with the recorder. It
+loads the models once, then loops: take a task (slot number and frame facts), read the plates in place,
+give the slot back, group reads into sightings (a camera always goes to the same worker), and write each
+finished sighting (pictures, store row, watchlist alerts). It beats a shared heartbeat every loop; the
+daemon restarts it if it dies or stops beating. On a stop message it finishes open sightings first.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from edge.config import LprConfig
+from edge.layout import DataLayout
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker needs, picklable for the spawn start method."""
+
+    index: int
+    lpr: LprConfig
+    layout: DataLayout
+    shm_name: str
+    slot_count: int
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Task:
+    slot: int
+    camera: str
+    time: float  # epoch seconds UTC of the frame
+    seq: int
+    shape: tuple[int, int, int]
+
+
+def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
+    """Process entry point (module level, so spawn can import it)."""
+    from edge.logs import setup_logging
+
+    setup_logging(spec.log_level, process=f"dozor-lpr{spec.index}")
+    heartbeat.value = time.monotonic()
+    from plate_index.models import ModelMissing, build_alpr
+
+    try:
+        alpr = build_alpr(spec.lpr)
+    except ModelMissing as exc:
+        results.put(("fatal", str(exc)))
+        return
+    _Worker(spec, alpr, results, heartbeat).loop(tasks)
+
+
+class _Worker:
+    def __init__(self, spec: WorkerSpec, alpr: Any, results: Any, heartbeat: Any):
+        from plate_index.grouping import SightingGrouper
+        from plate_index.recognise import Recogniser
+        from plate_index.slots import FrameSlots
+        from plate_index.store import open_store
+
+        self.spec = spec
+        self.results = results
+        self.heartbeat = heartbeat
+        self.recogniser = Recogniser(alpr, spec.lpr.min_read_confidence)
+        self.slots = FrameSlots(spec.slot_count, name=spec.shm_name)
+        self.conn = open_store(spec.layout.plates_db)
+        self.grouper = SightingGrouper(spec.lpr.sighting_gap_seconds)
+        self.last_frame: dict[str, float] = {}  # camera -> monotonic time of its last frame
+
+    def loop(self, tasks: Any) -> None:
+        self.results.put(("ready",))
+        while True:
+            self.heartbeat.value = time.monotonic()
+            try:
+                task = tasks.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                task = False
+            if task is None:
+                break
+            finished = self.analyse(task) if task else []
+            finished += self._quiet_cameras()
+            self._store_all(finished)
+        self._store_all(self.grouper.flush())
+        self.slots.close()
+        self.conn.close()
+
+    def analyse(self, task: Task) -> list:
+        from plate_index.images import downscale_scene
+
+        finished: list = []
+        reads: list = []
+        try:
+            image = self.slots.view(task.slot, task.shape)
+            reads = self.recogniser.read_frame(image, task.camera, task.time)
+            for frame_read in reads:
+                evidence = (frame_read.crop, downscale_scene(image))
+                _, closed = self.grouper.add(frame_read.read, evidence)
+                finished += closed
+        finally:
+            self.results.put(("done", task.slot, task.camera, len(reads)))
+        self.last_frame[task.camera] = time.monotonic()
+        return finished + self.grouper.expire(task.camera, task.time)
+
+    def _quiet_cameras(self) -> list:
+        """Close the sightings of cameras that sent no frame for a gap (the motion gate holds frames
+        back once the car has gone, so no later frame would close them)."""
+        finished = []
+        now = time.monotonic()
+        for camera in self.grouper.open_cameras():
+            if now - self.last_frame.get(camera, now) > self.spec.lpr.sighting_gap_seconds:
+                finished += self.grouper.flush(camera)
+        return finished
+
+    def _store_all(self, sightings: list) -> None:
+        for sighting in sightings:
+            if not sighting.credible:
+                continue
+            try:
+                self._store(sighting)
+            except Exception:  # disk full, locked database: lose this sighting, keep reading plates
+                log.exception("could not store a sighting from camera %s", sighting.camera)
+
+    def _store(self, sighting: Any) -> None:
+        from edge.clock import SystemClock
+        from plate_index.images import write_sighting_images
+        from plate_index.store import NewSighting, insert_sighting
+        from plate_index.watchlist import raise_alerts
+
+        crop, scene = sighting.evidence or (None, None)
+        crop_path, scene_path = write_sighting_images(self.spec.layout, sighting.camera, sighting.first_seen,
+                                                      crop, scene)
+        region, region_confidence = sighting.region
+        record = NewSighting(
+            camera=sighting.camera, plate=sighting.plate, first_seen=sighting.first_seen,
+            last_seen=sighting.last_seen, confidence=sighting.confidence, reads=len(sighting.reads),
+            alternatives=sighting.alternatives, region=region, region_confidence=region_confidence,
+            crop_path=crop_path, scene_path=scene_path,
+        )
+        sighting_id = insert_sighting(self.conn, record)
+        log.debug("sighting %d: %s on %s, %d reads", sighting_id, record.plate, record.camera, record.reads)
+        raise_alerts(self.conn, sighting_id, record.camera, record.plate, record.alternatives,
+                     record.first_seen, SystemClock().now())
+        self.results.put(("sighting", sighting.camera))
