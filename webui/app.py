@@ -7,8 +7,10 @@ tests build apps with a manual clock and a temporary data folder, and `dozor web
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from edge import __version__
@@ -65,21 +67,25 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
 
 
 def _register_errors(app: Flask) -> None:
-    def page(code: int, message: str) -> tuple[str, int]:
+    """Error pages in the user's language; JSON for /api/ routes (the search page reads them)."""
+
+    def page(code: int, message: str) -> Any:
+        if access.wants_json():
+            return jsonify(error=message), code
         return render_template("error.html", code=code, message=message), code
 
-    from flask_babel import gettext as _
-
+    messages = {
+        400: lambda: _("The request was not understood."),
+        403: lambda: _("Your account may not open this page."),
+        404: lambda: _("Nothing here."),
+        405: lambda: _("The request was not understood."),
+        429: lambda: _("Too many requests. Wait a moment."),
+        503: lambda: _("No data yet: the recorder or plate reading has not written anything."),
+    }
+    for code, message in messages.items():
+        app.register_error_handler(code, lambda e, code=code, message=message: page(code, message()))
     app.register_error_handler(
         CSRFError, lambda e: page(400, _("The form expired. Go back, reload the page and try again."))
     )
-    app.register_error_handler(400, lambda e: page(400, _("The request was not understood.")))
-    app.register_error_handler(403, lambda e: page(403, _("Your account may not open this page.")))
-    app.register_error_handler(404, lambda e: page(404, _("Nothing here.")))
-    app.register_error_handler(UnsafePath, lambda e: page(404, _("Nothing here.")))
-    app.register_error_handler(405, lambda e: page(405, _("The request was not understood.")))
-    app.register_error_handler(
-        StoreMissing,
-        lambda e: page(503, _("No data yet: the recorder or plate reading has not written anything.")),
-    )
-    app.register_error_handler(429, lambda e: page(429, _("Too many requests. Wait a moment.")))
+    app.register_error_handler(UnsafePath, lambda e: page(404, messages[404]()))
+    app.register_error_handler(StoreMissing, lambda e: page(503, messages[503]()))

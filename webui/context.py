@@ -11,10 +11,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, g
+from flask import abort, current_app, g
 
 from edge.clock import Clock
-from edge.config import Config
+from edge.config import CameraConfig, Config
 from edge.db import connect
 from edge.layout import DataLayout
 
@@ -33,6 +33,18 @@ class WebContext:
 
 def ctx() -> WebContext:
     return current_app.extensions["dozor"]
+
+
+def known_camera(name: str) -> CameraConfig:
+    """The configured camera called `name`; 404 for anything else (names in URLs are user input)."""
+    for camera in ctx().config.cameras:
+        if camera.name == name:
+            return camera
+    abort(404)
+
+
+def camera_titles() -> dict[str, str]:
+    return {c.name: c.display_name for c in ctx().config.cameras}
 
 
 def web_db() -> sqlite3.Connection:

@@ -66,3 +66,105 @@ def login(client: Any, username: str, password: str | None = None, next_url: str
 
 def page_token(client: Any, path: str = "/login") -> str:
     return csrf_token(client.get(path).get_data(as_text=True))
+
+
+# ---- recorded video for tests: segment files as the recorder writes them, and their catalog rows ----
+
+RECORDER_MOVFLAGS = "+frag_keyframe+empty_moov+default_base_moof"  # recorder.segment_writer.MUX_OPTIONS
+
+
+def make_segment_file(
+    path: Path, seconds: float, *, size: str = "640x360", fps: int = 25, gop_seconds: float = 2.0
+) -> Path:
+    """An H.264 fragmented MP4 like the recorder's (1 s fragments), with a moving test picture and
+    the running time burnt in, encoded by ffmpeg."""
+    import subprocess
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate={fps}",
+            "-t",
+            str(seconds),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            str(int(fps * gop_seconds)),
+            "-bf",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            RECORDER_MOVFLAGS,
+            "-frag_duration",
+            "1000000",
+            str(path),
+        ],
+        check=True,
+        timeout=300,
+    )
+    return path
+
+
+def seed_recordings(
+    layout: DataLayout,
+    camera: str,
+    start: Any,
+    count: int,
+    seconds: float = 60.0,
+    *,
+    template: Path | None = None,
+    recording_last: bool = False,
+) -> list[int]:
+    """`count` back-to-back segments of `camera` from `start` (a UTC datetime), files and catalog rows.
+    The file is encoded once and copied (pass `template` to reuse one across calls)."""
+    import shutil
+    from datetime import timedelta
+
+    from recorder.catalog import Catalog, NewSegment
+
+    if template is None:
+        template = make_segment_file(layout.root / ".template.mp4", seconds)
+    catalog = Catalog(layout)
+    ids = []
+    try:
+        for n in range(count):
+            begin = start + timedelta(seconds=n * seconds)
+            path = layout.segment_file(camera, begin)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, path)
+            new = NewSegment(
+                camera=camera,
+                start=begin,
+                path=layout.relative(path),
+                codec="h264",
+                width=640,
+                height=360,
+                audio_codec=None,
+            )
+            segment_id = catalog.add_segment(new)
+            last = recording_last and n == count - 1
+            catalog.update_segment(
+                segment_id,
+                start=begin,
+                end=begin + timedelta(seconds=seconds),
+                size=path.stat().st_size,
+                complete=not last,
+            )
+            ids.append(segment_id)
+    finally:
+        catalog.close()
+    return ids

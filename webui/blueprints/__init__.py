@@ -1,11 +1,23 @@
 """One blueprint per area of the UI; `BLUEPRINTS` is what the app factory registers."""
 
-from webui.blueprints import admin, audit_log, auth, export, health, live, recordings, search, users
+from webui.blueprints import (
+    admin,
+    audit_log,
+    auth,
+    export,
+    health,
+    live,
+    recordings,
+    search,
+    sightings,
+    users,
+)
 
 BLUEPRINTS = [
     auth.bp,
     health.bp,
     search.bp,
+    sightings.bp,
     recordings.bp,
     export.bp,
     live.bp,

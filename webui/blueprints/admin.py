@@ -1,22 +1,97 @@
-"""Admin pages (placeholder until recorder.catalog lands)."""
+"""Camera health for everyone signed in, and the admin overview: cameras (online/offline since, fps,
+kbit/s, last frame, drops), disk use and the oldest recording, camera effectiveness, links to accounts
+and the audit log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import shutil
+
+from flask import Blueprint, current_app, render_template
 
 from webui.access import ALL_ROLES, allow
 from webui.accounts import Role
+from webui.context import StoreMissing, camera_titles, catalog_db, ctx, plates_db
+from webui.effectiveness import EffectivenessCache
 
 bp = Blueprint("admin", __name__)
+EFFECTIVENESS_DAYS = 7
+
+
+@bp.record_once
+def _setup(state) -> None:
+    state.app.extensions["dozor_effectiveness"] = EffectivenessCache(state.app.extensions["dozor"].clock)
+
+
+def camera_rows() -> list[dict]:
+    """One row per configured camera with the recorder's and plate reading's last status."""
+    from plate_index.status import read_status
+    from recorder.catalog import camera_statuses
+
+    now = ctx().clock.now()
+    try:
+        statuses = camera_statuses(catalog_db())
+    except StoreMissing:
+        statuses = {}
+    try:
+        lpr = {row["camera"]: row for row in read_status(plates_db())}
+    except StoreMissing:
+        lpr = {}
+    rows = []
+    for camera in ctx().config.cameras:
+        status = statuses.get(camera.name)
+        stale = status is None or status.is_stale(now)
+        rows.append(
+            {
+                "camera": camera,
+                "status": status,
+                "online": bool(status and status.state == "online" and not stale),
+                "recorder_down": stale,
+                "lpr": lpr.get(camera.name),
+            }
+        )
+    return rows
 
 
 @bp.route("/cameras")
 @allow(*ALL_ROLES)
 def cameras():
-    return render_template("admin/cameras.html")
+    return render_template("admin/cameras.html", rows=camera_rows(), now=ctx().clock.now())
 
 
 @bp.route("/admin")
 @allow(Role.ADMIN)
 def overview():
-    return render_template("admin/overview.html")
+    from recorder.catalog import recorded_bytes
+
+    layout, now = ctx().layout, ctx().clock.now()
+    disk = shutil.disk_usage(layout.root)
+    try:
+        conn = catalog_db()
+        recorded = recorded_bytes(conn)
+        oldest = _oldest_recording(conn)
+    except StoreMissing:
+        recorded, oldest = 0, None
+    try:
+        effect = current_app.extensions["dozor_effectiveness"].get(plates_db(), EFFECTIVENESS_DAYS)
+    except StoreMissing:
+        effect = None
+    return render_template(
+        "admin/overview.html",
+        rows=camera_rows(),
+        now=now,
+        disk=disk,
+        recorded=recorded,
+        oldest_age=(now - oldest).total_seconds() if oldest else None,
+        oldest=oldest,
+        effect=effect,
+        storage=ctx().config.storage,
+        titles=camera_titles(),
+    )
+
+
+def _oldest_recording(conn):
+    # TODO(recorder): use a recorder.catalog query function once it offers one (asked in the report).
+    from edge.clock import from_epoch
+
+    value = conn.execute("SELECT MIN(start_ts) FROM segments").fetchone()[0]
+    return from_epoch(value) if value is not None else None

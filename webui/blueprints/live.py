@@ -1,15 +1,125 @@
-"""Live grid (placeholder until the recorder's live pictures land)."""
+"""The volunteers' live grid and single-camera live view.
+
+The grid shows the picture the recorder already writes once a second per camera (DataLayout.live_dir),
+so twenty viewers cost twenty small file reads, not twenty decoders. A click opens one camera at full
+frame rate: the camera's own H.264, forwarded from the segment being recorded (webui.live_stream).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import timedelta
 
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+)
+
+from edge.clock import utc_iso
+from edge.db import connect
 from webui.access import ALL_ROLES, allow
+from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_camera
+from webui.fmp4 import codec_string, init_segment
+from webui.live_stream import follow
 
 bp = Blueprint("live", __name__)
+LAYOUTS = [f"{n}x{n}" for n in range(1, 6)]
 
 
 @bp.route("/live")
 @allow(*ALL_ROLES)
 def grid():
-    return render_template("live/grid.html")
+    screen = request.args.get("screen", 1, type=int)
+    return render_template(
+        "live/grid.html", layouts=LAYOUTS, screen=max(1, min(screen, 4)), camera_title_map=camera_titles()
+    )
+
+
+@bp.route("/live/<camera>.jpg")
+@allow(*ALL_ROLES)
+def picture(camera: str):
+    known_camera(camera)
+    layout = ctx().layout
+    path = layout.inside(layout.live_dir / f"{camera}.jpg")
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
+
+
+@bp.route("/api/live/status")
+@allow(*ALL_ROLES)
+def status():
+    """Online/offline per configured camera, with since when and why; no plate data."""
+    from recorder.catalog import camera_statuses
+
+    try:
+        statuses = camera_statuses(catalog_db())
+    except StoreMissing:
+        statuses = {}
+    now = ctx().clock.now()
+    out = []
+    for camera in ctx().config.cameras:
+        s = statuses.get(camera.name)
+        recorder_down = s is None or s.is_stale(now)
+        out.append(
+            {
+                "camera": camera.name,
+                "title": camera.display_name,
+                "online": bool(s and s.state == "online" and not recorder_down),
+                "since": utc_iso(s.since) if s else None,
+                "reason": (s.reason if s else "") if not recorder_down else "recorder not running",
+            }
+        )
+    return jsonify(now=utc_iso(now), cameras=out)
+
+
+@bp.route("/live/<camera>")
+@allow(*ALL_ROLES)
+def single(camera: str):
+    cam = known_camera(camera)
+    return render_template("live/single.html", camera=cam)
+
+
+@bp.route("/live/<camera>/stream")
+@allow(*ALL_ROLES)
+def stream(camera: str):
+    """Endless fragmented MP4 of the camera, for MediaSource; X-Codec carries the codec string."""
+    known_camera(camera)
+    current = _current_file_finder(camera)
+    first = current()
+    init = init_segment(first) if first else None
+    if init is None:
+        return jsonify(error="no live video for this camera right now"), 503
+    headers = {"X-Codec": codec_string(init) or "", "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(follow(current, ctx().clock)), mimetype="video/mp4", headers=headers)
+
+
+def _current_file_finder(camera: str):
+    """A function returning the file of the camera's newest segment (its own read-only connection,
+    since the stream outlives the request's)."""
+    from recorder.catalog import segments_between
+
+    layout, clock = ctx().layout, ctx().clock
+
+    def current():
+        if not layout.catalog_db.exists():
+            return None
+        conn = connect(layout.catalog_db, readonly=True)
+        try:
+            now = clock.now()
+            recent = segments_between(conn, camera, now - timedelta(minutes=10), now + timedelta(minutes=1))
+        finally:
+            conn.close()
+        if not recent:
+            return None
+        try:
+            return recent[-1].file(layout)
+        except ValueError:
+            return None
+
+    return current

@@ -1,15 +1,120 @@
-"""Recordings (placeholder until recorder.catalog lands)."""
+"""Recorded video: the recordings page (camera + time, a timeline with outages) and the two routes
+every player uses: the list of segments around a moment, and the segment files themselves.
+
+Segment files are served as they are, with HTTP byte ranges (the browser seeks inside the fragmented
+MP4): no transcoding, so a Raspberry Pi serves video at the cost of a file copy. Opening a segment file
+from its start is audited as a video view.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import timedelta
 
-from webui.access import PLATE_ROLES, allow
+from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
+
+from edge.clock import parse_utc, utc_iso
+from webui import audit
+from webui.access import PLATE_ROLES, actor, allow, client_ip
+from webui.context import catalog_db, ctx, known_camera, web_db
+from webui.timeline import Row, Timeline, span_marks
 
 bp = Blueprint("recordings", __name__)
+MAX_WINDOW = timedelta(hours=24)
+DEFAULT_WINDOW = timedelta(minutes=30)
+
+
+def _moment(name: str, default=None):
+    value = request.args.get(name)
+    if not value:
+        return default
+    try:
+        return parse_utc(value)
+    except ValueError:
+        abort(400)
 
 
 @bp.route("/recordings")
 @allow(*PLATE_ROLES)
 def page():
-    return render_template("recordings/page.html")
+    """Pick a camera and a moment; the page shows 24 hours of that camera and plays from the moment."""
+    from recorder.catalog import outages_between, segments_between
+
+    cameras = ctx().config.cameras
+    if not cameras:
+        return render_template("recordings/page.html", camera=None, at=None, timeline=None, outages=[])
+    camera = known_camera(request.args.get("camera") or cameras[0].name)
+    now = ctx().clock.now()
+    at = min(_moment("at", now - timedelta(minutes=5)), now)
+    end = min(at + timedelta(hours=12), now)
+    start = end - timedelta(hours=24)
+    conn = catalog_db()
+    segments = segments_between(conn, camera.name, start, end)
+    outages = outages_between(conn, camera.name, start, end)
+    row = Row(title=camera.display_name)
+    row.marks += span_marks([(s.start, s.end) for s in segments], start, end, "seg")
+    row.marks += span_marks([(o.start, o.end or now) for o in outages], start, end, "outage")
+    return render_template(
+        "recordings/page.html",
+        camera=camera.name,
+        at=at,
+        outages=outages,
+        timeline=Timeline(start=start, end=end, rows=[row]),
+    )
+
+
+@bp.route("/api/recordings/<camera>/segments")
+@allow(*PLATE_ROLES)
+def segments_api(camera: str):
+    """Segments and outages of `camera` overlapping [from, to): what a player needs to play a moment."""
+    from recorder.catalog import outages_between, segments_between
+
+    known_camera(camera)
+    start = _moment("from", ctx().clock.now() - DEFAULT_WINDOW)
+    end = _moment("to", start + DEFAULT_WINDOW)
+    if end <= start or end - start > MAX_WINDOW:
+        return jsonify(error="from/to must span at most 24 hours"), 400
+    conn = catalog_db()
+    segments = [
+        {
+            "id": s.id,
+            "start": utc_iso(s.start),
+            "end": utc_iso(s.end),
+            "codec": s.codec,
+            "width": s.width,
+            "height": s.height,
+            "state": s.state,
+            "url": url_for("recordings.segment_file", segment_id=s.id),
+        }
+        for s in segments_between(conn, camera, start, end)
+    ]
+    outages = [
+        {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason}
+        for o in outages_between(conn, camera, start, end)
+    ]
+    return jsonify(camera=camera, segments=segments, outages=outages)
+
+
+@bp.route("/video/segments/<int:segment_id>.mp4")
+@allow(*PLATE_ROLES)
+def segment_file(segment_id: int):
+    from recorder.catalog import segment_by_id
+
+    segment = segment_by_id(catalog_db(), segment_id)
+    if segment is None:
+        abort(404)
+    known_camera(segment.camera)
+    layout = ctx().layout
+    path = segment.file(layout)
+    if not path.is_relative_to(layout.segments_dir.resolve()) or not path.is_file():
+        abort(404)
+    if request.range is None or request.range.ranges[0][0] == 0:
+        audit.append(
+            web_db(),
+            ctx().clock,
+            actor=actor(),
+            ip=client_ip(),
+            action=audit.VIDEO_VIEW,
+            target=segment.camera,
+            detail={"segment": segment.id, "start": utc_iso(segment.start)},
+        )
+    return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)

@@ -1,15 +1,108 @@
-"""Police plate search (placeholder until plate_index.search lands)."""
+"""Police plate search: the page (results as you type three characters, Latin or Cyrillic) and its
+JSON endpoint `GET /api/search?q=ABC`, whose results carry the fields of `dozor search --json`.
+
+Every query is audited with its text and filters: who looked for which plate is itself sensitive.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime
 
-from webui.access import PLATE_ROLES, allow
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from edge.clock import parse_utc
+from webui import audit
+from webui.access import PLATE_ROLES, actor, allow, client_ip
+from webui.context import StoreMissing, ctx, plates_db, web_db
 
 bp = Blueprint("search", __name__)
+PAGE_LIMIT = 200
 
 
 @bp.route("/search")
 @allow(*PLATE_ROLES)
 def page():
-    return render_template("search/page.html")
+    return render_template("search/page.html", query=request.args.get("q", "")[:40])
+
+
+@bp.route("/api/search")
+@allow(*PLATE_ROLES)
+def api():
+    from plate_index.normalise import BadQuery
+    from plate_index.search import search
+
+    query = request.args.get("q", "")[:64]
+    camera = request.args.get("camera") or None
+    if camera is not None and camera not in {c.name for c in ctx().config.cameras}:
+        return jsonify(error=_("Unknown camera.")), 400
+    try:
+        since, until = _time_arg("since"), _time_arg("until")
+    except ValueError:
+        return jsonify(error=_("A time filter is not a valid date and time.")), 400
+    exact = request.args.get("exact") in ("1", "true", "on")
+    limit = min(request.args.get("limit", 100, type=int) or 100, PAGE_LIMIT)
+    filters = {
+        k: v
+        for k, v in (
+            ("camera", camera),
+            ("since", request.args.get("since")),
+            ("until", request.args.get("until")),
+            ("exact", exact or None),
+        )
+        if v
+    }
+    audit.append(
+        web_db(),
+        ctx().clock,
+        actor=actor(),
+        ip=client_ip(),
+        action=audit.SEARCH,
+        target=query,
+        detail=filters,
+    )
+    try:
+        hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
+    except BadQuery as exc:
+        return jsonify(error=bad_query_message(str(exc))), 400
+    except StoreMissing:
+        hits = []
+    titles = {c.name: c.display_name for c in ctx().config.cameras}
+    results = [
+        {
+            **hit.to_json(),
+            "camera_title": titles.get(hit.camera, hit.camera),
+            "url": url_for("sightings.page", sighting_id=hit.id),
+            "crop_url": url_for("sightings.picture", sighting_id=hit.id, kind="crop")
+            if hit.crop_path
+            else None,
+        }
+        for hit in hits
+    ]
+    return jsonify(query=query, count=len(results), results=results)
+
+
+def _crop_url(hit) -> str | None:
+    return url_for("sightings.picture", sighting_id=hit.id, kind="crop") if hit.crop_path else None
+
+
+def _time_arg(name: str) -> datetime | None:
+    value = request.args.get(name)
+    return parse_utc(value) if value else None
+
+
+def bad_query_message(message: str) -> str:
+    """plate_index's reasons (English, for the CLI) in the officer's language."""
+    if message.startswith("type at least"):
+        return _("Type at least 3 characters of the plate (letters or digits).")
+    if "cannot be on a plate" in message:
+        letter = message[1:2]
+        return _(
+            "'%(letter)s' cannot be on a plate: type Latin letters, or the Cyrillic letters that look like "
+            "them (А В Е І К М Н О Р С Т Х), and digits.",
+            letter=letter,
+        )
+    if message.startswith("a plate has at most"):
+        return _("A plate has at most 10 characters; check the query.")
+    abort(400)
+    return message

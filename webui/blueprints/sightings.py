@@ -1,0 +1,78 @@
+"""The sighting page: scene and plate pictures, the facts, the video from ~5 s before, and the
+plate's "route" (every sighting of the same plate across cameras on one timeline).
+
+Opening a sighting is audited. Pictures are served only to police and admins, from files under the
+plate image folder, never by a path taken from the URL.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, render_template, send_file
+
+from webui import audit
+from webui.access import PLATE_ROLES, actor, allow, client_ip
+from webui.context import ctx, plates_db, web_db
+from webui.timeline import route_timeline
+
+bp = Blueprint("sightings", __name__)
+PICTURES = {"crop", "scene"}
+VIDEO_LEAD = timedelta(seconds=5)
+ROUTE_LIMIT = 500
+
+
+def load_sighting(sighting_id: int):
+    from plate_index.search import get_sighting
+
+    hit = get_sighting(plates_db(), sighting_id)
+    if hit is None:
+        abort(404)
+    return hit
+
+
+@bp.route("/sightings/<int:sighting_id>")
+@allow(*PLATE_ROLES)
+def page(sighting_id: int):
+    from plate_index.search import search
+
+    hit = load_sighting(sighting_id)
+    audit.append(
+        web_db(),
+        ctx().clock,
+        actor=actor(),
+        ip=client_ip(),
+        action=audit.SIGHTING_VIEW,
+        target=str(hit.id),
+        detail={"plate": hit.plate, "camera": hit.camera},
+    )
+    route = [hit]
+    if len(hit.plate) >= 3:
+        same = search(plates_db(), hit.plate, exact=True, limit=ROUTE_LIMIT)
+        route = sorted((h for h in same if h.plate == hit.plate), key=lambda h: h.first_seen)
+    titles = {c.name: c.display_name for c in ctx().config.cameras}
+    return render_template(
+        "sightings/page.html",
+        hit=hit,
+        titles=titles,
+        route=route,
+        timeline=route_timeline(route, current=hit.id, titles=titles),
+        video_from=hit.first_seen - VIDEO_LEAD,
+        video_lead=VIDEO_LEAD,
+    )
+
+
+@bp.route("/sightings/<int:sighting_id>/<kind>.jpg")
+@allow(*PLATE_ROLES)
+def picture(sighting_id: int, kind: str):
+    if kind not in PICTURES:
+        abort(404)
+    hit = load_sighting(sighting_id)
+    relative = hit.crop_path if kind == "crop" else hit.scene_path
+    if not relative:
+        abort(404)
+    layout = ctx().layout
+    path = layout.inside(layout.root / relative)
+    if not path.is_relative_to(layout.plate_images_dir.resolve()) or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="image/jpeg", max_age=0)

@@ -1,0 +1,69 @@
+"""The live view's byte stream: the init segment and then each new fragment of the segment file the
+recorder is writing for a camera, following it into the next segment file when the recorder cuts one.
+
+Runs inside a waitress thread for as long as the viewer watches; it ends when the camera stops
+producing (so a dead camera does not hold a thread), after MAX_SECONDS (the page reconnects), or when
+the browser goes away (waitress closes the generator on the next write).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from edge.clock import Clock
+from webui.fmp4 import fragments_from, init_segment, last_fragment_offset
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.1
+LOOKUP_SECONDS = 1.0  # how often to ask the catalog whether the recorder started a new segment file
+IDLE_SECONDS = 15.0
+MAX_SECONDS = 30 * 60
+
+
+def _new_fragments(path: Path, offset: int) -> tuple[list[bytes], int]:
+    """The complete fragments of `path` after `offset` (read into memory: ~0.5 MB per 2 s fragment)."""
+    try:
+        ranges, end = fragments_from(path, offset)
+        with path.open("rb") as handle:
+            chunks = []
+            for start, stop in ranges:
+                handle.seek(start)
+                chunks.append(handle.read(stop - start))
+        return chunks, end
+    except FileNotFoundError:  # deleted by retention under our feet: the next lookup finds a newer file
+        return [], offset
+
+
+def follow(current_file: Callable[[], Path | None], clock: Clock) -> Iterator[bytes]:
+    """Yield fMP4 bytes: init + newest fragment of the current file, then every new fragment."""
+    started = clock.monotonic()
+    path: Path | None = None
+    offset = 0
+    last_data = started
+    last_lookup = float("-inf")
+    while clock.monotonic() - started < MAX_SECONDS:
+        newest = path
+        if clock.monotonic() - last_lookup >= LOOKUP_SECONDS:
+            newest, last_lookup = current_file(), clock.monotonic()
+        if newest is not None and newest != path:
+            init = init_segment(newest)
+            if init is not None:
+                if path is not None:
+                    yield from _new_fragments(path, offset)[0]  # the old file's last fragments first
+                # the first file of a stream starts at its newest fragment (live at once); a following
+                # file starts right after its own init segment
+                offset = last_fragment_offset(newest) if path is None else len(init)
+                path = newest
+                yield init
+        if path is not None:
+            chunks, offset = _new_fragments(path, offset)
+            if chunks:
+                last_data = clock.monotonic()
+                yield from chunks
+        if clock.monotonic() - last_data > IDLE_SECONDS:
+            log.info("live stream idle for %.0f s: ending it", IDLE_SECONDS)
+            return
+        time.sleep(POLL_SECONDS)
