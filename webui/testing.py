@@ -168,3 +168,104 @@ def seed_recordings(
     finally:
         catalog.close()
     return ids
+
+
+# ---- plate data for tests and screenshots, through plate_index's own functions ----
+
+
+def plate_picture(text: str, width: int = 320) -> Any:
+    """A white plate with black text and a blue UA strip (what a crop looks like), as a BGR array."""
+    import cv2
+    import numpy as np
+
+    height = width * 2 // 9
+    image = np.full((height, width, 3), 255, np.uint8)
+    cv2.rectangle(image, (0, 0), (width - 1, height - 1), (0, 0, 0), 3)
+    cv2.rectangle(image, (3, 3), (width // 10, height - 4), (180, 80, 0), -1)
+    cv2.putText(image, "UA", (6, height - 10), cv2.FONT_HERSHEY_SIMPLEX, width / 900, (0, 220, 255), 2)
+    cv2.putText(
+        image, text, (width // 8, height * 3 // 4), cv2.FONT_HERSHEY_DUPLEX, width / 330, (0, 0, 0), 3
+    )
+    return image
+
+
+def scene_picture(text: str, moment: Any) -> Any:
+    """A road-like scene with the plate pasted in and the time written in a corner."""
+    import cv2
+    import numpy as np
+
+    scene = np.zeros((360, 640, 3), np.uint8)
+    scene[:] = (90, 95, 100)
+    cv2.rectangle(scene, (0, 200), (640, 360), (60, 60, 60), -1)
+    cv2.rectangle(scene, (200, 150), (440, 300), (40, 40, 140), -1)
+    plate = plate_picture(text, 160)
+    scene[260 : 260 + plate.shape[0], 240 : 240 + plate.shape[1]] = plate
+    cv2.putText(
+        scene,
+        moment.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        (10, 25),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.6,
+        (255, 255, 255),
+        1,
+    )
+    return scene
+
+
+def seed_sighting(
+    layout: DataLayout,
+    camera: str,
+    plate: str,
+    first_seen: Any,
+    *,
+    confidence: float = 0.93,
+    alternatives: list[str] | None = None,
+    region: str | None = "ua",
+    pictures: bool = True,
+) -> int:
+    """One sighting in plates.db with its crop and scene JPEGs, written by plate_index itself."""
+    from edge.clock import to_epoch
+    from plate_index.images import write_sighting_images
+    from plate_index.store import NewSighting, insert_sighting, open_store
+
+    start = to_epoch(first_seen)
+    crop_path = scene_path = None
+    if pictures:
+        crop_path, scene_path = write_sighting_images(
+            layout, camera, start, plate_picture(plate), scene_picture(plate, first_seen)
+        )
+    conn = open_store(layout.plates_db)
+    try:
+        return insert_sighting(
+            conn,
+            NewSighting(
+                camera=camera,
+                plate=plate,
+                first_seen=start,
+                last_seen=start + 2.5,
+                confidence=confidence,
+                reads=5,
+                alternatives=alternatives or [],
+                region=region,
+                region_confidence=0.9 if region else None,
+                crop_path=crop_path,
+                scene_path=scene_path,
+            ),
+        )
+    finally:
+        conn.close()
+
+
+def write_live_picture(layout: DataLayout, camera: str, text: str) -> Path:
+    """The picture the recorder keeps in live_dir for the grid."""
+    import cv2
+    import numpy as np
+
+    image = np.zeros((360, 640, 3), np.uint8)
+    image[:] = (70, 90, 60)
+    cv2.putText(image, text, (20, 190), cv2.FONT_HERSHEY_DUPLEX, 1.2, (255, 255, 255), 2)
+    layout.live_dir.mkdir(parents=True, exist_ok=True)
+    path = layout.live_dir / f"{camera}.jpg"
+    ok, data = cv2.imencode(".jpg", image)
+    path.write_bytes(data.tobytes())
+    return path

@@ -34,6 +34,7 @@ def load_sighting(sighting_id: int):
 @bp.route("/sightings/<int:sighting_id>")
 @allow(*PLATE_ROLES)
 def page(sighting_id: int):
+    from plate_index.normalise import BadQuery
     from plate_index.search import search
 
     hit = load_sighting(sighting_id)
@@ -46,10 +47,11 @@ def page(sighting_id: int):
         target=str(hit.id),
         detail={"plate": hit.plate, "camera": hit.camera},
     )
-    route = [hit]
-    if len(hit.plate) >= 3:
+    try:
         same = search(plates_db(), hit.plate, exact=True, limit=ROUTE_LIMIT)
-        route = sorted((h for h in same if h.plate == hit.plate), key=lambda h: h.first_seen)
+        route = sorted((h for h in same if h.plate == hit.plate), key=lambda h: h.first_seen) or [hit]
+    except BadQuery:  # a plate text search cannot take (too short, odd characters): just this sighting
+        route = [hit]
     titles = {c.name: c.display_name for c in ctx().config.cameras}
     return render_template(
         "sightings/page.html",
