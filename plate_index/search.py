@@ -18,7 +18,7 @@ from typing import Any
 
 from edge.clock import from_epoch, to_epoch, utc_iso
 from plate_index.normalise import fold, parse_query
-from plate_index.store import EXACT, TOLERANT
+from plate_index.store import EXACT, TOLERANT, camera_id
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5000
@@ -125,13 +125,11 @@ def _matching_ids(
     if window[1] is not None:
         where.append("k.first_seen < ?")
         args.append(window[1])
-    join = ""
     if camera:
-        join = "CROSS JOIN sightings s ON s.id = k.sighting_id"
-        where.append("s.camera = ?")
-        args.append(camera)
+        where.append("k.camera_id = ?")
+        args.append(camera_id(conn, camera, create=False) or -1)
     sql = (
-        f"SELECT k.sighting_id, k.first_seen FROM sighting_keys k INDEXED BY {index} {join} "
+        f"SELECT k.sighting_id, k.first_seen FROM sighting_keys k INDEXED BY {index} "
         f"WHERE {' AND '.join(where)} AND (k.first_seen, k.sighting_id) < (?, ?) "
         "ORDER BY k.first_seen DESC, k.sighting_id DESC LIMIT ?"
     )

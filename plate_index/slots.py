@@ -8,7 +8,7 @@ or wait. Slots are sized for 4K; tmpfs only commits the pages a frame actually t
 
 from __future__ import annotations
 
-from multiprocessing import resource_tracker, shared_memory
+from multiprocessing import shared_memory
 
 import numpy as np
 
@@ -24,9 +24,9 @@ class FrameSlots:
             self._shm = shared_memory.SharedMemory(create=True, size=count * SLOT_BYTES)
             self._owner = True
         else:
+            # Spawned workers share the daemon's resource tracker, so attaching registers nothing new
+            # and a killed worker leaves the block to the daemon, which unlinks it on stop.
             self._shm = shared_memory.SharedMemory(name=name)
-            # The daemon owns the block: stop this process's resource tracker from unlinking it.
-            resource_tracker.unregister(self._shm._name, "shared_memory")  # type: ignore[attr-defined]
             self._owner = False
 
     @property

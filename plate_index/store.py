@@ -5,6 +5,7 @@ Search does not scan sightings: every sighting has a few rows in `sighting_keys`
 as an exact key, the confusable-folded plate and alternative readings as tolerant keys), clustered by
 (kind, first three characters, first_seen), so "the newest sightings starting with BH1" is one ordered
 index range read with a LIMIT however common BH1 is. A second index on (kind, key) serves longer prefixes.
+Key rows carry a small camera number, so a camera filter is checked in the same pages (no join).
 """
 
 from __future__ import annotations
@@ -41,12 +42,17 @@ MIGRATIONS: list[str] = [
         scene_path TEXT
     );
     CREATE INDEX sightings_by_time ON sightings(first_seen);
+    CREATE TABLE cameras (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
     CREATE TABLE sighting_keys (
         kind INTEGER NOT NULL,                -- 0 exact (plate), 1 tolerant (folded plate, alternatives)
         key3 TEXT NOT NULL,                   -- first three characters of key
         first_seen REAL NOT NULL,
         sighting_id INTEGER NOT NULL,
         key TEXT NOT NULL,
+        camera_id INTEGER NOT NULL,           -- cameras.id of the sighting's camera
         PRIMARY KEY (kind, key3, first_seen, sighting_id, key)
     ) WITHOUT ROWID;
     CREATE INDEX sighting_keys_by_key ON sighting_keys(kind, key);
@@ -122,8 +128,19 @@ def search_keys(plate: str, alternatives: Sequence[str]) -> list[tuple[int, str]
     return keys
 
 
-def _key_rows(sighting_id: int, first_seen: float, plate: str, alternatives: Sequence[str]) -> list[tuple]:
-    return [(kind, key[:3], first_seen, sighting_id, key) for kind, key in search_keys(plate, alternatives)]
+def _key_rows(
+    sighting_id: int, first_seen: float, plate: str, alternatives: Sequence[str], camera_id: int
+) -> list[tuple]:
+    keys = search_keys(plate, alternatives)
+    return [(kind, key[:3], first_seen, sighting_id, key, camera_id) for kind, key in keys]
+
+
+def camera_id(conn: sqlite3.Connection, name: str, *, create: bool = True) -> int | None:
+    """The store's small number for a camera name (created on first use), None if unknown."""
+    row = conn.execute("SELECT id FROM cameras WHERE name = ?", (name,)).fetchone()
+    if row is None and create:
+        return int(conn.execute("INSERT INTO cameras (name) VALUES (?)", (name,)).lastrowid or 0)
+    return int(row[0]) if row else None
 
 
 _INSERT_SIGHTING = (
@@ -131,7 +148,8 @@ _INSERT_SIGHTING = (
     "region, region_confidence, crop_path, scene_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _INSERT_KEY = (
-    "INSERT OR IGNORE INTO sighting_keys (kind, key3, first_seen, sighting_id, key) VALUES (?,?,?,?,?)"
+    "INSERT OR IGNORE INTO sighting_keys (kind, key3, first_seen, sighting_id, key, camera_id) "
+    "VALUES (?,?,?,?,?,?)"
 )
 
 
@@ -140,9 +158,11 @@ def insert_sighting(conn: sqlite3.Connection, sighting: NewSighting) -> int:
     plate = normalise(sighting.plate)
     alternatives = [normalise(a) for a in sighting.alternatives]
     with conn:
+        number = camera_id(conn, sighting.camera) or 0
         cursor = conn.execute(_INSERT_SIGHTING, (None, *_sighting_values(sighting, plate, alternatives)))
         sighting_id = int(cursor.lastrowid or 0)
-        conn.executemany(_INSERT_KEY, _key_rows(sighting_id, sighting.first_seen, plate, alternatives))
+        keys = _key_rows(sighting_id, sighting.first_seen, plate, alternatives, number)
+        conn.executemany(_INSERT_KEY, keys)
     return sighting_id
 
 
@@ -151,11 +171,14 @@ def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], firs
     the transaction. Returns the next free id."""
     next_id = first_id
     rows, keys = [], []
+    numbers: dict[str, int] = {}
     for sighting in sightings:
         plate = normalise(sighting.plate)
         alternatives = [normalise(a) for a in sighting.alternatives]
+        if sighting.camera not in numbers:
+            numbers[sighting.camera] = camera_id(conn, sighting.camera) or 0
         rows.append((next_id, *_sighting_values(sighting, plate, alternatives)))
-        keys += _key_rows(next_id, sighting.first_seen, plate, alternatives)
+        keys += _key_rows(next_id, sighting.first_seen, plate, alternatives, numbers[sighting.camera])
         next_id += 1
     conn.executemany(_INSERT_SIGHTING, rows)
     conn.executemany(_INSERT_KEY, keys)
