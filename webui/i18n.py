@@ -13,6 +13,7 @@ from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
+LANGUAGE_BUTTONS = {"uk": "УКР", "en": "ENG"}
 ACTION_LABELS = {
     "login_ok": lazy_gettext("signed in"),
     "login_failed": lazy_gettext("sign-in failed"),
@@ -46,6 +47,7 @@ def init_babel(app: Flask, default_language: str) -> Babel:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["age"] = format_age
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["LANGUAGE_BUTTONS"] = LANGUAGE_BUTTONS
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(str(role), str(role))

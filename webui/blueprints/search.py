@@ -29,7 +29,7 @@ def page():
 @bp.route("/api/search")
 @allow(*PLATE_ROLES)
 def api():
-    from plate_index.normalise import BadQuery
+    from plate_index.normalise import BadQuery, parse_query
     from plate_index.search import search
 
     query = request.args.get("q", "")[:64]
@@ -62,6 +62,7 @@ def api():
         detail=filters,
     )
     try:
+        parse_query(query)  # a bad query is reported even before anything was recorded
         hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
     except BadQuery as exc:
         return jsonify(error=bad_query_message(str(exc))), 400
