@@ -43,7 +43,8 @@ class LprService:
         self.clock = clock or SystemClock()
         self.log_level = log_level
         self.cameras = [
-            c.name for c in config.cameras if c.enabled and c.lpr and config.lpr.enabled and c.name in taps
+            c.name for c in config.cameras
+            if c.enabled and c.lpr and config.lpr.enabled and (c.name in taps or c.lpr_url)
         ]
         self.taps = taps
         self.workers: list[Any] = []
@@ -53,6 +54,7 @@ class LprService:
         self._threads: list[threading.Thread] = []
         self._subscriptions: list[Any] = []
         self._slots: list[Any] = []
+        self._streams: list[Any] = []
 
     def start(self) -> None:
         """Start workers and feeders; never raises for a plate-reading problem (it is logged)."""
@@ -73,7 +75,7 @@ class LprService:
         self._start_workers(count)
         for camera in self.cameras:
             worker = self.workers[self.counters[camera].worker]
-            subscription = self.taps[camera].subscribe(self.config.lpr.sample_fps, queue_size=2, name="lpr")
+            subscription = self._tap(camera).subscribe(self.config.lpr.sample_fps, queue_size=2, name="lpr")
             self._subscriptions.append(subscription)
             gate = MotionGate(self.config.camera(camera).motion)
             self._thread(f"lpr-feed-{camera}", self._feed, camera, subscription, gate, worker)
@@ -85,6 +87,8 @@ class LprService:
         self._stop.set()
         for subscription in self._subscriptions:
             subscription.close()
+        for stream in self._streams:
+            stream.stop()
         for thread in self._threads:
             thread.join(timeout=5)
         for worker in self.workers:
@@ -109,6 +113,18 @@ class LprService:
 
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self.workers if w.pid is not None]
+
+    def _tap(self, camera: str) -> FrameSource:
+        """The recorder's tap of the camera, or a tap of its own `lpr_url` connection."""
+        settings = self.config.camera(camera)
+        if not settings.lpr_url:
+            return self.taps[camera]
+        from plate_index.lpr_stream import LprStream
+
+        stream = LprStream(settings, self.config.recorder)
+        stream.start()
+        self._streams.append(stream)
+        return stream.tap
 
     def _start_workers(self, count: int) -> None:
         from plate_index.pool import WorkerHandle
