@@ -58,3 +58,22 @@ def test_prune_removes_emptied_day_folders_but_keeps_the_images_root(tmp_path):
     prune(conn, DataLayout(tmp_path), cutoff=2000)
     assert not (tmp_path / "plates" / "2026-03-01").exists()
     assert (tmp_path / "plates").is_dir()
+
+
+def test_retention_job_keeps_exactly_the_configured_days(tmp_path):
+    from datetime import timedelta
+
+    from edge.clock import ManualClock, to_epoch
+    from edge.config import parse_config
+    from plate_index.retention import prune_plates
+
+    clock = ManualClock()
+    config = parse_config({"storage": {"path": str(tmp_path), "retention_days": 14}})
+    conn = open_store(DataLayout(tmp_path).plates_db)
+    now = to_epoch(clock.now())
+    insert_sighting(conn, _sighting(tmp_path, "BE7001AA", now - 15 * 86400))
+    insert_sighting(conn, _sighting(tmp_path, "BE7002AA", now - 13 * 86400))
+    assert prune_plates(config, clock) == 1
+    assert [h.plate for h in search(conn, "BE7")] == ["BE7002AA"]
+    clock.advance(timedelta(days=2).total_seconds())
+    assert prune_plates(config, clock) == 1 and search(conn, "BE7") == []
