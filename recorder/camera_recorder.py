@@ -1,0 +1,276 @@
+"""One camera's recording thread: connect, copy packets into segments, reconnect, record outages.
+
+The loop never ends on its own: a camera that refuses, drops, stalls or sends garbage becomes an
+outage (camera, start, end, reason) in the catalog and is retried with backoff (1 s doubling to 10 s,
+cut short by the reachability probe when the camera comes back). Segments are cut at the first
+keyframe after `segment_seconds`. Wall-clock times come from `WallClockAnchor`. A write error (full
+disk) frees space through retention, abandons the broken segment and starts a new one at the next
+keyframe, logging one error per episode instead of one per packet.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sqlite3
+import threading
+
+from edge.clock import Clock, from_epoch, to_epoch
+from edge.config import CameraConfig, RecorderConfig
+from edge.layout import DataLayout
+from edge.redact import mask_url
+from recorder import reachability
+from recorder.active_segment import ActiveSegment
+from recorder.camera_status import StatusTracker
+from recorder.catalog import Catalog
+from recorder.frame_tap import FrameTap
+from recorder.retention import Retention
+from recorder.rtsp_source import CameraUnreachable, RtspSource, StreamInfo, StreamLost
+from recorder.segment_writer import KEPT_AUDIO, TimestampJump
+from recorder.wallclock import WallClockAnchor
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 5.0  # status, segment row refresh and fsync
+RECORDABLE_CODECS = ("h264", "hevc")
+
+
+class CameraRecorder:
+    def __init__(
+        self, camera: CameraConfig, settings: RecorderConfig, *, catalog: Catalog, layout: DataLayout,
+        retention: Retention, tap: FrameTap, clock: Clock,
+    ):
+        self.camera = camera
+        self.name = camera.name
+        self.settings = settings
+        self.catalog = catalog
+        self.layout = layout
+        self.retention = retention
+        self.tap = tap
+        self.clock = clock
+        self.status = StatusTracker(camera.name, catalog, clock, lambda: tap.dropped)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._outage: int | None = None  # id of the open outage row
+        self._disk_trouble = False  # inside an episode of write errors (logged once)
+        self._audio_note_logged = False
+        self._segment: ActiveSegment | None = None
+
+    # ---- lifecycle (the supervisor's side) ----
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"rec-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to finish its segment and end; `join` waits for it."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # ---- the connection loop ----
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            recorded = False
+            try:
+                recorded, reason = self._connect_and_record()
+            except Exception as exc:  # noqa: BLE001 - a bug must cost one reconnect, never the camera
+                log.exception("%s: unexpected error while recording", self.name)
+                reason = f"internal error ({type(exc).__name__})"
+            if self._stop.is_set():
+                break
+            failures = 0 if recorded else failures + 1
+            self._went_offline(reason)
+            self._wait(self._backoff(failures))
+        self._went_offline("recorder stopped")
+
+    def _backoff(self, failures: int) -> float:
+        low, high = self.settings.reconnect_min_seconds, self.settings.reconnect_max_seconds
+        return min(high, low * 2 ** max(0, failures - 1))
+
+    def _wait(self, delay: float) -> None:
+        """Sleep `delay`, but reconnect at once when the probe sees the stream come back."""
+        deadline = self.clock.monotonic() + delay
+        was_present = reachability.stream_present(self.camera.url) if delay > 1.5 else None
+        while not self._stop.is_set() and (left := deadline - self.clock.monotonic()) > 0:
+            self._stop.wait(min(1.0, left))
+            self.status.tick_if_due(TICK_SECONDS)
+            if was_present is not None and self.clock.monotonic() < deadline:
+                present = reachability.stream_present(self.camera.url)
+                if present and not was_present:
+                    log.info("%s: the stream is back, reconnecting now", self.name)
+                    return
+                was_present = present
+
+    def _went_offline(self, reason: str) -> None:
+        now = self.clock.now()
+        if self._outage is None:
+            at = from_epoch(self.status.last_packet) if self.status.last_packet else now
+            if reason == "recorder stopped":
+                log.info("%s: recording stopped", self.name)
+            elif self.status.state == "online":
+                log.warning("%s: recording interrupted: %s", self.name, reason)
+            else:
+                log.warning("%s: cannot record: %s", self.name, reason)
+            self._outage = self._catalog_write(self.catalog.open_outage, self.name, min(at, now), reason)
+        self.status.offline(now, reason)
+
+    def _back_online(self, at_wall: float) -> None:
+        if self._outage is not None:
+            self._catalog_write(self.catalog.close_outage, self._outage, from_epoch(at_wall))
+            self._outage = None
+        if self.status.state != "online":
+            log.info("%s: recording (%s)", self.name, mask_url(self.camera.url))
+        self.status.online(from_epoch(at_wall))
+
+    def _connect_and_record(self) -> tuple[bool, str]:
+        """One connection; returns (whether anything was recorded, why it ended)."""
+        with RtspSource(self.camera.url, stall_seconds=self.settings.stall_seconds) as source:
+            try:
+                info = source.open()
+            except CameraUnreachable as exc:
+                return False, exc.reason
+            if info.codec not in RECORDABLE_CODECS:
+                return False, f"video codec {info.codec} cannot be recorded (H.264 or H.265 needed)"
+            keep_audio = info.audio is not None and info.audio.codec_context.name == KEPT_AUDIO
+            if info.audio is not None and not keep_audio and not self._audio_note_logged:
+                log.info("%s: %s audio is not recorded (only AAC is kept)", self.name,
+                         info.audio.codec_context.name)
+                self._audio_note_logged = True
+            return self._record(source, info, keep_audio)
+
+    # ---- the packet loop (the hot path) ----
+
+    def _record(self, source: RtspSource, info: StreamInfo, keep_audio: bool) -> tuple[bool, str]:
+        anchor = WallClockAnchor()
+        tb = float(info.video.time_base)
+        video_index = info.video.index
+        frame_seconds = info.frame_seconds
+        segment_seconds = self.settings.segment_seconds
+        stall = self.settings.stall_seconds
+        clock, status, tap, stop = self.clock, self.status, self.tap, self._stop
+        next_tick = clock.monotonic() + TICK_SECONDS
+        last_video = clock.monotonic()
+        recorded = False
+        first_pts = 0.0
+        wall = 0.0
+        reason = "the camera closed the connection"
+        try:
+            for packet in source.packets(audio=keep_audio):
+                if stop.is_set():
+                    reason = "recorder stopped"
+                    break
+                status.bytes += packet.size
+                if packet.stream_index != video_index:
+                    if clock.monotonic() - last_video > stall:
+                        reason = f"no video for {stall:g} s"
+                        break
+                    if self._segment is not None:
+                        self._write(self._segment.writer.write_audio, packet)
+                    continue
+                pts = packet.pts * tb
+                wall = anchor.observe(pts, to_epoch(clock.now()))
+                last_video = clock.monotonic()
+                status.frames += 1
+                status.last_packet = wall
+                if packet.is_keyframe and (
+                    self._segment is None or anchor.drifted
+                    or self._segment.writer.stream_seconds() >= segment_seconds
+                ):
+                    if anchor.drifted:
+                        log.warning("%s: stream time drifted from the wall clock; re-anchoring", self.name)
+                        anchor = WallClockAnchor()
+                        wall = anchor.observe(pts, to_epoch(clock.now()))
+                    self._close_segment(anchor.wall(first_pts) if self._segment else 0.0, wall)
+                    self._open_segment(info, keep_audio, wall)
+                    first_pts = pts
+                    recorded = recorded or self._segment is not None
+                if self._segment is None:
+                    continue  # waiting for a keyframe (after a write error)
+                tap.feed(packet, wall)
+                if not self._write(self._segment.writer.write_video, packet):
+                    continue
+                if last_video >= next_tick:
+                    next_tick = last_video + TICK_SECONDS
+                    self._tick(anchor.wall(first_pts), wall + frame_seconds)
+        except StreamLost as exc:
+            reason = exc.reason
+        finally:
+            if self._segment is not None:
+                self._close_segment(anchor.wall(first_pts), wall + frame_seconds)
+        return recorded, reason
+
+    def _write(self, write, packet) -> bool:
+        """Write one packet; on failure deal with it and return False."""
+        try:
+            write(packet)
+            return True
+        except TimestampJump as exc:
+            log.warning("%s: %s; starting a new segment at the next keyframe", self.name, exc)
+            self._abandon_segment()
+        except OSError as exc:
+            self._write_failed(exc)
+        return False
+
+    def _open_segment(self, info: StreamInfo, keep_audio: bool, wall: float) -> None:
+        try:
+            self._segment = ActiveSegment.begin(
+                self.name, info, keep_audio, wall, catalog=self.catalog, layout=self.layout
+            )
+        except (OSError, sqlite3.Error) as exc:
+            self._write_failed(exc)
+            return
+        self._back_online(wall)
+
+    def _close_segment(self, start_wall: float, end_wall: float) -> None:
+        segment, self._segment = self._segment, None
+        if segment is None:
+            return
+        try:
+            segment.finish(from_epoch(start_wall), from_epoch(end_wall))
+        except (OSError, sqlite3.Error) as exc:
+            self._segment = segment
+            self._write_failed(exc)
+            return
+        if self._disk_trouble:
+            log.info("%s: segments are being written again", self.name)
+            self._disk_trouble = False
+
+    def _abandon_segment(self) -> None:
+        segment, self._segment = self._segment, None
+        if segment is not None:
+            segment.abandon()
+
+    def _tick(self, start_wall: float, end_wall: float) -> None:
+        self.status.tick()
+        if self._segment is not None:
+            try:
+                self._segment.refresh(from_epoch(start_wall), from_epoch(end_wall))
+            except (OSError, sqlite3.Error) as exc:
+                self._write_failed(exc)
+
+    def _write_failed(self, exc: Exception) -> None:
+        """A full (or failing) disk: free space, keep what plays of the segment, go on at the next keyframe"""
+        full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "full" in str(exc)
+        if not self._disk_trouble:
+            what = "the disk is full" if full else f"cannot write: {exc}"
+            log.error("%s: %s; freeing space and recording on from the next keyframe", self.name, what)
+            self._disk_trouble = True
+        if full:
+            self.retention.free_space_now()
+        self._abandon_segment()
+
+    def _catalog_write(self, write, *args):
+        try:
+            return write(*args)
+        except sqlite3.Error as exc:
+            log.warning("%s: cannot write to the catalog: %s", self.name, exc)
+            return None

@@ -1,0 +1,229 @@
+"""The frame tap: decoded frames of one camera for plate reading and the live grid, never at recording's cost.
+
+Whoever reads the stream (the camera's recorder thread, or plate reading's own `lpr_url` connection)
+calls `feed(packet)`, which only copies the packet into a bounded queue and returns; when the queue is
+full it drops packets until the next keyframe (a decoder cannot use frames after a gap) and counts them.
+A decoder thread, running only while someone subscribes, decodes and hands each subscription frames at
+its own rate through a small queue that drops the OLDEST frame when nobody takes it: a slow or dead
+consumer loses frames, recording loses nothing. While every subscriber is content with keyframes (the
+live grid), only keyframes are decoded, which costs a few percent of what decoding every frame would.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import av
+import numpy
+
+from edge.clock import Clock, SystemClock, from_epoch, to_epoch
+from recorder.wallclock import WallClockAnchor
+
+log = logging.getLogger(__name__)
+
+PACKET_QUEUE = 64  # about 2.5 s of 25 fps video waiting to be decoded
+
+
+@dataclass(frozen=True)
+class Frame:
+    camera: str
+    wall_time: datetime  # UTC, on the same clock as the segments
+    image: numpy.ndarray  # H x W x 3 uint8, BGR (what OpenCV / fast-alpr expect); read-only, shared
+    seq: int  # decoded-frame number within the connection
+
+
+class FrameSubscription:
+    """Frames of one camera at `fps`; `get()` the next one. Close it when done."""
+
+    def __init__(self, tap: FrameTap, fps: float, queue_size: int, name: str, keyframes_only: bool):
+        self.camera = tap.camera
+        self.fps = fps
+        self.name = name
+        self.keyframes_only = keyframes_only
+        self.delivered = 0
+        self.dropped = 0
+        self._tap = tap
+        self._frames: collections.deque[Frame] = collections.deque(maxlen=max(1, queue_size))
+        self._ready = threading.Condition()
+        self._next_due = 0.0  # wall epoch seconds of the next frame to deliver
+        self.closed = False
+
+    def get(self, timeout: float | None = None) -> Frame | None:
+        """The oldest waiting frame; None on timeout or when the subscription is closed."""
+        with self._ready:
+            if not self._frames and not self.closed:
+                self._ready.wait(timeout)
+            return self._frames.popleft() if self._frames else None
+
+    def close(self) -> None:
+        with self._ready:
+            self.closed = True
+            self._ready.notify_all()
+        self._tap._unsubscribe(self)
+
+    def _due(self, wall: float) -> bool:
+        return wall >= self._next_due - 0.002  # frame times carry float rounding
+
+    def _offer(self, frame: Frame, wall: float) -> None:
+        period = 1 / self.fps
+        self._next_due += period
+        if self._next_due < wall:  # the first frame, or after a gap: restart the rhythm here
+            self._next_due = wall + period
+        with self._ready:
+            if len(self._frames) == self._frames.maxlen:
+                self.dropped += 1  # the deque drops the oldest as we append
+            self._frames.append(frame)
+            self.delivered += 1
+            self._ready.notify()
+
+
+class FrameTap:
+    """One per camera. `feed` is called by the stream reader; `subscribe` by consumers."""
+
+    def __init__(self, camera: str, *, clock: Clock | None = None):
+        self.camera = camera
+        self.clock = clock or SystemClock()
+        self.dropped_packets = 0
+        self._subs: list[FrameSubscription] = []
+        self._lock = threading.Lock()
+        self._packets: queue.Queue = queue.Queue(maxsize=PACKET_QUEUE)
+        self._thread: threading.Thread | None = None
+        self._active = False  # any subscription at all
+        self._keyframes_only = False  # every subscription is content with keyframes
+        self._need_keyframe = True
+        self._stream: object = None
+        self._anchor = WallClockAnchor()
+
+    @property
+    def dropped(self) -> int:
+        """Packets the decoder could not keep up with plus frames consumers did not take in time."""
+        with self._lock:
+            return self.dropped_packets + sum(s.dropped for s in self._subs)
+
+    def subscribe(
+        self, fps: float, *, queue_size: int = 2, name: str = "", keyframes_only: bool = False
+    ) -> FrameSubscription:
+        """Frames at up to `fps`; with `keyframes_only`, fewer frames for much less CPU (live grid)."""
+        if fps <= 0:
+            raise ValueError("fps must be above 0")
+        sub = FrameSubscription(self, fps, queue_size, name, keyframes_only)
+        with self._lock:
+            self._subs.append(sub)
+            self._update_mode()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._decode_loop, name=f"tap-{self.camera}", daemon=True
+                )
+                self._thread.start()
+        return sub
+
+    def _unsubscribe(self, sub: FrameSubscription) -> None:
+        with self._lock:
+            if sub in self._subs:
+                self._subs.remove(sub)
+            self._update_mode()
+
+    def _update_mode(self) -> None:
+        keyframes_only = bool(self._subs) and all(s.keyframes_only for s in self._subs)
+        if keyframes_only != self._keyframes_only:
+            self._need_keyframe = True  # the decoder can only switch modes at a keyframe
+        self._active = bool(self._subs)
+        self._keyframes_only = keyframes_only
+
+    def feed(self, packet: av.Packet, wall_time: datetime | float | None = None) -> None:
+        """Offer a video packet (never blocks). `wall_time` as the recorder computed it; when None,
+        the tap anchors the stream's timestamps to arrival time itself (a tap-only connection)."""
+        if not self._active:
+            self._need_keyframe = True
+            return
+        key = packet.is_keyframe
+        if (self._need_keyframe or self._keyframes_only) and not key:
+            return
+        if wall_time is None:
+            wall = self._anchor.observe(float(packet.pts * packet.time_base), to_epoch(self.clock.now()))
+        else:
+            wall = wall_time if isinstance(wall_time, float) else to_epoch(wall_time)
+        stream = packet.stream
+        if stream is not self._stream:  # a new connection: the decoder starts over
+            self._stream = stream
+            self._anchor = WallClockAnchor()
+            codec = stream.codec_context
+            item: tuple = ("stream", codec.name, codec.extradata)
+            self._put(item)
+        copy = av.Packet(packet.size)  # the reader keeps (and rebases) its packet; we decode a copy
+        copy.update(packet)
+        copy.is_keyframe = key
+        if not self._put(("packet", copy, wall)):
+            self._need_keyframe = True
+            return
+        self._need_keyframe = False
+
+    def _put(self, item: tuple) -> bool:
+        try:
+            self._packets.put_nowait(item)
+            return True
+        except queue.Full:
+            self.dropped_packets += 1
+            return False
+
+    def _decode_loop(self) -> None:
+        decoder: av.CodecContext | None = None
+        codec: tuple = ()
+        keyframes_only = False
+        seq = 0
+        while True:
+            try:
+                item = self._packets.get(timeout=0.5)
+            except queue.Empty:
+                with self._lock:
+                    if not self._subs:
+                        self._thread = None
+                        return
+                continue
+            if item[0] == "stream":
+                codec, decoder, seq = item[1:], None, 0
+                continue
+            if not codec:
+                continue
+            if decoder is None or (keyframes_only != self._keyframes_only and item[1].is_keyframe):
+                keyframes_only = self._keyframes_only
+                decoder = _new_decoder(*codec, keyframes_only=keyframes_only)
+            try:
+                frames = decoder.decode(item[1])
+            except av.error.FFmpegError as exc:
+                log.debug("%s: frame tap could not decode a packet: %s", self.camera, exc)
+                continue
+            for frame in frames:
+                seq += 1
+                self._deliver(frame, item[2], seq)
+
+    def _deliver(self, frame: av.VideoFrame, wall: float, seq: int) -> None:
+        with self._lock:
+            due = [s for s in self._subs if s._due(wall)]
+        if not due:
+            return
+        image = frame.to_ndarray(format="bgr24")
+        image.flags.writeable = False
+        out = Frame(camera=self.camera, wall_time=from_epoch(wall), image=image, seq=seq)
+        for sub in due:
+            sub._offer(out, wall)
+
+
+def _new_decoder(codec: str, extradata: bytes | None, *, keyframes_only: bool) -> av.CodecContext:
+    """Frame threading for full-rate decoding; one thread for keyframes only, where frame threading's
+    few frames of delay would be seconds (a stale live picture)."""
+    decoder = av.CodecContext.create(codec, "r")
+    if extradata:
+        decoder.extradata = extradata
+    if keyframes_only:
+        decoder.thread_count = 1
+        decoder.skip_frame = "NONKEY"
+    else:
+        decoder.thread_type = "FRAME"
+        decoder.thread_count = 2
+    return decoder

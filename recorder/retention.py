@@ -1,0 +1,132 @@
+"""Retention: keep `retention_days` of video under the disk cap and above the free-space floor.
+
+Runs every minute (edge.jobs) and, as `free_space_now`, whenever a segment write hits a full disk.
+Deletes finished segments only (never a file being written), oldest first across all cameras, file and
+catalog row together. Age is measured with the injected Clock, so tests can age data by days.
+`max_disk_gb` counts the recorded segments (plate crops are pruned by plate reading's own retention).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from edge.clock import Clock
+from edge.config import StorageConfig
+from edge.layout import DataLayout
+from recorder.catalog import Catalog, Segment
+
+log = logging.getLogger(__name__)
+
+GB = 1_000_000_000
+BATCH = 50
+# On a full disk, free at least this much even when min_free_gb is 0, so the writer gets a few minutes.
+EMERGENCY_FREE_BYTES = 32 * 1024 * 1024
+
+
+@dataclass
+class RetentionReport:
+    by_age: int = 0
+    by_cap: int = 0
+    by_free_space: int = 0
+    freed_bytes: int = 0
+
+    @property
+    def deleted(self) -> int:
+        return self.by_age + self.by_cap + self.by_free_space
+
+
+class Retention:
+    def __init__(self, catalog: Catalog, layout: DataLayout, storage: StorageConfig, clock: Clock):
+        self.catalog = catalog
+        self.layout = layout
+        self.storage = storage
+        self.clock = clock
+        self._lock = threading.Lock()  # the job and the camera threads' emergencies do not interleave
+
+    def run(self) -> RetentionReport:
+        """One pass: age, then the cap, then free space."""
+        report = RetentionReport()
+        with self._lock:
+            cutoff = self.clock.now() - timedelta(days=self.storage.retention_days)
+            while batch := self.catalog.oldest_complete(BATCH, older_than=cutoff):
+                report.by_age += len(batch)
+                report.freed_bytes += self._delete(batch)
+            self.catalog.delete_outages_before(cutoff)
+            if self.storage.max_disk_gb > 0:
+                cap = int(self.storage.max_disk_gb * GB)
+                excess = self.catalog.total_bytes() - cap
+                while excess > 0 and (batch := self._oldest_worth(excess)):
+                    report.by_cap += len(batch)
+                    freed = self._delete(batch)
+                    report.freed_bytes += freed
+                    excess = self.catalog.total_bytes() - cap
+            deleted, freed = self._free_until(int(self.storage.min_free_gb * GB))
+            report.by_free_space += deleted
+            report.freed_bytes += freed
+        if report.deleted:
+            log.info(
+                "retention deleted %d segment(s), %.1f MB (age %d, disk cap %d, free space %d)",
+                report.deleted, report.freed_bytes / 1e6, report.by_age, report.by_cap, report.by_free_space,
+            )
+        return report
+
+    def free_space_now(self) -> int:
+        """The disk is full: delete the oldest segments until min_free_gb (at least 32 MiB) is free.
+
+        Called by camera threads on ENOSPC; returns the bytes freed (0: nothing left to delete).
+        """
+        target = max(int(self.storage.min_free_gb * GB), EMERGENCY_FREE_BYTES)
+        with self._lock:
+            deleted, freed = self._free_until(target)
+        if deleted:
+            log.warning("disk full: deleted the %d oldest segment(s), %.1f MB", deleted, freed / 1e6)
+        return freed
+
+    def free_bytes(self) -> int:
+        return shutil.disk_usage(self.layout.root).free
+
+    def _free_until(self, target: int) -> tuple[int, int]:
+        deleted = freed = 0
+        while (missing := target - self.free_bytes()) > 0:
+            batch = self._oldest_worth(missing)
+            if not batch:
+                break
+            deleted += len(batch)
+            freed += self._delete(batch)
+        return deleted, freed
+
+    def _oldest_worth(self, size: int) -> list[Segment]:
+        """The fewest oldest segments whose bytes add up to `size` (at least one)."""
+        out, total = [], 0
+        for segment in self.catalog.oldest_complete(BATCH):
+            out.append(segment)
+            total += segment.bytes
+            if total >= size:
+                break
+        return out
+
+    def _delete(self, segments: list[Segment]) -> int:
+        """Delete files and rows together; returns the bytes the files really took."""
+        freed = 0
+        folders: set[Path] = set()
+        for segment in segments:
+            path = self.layout.root / segment.path
+            try:
+                freed += path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            folders.add(path.parent)
+        self.catalog.delete_segments(s.id for s in segments)
+        for folder in folders:  # the hour folder, then the date folder, when empty
+            for empty in (folder, folder.parent):
+                try:
+                    empty.rmdir()
+                except OSError:
+                    break
+        return freed

@@ -1,0 +1,113 @@
+"""One segment file: stream-copied packets into a fragmented MP4 that stays playable after a crash.
+
+Fragmented MP4 (`frag_keyframe+empty_moov+default_base_moof`) writes the track headers first and then
+self-contained fragments, so a file cut off by kill -9 or a power cut is playable up to its last complete
+fragment (start-up recovery trims the rest). `frag_duration` closes a fragment every second even with
+long GOPs, and `flush_packets` pushes each fragment to the file at once: a crash loses about a second.
+Timestamps are rebased so every segment starts at 0; H.265 gets the `hvc1` tag browsers need; audio is
+copied only when it is AAC (MP4 in browsers plays nothing else that cameras send).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import av
+
+log = logging.getLogger(__name__)
+
+MUX_OPTIONS = {
+    "movflags": "frag_keyframe+empty_moov+default_base_moof",
+    "frag_duration": "1000000",  # microseconds
+    "flush_packets": "1",
+}
+KEPT_AUDIO = "aac"
+
+
+class TimestampJump(Exception):
+    """Video timestamps went backwards or leapt ahead; the recorder ends the segment and re-anchors time."""
+
+
+class SegmentWriter:
+    """Write packets of one connection's streams into `path`; the first packet must be a video keyframe."""
+
+    def __init__(
+        self,
+        path: Path,
+        video: av.video.stream.VideoStream,
+        audio: av.audio.stream.AudioStream | None = None,
+        *,
+        max_gap_seconds: float = 10.0,
+    ):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._out = av.open(str(path), "w", format="mp4", options=MUX_OPTIONS)
+        self._video = self._out.add_stream_from_template(video)
+        if video.codec_context.name == "hevc":
+            self._video.codec_tag = "hvc1"
+        self._video_tb = video.time_base
+        self._video_index = video.index
+        self._audio = None
+        if audio is not None and audio.codec_context.name == KEPT_AUDIO:
+            self._audio = self._out.add_stream_from_template(audio)
+            self._audio_tb = audio.time_base
+        self._base: int | None = None  # first video dts, in video ticks
+        self._audio_base = 0
+        self._last_dts = -1
+        self._max_gap = int(max_gap_seconds / self._video_tb)
+        self.first_pts: int | None = None  # input ticks of the first keyframe
+        self.last_pts = 0  # input ticks of the latest video packet
+        self.closed = False
+
+    @property
+    def audio_codec(self) -> str | None:
+        return KEPT_AUDIO if self._audio is not None else None
+
+    def stream_seconds(self) -> float:
+        """Length written so far, by stream time (from the first keyframe to the latest frame)."""
+        if self.first_pts is None:
+            return 0.0
+        return float((self.last_pts - self.first_pts) * self._video_tb)
+
+    def write_video(self, packet: av.Packet) -> None:
+        """Copy one video packet; raises TimestampJump, or OSError (ENOSPC!) from the file system."""
+        dts = packet.dts
+        if self._base is None:
+            self._base = dts
+            self.first_pts = packet.pts
+            if self._audio is not None:
+                self._audio_base = round(dts * self._video_tb / self._audio_tb)
+        rebased = dts - self._base
+        if rebased <= self._last_dts or rebased - self._last_dts > self._max_gap:
+            raise TimestampJump(f"video time went from {self._last_dts} to {rebased} ticks")
+        self._last_dts = rebased
+        self.last_pts = packet.pts
+        packet.dts = rebased
+        packet.pts = packet.pts - self._base
+        packet.stream = self._video
+        self._out.mux_one(packet)
+
+    def write_audio(self, packet: av.Packet) -> None:
+        """Copy one audio packet if audio is kept; audio from before the first keyframe is left out."""
+        if self._audio is None or self._base is None:
+            return
+        pts = packet.pts - self._audio_base
+        if pts < 0:
+            return
+        packet.pts = pts
+        packet.dts = packet.dts - self._audio_base
+        packet.stream = self._audio
+        self._out.mux_one(packet)
+
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def close(self) -> None:
+        """Finish the file (trailer). Errors are raised; the file is released either way."""
+        if not self.closed:
+            self.closed = True
+            self._out.close()

@@ -1,0 +1,49 @@
+"""Wall-clock time of stream packets: arrival time of the connection's first keyframe plus stream time.
+
+Cameras' own clocks are often wrong (no NTP on the camera VLAN), so Dozor times video by when it arrived
+and by the stream's timestamps, which are exact between frames. The anchor only ever moves earlier while
+packets arrive "ahead" of it (the first ones sat in FFmpeg's probe buffer before we saw them), so it
+settles at the least-delayed packet within a second. If stream time and the wall clock drift apart by
+more than `max_drift` for a while (camera clock running fast or slow, or an NTP step on a Pi without a
+real-time clock), `drifted` turns true: the recorder cuts the segment and starts a fresh anchor.
+"""
+
+from __future__ import annotations
+
+DRIFT_CONFIRM_SECONDS = 5.0
+
+
+class WallClockAnchor:
+    def __init__(self, max_drift: float = 1.5):
+        self.max_drift = max_drift
+        self._offset: float | None = None  # wall epoch seconds minus stream seconds
+        self._late_since: float | None = None
+        self.drifted = False
+
+    @property
+    def anchored(self) -> bool:
+        return self._offset is not None
+
+    def observe(self, stream_seconds: float, arrival: float) -> float:
+        """Record that a packet with this stream time arrived at `arrival`; return its wall time."""
+        estimate = arrival - stream_seconds
+        if self._offset is None:
+            self._offset = estimate
+        elif estimate < self._offset - self.max_drift:
+            self.drifted = True  # far ahead of the anchor: the wall clock stepped back, or stream time jumped
+        elif estimate < self._offset:
+            self._offset = estimate  # less delayed than any packet before: a better anchor
+            self._late_since = None
+        elif estimate > self._offset + self.max_drift:
+            if self._late_since is None:
+                self._late_since = arrival
+            elif arrival - self._late_since > DRIFT_CONFIRM_SECONDS:
+                self.drifted = True
+        else:
+            self._late_since = None
+        return stream_seconds + self._offset
+
+    def wall(self, stream_seconds: float) -> float:
+        """Wall time of a stream time, with the current anchor (observe() must have been called)."""
+        assert self._offset is not None
+        return stream_seconds + self._offset
