@@ -198,12 +198,13 @@ def scene_picture(text: str, moment: Any) -> Any:
     scene[:] = (90, 95, 100)
     cv2.rectangle(scene, (0, 200), (640, 360), (60, 60, 60), -1)
     cv2.rectangle(scene, (200, 150), (440, 300), (40, 40, 140), -1)
-    plate = plate_picture(text, 160)
-    scene[260 : 260 + plate.shape[0], 240 : 240 + plate.shape[1]] = plate
+    if text:
+        plate = plate_picture(text, 160)
+        scene[260 : 260 + plate.shape[0], 240 : 240 + plate.shape[1]] = plate
     cv2.putText(
         scene,
         moment.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        (10, 25),
+        (420, 350),
         cv2.FONT_HERSHEY_SIMPLEX,
         0.6,
         (255, 255, 255),
@@ -256,16 +257,21 @@ def seed_sighting(
         conn.close()
 
 
-def write_live_picture(layout: DataLayout, camera: str, text: str) -> Path:
-    """The picture the recorder keeps in live_dir for the grid."""
-    import cv2
-    import numpy as np
+def write_live_picture(layout: DataLayout, camera: str, text: str, moment: Any = None) -> Path:
+    """The picture the recorder keeps in live_dir for the grid: a road scene with the camera's name and
+    the time, replaced atomically like the recorder does."""
+    import os
+    from datetime import UTC, datetime
 
-    image = np.zeros((360, 640, 3), np.uint8)
-    image[:] = (70, 90, 60)
-    cv2.putText(image, text, (20, 190), cv2.FONT_HERSHEY_DUPLEX, 1.2, (255, 255, 255), 2)
+    import cv2
+
+    moment = moment or datetime.now(UTC)
+    image = scene_picture("", moment)
+    cv2.putText(image, text, (10, 340), cv2.FONT_HERSHEY_DUPLEX, 0.9, (255, 255, 255), 2)
     layout.live_dir.mkdir(parents=True, exist_ok=True)
     path = layout.live_dir / f"{camera}.jpg"
     ok, data = cv2.imencode(".jpg", image)
-    path.write_bytes(data.tobytes())
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(data.tobytes())
+    os.replace(temporary, path)
     return path

@@ -43,7 +43,7 @@
     if (index < 0) return;
     const wall = new Date(new Date(segments[index].start).getTime() + video.currentTime * 1000);
     video.dataset.wallclock = wall.toISOString();
-    status.textContent = Dozor.localTime(wall.toISOString());
+    status.textContent = video.dataset.recordedAt.replace("{time}", Dozor.localTime(wall.toISOString()));
   });
 
   load(from).then(function (found) {

@@ -1,0 +1,249 @@
+"""What the browser tests and the screenshot script share: Debian's Chromium driven by Playwright (no
+browser download), the web UI served by waitress on a free port in a thread, and a realistic data
+folder (cameras, recordings, sightings with pictures, live pictures, a segment being written)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from edge.config import Config
+from edge.layout import DataLayout
+from webui.fmp4 import boxes
+from webui.testing import (
+    add_standard_users,
+    make_config,
+    make_segment_file,
+    seed_recordings,
+    seed_sighting,
+    write_live_picture,
+)
+
+CHROMIUM = os.environ.get("DOZOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CAMERAS = [
+    {"name": "road-north", "title": "Північна дорога"},
+    {"name": "village-square", "title": "Площа"},
+    {"name": "school", "title": "Школа"},
+    {"name": "bridge", "title": "Міст"},
+    {"name": "shop", "title": "Магазин"},
+]
+OFFLINE_CAMERA = "bridge"
+SEGMENT_SECONDS = 60
+
+
+def launch_chromium(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+@dataclass
+class Site:
+    """A running web UI over a seeded data folder."""
+
+    url: str
+    layout: DataLayout
+    config: Config
+    sightings: dict[str, int]
+    now: datetime
+    server: Any = None
+    threads: list[threading.Thread] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.server is not None:
+            self.server.close()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
+def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], datetime]:
+    """Accounts, 10 minutes of recordings on road-north, sightings on several cameras, statuses."""
+    from recorder.catalog import CameraStatus, Catalog
+
+    add_standard_users(data_dir)
+    layout = DataLayout(data_dir)
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(seconds=10 * SEGMENT_SECONDS)
+    seed_recordings(layout, "road-north", start, 10, SEGMENT_SECONDS, template=template)
+    sightings = {
+        "BE7123AA": seed_sighting(
+            layout, "road-north", "BE7123AA", now - timedelta(minutes=6), confidence=0.94
+        ),
+        "BE7123AA@square": seed_sighting(layout, "village-square", "BE7123AA", now - timedelta(minutes=4)),
+        "BE7555KX": seed_sighting(
+            layout,
+            "road-north",
+            "BE7555KX",
+            now - timedelta(minutes=8),
+            confidence=0.88,
+            alternatives=["8E7555KX"],
+        ),
+        "8E7009CT": seed_sighting(layout, "school", "8E7009CT", now - timedelta(minutes=30), confidence=0.71),
+        "AA1234BB": seed_sighting(layout, "shop", "AA1234BB", now - timedelta(hours=2)),
+        "KA0550AI": seed_sighting(layout, "road-north", "KA0550AI", now - timedelta(hours=26)),
+    }
+    catalog = Catalog(layout)
+    try:
+        catalog.open_outage(OFFLINE_CAMERA, now - timedelta(minutes=40), "no answer (timeout)")
+        for camera in CAMERAS:
+            offline = camera["name"] == OFFLINE_CAMERA
+            catalog.set_status(
+                CameraStatus(
+                    camera=camera["name"],
+                    state="offline" if offline else "online",
+                    since=now - (timedelta(minutes=40) if offline else timedelta(days=3, hours=5)),
+                    reason="no answer (timeout)" if offline else "",
+                    fps=0 if offline else 25.0,
+                    kbps=0 if offline else 1980.0,
+                    last_packet=now - timedelta(minutes=40) if offline else now,
+                    tap_drops=0 if offline else 2,
+                    updated=now + timedelta(days=1),  # never stale during a test
+                )
+            )
+    finally:
+        catalog.close()
+    write_live_pictures(layout)
+    cameras = [
+        {"name": c["name"], "url": f"rtsp://10.0.0.{i + 11}/stream1", "title": c["title"]}
+        for i, c in enumerate(CAMERAS)
+    ]
+    return make_config(data_dir, cameras=cameras), sightings, now
+
+
+def write_live_pictures(layout: DataLayout) -> None:
+    for camera in CAMERAS:
+        if camera["name"] != OFFLINE_CAMERA:
+            write_live_picture(layout, camera["name"], camera["name"])
+
+
+def refresh_live_pictures(layout: DataLayout, stop: threading.Event) -> None:
+    """Stand-in for the recorder's live snapshots: a new picture per camera every second."""
+    while not stop.wait(1.0):
+        write_live_pictures(layout)
+
+
+def grow_segment(layout: DataLayout, template: Path, camera: str, stop: threading.Event) -> None:
+    """Stand-in for the recorder's segment writer: copies a real fragmented MP4 into a new segment file
+    fragment by fragment at real-time pace (1 s fragments), keeping its catalog row up to date."""
+    from recorder.catalog import Catalog, NewSegment
+
+    with template.open("rb") as handle:
+        parts = list(boxes(handle))
+    data = template.read_bytes()
+    init_end = next(b.end for b in parts if b.type == "moov")
+    fragments = [(b.offset, b.end) for b in parts if b.offset >= init_end]
+    catalog = Catalog(layout)
+    try:
+        while not stop.is_set():
+            begin = datetime.now(UTC)
+            path = layout.segment_file(camera, begin)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            segment_id = catalog.add_segment(
+                NewSegment(
+                    camera=camera,
+                    start=begin,
+                    path=layout.relative(path),
+                    codec="h264",
+                    width=640,
+                    height=360,
+                    audio_codec=None,
+                )
+            )
+            with path.open("wb") as out:
+                out.write(data[:init_end])
+                out.flush()
+                pending = b""
+                for offset, end in fragments:
+                    pending += data[offset:end]
+                    if data[offset + 4 : offset + 8] != b"mdat":
+                        continue
+                    out.write(pending)
+                    out.flush()
+                    pending = b""
+                    catalog.update_segment(segment_id, start=begin, end=datetime.now(UTC), size=out.tell())
+                    if stop.wait(1.0):
+                        break
+            catalog.update_segment(
+                segment_id, start=begin, end=datetime.now(UTC), size=path.stat().st_size, complete=True
+            )
+    finally:
+        catalog.close()
+
+
+def start_site(data_dir: Path, template: Path, *, live_camera: str | None = "road-north") -> Site:
+    from webui.server import build_server
+
+    config, sightings, now = seed_site(data_dir, template)
+    server = build_server(config, threads=12, host="127.0.0.1", port=0)
+    site = Site(
+        url=f"http://127.0.0.1:{server.effective_port}",
+        layout=DataLayout(data_dir),
+        config=config,
+        sightings=sightings,
+        now=now,
+        server=server,
+    )
+    serving = threading.Thread(target=server.run, name="waitress", daemon=True)
+    serving.start()
+    site.threads.append(serving)
+    pictures = threading.Thread(target=refresh_live_pictures, args=(site.layout, site.stop), daemon=True)
+    pictures.start()
+    site.threads.append(pictures)
+    if live_camera:
+        writer = threading.Thread(
+            target=grow_segment,
+            args=(site.layout, template, live_camera, site.stop),
+            name="fake-recorder",
+            daemon=True,
+        )
+        writer.start()
+        site.threads.append(writer)
+    _wait_for(site.url + "/healthz")
+    return site
+
+
+def _wait_for(url: str, seconds: float = 10) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a local test URL
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def sign_in(page: Any, site: Site, user: str, password: str) -> None:
+    page.goto(site.url + "/login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("button[type=submit].primary")
+
+
+def make_template(folder: Path) -> Path:
+    path = folder / "segment-template.mp4"
+    if not path.exists():
+        make_segment_file(path, SEGMENT_SECONDS)
+    return path
+
+
+def remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

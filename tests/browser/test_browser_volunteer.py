@@ -1,0 +1,66 @@
+"""A volunteer in a real browser: the live grid refreshes, shows an offline camera, and opens one camera
+live at full frame rate; plate pages stay closed."""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import CAMERAS, OFFLINE_CAMERA, sign_in
+
+from webui.testing import PASSWORDS
+
+pytestmark = pytest.mark.slow
+
+
+def test_volunteer_sees_the_live_grid_refreshing_every_second(page, site):
+    sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
+    page.wait_for_url("**/live")
+    tiles = page.locator(".tile[data-camera]")
+    tiles.first.wait_for()
+    assert tiles.count() == len(CAMERAS)  # 5 cameras -> 3x3 layout, 5 used
+    assert page.locator("#layout").input_value() == "3x3"
+    page.wait_for_function(
+        "() => document.querySelector('.tile[data-camera=road-north]').dataset.frames >= 1"
+    )
+    start = int(page.locator(".tile[data-camera=road-north]").get_attribute("data-frames"))
+    page.wait_for_timeout(4000)
+    end = int(page.locator(".tile[data-camera=road-north]").get_attribute("data-frames"))
+    assert end - start >= 3, (start, end)  # ≥ 1 picture per second (4 s, honest margin)
+    badge = page.locator(f".tile[data-camera={OFFLINE_CAMERA}] .offline")
+    badge.wait_for()
+    assert badge.inner_text().startswith("Не працює з ")
+    assert "no answer" in badge.inner_text()
+
+
+def test_volunteer_changes_the_layout_and_it_is_remembered(page, site):
+    sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
+    page.wait_for_url("**/live")
+    page.select_option("#layout", "2x2")
+    assert page.locator(".tile").count() == 4
+    page.reload()
+    assert page.locator("#layout").input_value() == "2x2"
+    assert page.locator(".tile").count() == 4
+    page.select_option("#layout", "5x5")
+    assert page.locator(".tile").count() == 25
+
+
+def test_click_on_a_tile_plays_the_camera_live(page, site):
+    sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
+    page.wait_for_url("**/live")
+    page.locator(".tile[data-camera=road-north]").click()
+    page.wait_for_url("**/live/road-north")
+    page.wait_for_function("() => document.getElementById('live').currentTime > 0.5", timeout=20000)
+    first = page.evaluate("document.getElementById('live').currentTime")
+    page.wait_for_timeout(2000)
+    later = page.evaluate("document.getElementById('live').currentTime")
+    assert later > first + 1.0, (first, later)
+    quality = page.evaluate("document.getElementById('live').getVideoPlaybackQuality().totalVideoFrames")
+    assert quality > 25, quality  # full frame rate: 25 fps camera
+
+
+def test_volunteer_cannot_open_plate_pages(page, site):
+    sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
+    page.wait_for_url("**/live")
+    assert page.locator("nav.mainnav").inner_text().count("Пошук") == 0
+    response = page.goto(site.url + "/search")
+    assert response.status == 403
+    assert "недоступна" in page.content()
