@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 STATUS_SECONDS = 5.0
 FRAME_WAIT_SECONDS = 0.5
+PRUNE_SECONDS = 3600.0
 
 
 class FrameSource(Protocol):
@@ -34,14 +35,16 @@ class FrameSource(Protocol):
 
 
 class LprService:
+    name = "plate reading"
+
     def __init__(
         self, config: Config, taps: Mapping[str, FrameSource], *, clock: Clock | None = None,
-        log_level: str = "INFO",
+        log_level: str | None = None,
     ):
         self.config = config
         self.layout = DataLayout(config.storage.path)
         self.clock = clock or SystemClock()
-        self.log_level = log_level
+        self.log_level = log_level or logging.getLevelName(logging.getLogger().getEffectiveLevel())
         self.cameras = [
             c.name for c in config.cameras
             if c.enabled and c.lpr and config.lpr.enabled and (c.name in taps or c.lpr_url)
@@ -189,3 +192,13 @@ class LprService:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+
+
+def lpr_services(context: Any) -> list[LprService]:
+    """The supervisor's factory (edge.supervisor.RunContext in, services out): plate reading on the
+    recorder's frame taps, and the hourly pruning of plate data with the video's retention."""
+    from plate_index.retention import prune_plates
+
+    config, clock = context.config, context.clock
+    context.jobs.every("plate-retention", PRUNE_SECONDS, lambda: prune_plates(config, clock))
+    return [LprService(config, context.recorder.taps, clock=clock)]

@@ -27,6 +27,7 @@ import numpy as np
 WIDTH, HEIGHT, FPS = 1280, 720, 25
 CAR_SECONDS, GAP_SECONDS = 3.0, 1.5
 PLATE_WIDTH = (110, 170)  # plate width in pixels as the car enters and leaves
+CARS_PER_CLIP = 8
 
 
 @dataclass(frozen=True)
@@ -285,3 +286,17 @@ def score(sightings: list[tuple[str, str, float]], clips: dict[str, DriveByClip]
         "passes": passes,
         "stray_max_per_clip": max(stray.values(), default=0),
     }
+
+
+def make_test_clips(plates_dir: Path, model_dir: Path, folder: Path) -> list[DriveByClip]:
+    """Two clips of 8 cars each, picked across the photo set among the cars the models read on stills
+    (encoded once into `folder`, reused by every test module of the session)."""
+    from edge.config import LprConfig
+    from plate_index.models import build_alpr
+    from plate_index.recognise import Recogniser
+
+    recogniser = Recogniser(build_alpr(LprConfig(model_dir=str(model_dir))), 0.5)
+    cars = readable(load_cars(plates_dir)[::7], recogniser)
+    assert len(cars) >= 2 * CARS_PER_CLIP, "too few photos read correctly to build the test clips"
+    folder.mkdir(parents=True, exist_ok=True)
+    return [build_clip(folder, cars[i::2][:CARS_PER_CLIP], seed=i) for i in range(2)]

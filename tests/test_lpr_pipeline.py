@@ -12,7 +12,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from plate_clips import ClipTap, build_clip, load_cars, readable, score
+from plate_clips import CARS_PER_CLIP, ClipTap, make_test_clips, score
 
 from edge.cli import main
 from edge.config import load_config
@@ -21,22 +21,11 @@ from plate_index.service import LprService
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
-CARS_PER_CLIP = 8
-
 
 @pytest.fixture(scope="session")
 def driveby_clips(plates_dir, model_dir, tmp_path_factory):
-    """Two clips of 8 cars each, picked across the photo set among the cars the models read on stills."""
-    from edge.config import LprConfig
-    from plate_index.models import build_alpr
-    from plate_index.recognise import Recogniser
+    return make_test_clips(plates_dir, model_dir, tmp_path_factory.getbasetemp() / "driveby")
 
-    os.environ.setdefault("DOZOR_MODEL_DIR", str(model_dir))
-    recogniser = Recogniser(build_alpr(LprConfig(model_dir=str(model_dir))), 0.5)
-    cars = readable(load_cars(plates_dir)[::7], recogniser)
-    assert len(cars) >= 2 * CARS_PER_CLIP
-    folder = tmp_path_factory.mktemp("driveby")
-    return [build_clip(folder, cars[i::2][:CARS_PER_CLIP], seed=i) for i in range(2)]
 
 
 def _config(tmp_path, model_dir, cameras):
