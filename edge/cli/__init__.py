@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from edge import __version__
-from edge.cli import config_cmds, plate_cmds, user_cmds, web_cmd
+from edge.cli import config_cmds, plate_cmds, recorder_cmds, run_cmd, user_cmds, web_cmd
 from edge.logs import setup_logging
 
 
@@ -27,6 +27,6 @@ def main(log_level: str) -> None:
     setup_logging(log_level)
 
 
-for _module in (config_cmds, plate_cmds, user_cmds, web_cmd):
+for _module in (config_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds):
     for _command in _module.COMMANDS:
         main.add_command(_command)
