@@ -13,6 +13,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The real RTSP server and test clips (tests/rtsp.py).
+pytest_plugins = ["rtsp"]
+
 
 def _require(path: Path, what: str) -> Path:
     if path.exists():
