@@ -1,17 +1,20 @@
-"""What every request may use: the app's config, clock and data layout, and per-request databases.
+"""What every request may use: the app's config, clock and data layout, and its databases.
 
-Connections are opened lazily per request and closed when it ends (SQLite connections must not cross
-threads, and waitress serves requests on a pool of threads). The recorder's catalog and the plate
-store are opened read-only: the web process can never damage evidence.
+Connections are kept per thread (waitress serves requests on a fixed pool of threads, and a SQLite
+connection must stay in its thread): opening and closing one per request would throw away SQLite's page
+cache each time and, for web.db, checkpoint the WAL on every close (measured: ~2 ms of a 10 ms search).
+The recorder's catalog and the plate store are opened read-only: the web process can never damage
+evidence.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import abort, current_app, g
+from flask import abort, current_app
 
 from edge.clock import Clock
 from edge.config import CameraConfig, Config
@@ -24,11 +27,48 @@ class StoreMissing(Exception):
     The UI answers 503 with a plain explanation instead of an error page."""
 
 
+class Databases:
+    """This app's connections, one set per thread, opened on first use and kept."""
+
+    def __init__(self, layout: DataLayout):
+        self.layout = layout
+        self._local = threading.local()
+
+    def _get(self, name: str, path: Path, readonly: bool) -> sqlite3.Connection:
+        conn = getattr(self._local, name, None)
+        if conn is None:
+            if readonly and not path.exists():
+                raise StoreMissing(path.name)
+            conn = connect(path, readonly=readonly)
+            setattr(self._local, name, conn)
+        return conn
+
+    def web(self) -> sqlite3.Connection:
+        return self._get("web", self.layout.web_db, readonly=False)
+
+    def catalog(self) -> sqlite3.Connection:
+        return self._get("catalog", self.layout.catalog_db, readonly=True)
+
+    def plates(self) -> sqlite3.Connection:
+        return self._get("plates", self.layout.plates_db, readonly=True)
+
+    def end_request(self) -> None:
+        """A request that failed inside a transaction must not leave it open for the next one."""
+        for name in ("web", "catalog", "plates"):
+            conn = getattr(self._local, name, None)
+            if conn is not None and conn.in_transaction:
+                conn.rollback()
+
+
 @dataclass(frozen=True)
 class WebContext:
     config: Config
     clock: Clock
     layout: DataLayout
+    databases: Databases = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "databases", Databases(self.layout))
 
 
 def ctx() -> WebContext:
@@ -48,31 +88,18 @@ def camera_titles() -> dict[str, str]:
 
 
 def web_db() -> sqlite3.Connection:
-    if "web_db" not in g:
-        g.web_db = connect(ctx().layout.web_db)
-    return g.web_db
-
-
-def _readonly(key: str, path: Path) -> sqlite3.Connection:
-    if key not in g:
-        if not path.exists():
-            raise StoreMissing(path.name)
-        g.setdefault(key, connect(path, readonly=True))
-    return g.get(key)
+    return ctx().databases.web()
 
 
 def catalog_db() -> sqlite3.Connection:
-    """The recorder's segment catalog, read-only."""
-    return _readonly("catalog_db", ctx().layout.catalog_db)
+    """The recorder's segment catalog, read-only (StoreMissing until the recorder created it)."""
+    return ctx().databases.catalog()
 
 
 def plates_db() -> sqlite3.Connection:
-    """The plate store, read-only."""
-    return _readonly("plates_db", ctx().layout.plates_db)
+    """The plate store, read-only (StoreMissing until plate reading created it)."""
+    return ctx().databases.plates()
 
 
 def close_databases(_exc: BaseException | None = None) -> None:
-    for key in ("web_db", "catalog_db", "plates_db"):
-        conn = g.pop(key, None)
-        if conn is not None:
-            conn.close()
+    ctx().databases.end_request()
