@@ -62,7 +62,9 @@ ServiceFactory = Callable[[RunContext], Iterable[Service]]
 def service_factories() -> list[ServiceFactory]:
     """The services `dozor run` starts after the recorder, in order. Plate reading and the web UI
     register theirs here (a function taking the RunContext and returning services)."""
-    return []
+    from plate_index.service import lpr_services
+
+    return [lpr_services]
 
 
 class ChildProcess:
