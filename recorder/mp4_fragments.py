@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-NEUTRAL = {b"free", b"skip", b"sidx", b"prft", b"styp", b"uuid"}
+NEUTRAL = {b"ftyp", b"free", b"skip", b"wide", b"sidx", b"prft", b"styp", b"uuid", b"mfra", b"meta"}
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,13 @@ class FragmentScan:
 
 
 def scan(path: Path) -> FragmentScan:
-    """Walk the top-level boxes; stop at the first one that is unknown, malformed or cut off."""
+    """Walk the top-level boxes; stop at the first one that is unknown, malformed or cut off.
+
+    A plain (unfragmented) MP4 with its moov and mdat complete counts as playable as a whole.
+    """
     size = path.stat().st_size
-    header_end = playable_end = fragments = 0
-    pending_moof = False
+    moov = plain_mdat = pending_moof = False
+    good_end = fragments = 0
     with path.open("rb") as f:
         offset = 0
         while offset + 8 <= size:
@@ -43,25 +46,24 @@ def scan(path: Path) -> FragmentScan:
                 box_size = struct.unpack(">Q", f.read(8))[0]
             if box_size < 8 or offset + box_size > size:
                 break  # zeros (size 0 = "to the end" is never written by Dozor) or cut off
-            end = offset + box_size
-            if box_type == b"ftyp" and offset == 0:
-                pass
-            elif box_type == b"moov" and header_end == 0:
-                header_end = playable_end = end
-            elif header_end == 0:
-                break  # no header: nothing in this file can play
-            elif box_type == b"moof" and not pending_moof:
+            if box_type == b"moof" and not pending_moof:
                 pending_moof = True
             elif box_type == b"mdat" and pending_moof:
                 pending_moof = False
                 fragments += 1
-                playable_end = end
-            elif box_type == b"mfra" and not pending_moof or box_type in NEUTRAL and not pending_moof:
-                playable_end = end
-            else:
+            elif pending_moof:
+                break  # a fragment's header without its data
+            elif box_type == b"moov":
+                moov = True
+            elif box_type == b"mdat":
+                plain_mdat = True
+            elif box_type not in NEUTRAL:
                 break
-            offset = end
-    return FragmentScan(size=size, playable_end=playable_end if fragments else 0, fragments=fragments)
+            offset += box_size
+            if not pending_moof:
+                good_end = offset
+    playable = moov and (fragments > 0 or plain_mdat)
+    return FragmentScan(size=size, playable_end=good_end if playable else 0, fragments=fragments)
 
 
 def trim(path: Path) -> FragmentScan:
