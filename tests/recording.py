@@ -82,6 +82,22 @@ class DozorRun:
         return self.log_path.read_text(errors="replace")
 
 
+@contextmanager
+def tmpfs(mount_point: Path, size_mb: int):
+    """A real small file system (tmpfs) at `mount_point`; skips the test where mounting is not allowed."""
+    import pytest
+
+    mount_point.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
 def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

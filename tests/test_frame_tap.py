@@ -1,0 +1,116 @@
+"""The frame tap: consumers get decoded BGR frames at their rate; slow or dead ones never cost recording."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import av
+import cv2
+import pytest
+from recording import covered_seconds, make_config, running_recorder, segments, wait_until
+
+from edge.layout import DataLayout
+from recorder.frame_tap import FrameTap
+from recorder.live_snapshots import live_picture
+from recorder.rtsp_source import RtspSource
+
+
+@pytest.mark.slow
+def test_slow_and_dead_frame_consumers_cost_no_recorded_second(rtsp_server, test_clip, data_dir):
+    server = rtsp_server({"cam": test_clip(width=640, height=360)})
+    config = make_config(data_dir, {"cam": server.url("cam")}, live_fps=1)
+    frames, slow_frames = [], []
+    stop = threading.Event()
+
+    with running_recorder(config) as recorder:
+        tap = recorder.tap("cam")
+        dead = tap.subscribe(25, queue_size=2, name="never read")
+        slow = tap.subscribe(10, queue_size=2, name="slow")
+        lpr = tap.subscribe(5, name="lpr")
+
+        def read_slowly():
+            while not stop.is_set():
+                if (frame := slow.get(timeout=1)) is not None:
+                    slow_frames.append(frame)
+                    time.sleep(1.0)
+
+        reader = threading.Thread(target=read_slowly)
+        reader.start()
+        started = datetime.now(UTC)
+        while (datetime.now(UTC) - started).total_seconds() < 12:
+            if (frame := lpr.get(timeout=1)) is not None:
+                frames.append(frame)
+        stopped = datetime.now(UTC)
+        stop.set()
+        reader.join()
+        drops = tap.dropped
+        live = live_picture(DataLayout(data_dir), "cam")
+        assert wait_until(live.exists, 5)
+        picture = cv2.imread(str(live))
+
+    found = segments(data_dir, "cam")
+    assert covered_seconds(found, started, stopped) / (stopped - started).total_seconds() >= 0.99
+    assert all(abs((b.start - a.end).total_seconds()) < 0.1 for a, b in zip(found, found[1:], strict=False))
+    assert 50 <= len(frames) <= 65, f"{len(frames)} frames in 12 s at 5 fps"
+    assert all(f.image.shape == (360, 640, 3) and f.image.dtype == "uint8" for f in frames)
+    times = [f.wall_time for f in frames]
+    assert times == sorted(times) and [f.seq for f in frames] == sorted(f.seq for f in frames)
+    in_a_segment = [any(s.start - timedelta(seconds=0.05) <= t <= s.end for s in found) for t in times]
+    assert all(in_a_segment), "frame times are on the segments' clock"
+    assert dead.dropped > 100 and slow.dropped > 10 and drops >= dead.dropped + slow.dropped
+    assert len(slow_frames) >= 8
+    assert picture is not None and picture.shape == (360, 640, 3)
+
+
+@pytest.mark.slow
+def test_a_tap_fed_by_its_own_connection_times_frames_by_arrival(rtsp_server, test_clip):
+    server = rtsp_server({"sub": test_clip()})
+    tap = FrameTap("sub")
+    sub = tap.subscribe(5)
+    stop = threading.Event()
+
+    def read():
+        with RtspSource(server.url("sub")) as source:
+            source.open()
+            for packet in source.packets(audio=False):
+                tap.feed(packet)
+                if stop.is_set():
+                    break
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    frames = []
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        if (frame := sub.get(timeout=1)) is not None:
+            frames.append((frame, datetime.now(UTC)))
+    stop.set()
+    reader.join()
+    sub.close()
+
+    assert 15 <= len(frames) <= 22
+    assert all(abs((got - frame.wall_time).total_seconds()) < 0.5 for frame, got in frames)
+
+
+def test_feeding_faster_than_the_decoder_drops_packets_and_never_blocks(test_clip):
+    clip = test_clip(width=1280, height=720, seconds=4)
+    tap = FrameTap("fast")
+    sub = tap.subscribe(30, queue_size=1000)
+    slowest = 0.0
+    with av.open(str(clip)) as container:
+        video = container.streams.video[0]
+        for _ in range(3):  # 12 s of video pushed in a burst, far faster than real time
+            container.seek(0)
+            for packet in container.demux(video):
+                if packet.size:
+                    began = time.perf_counter()
+                    tap.feed(packet, 0.0)
+                    slowest = max(slowest, time.perf_counter() - began)
+    assert wait_until(lambda: tap._packets.empty(), 30)
+    time.sleep(0.5)
+    sub.close()
+    assert slowest < 0.02, f"feed() took {slowest * 1000:.1f} ms"
+    assert tap.dropped_packets > 0
+    assert sub.delivered > 0
