@@ -104,7 +104,10 @@ def test_the_anchor_settles_on_the_least_delayed_packet_and_notices_drift():
     assert anchor.observe(0.00, 1000.30) == 1000.30
     anchor.observe(0.04, 1000.30)
     assert anchor.observe(0.40, 1000.41) == 1000.41 and anchor.wall(0.0) == 1000.01
-    for i in range(1, 100):  # a camera clock running 5 % slow: late by more than 1.5 s for 5 s
+    for i in range(1, 340):  # a camera clock 5 % slow: 1.5 s behind after 30 s, not yet for 5 s
+        anchor.observe(0.40 + i * 0.095, 1000.41 + i * 0.1)
+    assert not anchor.drifted
+    for i in range(340, 360):
         anchor.observe(0.40 + i * 0.095, 1000.41 + i * 0.1)
     assert anchor.drifted
     stepped = WallClockAnchor()
