@@ -118,3 +118,45 @@ def test_killed_worker_comes_back_and_reads_again(tmp_path, model_dir, driveby_c
     # Cars of the second loop (all after the restart) are read again.
     second_loop = [s for s in _sightings(config) if s[2] > time.time() - clip.duration]
     assert len({p for _, p, _ in second_loop} & {p.plate for p in clip.passes}) >= CARS_PER_CLIP - 1
+
+
+def test_missing_models_turn_plate_reading_off_with_one_clear_error(tmp_path, caplog, monkeypatch):
+    empty = tmp_path / "models"
+    empty.mkdir()
+    monkeypatch.setenv("DOZOR_MODEL_DIR", str(empty))
+    config, _ = _config(tmp_path, empty, ["cam-0"])
+    service = LprService(config, {"cam-0": ClipTap("cam-0", tmp_path / "unused.mp4", start_now=False)})
+    with caplog.at_level("ERROR"):
+        service.start()
+        service.stop()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and str(empty) in errors[0] and "recording goes on" in errors[0]
+    assert service.health["enabled"] is False and service.worker_pids() == []
+    status = sqlite3.connect(DataLayout(config.storage.path).plates_db).execute(
+        "SELECT state, last_error FROM lpr_status").fetchone()
+    assert status[0] == "disabled" and str(empty) in status[1]
+
+
+def test_overload_drops_frames_and_counts_them_without_blocking_the_tap(
+    tmp_path, model_dir, driveby_clips, monkeypatch
+):
+    monkeypatch.setenv("DOZOR_MODEL_DIR", str(model_dir))
+    path = tmp_path / "dozor.toml"
+    path.write_text(
+        f'[storage]\npath = "{tmp_path / "data"}"\n[lpr]\nmodel_dir = "{model_dir}"\nsample_fps = 25\n'
+        '[[cameras]]\nname = "cam-0"\nurl = "rtsp://127.0.0.1/x"\n[cameras.motion]\nenabled = false\n'
+    )
+    tap = ClipTap("cam-0", driveby_clips[0].path, start_now=False)
+    service = LprService(load_config(path), {"cam-0": tap})
+    service.start()
+    _wait(lambda: all(w["ready"] for w in service.health["workers"]), 60, "the worker")
+    tap.go.set()
+    time.sleep(8)
+    counters = dict(service.health["cameras"]["cam-0"])
+    service.stop()
+    # 25 frames/s offered, ~10 analysed: the rest is dropped and counted, and the feeder kept up with
+    # the tap (its 2-frame queue overflowed only a little).
+    assert counters["frames_dropped"] > counters["frames_analysed"] * 0.5
+    assert counters["frames_analysed"] > 20
+    offered = counters["frames_dropped"] + counters["frames_analysed"]
+    assert offered >= 0.8 * 8 * 25 - 10
