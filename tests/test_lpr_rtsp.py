@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from plate_clips import make_test_clips, score
+from recording import DozorRun, covered_seconds, segments, wait_until
 
 from edge.cli import main
 from edge.clock import SystemClock
 from edge.layout import DataLayout
-from plate_clips import make_test_clips, score
-from recording import DozorRun, covered_seconds, segments, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
@@ -105,7 +105,8 @@ def test_cars_found_over_rtsp_and_killed_worker_loses_no_recording(
         for car in clip.passes:
             cars += 1
             args = ["search", car.plate[:3], "--config", str(config), "--camera", camera, "--json"]
-            plates = [json.loads(line)["plate"] for line in CliRunner().invoke(main, args).stdout.splitlines()]
+            lines = CliRunner().invoke(main, args).stdout.splitlines()
+            plates = [json.loads(line)["plate"] for line in lines]
             found += car.plate in plates
     conn = sqlite3.connect(DataLayout(data).plates_db)
     rows = conn.execute("SELECT camera, plate, first_seen FROM sightings").fetchall()
