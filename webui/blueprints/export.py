@@ -81,9 +81,12 @@ def download():
         target=camera.name,
         detail={**detail, "file": archive.name},
     )
-    response = send_file(archive, mimetype="application/zip", as_attachment=True, download_name=archive.name)
-    response.call_on_close(lambda: shutil.rmtree(archive.parent, ignore_errors=True))
-    return response
+    # Open the zip, then delete its folder: the open file keeps the data until the download ends (or
+    # the browser gives up), and nothing is left behind either way. (call_on_close would not run:
+    # werkzeug skips it for files passed straight to the server.)
+    handle = archive.open("rb")
+    shutil.rmtree(archive.parent, ignore_errors=True)
+    return send_file(handle, mimetype="application/zip", as_attachment=True, download_name=archive.name)
 
 
 def _refuse(message: str):

@@ -1,0 +1,150 @@
+"""Admin pages: camera state since when, disk and the oldest recording ("13 д 22 год"), camera
+effectiveness (sightings per day, overlap within 10 minutes), and the audit viewer."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from edge.clock import ManualClock
+from edge.layout import DataLayout
+from plate_index.store import open_store
+from webui import create_app
+from webui.effectiveness import compute
+from webui.testing import add_standard_users, login, make_config, seed_sighting
+
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def layout(data_dir):
+    add_standard_users(data_dir)
+    return DataLayout(data_dir)
+
+
+def add_catalog(layout, clock):
+    from recorder.catalog import CameraStatus, Catalog, NewSegment
+
+    catalog = Catalog(layout)
+    oldest = NOW - timedelta(days=13, hours=22, minutes=5)
+    segment = catalog.add_segment(
+        NewSegment("road-north", oldest, "segments/road-north/x.mp4", "h264", 640, 360, None)
+    )
+    catalog.update_segment(
+        segment, start=oldest, end=oldest + timedelta(minutes=1), size=10_000_000, complete=True
+    )
+    catalog.set_status(
+        CameraStatus("road-north", "online", NOW - timedelta(days=2), "", 25.0, 2048.0, NOW, 7, NOW)
+    )
+    catalog.set_status(
+        CameraStatus(
+            "village-square",
+            "offline",
+            NOW - timedelta(minutes=42),
+            "connection refused",
+            0,
+            0,
+            NOW - timedelta(minutes=42),
+            0,
+            NOW,
+        )
+    )
+    catalog.close()
+
+
+def test_admin_overview_shows_cameras_disk_and_the_oldest_recording(layout, clock):
+    add_catalog(layout, clock)
+    app = create_app(make_config(layout.root), clock=clock)
+    client = app.test_client()
+    login(client, "admin")
+    html = client.get("/admin").get_data(as_text=True)
+    assert "13 д 22 год" in html
+    assert "працює" in html and "не працює" in html and "connection refused" in html
+    assert "25.0" in html and "2048" in html
+    assert "42 хв 0 с" in html  # offline since 42 minutes
+    assert "ГБ" in html
+
+
+def test_camera_health_is_open_to_volunteers_without_plate_data(layout, clock):
+    add_catalog(layout, clock)
+    seed_sighting(layout, "road-north", "BE7123AA", NOW - timedelta(minutes=3), pictures=False)
+    app = create_app(make_config(layout.root), clock=clock)
+    client = app.test_client()
+    login(client, "volunteer")
+    html = client.get("/cameras").get_data(as_text=True)
+    assert "connection refused" in html and "Площа" in html
+    assert "BE7123AA" not in html and "Пропущені" not in html
+
+
+def test_a_recorder_that_stopped_writing_status_shows_as_not_running(layout, clock):
+    add_catalog(layout, clock)
+    clock.advance(120)
+    app = create_app(make_config(layout.root), clock=clock)
+    client = app.test_client()
+    login(client, "volunteer")
+    status = client.get("/api/live/status").get_json()
+    assert all(not c["online"] for c in status["cameras"])
+    assert status["cameras"][0]["reason"] == "recorder not running"
+
+
+def test_overlap_is_the_share_of_sightings_another_camera_saw_within_10_minutes(layout):
+    t = NOW - timedelta(days=1)
+    sightings = [
+        ("AA1111AA", "north", 0),
+        ("AA1111AA", "square", 300),  # both see it, 5 min apart
+        ("BB2222BB", "north", 0),
+        ("BB2222BB", "square", 900),  # 15 min apart: no overlap
+        ("CC3333CC", "north", 0),  # only north
+        ("DD4444DD", "north", 0),
+        ("DD4444DD", "north", 60),  # north twice: not another camera
+        ("EE5555EE", "school", 0),
+        ("EE5555EE", "square", -599),  # just inside the window
+    ]
+    for plate, camera, offset in sightings:
+        seed_sighting(layout, camera, plate, t + timedelta(seconds=offset), pictures=False)
+    result = compute(open_store(layout.plates_db), NOW - timedelta(days=7), NOW)
+    assert result.totals == {"north": 5, "square": 3, "school": 1}
+    assert result.overlap["north"] == pytest.approx(1 / 5)
+    assert result.overlap["square"] == pytest.approx(2 / 3)
+    assert result.overlap["school"] == 1.0
+    assert result.pairs[("north", "square")] == pytest.approx(1 / 5)
+    assert result.pairs[("square", "school")] == pytest.approx(1 / 3)
+    assert sum(result.per_day["north"].values()) == 5
+    assert len(result.days) == 8
+
+
+def test_effectiveness_table_on_the_admin_page(layout, clock):
+    seed_sighting(layout, "road-north", "AA1111AA", NOW - timedelta(hours=1), pictures=False)
+    seed_sighting(layout, "village-square", "AA1111AA", NOW - timedelta(hours=1, minutes=-3), pictures=False)
+    app = create_app(make_config(layout.root), clock=clock)
+    client = app.test_client()
+    login(client, "admin")
+    html = client.get("/admin").get_data(as_text=True)
+    assert "Ефективність камер" in html and "100 %" in html
+
+
+def test_audit_viewer_lists_who_did_what_and_flags_tampering(layout, clock):
+    app = create_app(make_config(layout.root), clock=clock)
+    police = app.test_client()
+    login(police, "police")
+    police.get("/api/search?q=BE7")
+    admin = app.test_client()
+    login(admin, "admin")
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    assert "пошук номера" in html and "BE7" in html and "Ланцюжок цілий" in html
+    only = admin.get("/admin/audit?action=search").get_data(as_text=True)
+    assert "вхід</td>" not in only
+    conn = sqlite3.connect(layout.web_db)
+    conn.execute("DROP TRIGGER audit_no_update")
+    with conn:
+        conn.execute("UPDATE audit SET target = 'XYZ' WHERE action = 'search'")
+    conn.close()
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    assert "Журнал доступу змінено сторонніми" in html and "edited" in html
