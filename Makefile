@@ -32,6 +32,8 @@ bench: venv  ## the performance figures of the README's table
 	$(BIN)/python bench/record_cpu.py
 	$(BIN)/python bench/lpr_throughput.py
 	$(BIN)/python bench/search.py --reads 5000000
+	$(BIN)/python bench/web_search.py --reads 5000000
+	$(BIN)/python bench/web_video.py --runs 10
 
 lint: venv
 	$(BIN)/ruff check edge recorder plate_index webui tests bench
