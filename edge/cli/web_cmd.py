@@ -28,11 +28,15 @@ log = logging.getLogger(__name__)
 def web(config_path: str, threads: int) -> None:
     """Serve the web UI on [web] listen until stopped (SIGTERM/SIGINT)."""
     from webui.server import serve
+    from webui.tls_front import CertificateMissing
 
     config = load_or_exit(config_path)
     if not config.web.enabled:
         fail("the web UI is disabled in the config ([web] enabled = false)")
-    serve(config, threads=threads)
+    try:
+        serve(config, threads=threads)
+    except (CertificateMissing, OSError) as exc:
+        fail(str(exc))
 
 
 COMMANDS = [web]

@@ -1,0 +1,138 @@
+"""`[web] tls = true`: `dozor web` serves HTTPS with the certificate in <storage.path>/tls, cookies are
+Secure, and the login lockout and audit log see the real client address (a forged X-Forwarded-For is
+dropped)."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from edge.layout import DataLayout
+from webui import audit
+from webui.testing import PASSWORDS, add_standard_users
+from webui.webdb import open_web_db
+
+pytestmark = pytest.mark.slow
+DOZOR = str(Path(sys.executable).parent / "dozor")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(tmp_path, data_dir, port) -> Path:
+    config = tmp_path / "dozor.toml"
+    config.write_text(f'[storage]\npath = "{data_dir}"\n[web]\nlisten = "127.0.0.1:{port}"\ntls = true\n')
+    return config
+
+
+@pytest.fixture
+def https_site(tmp_path, data_dir):
+    tls = DataLayout(data_dir).tls_dir
+    tls.mkdir(parents=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=dozor.local",
+            "-keyout",
+            str(tls / "key.pem"),
+            "-out",
+            str(tls / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    add_standard_users(data_dir)
+    port = free_port()
+    process = subprocess.Popen(
+        [DOZOR, "web", "--config", str(write_config(tmp_path, data_dir, port))],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    context = ssl.create_default_context(cafile=str(tls / "cert.pem"))
+    context.check_hostname = False
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    yield port, context
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+
+
+def request(port, context, method, path, body=None, headers=None):
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    return response, response.read()
+
+
+def test_https_login_sets_a_secure_cookie_and_the_audit_sees_the_real_address(https_site, data_dir):
+    port, context = https_site
+    response, body = request(port, context, "GET", "/login")
+    assert response.status == 200 and "Увійти" in body.decode()
+    cookie = response.getheader("Set-Cookie")
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body.decode()).group(1)
+    form = urlencode({"username": "police", "password": PASSWORDS["police"], "csrf_token": token})
+    response, _ = request(
+        port,
+        context,
+        "POST",
+        "/login",
+        form,
+        {
+            "Cookie": cookie.split(";")[0],
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"https://127.0.0.1:{port}/login",
+            "X-Forwarded-For": "10.9.9.9",
+        },
+    )
+    assert response.status == 302, response.status
+    assert "Secure" in response.getheader("Set-Cookie")
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.LOGIN_OK)[0]
+    assert entry.ip == "127.0.0.1", "the client's address, not the proxy's and not a forged one"
+
+
+def test_plain_http_to_the_https_port_gets_nothing(https_site):
+    port, _ = https_site
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine)):
+        conn.request("GET", "/healthz")
+        conn.getresponse()
+
+
+def test_missing_certificate_is_a_clear_error(tmp_path, data_dir):
+    done = subprocess.run(
+        [DOZOR, "web", "--config", str(write_config(tmp_path, data_dir, free_port()))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "cert.pem" in done.stderr and "openssl req" in done.stderr
