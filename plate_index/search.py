@@ -113,7 +113,7 @@ def _matching_ids(
     if by_key:
         index = "sighting_keys_by_key"
     else:
-        index = "sqlite_autoindex_sighting_keys_1"
+        index = "sqlite_autoindex_sighting_keys_1"  # SQLite's name for the WITHOUT ROWID primary key
         where.append("k.key3 = ?")
         args.append(key[:3])
     if len(key) > 3:

@@ -1,20 +1,17 @@
-"""The whole plate pipeline on real drive-by clips with the real models: feeder, motion gate, shared
-memory, worker process, grouping, store, then `dozor search` for every car. Frames come from the clip
-files through tests.plate_clips.ClipTap (the RTSP end-to-end test uses the recorder's own tap)."""
+"""The plate pipeline in-process on real drive-by clips with the real models: feeder, motion gate, shared
+memory, worker process, grouping, store. Frames come from the clip files through plate_clips.ClipTap;
+tests/test_lpr_rtsp.py measures the acceptance figures end to end with the recorder's own tap."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
 import time
 
 import pytest
-from click.testing import CliRunner
-from plate_clips import CARS_PER_CLIP, ClipTap, make_test_clips, score
+from plate_clips import CARS_PER_CLIP, ClipTap, make_test_clips
 
-from edge.cli import main
 from edge.config import load_config
 from edge.layout import DataLayout
 from plate_index.service import LprService
@@ -63,44 +60,16 @@ def _sightings(config):
     return conn.execute("SELECT camera, plate, first_seen FROM sightings ORDER BY first_seen").fetchall()
 
 
-def test_every_car_is_found_by_its_first_three_characters(tmp_path, model_dir, driveby_clips, monkeypatch):
-    monkeypatch.setenv("DOZOR_MODEL_DIR", str(model_dir))
-    clips = {f"cam-{i}": clip for i, clip in enumerate(driveby_clips)}
-    config, config_path = _config(tmp_path, model_dir, list(clips))
-    taps = {name: ClipTap(name, clip.path, start_now=False) for name, clip in clips.items()}
-    service = LprService(config, taps)
-    _run(service, taps)
-
-    found, cars = 0, 0
-    for camera, clip in clips.items():
-        for car in clip.passes:
-            cars += 1
-            args = ["search", car.plate[:3], "--config", str(config_path), "--json", "--camera", camera]
-            result = CliRunner().invoke(main, args)
-            plates = [json.loads(line)["plate"] for line in result.stdout.splitlines()]
-            found += car.plate in plates
-    figures = score(_sightings(config), clips)
-    counters = service.health["cameras"]
-    print(f"lpr e2e (clip frames): found={found}/{cars} "
-          f"sightings_per_pass={figures['sightings_per_pass']:.2f} "
-          f"stray_max_per_clip={figures['stray_max_per_clip']} counters={counters}")
-    assert found >= 0.95 * cars
-    assert figures["sightings_per_pass"] <= 1.2
-    assert figures["stray_max_per_clip"] <= 1
-    for camera in clips:
-        assert counters[camera]["frames_skipped_motion"] > 0  # the static gaps between cars
-
-
 def test_killed_worker_comes_back_and_reads_again(tmp_path, model_dir, driveby_clips, monkeypatch):
     monkeypatch.setenv("DOZOR_MODEL_DIR", str(model_dir))
     clip = driveby_clips[0]
     config, _ = _config(tmp_path, model_dir, ["cam-0"])
-    taps = {"cam-0": ClipTap("cam-0", clip.path, loops=2, start_now=False)}
+    taps = {"cam-0": ClipTap("cam-0", clip.path, start_now=False)}
     service = LprService(config, taps)
     killed = []
 
     def kill_then_wait():
-        time.sleep(clip.duration * 0.5)
+        time.sleep(clip.passes[1].start)  # while the second car passes
         (pid,) = service.worker_pids()
         os.kill(pid, signal.SIGKILL)
         killed.append((pid, time.monotonic()))
@@ -115,9 +84,10 @@ def test_killed_worker_comes_back_and_reads_again(tmp_path, model_dir, driveby_c
     assert health["workers"][0]["restarts"] == 1
     assert health["cameras"]["cam-0"]["worker_restarts"] == 1
     assert back_after < 15
-    # Cars of the second loop (all after the restart) are read again.
-    second_loop = [s for s in _sightings(config) if s[2] > time.time() - clip.duration]
-    assert len({p for _, p, _ in second_loop} & {p.plate for p in clip.passes}) >= CARS_PER_CLIP - 1
+    # The cars that pass once the worker is back are read again.
+    read = {plate for _, plate, _ in _sightings(config)}
+    later = [p.plate for p in clip.passes if p.start > clip.passes[1].end + back_after]
+    assert len(later) >= CARS_PER_CLIP - 4 and set(later) <= read
 
 
 def test_missing_models_turn_plate_reading_off_with_one_clear_error(tmp_path, caplog, monkeypatch):

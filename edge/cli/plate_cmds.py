@@ -26,12 +26,14 @@ def _time(value: str | None, option: str) -> datetime | None:
     return None
 
 
-def _store(config_path: str, *, must_exist: bool = False):
+def _store(config_path: str, *, create: bool = False):
+    """(config, connection to plates.db); the connection is None when the store does not exist yet
+    and `create` is False (a search before the first plate was read finds nothing, it is no error)."""
     from plate_index.store import open_store
 
     config = load_or_exit(config_path)
     path = DataLayout(config.storage.path).plates_db
-    if not path.exists() and not must_exist:
+    if not path.exists() and not create:
         return config, None
     try:
         return config, open_store(path)
@@ -141,7 +143,7 @@ def watchlist_add(pattern, config_path, note) -> None:
     from plate_index.normalise import BadQuery
     from plate_index.watchlist import add_entry
 
-    _, conn = _store(config_path, must_exist=True)
+    _, conn = _store(config_path, create=True)
     try:
         entry = add_entry(conn, pattern, note, SystemClock().now())
     except BadQuery as exc:
@@ -157,7 +159,7 @@ def watchlist_list(config_path, as_json) -> None:
     """Show the watchlist."""
     from plate_index.watchlist import list_entries
 
-    _, conn = _store(config_path, must_exist=True)
+    _, conn = _store(config_path, create=True)
     entries = list_entries(conn)
     if as_json:
         print_json_lines([e.to_json() for e in entries])
@@ -173,7 +175,7 @@ def watchlist_remove(entry, config_path) -> None:
     """Remove ENTRY (its id from `dozor watchlist list`, or the plate/pattern)."""
     from plate_index.watchlist import remove_entry
 
-    _, conn = _store(config_path, must_exist=True)
+    _, conn = _store(config_path, create=True)
     if not remove_entry(conn, entry):
         fail(f"{entry!r} is not on the watchlist; see `dozor watchlist list`")
     click.echo(f"removed {entry}")
