@@ -226,5 +226,5 @@ def test_admin_manages_accounts_in_the_browser_form(data_dir):
         data={"csrf_token": token, "action": "disable", "username": "chief"},
         follow_redirects=True,
     )
-    assert "chief" in refused.get_data(as_text=True)
+    assert "Не можна вимкнути власний обліковий запис" in refused.get_data(as_text=True)
     assert login(app.test_client(), "chief", "chief-pass-1").status_code == 302

@@ -24,6 +24,9 @@ COOKIE_NAME = "dozor_session"
 # last_seen is rewritten at most this often: the live grid polls pictures every second and each poll
 # must not cost a write to web.db.
 TOUCH_SECONDS = 15
+# Every this many new sessions, expired ones are deleted (anonymous visitors of the login page get a
+# session for its CSRF token; without this they would pile up when nobody signs in).
+PRUNE_EVERY = 100
 
 
 class ServerSession(CallbackDict, SessionMixin):
@@ -58,6 +61,7 @@ class DbSessionInterface(SessionInterface):
         self.clock = clock
         self.idle_seconds = idle_seconds
         self.always_secure = always_secure
+        self._created = 0
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         sid = request.cookies.get(COOKIE_NAME)
@@ -105,6 +109,9 @@ class DbSessionInterface(SessionInterface):
                     " VALUES (?, ?, ?, ?, ?)",
                     (_hash(session.sid), user_id, data, now, now),
                 )
+            self._created += 1
+            if self._created % PRUNE_EVERY == 0:
+                self.prune()
             response.set_cookie(
                 COOKIE_NAME, session.sid, httponly=True, samesite="Strict", secure=secure, path="/"
             )

@@ -60,5 +60,24 @@ def change():
         else:
             raise AccountError(_("Unknown request."))
     except AccountError as exc:
-        flash(str(exc), "error")
+        flash(account_message(str(exc)), "error")
     return redirect(url_for("users.page"))
+
+
+def account_message(message: str) -> str:
+    """webui.accounts' reasons (English, shared with the CLI) in the admin's language."""
+    from webui.accounts import MIN_PASSWORD_LENGTH
+
+    if message.startswith("the password must have at least"):
+        return _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if "too simple" in message:
+        return _("The password is too simple: use at least 4 different characters.")
+    if "is not allowed" in message:
+        return _("This user name is not allowed: use 2-32 letters, digits, '.', '_' or '-'.")
+    if "already exists" in message:
+        return _("An account with this name already exists.")
+    if message.startswith("no user called"):
+        return _("There is no such account.")
+    if message.startswith("unknown role"):
+        return _("Choose a role: administrator, police or volunteer.")
+    return message
