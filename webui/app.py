@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout | None = None) -> Flask:
+    """The web UI for `config`: web.db migrated, roles enforced, CSRF on, sessions in web.db.
+    `clock` (tests move time: idle timeout, lockout) and `layout` (the data folder) default to the real
+    ones."""
     clock = clock or SystemClock()
     layout = layout or DataLayout(config.storage.path)
     conn = open_web_db(layout)
@@ -44,8 +47,8 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
         # hour would only make a police officer's search form fail.
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=1024 * 1024,
-        JSON_AS_ASCII=False,
     )
+    app.json.ensure_ascii = False  # Ukrainian camera titles stay readable in /api responses
     app.extensions["dozor"] = WebContext(config=config, clock=clock, layout=layout)
     app.session_interface = DbSessionInterface(
         clock, idle_seconds=config.web.session_idle_minutes * 60, always_secure=config.web.tls
