@@ -1,0 +1,101 @@
+"""Police search over HTTP: the JSON has `dozor search --json`'s fields, Latin and Cyrillic find the
+same plates, filters work, every query is audited with its text; the sighting page shows the route."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli import main
+from edge.layout import DataLayout
+from webui import audit, create_app
+from webui.testing import add_standard_users, login, make_config, seed_sighting
+from webui.webdb import open_web_db
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def site(data_dir):
+    add_standard_users(data_dir)
+    layout = DataLayout(data_dir)
+    ids = {
+        "north": seed_sighting(layout, "road-north", "BE7123AA", T0, alternatives=["8E7123AA"]),
+        "square": seed_sighting(layout, "village-square", "BE7123AA", T0 + timedelta(minutes=20)),
+        "tolerant": seed_sighting(
+            layout, "road-north", "8E7555KX", T0 + timedelta(minutes=5), pictures=False
+        ),
+        "other": seed_sighting(layout, "road-north", "AA1234BB", T0 + timedelta(minutes=7), pictures=False),
+    }
+    app = create_app(make_config(data_dir))
+    client = app.test_client()
+    login(client, "police")
+    return client, ids, data_dir
+
+
+def test_api_results_carry_the_fields_of_dozor_search_json(site, tmp_path):
+    client, _, data_dir = site
+    config = tmp_path / "c.toml"
+    config.write_text(f'[storage]\npath = "{data_dir}"\n')
+    cli = CliRunner().invoke(main, ["search", "BE7", "--config", str(config), "--json"])
+    expected = [json.loads(line) for line in cli.output.splitlines()]
+    found = client.get("/api/search?q=BE7").get_json()["results"]
+    assert [{k: hit[k] for k in expected[0]} for hit in found] == expected
+    assert {"url", "crop_url", "camera_title"} <= set(found[0])
+
+
+def test_cyrillic_and_latin_queries_find_the_same_sightings_exact_first(site):
+    client, ids, _ = site
+    latin = client.get("/api/search?q=BE7").get_json()["results"]
+    cyrillic = client.get("/api/search?q=" + quote("ве7")).get_json()["results"]
+    assert latin == cyrillic
+    assert [(h["id"], h["match"]) for h in latin] == [
+        (ids["square"], "exact"),
+        (ids["north"], "exact"),
+        (ids["tolerant"], "tolerant"),
+    ]
+
+
+def test_camera_and_time_filters(site):
+    client, ids, _ = site
+    by_camera = client.get("/api/search?q=BE7&camera=village-square").get_json()["results"]
+    assert [h["id"] for h in by_camera] == [ids["square"]]
+    since = quote((T0 + timedelta(minutes=1)).isoformat())
+    until = quote((T0 + timedelta(minutes=10)).isoformat())
+    in_window = client.get(f"/api/search?q=BE7&since={since}&until={until}").get_json()["results"]
+    assert [h["id"] for h in in_window] == [ids["tolerant"]]
+    exact = client.get("/api/search?q=BE7&exact=1").get_json()["results"]
+    assert all(h["match"] == "exact" for h in exact)
+    assert client.get("/api/search?q=BE7&since=yesterday").status_code == 400
+
+
+def test_every_query_is_audited_with_its_text_and_filters(site):
+    client, _, data_dir = site
+    client.get("/api/search?q=" + quote("ве7") + "&camera=road-north")
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.SEARCH)[0]
+    assert entry.actor == "police" and entry.target == "ве7"
+    assert entry.detail == {"camera": "road-north"}
+
+
+def test_crop_picture_is_served_to_police_as_jpeg(site):
+    client, ids, _ = site
+    url = client.get("/api/search?q=BE7").get_json()["results"][0]["crop_url"]
+    picture = client.get(url)
+    assert picture.status_code == 200 and picture.mimetype == "image/jpeg"
+    assert picture.data[:2] == b"\xff\xd8"
+    assert client.get(f"/sightings/{ids['tolerant']}/crop.jpg").status_code == 404  # it has no picture
+
+
+def test_sighting_page_is_audited_and_shows_the_route_across_cameras(site):
+    client, ids, data_dir = site
+    page = client.get(f"/sightings/{ids['north']}").get_data(as_text=True)
+    assert page.count('class="timeline-row"') == 2
+    assert f'href="/sightings/{ids["square"]}"' in page
+    assert "Маршрут: усі проїзди BE7123AA" in page
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.SIGHTING_VIEW)[0]
+    assert entry.target == str(ids["north"]) and entry.detail["plate"] == "BE7123AA"
+    assert client.get("/sightings/99999").status_code == 404
