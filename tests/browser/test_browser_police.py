@@ -76,3 +76,25 @@ def test_recordings_page_plays_from_the_chosen_moment(page, site):
     page.goto(site.url + "/recordings?camera=road-north")
     page.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
     assert page.locator(".timeline .seg").count() >= 1
+
+
+def test_police_exports_the_sightings_video_with_a_reason(page, site, tmp_path):
+    import json
+    import zipfile
+
+    sign_in(page, site, "police", PASSWORDS["police"])
+    page.wait_for_url("**/search")
+    page.goto(f"{site.url}/sightings/{site.sightings['BE7123AA']}")
+    page.click("text=Експортувати це відео як доказ")
+    page.wait_for_url("**/export?*")
+    assert page.locator("#start-local").input_value() and page.locator("#end-local").input_value()
+    assert page.locator("#camera").input_value() == "road-north"
+    page.fill("#reason", "справа 12/345")
+    with page.expect_download() as download:
+        page.click("button[type=submit].primary")
+    path = tmp_path / "evidence.zip"
+    download.value.save_as(path)
+    archive = zipfile.ZipFile(path)
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["reason"] == "справа 12/345" and manifest["exported_by"] == "police"
+    assert any(name.endswith(".mp4") for name in archive.namelist())

@@ -41,6 +41,8 @@ def test_volunteer_changes_the_layout_and_it_is_remembered(page, site):
     assert page.locator(".tile").count() == 4
     page.select_option("#layout", "5x5")
     assert page.locator(".tile").count() == 25
+    page.click("#fullscreen")
+    page.wait_for_function("() => document.fullscreenElement === document.getElementById('grid')")
 
 
 def test_click_on_a_tile_plays_the_camera_live(page, site):

@@ -19,7 +19,12 @@
     status.textContent = status.dataset[key].replace("{n}", n);
   }
 
+  let shown = "";
+
   function render(results) {
+    const key = results.map(function (hit) { return hit.id + hit.match; }).join(",");
+    if (key === shown) return;  // same results: leave the rows (and the mouse) alone
+    shown = key;
     body.replaceChildren();
     results.forEach(function (hit) {
       const row = template.content.firstElementChild.cloneNode(true);
@@ -74,7 +79,9 @@
 
   const soon = Dozor.debounce(run, 200);
   input.addEventListener("input", soon);
-  form.addEventListener("change", run);
+  // not the text box's own "change" (it fires when the box loses focus, i.e. when a result is clicked,
+  // and re-rendering under the mouse would swallow that click)
+  form.addEventListener("change", function (event) { if (event.target !== input) run(); });
   form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
   if (input.value) run();
 })();
