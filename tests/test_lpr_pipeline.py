@@ -130,3 +130,24 @@ def test_overload_drops_frames_and_counts_them_without_blocking_the_tap(
     assert counters["frames_analysed"] > 20
     offered = counters["frames_dropped"] + counters["frames_analysed"]
     assert offered >= 0.8 * 8 * 25 - 10
+
+
+def test_hung_worker_is_killed_and_restarted(tmp_path, model_dir, driveby_clips, monkeypatch):
+    from plate_index import pool
+
+    monkeypatch.setenv("DOZOR_MODEL_DIR", str(model_dir))
+    monkeypatch.setattr(pool, "HANG_SECONDS", 3.0)
+    config, _ = _config(tmp_path, model_dir, ["cam-0"])
+    tap = ClipTap("cam-0", driveby_clips[0].path, start_now=False)
+    service = LprService(config, {"cam-0": tap})
+    service.start()
+    try:
+        _wait(lambda: service.health["workers"][0]["ready"], 60, "the worker")
+        (pid,) = service.worker_pids()
+        os.kill(pid, signal.SIGSTOP)  # alive but silent: a hang
+        _wait(lambda: service.health["workers"][0]["restarts"] == 1, 15, "the hung worker to be replaced")
+        _wait(lambda: service.health["workers"][0]["ready"] and service.worker_pids() != [pid], 30,
+              "the new worker")
+        assert "no heartbeat" in service.health["cameras"]["cam-0"]["last_error"]
+    finally:
+        service.stop()
