@@ -1,6 +1,6 @@
 """Live status of one camera (online/offline since when and why, fps, kbit/s), published to the catalog.
 
-The camera's recorder thread counts packets here (two integer additions per packet, the hot path) and
+The camera's recorder thread counts packets in its own locals and hands them over with `count`, then
 calls `tick` every few seconds, which turns the counts into rates and writes the `camera_status` row
 that `dozor cameras` and the web UI read. A row that stops being refreshed means the recorder is down.
 """
@@ -54,6 +54,13 @@ class StatusTracker:
         self._state, self._reason = "offline", reason
         if changed:
             self.publish()
+
+    def count(self, frames: int, size: int, last_packet: float | None) -> None:
+        """Add what the recorder thread counted since its last tick (it counts in locals: cheaper)."""
+        self.frames += frames
+        self.bytes += size
+        if last_packet is not None:
+            self.last_packet = last_packet
 
     def tick_if_due(self, every: float) -> None:
         if self.clock.monotonic() - self._last_tick >= every:

@@ -75,6 +75,8 @@ class FrameSubscription:
         if self._next_due < wall:  # the first frame, or after a gap: restart the rhythm here
             self._next_due = wall + period
         with self._ready:
+            if self.closed:
+                return
             if len(self._frames) == self._frames.maxlen:
                 self.dropped += 1  # the deque drops the oldest as we append
             self._frames.append(frame)
@@ -89,11 +91,12 @@ class FrameTap:
         self.camera = camera
         self.clock = clock or SystemClock()
         self.dropped_packets = 0
+        self._closed_drops = 0
         self._subs: list[FrameSubscription] = []
         self._lock = threading.Lock()
         self._packets: queue.Queue = queue.Queue(maxsize=PACKET_QUEUE)
         self._thread: threading.Thread | None = None
-        self._active = False  # any subscription at all
+        self.active = False  # someone subscribes: readers may skip feed() while False (a hot-path check)
         self._keyframes_only = False  # every subscription is content with keyframes
         self._need_keyframe = True
         self._stream: object = None
@@ -101,9 +104,10 @@ class FrameTap:
 
     @property
     def dropped(self) -> int:
-        """Packets the decoder could not keep up with plus frames consumers did not take in time."""
+        """Packets the decoder could not keep up with plus frames consumers did not take in time
+        (since start, closed subscriptions included)."""
         with self._lock:
-            return self.dropped_packets + sum(s.dropped for s in self._subs)
+            return self.dropped_packets + self._closed_drops + sum(s.dropped for s in self._subs)
 
     def subscribe(
         self, fps: float, *, queue_size: int = 2, name: str = "", keyframes_only: bool = False
@@ -126,20 +130,20 @@ class FrameTap:
         with self._lock:
             if sub in self._subs:
                 self._subs.remove(sub)
+                self._closed_drops += sub.dropped
             self._update_mode()
 
     def _update_mode(self) -> None:
         keyframes_only = bool(self._subs) and all(s.keyframes_only for s in self._subs)
-        if keyframes_only != self._keyframes_only:
-            self._need_keyframe = True  # the decoder can only switch modes at a keyframe
-        self._active = bool(self._subs)
+        if keyframes_only != self._keyframes_only or not self.active:
+            self._need_keyframe = True  # the decoder can only (re)start at a keyframe
+        self.active = bool(self._subs)
         self._keyframes_only = keyframes_only
 
     def feed(self, packet: av.Packet, wall_time: datetime | float | None = None) -> None:
         """Offer a video packet (never blocks). `wall_time` as the recorder computed it; when None,
         the tap anchors the stream's timestamps to arrival time itself (a tap-only connection)."""
-        if not self._active:
-            self._need_keyframe = True
+        if not self.active:
             return
         key = packet.is_keyframe
         if (self._need_keyframe or self._keyframes_only) and not key:

@@ -117,22 +117,27 @@ class RtspSource:
         assert self.container is not None and self.info is not None, "open() first"
         streams = [self.info.video] + ([self.info.audio] if audio and self.info.audio else [])
         video_index = self.info.video.index
-        pending: av.Packet | None = None
         frame_ticks = int(self.info.frame_seconds / self.info.video.time_base)
+        demux = self.container.demux(streams)
+        pending: av.Packet | None = None
         try:
-            for packet in self.container.demux(streams):
-                if packet.size == 0:
-                    continue  # the flush packets PyAV adds at the end
+            for packet in demux:  # until the first video packet with a timestamp
                 if packet.pts is None:
-                    if packet.stream_index == video_index and pending is None:
+                    if packet.stream_index == video_index and pending is None and packet.size:
                         pending = packet
                     continue
-                if pending is not None and packet.stream_index == video_index:
+                if packet.stream_index != video_index:
+                    yield packet
+                    continue
+                if pending is not None:
                     pending.pts = pending.dts = max(0, (packet.dts if packet.dts is not None else packet.pts)
                                                     - frame_ticks)
                     yield pending
-                    pending = None
                 yield packet
+                break
+            for packet in demux:  # the steady state (PyAV's flush packets at the end have no pts)
+                if packet.pts is not None:
+                    yield packet
         except (av.error.FFmpegError, OSError) as exc:
             raise StreamLost(describe_error(exc)) from None
 

@@ -56,37 +56,29 @@ class SegmentWriter:
         self._audio_base = 0
         self._last_dts = -1
         self._max_gap = int(max_gap_seconds / self._video_tb)
-        self.first_pts: int | None = None  # input ticks of the first keyframe
-        self.last_pts = 0  # input ticks of the latest video packet
+        self._mux = self._out.mux_one
         self.closed = False
 
     @property
     def audio_codec(self) -> str | None:
         return KEPT_AUDIO if self._audio is not None else None
 
-    def stream_seconds(self) -> float:
-        """Length written so far, by stream time (from the first keyframe to the latest frame)."""
-        if self.first_pts is None:
-            return 0.0
-        return float((self.last_pts - self.first_pts) * self._video_tb)
-
     def write_video(self, packet: av.Packet) -> None:
         """Copy one video packet; raises TimestampJump, or OSError (ENOSPC!) from the file system."""
         dts = packet.dts
-        if self._base is None:
-            self._base = dts
-            self.first_pts = packet.pts
+        base = self._base
+        if base is None:
+            base = self._base = dts
             if self._audio is not None:
                 self._audio_base = round(dts * self._video_tb / self._audio_tb)
-        rebased = dts - self._base
-        if rebased <= self._last_dts or rebased - self._last_dts > self._max_gap:
+        rebased = dts - base
+        if not 0 < rebased - self._last_dts <= self._max_gap:
             raise TimestampJump(f"video time went from {self._last_dts} to {rebased} ticks")
         self._last_dts = rebased
-        self.last_pts = packet.pts
         packet.dts = rebased
-        packet.pts = packet.pts - self._base
+        packet.pts -= base
         packet.stream = self._video
-        self._out.mux_one(packet)
+        self._mux(packet)
 
     def write_audio(self, packet: av.Packet) -> None:
         """Copy one audio packet if audio is kept; audio from before the first keyframe is left out."""
@@ -98,7 +90,7 @@ class SegmentWriter:
         packet.pts = pts
         packet.dts = packet.dts - self._audio_base
         packet.stream = self._audio
-        self._out.mux_one(packet)
+        self._mux(packet)
 
     def size(self) -> int:
         try:

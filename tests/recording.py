@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -113,6 +114,8 @@ def segments(data_dir: Path, camera: str | None = None) -> list[Segment]:
     conn = open_catalog(DataLayout(data_dir), readonly=True)
     try:
         return list_segments(conn, camera)
+    except sqlite3.OperationalError:  # the daemon is still creating the catalog
+        return []
     finally:
         conn.close()
 

@@ -45,6 +45,8 @@ def test_slow_and_dead_frame_consumers_cost_no_recorded_second(rtsp_server, test
         stopped = datetime.now(UTC)
         stop.set()
         reader.join()
+        for sub in (dead, slow, lpr):
+            sub.close()
         drops = tap.dropped
         live = live_picture(DataLayout(data_dir), "cam")
         assert wait_until(live.exists, 5)
