@@ -42,7 +42,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cameras", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--warmup", type=float, default=10,
+                        help="seconds before measuring (FFmpeg decodes frames while it probes the first 5 s)")
     parser.add_argument("--live-fps", type=float, default=0, help="also write live pictures (default off)")
     args = parser.parse_args()
 

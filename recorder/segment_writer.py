@@ -66,6 +66,8 @@ class SegmentWriter:
     def write_video(self, packet: av.Packet) -> None:
         """Copy one video packet; raises TimestampJump, or OSError (ENOSPC!) from the file system."""
         dts = packet.dts
+        if dts is None:  # some cameras leave it out when it equals pts (no B-frames)
+            dts = packet.pts
         base = self._base
         if base is None:
             base = self._base = dts
@@ -87,8 +89,9 @@ class SegmentWriter:
         pts = packet.pts - self._audio_base
         if pts < 0:
             return
+        dts = packet.dts
         packet.pts = pts
-        packet.dts = packet.dts - self._audio_base
+        packet.dts = pts if dts is None else dts - self._audio_base
         packet.stream = self._audio
         self._mux(packet)
 

@@ -7,6 +7,8 @@ Fixtures:
   waits until it serves, and always kills it at teardown. The object has `url(name)`, `down(name)` /
   `up(name)` (one camera fails and returns), `kill()` / `restart()` (the whole server dies),
   `stall()` / `resume()` (SIGSTOP/SIGCONT: the server freezes without closing connections).
+- `dozor_run(config_path, log_path, *options)`: a `dozor run` daemon (tests/recording.DozorRun) that is
+  always killed at teardown, whatever the test did.
 The server runs with /usr/bin/python3 (where `gi` imports); without it, tests skip with a reason (and
 fail under CI=true).
 """
@@ -180,3 +182,20 @@ def rtsp_server(gi_python: str, tmp_path: Path) -> Iterator[Callable[..., RtspSe
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture
+def dozor_run() -> Iterator[Callable[..., object]]:
+    from recording import DozorRun
+
+    daemons: list[DozorRun] = []
+
+    def start(config_path: Path, log_path: Path, *options: str) -> DozorRun:
+        daemon = DozorRun(config_path, log_path, *options)
+        daemons.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in daemons:
+        if daemon.process.poll() is None:
+            daemon.kill()

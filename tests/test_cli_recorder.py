@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from recording import REPO, DozorRun, segments, wait_until, write_config
+from recording import REPO, segments, wait_until, write_config
 
 from edge.clock import parse_utc
 from edge.layout import DataLayout
@@ -90,15 +90,16 @@ def test_cameras_says_online_since_when_and_why_offline(tmp_path, data_dir):
 
 
 @pytest.mark.slow
-def test_camera_passwords_never_appear_in_logs_cli_output_or_the_catalog(rtsp_server, test_clip, data_dir,
-                                                                          tmp_path):
+def test_camera_passwords_never_appear_in_logs_cli_output_or_the_catalog(
+    rtsp_server, test_clip, data_dir, tmp_path, dozor_run
+):
     server = rtsp_server({"gate": test_clip()}, auth=f"viewer:{PASSWORD}")
     cams = {
         "good": server.url("gate", user="viewer", password=PASSWORD),
         "wrong": server.url("gate", user="viewer", password=PASSWORD + "x"),
     }
     config = write_config(tmp_path / "c.toml", data_dir, cams)
-    daemon = DozorRun(config, tmp_path / "run.log", "--log-level", "DEBUG")
+    daemon = dozor_run(config, tmp_path / "run.log", "--log-level", "DEBUG")
     assert wait_until(lambda: segments(data_dir, "good"), 15), daemon.log()
     time.sleep(2)
     outputs = [dozor(*cmd, "--config", str(config)) for cmd in
@@ -118,13 +119,11 @@ def test_camera_passwords_never_appear_in_logs_cli_output_or_the_catalog(rtsp_se
         assert PASSWORD not in text
 
 
-def test_a_second_daemon_on_the_same_data_folder_is_refused(tmp_path, data_dir):
+def test_a_second_daemon_on_the_same_data_folder_is_refused(tmp_path, data_dir, dozor_run):
     config = write_config(tmp_path / "c.toml", data_dir, {})
-    first = DozorRun(config, tmp_path / "first.log")
-    try:
-        assert wait_until(lambda: (data_dir / ".dozor-run.lock").exists(), 10)
-        time.sleep(0.5)
-        second = dozor("run", "--config", str(config))
-    finally:
-        assert first.terminate() == 0
+    first = dozor_run(config, tmp_path / "first.log")
+    assert wait_until(lambda: (data_dir / ".dozor-run.lock").exists(), 10)
+    time.sleep(0.5)
+    second = dozor("run", "--config", str(config))
+    assert first.terminate() == 0
     assert second.returncode == 1 and "another `dozor run` is already recording" in second.stderr

@@ -44,6 +44,7 @@ def test_four_cameras_record_at_least_97_percent_of_wall_time_and_every_file_pla
     for name in names:
         found = segments(data_dir, name)
         share = covered_seconds(found, started, stopped) / wall
+        print(f"\n{name}: {share:.2%} of {wall:.0f} s recorded in {len(found)} segments")
         assert share >= 0.97, f"{name} recorded {share:.1%} of {wall:.0f} s"
         assert all(s.state == "complete" for s in found)
         assert len(found) >= RECORD_SECONDS // 12, f"{name}: segments are not cut every ~10 s"

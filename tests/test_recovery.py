@@ -12,7 +12,6 @@ from pathlib import Path
 import av
 import pytest
 from recording import (
-    DozorRun,
     catalog_disagreements,
     decode_problems,
     media_seconds,
@@ -118,13 +117,13 @@ def test_orphans_both_ways_are_reconciled(test_clip, data_dir):
 
 @pytest.mark.slow
 def test_kill_9_during_recording_then_restart_every_file_plays_and_recording_resumes(
-    rtsp_server, test_clip, data_dir, tmp_path
+    rtsp_server, test_clip, data_dir, tmp_path, dozor_run
 ):
     clip = test_clip()
     server = rtsp_server({"a": clip, "b": clip})
     config = write_config(tmp_path / "dozor.toml", data_dir, {n: server.url(n) for n in ("a", "b")})
 
-    daemon = DozorRun(config, tmp_path / "run1.log")
+    daemon = dozor_run(config, tmp_path / "run1.log")
     assert wait_until(lambda: len(segments(data_dir)) >= 4, 20), daemon.log()
     time.sleep(1.5)  # in the middle of a segment
     daemon.kill()
@@ -133,11 +132,13 @@ def test_kill_9_during_recording_then_restart_every_file_plays_and_recording_res
     assert len(unfinished) == 2, "both cameras were in the middle of a segment"
     time.sleep(12)
 
-    restart = DozorRun(config, tmp_path / "run2.log")
+    restart = dozor_run(config, tmp_path / "run2.log")
     restarted_at = datetime.now(UTC)
     assert wait_until(
         lambda: all(any(s.start > restarted_at for s in segments(data_dir, n)) for n in ("a", "b")), 15
     ), restart.log()
+    first_after = min(s.start for s in segments(data_dir) if s.start > restarted_at)
+    print(f"\nrecording resumed {(first_after - restarted_at).total_seconds():.2f} s after the restart")
     time.sleep(2)
     assert restart.terminate() == 0
 
@@ -149,6 +150,7 @@ def test_kill_9_during_recording_then_restart_every_file_plays_and_recording_res
     for before in unfinished:
         after = next(s for s in found if s.id == before.id)
         lost = (killed_at - after.end).total_seconds()
+        print(f"\n{after.path}: {lost:.2f} s before the kill lost; {after.seconds:.1f} s kept and playable")
         assert 0 <= lost <= 2.5, f"{after.path}: {lost:.1f} s lost at the kill"
     assert "2 unfinished segment(s) closed" in restart.log()
     layout = DataLayout(data_dir)
