@@ -146,20 +146,18 @@ class Supervisor:
         jobs = Jobs()
         jobs.every("retention", RETENTION_SECONDS, recorder.retention.run)
         context = RunContext(self.config, self.config_path, self.layout, self.clock, recorder, jobs)
-        services: list[Service] = [recorder]
         started: list[Service] = []
         try:
-            for factory in self.factories:
-                services.extend(factory(context))
-            for service in services:
-                service.start()
-                started.append(service)
+            recorder.start()  # a recorder that cannot start is fatal; any other service is not
+            started.append(recorder)
+            for service in self._other_services(context):
+                if _guarded(service, "start"):
+                    started.append(service)
             jobs.start()
             while not self._stop.wait(WATCH_SECONDS):
                 for service in started:
-                    watch = getattr(service, "watch", None)
-                    if watch is not None:
-                        watch()
+                    if hasattr(service, "watch"):
+                        _guarded(service, "watch")
         finally:
             jobs.stop()
             for service in reversed(started):
@@ -169,6 +167,16 @@ class Supervisor:
                     log.exception("stopping %s failed", getattr(service, "name", service))
             log.info("stopped")
         return 0
+
+    def _other_services(self, context: RunContext) -> list[Service]:
+        """What the factories make; a factory that fails costs its services, never recording."""
+        services: list[Service] = []
+        for factory in self.factories:
+            try:
+                services.extend(factory(context))
+            except Exception:  # noqa: BLE001 - logged; the daemon records without it
+                log.exception("could not set up the services of %s", getattr(factory, "__name__", factory))
+        return services
 
     def _claim_storage(self) -> None:
         """Create the data folder and lock it: two daemons recording into one folder would ruin it."""
@@ -188,3 +196,13 @@ class Supervisor:
                 f"another `dozor run` is already recording into {root}; hint: stop it first "
                 "(systemctl stop dozor)"
             ) from None
+
+
+def _guarded(service: Service, method: str) -> bool:
+    """Call service.start()/watch(); an exception is logged, never allowed to reach recording."""
+    try:
+        getattr(service, method)()
+        return True
+    except Exception:  # noqa: BLE001 - one broken service must not stop the daemon
+        log.exception("%s.%s() failed", getattr(service, "name", type(service).__name__), method)
+        return False

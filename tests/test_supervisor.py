@@ -35,17 +35,32 @@ class Noted:
             raise RuntimeError("broken")
 
 
-def test_services_start_in_order_are_watched_and_stop_in_reverse_even_if_one_fails(data_dir, tmp_path):
+class Broken(Noted):
+    def start(self) -> None:
+        raise RuntimeError("no models")
+
+
+def test_services_start_in_order_are_watched_and_stop_in_reverse_and_broken_ones_are_skipped(
+    data_dir, tmp_path, caplog
+):
     notes: list[str] = []
     config = make_config(data_dir, {})
-    factory = lambda context: [Noted("lpr", notes, fail_stop=True), Noted("web", notes)]  # noqa: E731
-    supervisor = Supervisor(config, tmp_path / "c.toml", factories=[factory])
+
+    def services(context):
+        return [Noted("lpr", notes, fail_stop=True), Broken("broken", notes), Noted("web", notes)]
+
+    def broken_factory(context):
+        raise ImportError("a missing library")
+
+    supervisor = Supervisor(config, tmp_path / "c.toml", factories=[broken_factory, services])
     threading.Timer(2.5, supervisor.request_stop).start()
 
     assert supervisor.run() == 0
 
     assert notes == ["start lpr", "start web", "watch lpr", "watch web", "stop web", "stop lpr"]
     assert (data_dir / "catalog.db").exists(), "the recorder ran first"
+    assert "could not set up the services of broken_factory" in caplog.text
+    assert "broken.start() failed" in caplog.text
 
 
 def test_a_child_process_that_dies_is_restarted_with_backoff(caplog):
