@@ -93,7 +93,7 @@ def test_a_tap_fed_by_its_own_connection_times_frames_by_arrival(rtsp_server, te
     sub.close()
 
     assert 15 <= len(frames) <= 22
-    assert all(abs((got - frame.wall_time).total_seconds()) < 0.5 for frame, got in frames)
+    assert all(abs((got - frame.wall_time).total_seconds()) < 1.0 for frame, got in frames)
 
 
 def test_feeding_faster_than_the_decoder_drops_packets_and_never_blocks(test_clip):

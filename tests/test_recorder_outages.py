@@ -122,7 +122,7 @@ def test_stalled_camera_is_reconnected_after_stall_seconds_and_the_stall_is_an_o
         assert wait_until(lambda: _first_segment_after(data_dir, "cam", back_at) is not None, 15)
         outages = _outages(data_dir, "cam", stalled_at, datetime.now(UTC))
 
-    assert 2 <= noticed <= 5, f"the stall was noticed after {noticed:.1f} s (stall_seconds = 3)"
+    assert 2 <= noticed <= 6, f"the stall was noticed after {noticed:.1f} s (stall_seconds = 3)"
     assert len(outages) == 1 and outages[0].reason == "no answer (timed out)"
     assert abs((outages[0].start - stalled_at).total_seconds()) < 1
     resumed = _first_segment_after(data_dir, "cam", back_at)
