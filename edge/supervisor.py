@@ -63,8 +63,9 @@ def service_factories() -> list[ServiceFactory]:
     """The services `dozor run` starts after the recorder, in order. Plate reading and the web UI
     register theirs here (a function taking the RunContext and returning services)."""
     from plate_index.service import lpr_services
+    from webui.service import web_services
 
-    return [lpr_services]
+    return [lpr_services, web_services]
 
 
 class ChildProcess:

@@ -19,7 +19,7 @@ def run(config_path: str) -> None:
 
     config = load_or_exit(config_path)
     try:
-        status = Supervisor(config, Path(config_path)).run()
+        status = Supervisor(config, Path(config_path).resolve()).run()
     except StorageUnusable as exc:
         fail(str(exc))
         return
