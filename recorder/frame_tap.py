@@ -137,6 +137,8 @@ class FrameTap:
         keyframes_only = bool(self._subs) and all(s.keyframes_only for s in self._subs)
         if keyframes_only != self._keyframes_only or not self.active:
             self._need_keyframe = True  # the decoder can only (re)start at a keyframe
+        if not self.active:
+            self._stream = None  # a (new) decoder thread must be told the stream's codec again
         self.active = bool(self._subs)
         self._keyframes_only = keyframes_only
 
@@ -148,10 +150,6 @@ class FrameTap:
         key = packet.is_keyframe
         if (self._need_keyframe or self._keyframes_only) and not key:
             return
-        if wall_time is None:
-            wall = self._anchor.observe(float(packet.pts * packet.time_base), to_epoch(self.clock.now()))
-        else:
-            wall = wall_time if isinstance(wall_time, float) else to_epoch(wall_time)
         stream = packet.stream
         if stream is not self._stream:  # a new connection: the decoder starts over
             self._stream = stream
@@ -159,10 +157,15 @@ class FrameTap:
             codec = stream.codec_context
             item: tuple = ("stream", codec.name, codec.extradata)
             self._put(item)
+        if wall_time is None:
+            wall = self._anchor.observe(float(packet.pts * packet.time_base), to_epoch(self.clock.now()))
+        else:
+            wall = wall_time if isinstance(wall_time, float) else to_epoch(wall_time)
         copy = av.Packet(packet.size)  # the reader keeps (and rebases) its packet; we decode a copy
         copy.update(packet)
         copy.is_keyframe = key
-        if not self._put(("packet", copy, wall)):
+        copy.pts = round(wall * 1_000_000)  # decoders hand pts on to the frame: its wall time, exactly
+        if not self._put(("packet", copy)):
             self._need_keyframe = True
             return
         self._need_keyframe = False
@@ -202,9 +205,11 @@ class FrameTap:
             except av.error.FFmpegError as exc:
                 log.debug("%s: frame tap could not decode a packet: %s", self.camera, exc)
                 continue
-            for frame in frames:
+            for frame in frames:  # with frame threading, the frames of earlier packets
+                if frame.pts is None:
+                    continue
                 seq += 1
-                self._deliver(frame, item[2], seq)
+                self._deliver(frame, frame.pts / 1_000_000, seq)
 
     def _deliver(self, frame: av.VideoFrame, wall: float, seq: int) -> None:
         with self._lock:

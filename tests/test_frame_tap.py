@@ -88,12 +88,17 @@ def test_a_tap_fed_by_its_own_connection_times_frames_by_arrival(rtsp_server, te
     while time.monotonic() < deadline:
         if (frame := sub.get(timeout=1)) is not None:
             frames.append((frame, datetime.now(UTC)))
+    sub.close()
+    time.sleep(1.5)  # nobody subscribes: the decoder thread ends
+    again = tap.subscribe(5)  # plate reading restarted: frames must come again on the same connection
+    second = [f for _ in range(10) if (f := again.get(timeout=1)) is not None]
     stop.set()
     reader.join()
-    sub.close()
+    again.close()
 
     assert 15 <= len(frames) <= 22
     assert all(abs((got - frame.wall_time).total_seconds()) < 1.0 for frame, got in frames)
+    assert len(second) == 10
 
 
 def test_feeding_faster_than_the_decoder_drops_packets_and_never_blocks(test_clip):
