@@ -48,17 +48,23 @@ class StorageConfig(Section):
         json_schema_extra={"hint": "an absolute folder on the big disk, e.g. /var/lib/dozor"},
     )
     retention_days: int = Field(
-        default=14, ge=1, le=3650,
+        default=14,
+        ge=1,
+        le=3650,
         description="Days of video, plate reads and crops to keep; older data is deleted.",
         json_schema_extra={"hint": "a whole number of days, 14 is the community's rule"},
     )
     max_disk_gb: float = Field(
-        default=0, ge=0,
-        description="Cap on the space Dozor's data may use, in GB; 0 = no cap beyond keeping min_free_gb free.",
+        default=0,
+        ge=0,
+        description=(
+            "Cap on the space Dozor's data may use, in GB; 0 = no cap beyond keeping min_free_gb free."
+        ),
         json_schema_extra={"hint": "0, or a size in GB below the disk's size"},
     )
     min_free_gb: float = Field(
-        default=2, ge=0,
+        default=2,
+        ge=0,
         description="Free space to keep on the data disk, in GB; the oldest recordings go first to keep it.",
         json_schema_extra={"hint": "a size in GB, 2 is a safe default"},
     )
@@ -66,27 +72,39 @@ class StorageConfig(Section):
 
 class RecorderConfig(Section):
     segment_seconds: int = Field(
-        default=60, ge=5, le=3600,
+        default=60,
+        ge=5,
+        le=3600,
         description="Length of a segment file; it is cut at the first keyframe after this many seconds.",
         json_schema_extra={"hint": "seconds between 5 and 3600; 60 is typical"},
     )
     stall_seconds: float = Field(
-        default=10, ge=2, le=120,
+        default=10,
+        ge=2,
+        le=120,
         description="A camera that sends no packet for this long is reconnected.",
         json_schema_extra={"hint": "seconds between 2 and 120"},
     )
     reconnect_min_seconds: float = Field(
-        default=1, gt=0, le=60,
-        description="First wait before reconnecting a camera that dropped; doubles up to reconnect_max_seconds.",
+        default=1,
+        gt=0,
+        le=60,
+        description=(
+            "First wait before reconnecting a camera that dropped; doubles up to reconnect_max_seconds."
+        ),
         json_schema_extra={"hint": "seconds, e.g. 1"},
     )
     reconnect_max_seconds: float = Field(
-        default=10, gt=0, le=600,
+        default=10,
+        gt=0,
+        le=600,
         description="Longest wait between reconnection attempts.",
         json_schema_extra={"hint": "seconds, e.g. 10"},
     )
     live_fps: float = Field(
-        default=1, ge=0, le=5,
+        default=1,
+        ge=0,
+        le=5,
         description="Pictures per second written for the volunteers' live grid (0 = no live pictures).",
         json_schema_extra={"hint": "1 is enough for a grid; 0 turns it off"},
     )
@@ -104,38 +122,50 @@ class LprConfig(Section):
         default="",
         description=(
             "Folder with the ONNX models (detector yolo-v9-t-*-license-plate-end2end.onnx, OCR "
-            "cct_xs_v2_global.onnx and its yaml); \"\" = download fast-alpr's hub models on first run. "
+            'cct_xs_v2_global.onnx and its yaml); "" = download fast-alpr\'s hub models on first run. '
             f"The environment variable {MODEL_DIR_ENV} overrides it."
         ),
-        json_schema_extra={"hint": "a folder path, or \"\" for the hub"},
+        json_schema_extra={"hint": 'a folder path, or "" for the hub'},
     )
     sample_fps: float = Field(
-        default=5, gt=0, le=30,
+        default=5,
+        gt=0,
+        le=30,
         description="Frames per second analysed per camera (frames in between are not looked at).",
         json_schema_extra={"hint": "a number above 0 and at most 30; 5 catches a car at 60 km/h"},
     )
     detector_confidence: float = Field(
-        default=0.4, gt=0, lt=1,
+        default=0.4,
+        gt=0,
+        lt=1,
         description="Minimum detector score for a plate box.",
         json_schema_extra={"hint": "a number between 0 and 1, 0.4 is the model's default"},
     )
     min_read_confidence: float = Field(
-        default=0.5, ge=0, le=1,
+        default=0.5,
+        ge=0,
+        le=1,
         description="Reads whose mean OCR character confidence is lower are ignored.",
         json_schema_extra={"hint": "a number between 0 and 1"},
     )
     sighting_gap_seconds: float = Field(
-        default=4, gt=0, le=60,
+        default=4,
+        gt=0,
+        le=60,
         description="Reads of a similar plate on one camera closer than this in time are one sighting.",
         json_schema_extra={"hint": "seconds, 4 suits a road camera"},
     )
     workers: int = Field(
-        default=1, ge=1, le=16,
+        default=1,
+        ge=1,
+        le=16,
         description="LPR worker processes. One per two CPU cores is a good start.",
         json_schema_extra={"hint": "a whole number from 1 to 16"},
     )
     threads_per_worker: int = Field(
-        default=0, ge=0, le=64,
+        default=0,
+        ge=0,
+        le=64,
         description="ONNX Runtime threads per worker; 0 = one per CPU core.",
         json_schema_extra={"hint": "0 or a whole number"},
     )
@@ -157,13 +187,16 @@ class WebConfig(Section):
         description="Serve HTTPS with a certificate under <storage.path>/tls (self-signed at install).",
     )
     session_idle_minutes: int = Field(
-        default=30, ge=1, le=24 * 60,
+        default=30,
+        ge=1,
+        le=24 * 60,
         description="A signed-in user who does nothing for this long must sign in again.",
         json_schema_extra={"hint": "minutes, 30 is the default"},
     )
     language: Literal["uk", "en"] = Field(
-        default="uk", description="Default language of the UI (users can switch).",
-        json_schema_extra={"hint": "\"uk\" or \"en\""},
+        default="uk",
+        description="Default language of the UI (users can switch).",
+        json_schema_extra={"hint": '"uk" or "en"'},
     )
 
     @field_validator("listen")
@@ -186,7 +219,9 @@ class WebConfig(Section):
 class MotionConfig(Section):
     enabled: bool = Field(default=True, description="Skip the plate detector on frames where nothing moves.")
     threshold: float = Field(
-        default=0.002, ge=0, le=1,
+        default=0.002,
+        ge=0,
+        le=1,
         description="Share of the (downscaled) picture that must change for a frame to count as moving.",
         json_schema_extra={"hint": "a fraction, e.g. 0.002 = 0.2 % of the picture"},
     )
@@ -212,7 +247,7 @@ class MotionConfig(Section):
 class CameraConfig(Section):
     name: str = Field(
         description="Unique short name: lower-case letters, digits and '-'. Used in file names and URLs.",
-        json_schema_extra={"hint": "e.g. \"road-north\""},
+        json_schema_extra={"hint": 'e.g. "road-north"'},
     )
     url: str = Field(
         description="RTSP address of the main stream, with credentials if the camera needs them.",
@@ -223,8 +258,10 @@ class CameraConfig(Section):
     lpr: bool = Field(default=True, description="Read licence plates on this camera.")
     lpr_url: str = Field(
         default="",
-        description="Optional second RTSP stream (e.g. a sub-stream) for plate reading; \"\" = the main stream.",
-        json_schema_extra={"hint": "rtsp://... or \"\""},
+        description=(
+            'Optional second RTSP stream (e.g. a sub-stream) for plate reading; "" = the main stream.'
+        ),
+        json_schema_extra={"hint": 'rtsp://... or ""'},
     )
     motion: MotionConfig = Field(default_factory=MotionConfig, description="Motion gate for plate reading.")
 
@@ -232,7 +269,9 @@ class CameraConfig(Section):
     @classmethod
     def _name(cls, value: str) -> str:
         if not CAMERA_NAME_RE.match(value):
-            raise ValueError("must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'")
+            raise ValueError(
+                "must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'"
+            )
         return value
 
     @field_validator("url", "lpr_url")
@@ -251,7 +290,9 @@ class CameraConfig(Section):
 
 
 class Config(Section):
-    storage: StorageConfig = Field(default_factory=StorageConfig, description="Where data lives and for how long.")
+    storage: StorageConfig = Field(
+        default_factory=StorageConfig, description="Where data lives and for how long."
+    )
     recorder: RecorderConfig = Field(default_factory=RecorderConfig, description="Recording of the cameras.")
     lpr: LprConfig = Field(default_factory=LprConfig, description="Licence-plate reading.")
     web: WebConfig = Field(default_factory=WebConfig, description="The LAN web UI.")
@@ -282,13 +323,17 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except FileNotFoundError:
         raise ConfigError(source, ["file not found; hint: copy config.example.toml and edit it"]) from None
     except OSError as exc:
-        raise ConfigError(source, [f"cannot read the file ({exc.strerror}); hint: check its permissions"]) from None
+        raise ConfigError(
+            source, [f"cannot read the file ({exc.strerror}); hint: check its permissions"]
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(source, ["the file is not UTF-8 text; hint: save it as UTF-8"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, [f"not valid TOML: {exc}; hint: check quotes and brackets on that line"]) from None
+        raise ConfigError(
+            source, [f"not valid TOML: {exc}; hint: check quotes and brackets on that line"]
+        ) from None
     return parse_config(data, source)
 
 
@@ -350,7 +395,9 @@ def _walk_model(loc: tuple[Any, ...]) -> Iterator[tuple[type[BaseModel], str]]:
         yield model, part
         annotation = fields[part].annotation
         args = getattr(annotation, "__args__", ())
-        inner = next((a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        inner = next(
+            (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
         model = inner
 
 

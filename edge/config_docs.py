@@ -45,7 +45,9 @@ def _table(model: type[BaseModel], prefix: str) -> list[str]:
         if _inner_model(field.annotation) is not None:
             continue
         meaning = (field.description or "").replace("|", "\\|")
-        rows.append(f"| `{prefix}{name}` | {_type_name(field)} | {_default(field)} | {meaning}{_bounds(field)} |")
+        rows.append(
+            f"| `{prefix}{name}` | {_type_name(field)} | {_default(field)} | {meaning}{_bounds(field)} |"
+        )
     return [*rows, ""]
 
 
@@ -56,7 +58,9 @@ def _type_name(field: Any) -> str:
         return " or ".join(f'`"{a}"`' for a in annotation.__args__)
     if str(annotation).startswith("list["):
         return "list of [x, y]"
-    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "Path": "path"}.get(name, name)
+    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "Path": "path"}.get(
+        name, name
+    )
 
 
 def _default(field: Any) -> str:

@@ -11,7 +11,9 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 # scheme://user:password@host  ->  scheme://user:***@host (also inside longer text)
-_CREDENTIALS_IN_TEXT = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/\s]*):(?P<pw>[^@/\s]*)@", re.I)
+_CREDENTIALS_IN_TEXT = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/\s]*):(?P<pw>[^@/\s]*)@", re.I
+)
 
 
 def mask_url(url: str) -> str:

@@ -43,7 +43,9 @@ def model_dir() -> Path:
     configured = os.environ.get("DOZOR_MODEL_DIR")
     if configured:
         return _require(Path(configured), "model folder")
-    return _require(Path(os.environ.get("DOZOR_SHARED_DIR") or REPO.parent / "shared") / "models", "model folder")
+    return _require(
+        Path(os.environ.get("DOZOR_SHARED_DIR") or REPO.parent / "shared") / "models", "model folder"
+    )
 
 
 @pytest.fixture

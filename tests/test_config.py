@@ -56,14 +56,17 @@ CAM = '[[cameras]]\nname = "cam-1"\nurl = "rtsp://10.0.0.1/s"\n'
     ("text", "expected"),
     [
         ("[storage]\nretention_days = 0\n", "storage.retention_days = 0: "),
-        ("[storage]\nretention_days = \"two weeks\"\n", "storage.retention_days = \"two weeks\""),
+        ('[storage]\nretention_days = "two weeks"\n', 'storage.retention_days = "two weeks"'),
         ("[storage]\nmax_disk_gb = -5\n", "storage.max_disk_gb = -5"),
         ("[storage]\nretension_days = 14\n", "did you mean 'retention_days'"),
         ("[recorder]\nsegment_seconds = 1\n", "recorder.segment_seconds = 1"),
-        ("[recorder]\nreconnect_min_seconds = 20\nreconnect_max_seconds = 5\n", "reconnect_max_seconds must not"),
+        (
+            "[recorder]\nreconnect_min_seconds = 20\nreconnect_max_seconds = 5\n",
+            "reconnect_max_seconds must not",
+        ),
         ("[lpr]\nsample_fps = 0\n", "lpr.sample_fps = 0"),
-        ("[web]\nlisten = \"8080\"\n", "web.listen = \"8080\": must be host:port"),
-        ("[web]\nlanguage = \"de\"\n", "web.language = \"de\""),
+        ('[web]\nlisten = "8080"\n', 'web.listen = "8080": must be host:port'),
+        ('[web]\nlanguage = "de"\n', 'web.language = "de"'),
         ('[[cameras]]\nname = "Road North"\nurl = "rtsp://h/s"\n', 'cameras[0].name = "Road North"'),
         ('[[cameras]]\nname = "a"\n', "cameras[0].url: required key is missing"),
         ('[[cameras]]\nname = "a"\nurl = "http://u:secret@h/"\n', "must be an rtsp:// address"),
@@ -71,7 +74,7 @@ CAM = '[[cameras]]\nname = "cam-1"\nurl = "rtsp://10.0.0.1/s"\n'
         (CAM + "[cameras.motion]\nmask = [[0, 0], [1, 1]]\n", "cameras[0].motion.mask"),
         (CAM + "[cameras.motion]\nmask = [[0, 0], [2, 1], [0, 1]]\n", "between 0 and 1"),
         ("[storage\npath = 1\n", "not valid TOML"),
-        ("[[cameras]]\nname = \"a\"\nurl = \"rtsp://h\"\nfps = 5\n", "cameras[0].fps: unknown key"),
+        ('[[cameras]]\nname = "a"\nurl = "rtsp://h"\nfps = 5\n', "cameras[0].fps: unknown key"),
     ],
 )
 def test_malformed_config_names_key_value_and_hint(text, expected, tmp_path):
@@ -121,4 +124,6 @@ def test_config_docs_match_schema():
     from edge.config_docs import render
 
     committed = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
-    assert committed == render(), "docs/config.md drifted from the schema: run `dozor config-docs > docs/config.md`"
+    assert committed == render(), (
+        "docs/config.md drifted from the schema: run `dozor config-docs > docs/config.md`"
+    )

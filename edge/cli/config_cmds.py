@@ -33,7 +33,9 @@ def _warnings(config) -> list[str]:
     if not os.access(probe, os.W_OK):
         out.append(f"{storage} is not writable by this user; the daemon needs to write there")
     if config.web.host not in ("127.0.0.1", "localhost", "::1") and not config.web.tls:
-        out.append("the web UI serves the LAN without TLS; passwords cross the network in clear (set web.tls)")
+        out.append(
+            "the web UI serves the LAN without TLS; passwords cross the network in clear (set web.tls)"
+        )
     return out
 
 
