@@ -8,6 +8,9 @@ To add a service, add a factory to `service_factories()`; it receives the `RunCo
 layout, clock, the recorder and its taps, the job scheduler for periodic work).
 SIGTERM/SIGINT: services stop in reverse order, the recorder closes every segment and marks it
 complete. A second signal exits at once (start-up recovery repairs whatever that leaves).
+Under systemd (Type=notify) it says READY=1 once recording has started, WATCHDOG=1 every second while
+edge.liveness finds every camera thread alive and refreshing (so a hung daemon is restarted), STATUS=
+with the cameras online, and STOPPING=1 when it begins to stop.
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.jobs import Jobs
 from edge.layout import DataLayout
+from edge.liveness import Liveness
+from edge.sdnotify import Notifier
 
 log = logging.getLogger(__name__)
 
 RETENTION_SECONDS = 60
 WATCH_SECONDS = 1.0
+STATUS_SECONDS = 10.0  # how often systemd's STATUS= line is refreshed
 
 
 class StorageUnusable(Exception):
@@ -59,13 +65,14 @@ class RunContext:
 ServiceFactory = Callable[[RunContext], Iterable[Service]]
 
 
-def service_factories() -> list[ServiceFactory]:
+def service_factories(*, web: bool = True) -> list[ServiceFactory]:
     """The services `dozor run` starts after the recorder, in order. Plate reading and the web UI
-    register theirs here (a function taking the RunContext and returning services)."""
+    register theirs here (a function taking the RunContext and returning services). `web=False`
+    (`dozor run --no-web`) leaves the UI to its own systemd unit, dozor-web.service."""
     from plate_index.service import lpr_services
     from webui.service import web_services
 
-    return [lpr_services, web_services]
+    return [lpr_services, web_services] if web else [lpr_services]
 
 
 class ChildProcess:
@@ -119,12 +126,13 @@ class ChildProcess:
 
 class Supervisor:
     def __init__(self, config: Config, config_path: Path, *, clock: Clock | None = None,
-                 factories: Sequence[ServiceFactory] | None = None):
+                 factories: Sequence[ServiceFactory] | None = None, notifier: Notifier | None = None):
         self.config = config
         self.config_path = config_path
         self.clock = clock or SystemClock()
         self.layout = DataLayout(config.storage.path)
         self.factories = list(service_factories() if factories is None else factories)
+        self.notifier = notifier or Notifier()
         self._stop = threading.Event()
         self._lock_file: Any = None
 
@@ -155,11 +163,9 @@ class Supervisor:
                 if _guarded(service, "start"):
                     started.append(service)
             jobs.start()
-            while not self._stop.wait(WATCH_SECONDS):
-                for service in started:
-                    if hasattr(service, "watch"):
-                        _guarded(service, "watch")
+            self._watch(started, Liveness(recorder.cameras, self.layout, self.clock))
         finally:
+            self.notifier.stopping()
             jobs.stop()
             for service in reversed(started):
                 try:
@@ -168,6 +174,32 @@ class Supervisor:
                     log.exception("stopping %s failed", getattr(service, "name", service))
             log.info("stopped")
         return 0
+
+    def _watch(self, started: list[Service], liveness: Liveness) -> None:
+        """The loop until a stop signal: restart what died, and keep systemd's watchdog fed only while
+        recording is healthy (one error per unhealthy spell; systemd restarts us after WatchdogSec)."""
+        self.notifier.ready(liveness.summary())
+        log.info("recording started%s", " (systemd notified)" if self.notifier.enabled else "")
+        unhealthy: list[str] = []
+        next_status = self.clock.monotonic() + STATUS_SECONDS
+        try:
+            while not self._stop.wait(WATCH_SECONDS):
+                for service in started:
+                    if hasattr(service, "watch"):
+                        _guarded(service, "watch")
+                problems = liveness.problems()
+                if not problems:
+                    self.notifier.watchdog()
+                elif problems != unhealthy:
+                    log.error("not healthy, withholding the systemd watchdog: %s", "; ".join(problems))
+                if unhealthy and not problems:
+                    log.info("healthy again")
+                unhealthy = problems
+                if self.notifier.enabled and self.clock.monotonic() >= next_status:
+                    next_status = self.clock.monotonic() + STATUS_SECONDS
+                    self.notifier.status(liveness.summary())
+        finally:
+            liveness.close()
 
     def _other_services(self, context: RunContext) -> list[Service]:
         """What the factories make; a factory that fails costs its services, never recording."""
