@@ -38,7 +38,7 @@ def _run(*args):
 def test_cyrillic_query_finds_latin_plates_exact_then_tolerant(config):
     result = _run("ВЕ7", "--config", str(config), "--json")
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["plate"], r["match"]) for r in rows] == [
         ("BE7999CC", "exact"), ("BE7123AA", "exact"), ("8E7555KX", "tolerant"),
     ]
@@ -48,24 +48,24 @@ def test_cyrillic_query_finds_latin_plates_exact_then_tolerant(config):
 
 
 def test_confusable_query_finds_them_as_tolerant(config):
-    rows = [json.loads(line) for line in _run("8E7", "--config", str(config), "--json").output.splitlines()]
+    rows = [json.loads(line) for line in _run("8E7", "--config", str(config), "--json").stdout.splitlines()]
     assert [(r["plate"], r["match"]) for r in rows] == [
         ("8E7555KX", "exact"), ("BE7999CC", "tolerant"), ("BE7123AA", "tolerant"),
     ]
 
 
 def test_exact_camera_and_time_filters(config):
-    out = _run("BE7", "--config", str(config), "--json", "--exact", "--camera", "road-south").output
+    out = _run("BE7", "--config", str(config), "--json", "--exact", "--camera", "road-south").stdout
     assert [json.loads(line)["plate"] for line in out.splitlines()] == ["BE7999CC"]
     out = _run("BE7", "--config", str(config), "--json", "--since", "2026-03-01T12:02:30Z",
-               "--until", "2026-03-01T12:10").output
+               "--until", "2026-03-01T12:10").stdout
     assert [json.loads(line)["plate"] for line in out.splitlines()] == ["BE7999CC"]
 
 
 def test_human_output_one_line_per_sighting(config):
     result = _run("be-7", "--config", str(config))
-    assert result.exit_code == 0 and len(result.output.splitlines()) == 3
-    assert "BE7999CC" in result.output.splitlines()[0]
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
+    assert "BE7999CC" in result.stdout.splitlines()[0]
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -81,4 +81,4 @@ def test_search_before_any_plate_was_stored_finds_nothing(tmp_path):
     path = tmp_path / "dozor.toml"
     path.write_text(f'[storage]\npath = "{tmp_path / "empty"}"\n')
     result = _run("BE7", "--config", str(path), "--json")
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0 and result.stdout == ""

@@ -35,6 +35,10 @@ USER_ADD = "user_add"
 USER_DISABLE = "user_disable"
 USER_ENABLE = "user_enable"
 USER_PASSWORD = "user_password"  # noqa: S105 - an action name, not a password
+WATCHLIST_VIEW = "watchlist_view"
+WATCHLIST_ADD = "watchlist_add"
+WATCHLIST_REMOVE = "watchlist_remove"
+ALERTS_VIEW = "alerts_view"
 ACTIONS = (
     LOGIN_OK,
     LOGIN_FAILED,
@@ -48,6 +52,10 @@ ACTIONS = (
     USER_DISABLE,
     USER_ENABLE,
     USER_PASSWORD,
+    WATCHLIST_VIEW,
+    WATCHLIST_ADD,
+    WATCHLIST_REMOVE,
+    ALERTS_VIEW,
 )
 
 

@@ -27,6 +27,10 @@ ACTION_LABELS = {
     "user_disable": lazy_gettext("account disabled"),
     "user_enable": lazy_gettext("account enabled"),
     "user_password": lazy_gettext("password changed"),
+    "watchlist_view": lazy_gettext("watchlist viewed"),
+    "watchlist_add": lazy_gettext("watchlist entry added"),
+    "watchlist_remove": lazy_gettext("watchlist entry removed"),
+    "alerts_view": lazy_gettext("watchlist alerts viewed"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from typing import Any
@@ -39,3 +40,11 @@ def fail(message: str) -> None:
     """A user-facing error: the message on stderr, exit status 1."""
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
+
+
+def cli_actor() -> str:
+    """Who runs this command, as the audit log names shell users: `cli:<unix user>`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:?"

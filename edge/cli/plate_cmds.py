@@ -3,6 +3,9 @@
 For installers and police support on the appliance; the web UI calls the same functions
 (plate_index.search, plate_index.watchlist). Human output shows local time; --json prints one object per
 line with ISO-8601 UTC times, the contract other tools rely on.
+Every access to plate data is audited, from the shell too: searches, watchlist views and changes and
+alert views write an entry (actor `cli:<unix user>`) into the web UI's hash-chained audit log before
+anything is shown; a shell that cannot write the audit log is shown no plate data.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from datetime import datetime
 
 import click
 
-from edge.cli.common import config_option, fail, load_or_exit, print_json_lines
+from edge.cli.common import cli_actor, config_option, fail, load_or_exit, print_json_lines
 from edge.clock import SystemClock, parse_utc
+from edge.config import Config
 from edge.layout import DataLayout
 
 
@@ -42,6 +46,31 @@ def _store(config_path: str, *, create: bool = False):
     return config, None
 
 
+def _audit(config: Config, action: str, target: str = "", detail: dict | None = None) -> None:
+    """Append the audit entry for this command, or exit 1 without showing anything if it cannot.
+    (The entry's chain-hash log line is for the daemon's journal; here it would clutter the results.)"""
+    import logging
+    import sqlite3
+
+    from webui import audit
+    from webui.webdb import open_web_db
+
+    layout = DataLayout(config.storage.path)
+    quiet = logging.getLogger("webui.audit")
+    if quiet.getEffectiveLevel() > logging.DEBUG:
+        quiet.setLevel(logging.WARNING)
+    try:
+        conn = open_web_db(layout)
+        try:
+            audit.append(conn, SystemClock(), actor=cli_actor(), ip="local", action=action, target=target,
+                         detail=detail)
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError) as exc:
+        fail(f"cannot write the audit log {layout.web_db} ({exc}); plate data is shown only to audited "
+             "users: run the command as the daemon's user or with sudo")
+
+
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
@@ -65,6 +94,8 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json)
     config, conn = _store(config_path)
     if camera and camera not in {c.name for c in config.cameras}:
         click.echo(f"warning: no camera called {camera!r} in the config", err=True)
+    filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
+    _audit(config, "search", prefix, {"via": "cli", **{k: v for k, v in filters.items() if v}})
     try:
         if conn is None:
             from plate_index.normalise import parse_query
@@ -140,11 +171,13 @@ def watchlist_group() -> None:
 @click.option("--note", default="", help="Why it is listed (shown with every alert).")
 def watchlist_add(pattern, config_path, note) -> None:
     """Add a plate (AA1234BB), or a pattern with * (any characters) and ? (one character): BH12*."""
-    from plate_index.normalise import BadQuery
-    from plate_index.watchlist import add_entry
+    from plate_index.normalise import BadQuery, parse_query
+    from plate_index.watchlist import WILDCARDS, add_entry
 
-    _, conn = _store(config_path, create=True)
+    config, conn = _store(config_path, create=True)
     try:
+        normal = parse_query(pattern, wildcards=WILDCARDS)
+        _audit(config, "watchlist_add", normal, {"via": "cli", "note": note})  # the attempt, before it
         entry = add_entry(conn, pattern, note, SystemClock().now())
     except BadQuery as exc:
         fail(str(exc))
@@ -159,7 +192,8 @@ def watchlist_list(config_path, as_json) -> None:
     """Show the watchlist."""
     from plate_index.watchlist import list_entries
 
-    _, conn = _store(config_path, create=True)
+    config, conn = _store(config_path, create=True)
+    _audit(config, "watchlist_view", "", {"via": "cli"})
     entries = list_entries(conn)
     if as_json:
         print_json_lines([e.to_json() for e in entries])
@@ -175,7 +209,8 @@ def watchlist_remove(entry, config_path) -> None:
     """Remove ENTRY (its id from `dozor watchlist list`, or the plate/pattern)."""
     from plate_index.watchlist import remove_entry
 
-    _, conn = _store(config_path, create=True)
+    config, conn = _store(config_path, create=True)
+    _audit(config, "watchlist_remove", entry, {"via": "cli"})
     if not remove_entry(conn, entry):
         fail(f"{entry!r} is not on the watchlist; see `dozor watchlist list`")
     click.echo(f"removed {entry}")
@@ -191,7 +226,8 @@ def alerts_cmd(config_path, since, limit, as_json) -> None:
     from plate_index.watchlist import list_alerts
 
     since_at = _time(since, "--since")
-    _, conn = _store(config_path)
+    config, conn = _store(config_path)
+    _audit(config, "alerts_view", "", {"via": "cli", **({"since": since} if since else {})})
     alerts = list_alerts(conn, since=since_at, limit=limit) if conn is not None else []
     if as_json:
         print_json_lines(alerts)
