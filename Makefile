@@ -35,6 +35,9 @@ bench: venv  ## the performance figures of the README's table
 	$(BIN)/python bench/web_search.py --reads 5000000
 	$(BIN)/python bench/web_video.py --runs 10
 
+demo: venv  ## the whole appliance on a simulated camera with rendered cars; Ctrl-C stops it
+	$(BIN)/dozor demo $(DEMO_ARGS)
+
 lint: venv
 	$(BIN)/ruff check edge recorder plate_index webui tests bench
 

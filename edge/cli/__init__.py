@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from edge import __version__
-from edge.cli import config_cmds, plate_cmds, recorder_cmds, run_cmd, user_cmds, web_cmd
+from edge.cli import config_cmds, demo_cmd, plate_cmds, recorder_cmds, run_cmd, user_cmds, web_cmd
 from edge.logs import setup_logging
 
 
@@ -19,14 +19,15 @@ from edge.logs import setup_logging
     "--log-level",
     default="INFO",
     show_default=True,
+    envvar="DOZOR_LOG_LEVEL",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-    help="How much to log (to stderr, or journald under systemd).",
+    help="How much to log (to stderr, or journald under systemd); child processes inherit DOZOR_LOG_LEVEL.",
 )
 def main(log_level: str) -> None:
     """Dozor: record community CCTV cameras, read licence plates, serve the LAN web UI."""
     setup_logging(log_level)
 
 
-for _module in (config_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds):
+for _module in (config_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds, demo_cmd):
     for _command in _module.COMMANDS:
         main.add_command(_command)
