@@ -1,9 +1,11 @@
 """Latest picture of each camera for the volunteers' live grid: `DataLayout.live_dir/<camera>.jpg`.
 
-A frame-tap consumer per camera at `recorder.live_fps`. It asks for keyframes only, so the grid costs
-almost no CPU: it refreshes at live_fps or at the camera's keyframe rate, whichever is lower (every
-1-2 s on most cameras), unless plate reading already decodes every frame of that camera. Files are
-replaced atomically (temporary file + os.replace), so the web UI never serves half a JPEG.
+A frame-tap consumer per camera at `recorder.live_fps`. Nobody watching: keyframes only, which costs
+almost no CPU but refreshes only as often as the camera sends keyframes (every 2-4 s on many cameras).
+Someone watching (the web UI touches `<camera>.watched` on every picture it serves): every frame is
+decoded and the picture refreshes at live_fps, so a volunteer's grid really moves once a second while
+unwatched cameras cost nothing. Files are replaced atomically (temporary file + os.replace), so the
+web UI never serves half a JPEG.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 import cv2
@@ -21,11 +24,29 @@ from recorder.frame_tap import FrameSubscription, FrameTap
 log = logging.getLogger(__name__)
 
 JPEG_QUALITY = 80
+WATCHED_SECONDS = 15.0  # a grid refreshing once a second keeps its cameras at full rate
 
 
 def live_picture(layout: DataLayout, camera: str) -> Path:
     """Where the live picture of `camera` is (the web UI reads it from here)."""
     return layout.live_dir / f"{checked_camera_name(camera)}.jpg"
+
+
+def mark_watched(layout: DataLayout, camera: str) -> None:
+    """Called by the web UI when it serves a live picture: keep this camera's pictures at live_fps."""
+    marker = layout.live_dir / f"{checked_camera_name(camera)}.watched"
+    try:
+        marker.touch()
+    except OSError as exc:  # the grid still works, at the keyframe rate
+        log.debug("%s: cannot mark the camera as watched: %s", camera, exc)
+
+
+def watched(layout: DataLayout, camera: str, now: float) -> bool:
+    """Someone looked at this camera's live picture in the last WATCHED_SECONDS (now: epoch seconds)."""
+    try:
+        return now - (layout.live_dir / f"{camera}.watched").stat().st_mtime < WATCHED_SECONDS
+    except OSError:
+        return False
 
 
 class LiveSnapshots:
@@ -43,30 +64,41 @@ class LiveSnapshots:
         self.layout.live_dir.mkdir(parents=True, exist_ok=True)
         self._stop.clear()
         for camera, tap in self.taps.items():
-            sub = tap.subscribe(self.fps, queue_size=1, name="live", keyframes_only=True)
-            self._subs.append(sub)
-            thread = threading.Thread(target=self._run, args=(sub,), name=f"live-{camera}", daemon=True)
+            thread = threading.Thread(target=self._run, args=(tap,), name=f"live-{camera}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        for sub in self._subs:
-            sub.close()
         for thread in self._threads:
             thread.join(5)
-        self._subs, self._threads = [], []
+        self._threads = []
 
-    def _run(self, sub: FrameSubscription) -> None:
-        target = live_picture(self.layout, sub.camera)
+    def _subscribe(self, tap: FrameTap, full_rate: bool) -> FrameSubscription:
+        return tap.subscribe(self.fps, queue_size=1, name="live", keyframes_only=not full_rate)
+
+    def _run(self, tap: FrameTap) -> None:
+        target = live_picture(self.layout, tap.camera)
         tmp = target.with_name(f".{target.name}.tmp")
-        while not self._stop.is_set():
-            frame = sub.get(timeout=1.0)
-            if frame is None:
-                continue
+        full_rate = False
+        sub = self._subscribe(tap, full_rate)
+        try:
+            while not self._stop.is_set():
+                if watched(self.layout, tap.camera, time.time()) != full_rate:
+                    full_rate = not full_rate
+                    sub.close()
+                    sub = self._subscribe(tap, full_rate)
+                self._write(sub, target, tmp)
+        finally:
+            sub.close()
+
+    def _write(self, sub: FrameSubscription, target: Path, tmp: Path) -> None:
+        """Wait up to a second for a frame and make it the camera's live picture."""
+        frame = sub.get(timeout=1.0)
+        if frame is not None:
             ok, jpeg = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
             if not ok:
-                continue
+                return
             try:
                 tmp.write_bytes(jpeg.tobytes())
                 os.replace(tmp, target)

@@ -27,6 +27,7 @@ def synthetic_clip(
     codec: str = "h264",
     bitrate: int | None = None,
     audio: str | None = None,
+    gop_seconds: float = 2.0,
 ) -> Path:
     """A clip of moving blocks over a noisy gradient; at 1280x720 and bitrate=2_000_000, a typical camera."""
     if path.exists():
@@ -34,7 +35,7 @@ def synthetic_clip(
     tmp = path.with_name("tmp-" + path.name)
     encode_frames(
         tmp, _moving_frames(width, height, round(fps * seconds)),
-        fps=fps, codec=codec, bitrate=bitrate, audio=audio,
+        fps=fps, codec=codec, bitrate=bitrate, audio=audio, gop_seconds=gop_seconds,
     )
     tmp.replace(path)
     return path

@@ -121,3 +121,42 @@ def test_feeding_faster_than_the_decoder_drops_packets_and_never_blocks(test_cli
     assert slowest < 0.02, f"feed() took {slowest * 1000:.1f} ms"
     assert tap.dropped_packets > 0
     assert sub.delivered > 0
+
+
+def _picture_updates(path, seconds: float) -> int:
+    """How many times the live picture file was replaced during `seconds`."""
+    seen, last = 0, None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if stamp is not None and stamp != last:
+            seen += last is not None
+            last = stamp
+        time.sleep(0.05)
+    return seen
+
+
+@pytest.mark.slow
+def test_watched_live_picture_refreshes_every_second_unwatched_only_at_keyframes(
+    rtsp_server, test_clip, data_dir
+):
+    from recorder.live_snapshots import mark_watched
+
+    # keyframes every 4 s: unwatched, the picture can only change that often
+    server = rtsp_server({"cam": test_clip(width=640, height=360, gop_seconds=4.0, seconds=12)})
+    config = make_config(data_dir, {"cam": server.url("cam")}, live_fps=1)
+    layout = DataLayout(data_dir)
+    with running_recorder(config):
+        live = live_picture(layout, "cam")
+        assert wait_until(live.exists, 10)
+        unwatched = _picture_updates(live, 8)
+        mark_watched(layout, "cam")
+        time.sleep(5)  # the switch waits for the next keyframe
+        mark_watched(layout, "cam")
+        watched = _picture_updates(live, 8)
+    print(f"live picture updates in 8 s: unwatched {unwatched}, watched {watched}")
+    assert unwatched <= 3
+    assert watched >= 7, "a watched camera's picture must refresh at live_fps (1 per second)"

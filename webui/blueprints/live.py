@@ -22,6 +22,7 @@ from flask import (
 
 from edge.clock import utc_iso
 from edge.db import connect
+from recorder.live_snapshots import mark_watched
 from webui.access import ALL_ROLES, allow
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_camera
 from webui.fmp4 import codec_string, init_segment
@@ -48,6 +49,7 @@ def picture(camera: str):
     path = layout.inside(layout.live_dir / f"{camera}.jpg")
     if not path.is_file():
         abort(404)
+    mark_watched(layout, camera)  # the recorder refreshes a watched camera at live_fps
     return send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
 
 
