@@ -31,7 +31,15 @@ MAX_PLATE_CHARS = 10  # the OCR has 10 character slots; nothing longer can ever 
 
 class BadQuery(ValueError):
     """A search query or watchlist pattern that cannot be used. The CLI prints the message and exits 1;
-    the web UI shows it above the search box (it is written for a police officer, not a developer)."""
+    the web UI shows it above the search box (it is written for a police officer, not a developer),
+    translated by `reason` (TOO_SHORT, TOO_LONG, BAD_CHARACTER with `character`, DUPLICATE)."""
+
+    TOO_SHORT, TOO_LONG, BAD_CHARACTER, DUPLICATE = "too_short", "too_long", "bad_character", "duplicate"
+
+    def __init__(self, message: str, reason: str, character: str = ""):
+        super().__init__(message)
+        self.reason = reason
+        self.character = character
 
 
 def normalise(text: str) -> str:
@@ -64,12 +72,18 @@ def parse_query(query: str, *, wildcards: str = "") -> str:
         elif ch.isalnum():
             raise BadQuery(
                 f"'{ch}' cannot be on a plate: type Latin letters, or the Cyrillic letters that look like "
-                "them (А В Е І К М Н О Р С Т Х), and digits"
+                "them (А В Е І К М Н О Р С Т Х), and digits",
+                BadQuery.BAD_CHARACTER,
+                ch,
             )
     text = "".join(out)
     usable = sum(1 for ch in text if ch in PLATE_CHARS)
     if usable < MIN_QUERY_CHARS:
-        raise BadQuery(f"type at least {MIN_QUERY_CHARS} characters of the plate (letters or digits)")
+        raise BadQuery(
+            f"type at least {MIN_QUERY_CHARS} characters of the plate (letters or digits)", BadQuery.TOO_SHORT
+        )
     if usable > MAX_PLATE_CHARS:
-        raise BadQuery(f"a plate has at most {MAX_PLATE_CHARS} characters; check the query")
+        raise BadQuery(
+            f"a plate has at most {MAX_PLATE_CHARS} characters; check the query", BadQuery.TOO_LONG
+        )
     return text

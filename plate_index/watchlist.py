@@ -57,7 +57,7 @@ def add_entry(conn: sqlite3.Connection, pattern: str, note: str, now: datetime) 
                 "INSERT INTO watchlist (pattern, note, added) VALUES (?, ?, ?)", (normal, note, to_epoch(now))
             )
     except sqlite3.IntegrityError:
-        raise BadQuery(f"{normal} is already on the watchlist") from None
+        raise BadQuery(f"{normal} is already on the watchlist", BadQuery.DUPLICATE) from None
     return WatchEntry(int(cursor.lastrowid or 0), normal, note, now)
 
 

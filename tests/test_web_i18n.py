@@ -77,6 +77,9 @@ def test_messages_from_the_server_follow_the_language(app):
     token = page_token(client, "/search")
     client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/search"})
     assert "at least 3 characters" in client.get("/api/search?q=B").get_json()["error"]
+    refused = client.get("/api/search?q=БЕ7").get_json()["error"]
+    assert "'Б' cannot be on a plate" in refused
+    assert "at most 10 characters" in client.get("/api/search?q=BE7123456789").get_json()["error"]
 
 
 def test_durations_read_like_people_say_them(app):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from edge.clock import parse_utc
+from plate_index.normalise import BadQuery
 from webui import audit
 from webui.access import PLATE_ROLES, actor, allow, client_ip
 from webui.context import StoreMissing, ctx, plates_db, web_db
@@ -30,7 +31,7 @@ def page():
 @bp.route("/api/search")
 @allow(*PLATE_ROLES)
 def api():
-    from plate_index.normalise import BadQuery, parse_query
+    from plate_index.normalise import parse_query
     from plate_index.search import search
 
     query = request.args.get("q", "")[:64]
@@ -66,7 +67,7 @@ def api():
         parse_query(query)  # a bad query is reported even before anything was recorded
         hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
     except BadQuery as exc:
-        return jsonify(error=bad_query_message(str(exc))), 400
+        return jsonify(error=bad_query_message(exc)), 400
     except StoreMissing:
         hits = []
     titles = {c.name: c.display_name for c in ctx().config.cameras}
@@ -90,18 +91,14 @@ def _time_arg(name: str) -> datetime | None:
     return parse_utc(value) if value else None
 
 
-def bad_query_message(message: str) -> str:
-    """plate_index's reasons (English, for the CLI) in the officer's language."""
-    if message.startswith("type at least"):
-        return _("Type at least 3 characters of the plate (letters or digits).")
-    if "cannot be on a plate" in message:
-        letter = message[1:2]
+def bad_query_message(error: BadQuery) -> str:
+    """plate_index's reason for refusing a query, in the officer's language."""
+    if error.reason == BadQuery.BAD_CHARACTER:
         return _(
             "'%(letter)s' cannot be on a plate: type Latin letters, or the Cyrillic letters that look like "
             "them (А В Е І К М Н О Р С Т Х), and digits.",
-            letter=letter,
+            letter=error.character,
         )
-    if message.startswith("a plate has at most"):
+    if error.reason == BadQuery.TOO_LONG:
         return _("A plate has at most 10 characters; check the query.")
-    abort(400)
-    return message
+    return _("Type at least 3 characters of the plate (letters or digits).")
