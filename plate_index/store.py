@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,6 +189,16 @@ def _sighting_values(s: NewSighting, plate: str, alternatives: list[str]) -> tup
     return (
         s.camera, plate, s.first_seen, s.last_seen, s.confidence, s.reads, json.dumps(alternatives),
         s.region, s.region_confidence, s.crop_path, s.scene_path,
+    )
+
+
+def passes_by_plate(conn: sqlite3.Connection, since: float, until: float) -> Iterator[tuple[str, str, float]]:
+    """(plate, camera, first_seen) of every sighting in [since, until), ordered by plate then time:
+    what camera-effectiveness reports need, read in one pass without loading the store."""
+    yield from conn.execute(
+        "SELECT plate, camera, first_seen FROM sightings WHERE first_seen >= ? AND first_seen < ?"
+        " ORDER BY plate, first_seen",
+        (since, until),
     )
 
 

@@ -178,6 +178,12 @@ def recorded_bytes(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(SUM(bytes), 0) FROM segments").fetchone()[0])
 
 
+def oldest_recording(conn: sqlite3.Connection) -> datetime | None:
+    """Start of the oldest segment still kept (the retention horizon the admin page shows)."""
+    value = conn.execute("SELECT MIN(start_ts) FROM segments").fetchone()[0]
+    return from_epoch(value) if value is not None else None
+
+
 def _segment(r: sqlite3.Row) -> Segment:
     return Segment(
         id=r["id"], camera=r["camera"], start=from_epoch(r["start_ts"]), end=from_epoch(r["end_ts"]),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from edge.clock import Clock, from_epoch, to_epoch
+from plate_index.store import passes_by_plate
 
 WINDOW_SECONDS = 600
 CACHE_SECONDS = 300
@@ -37,11 +38,7 @@ def compute(
 ) -> Effectiveness:
     """Read (camera, plate, first_seen) of the period, ordered by plate and time, and count."""
     result = Effectiveness(since=since, until=until, days=_days(since, until))
-    rows = conn.execute(
-        "SELECT plate, camera, first_seen FROM sightings WHERE first_seen >= ? AND first_seen < ?"
-        " ORDER BY plate, first_seen",
-        (to_epoch(since), to_epoch(until)),
-    )
+    rows = passes_by_plate(conn, to_epoch(since), to_epoch(until))
     per_day: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     shared: dict[str, int] = defaultdict(int)
     shared_with: dict[tuple[str, str], int] = defaultdict(int)

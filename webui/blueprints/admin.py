@@ -61,14 +61,14 @@ def cameras():
 @bp.route("/admin")
 @allow(Role.ADMIN)
 def overview():
-    from recorder.catalog import recorded_bytes
+    from recorder.catalog import oldest_recording, recorded_bytes
 
     layout, now = ctx().layout, ctx().clock.now()
     disk = shutil.disk_usage(layout.root)
     try:
         conn = catalog_db()
         recorded = recorded_bytes(conn)
-        oldest = _oldest_recording(conn)
+        oldest = oldest_recording(conn)
     except StoreMissing:
         recorded, oldest = 0, None
     try:
@@ -87,11 +87,3 @@ def overview():
         storage=ctx().config.storage,
         titles=camera_titles(),
     )
-
-
-def _oldest_recording(conn):
-    # TODO(recorder): use a recorder.catalog query function once it offers one (asked in the report).
-    from edge.clock import from_epoch
-
-    value = conn.execute("SELECT MIN(start_ts) FROM segments").fetchone()[0]
-    return from_epoch(value) if value is not None else None
