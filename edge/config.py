@@ -13,6 +13,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -68,6 +69,13 @@ class StorageConfig(Section):
         description="Free space to keep on the data disk, in GB; the oldest recordings go first to keep it.",
         json_schema_extra={"hint": "a size in GB, 2 is a safe default"},
     )
+
+    @field_validator("path")
+    @classmethod
+    def _usable_path(cls, value: Path) -> Path:
+        if "\x00" in str(value):
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 class RecorderConfig(Section):
@@ -282,6 +290,18 @@ class CameraConfig(Section):
         parts = urlsplit(value)
         if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
             raise ValueError("must be an rtsp:// address with a host")
+        try:
+            port = parts.port  # urllib checks the port only when asked; the recorder asks later
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ValueError("the port must be a number from 1 to 65535")
+        try:
+            parts.hostname.encode("idna")
+        except UnicodeError:
+            raise ValueError("the host is not a valid host name or address") from None
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
         return value
 
     @property
@@ -298,14 +318,15 @@ class Config(Section):
     web: WebConfig = Field(default_factory=WebConfig, description="The LAN web UI.")
     cameras: list[CameraConfig] = Field(default_factory=list, description="One [[cameras]] table per camera.")
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> Config:
+    @field_validator("cameras")
+    @classmethod
+    def _unique_names(cls, cameras: list[CameraConfig]) -> list[CameraConfig]:
         seen: set[str] = set()
-        for camera in self.cameras:
+        for camera in cameras:
             if camera.name in seen:
                 raise ValueError(f"camera name {camera.name!r} is used twice; names must be unique")
             seen.add(camera.name)
-        return self
+        return cameras
 
     def camera(self, name: str) -> CameraConfig:
         """The camera called `name`; KeyError if there is none."""
@@ -377,9 +398,14 @@ def _shown_value(loc: tuple[Any, ...], value: Any) -> str:
     if isinstance(value, str):
         if loc and loc[-1] in ("url", "lpr_url"):
             value = mask_url(value)
+        value = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)  # one problem, one line
         return f'"{value}"' if len(value) <= 80 else f'"{value[:77]}..."'
     if isinstance(value, dict):
         return "{...}"
+    if isinstance(value, list):
+        return "[...]"
+    if isinstance(value, date | time):  # TOML dates and times (datetime is a date)
+        return value.isoformat()
     return repr(value) if not isinstance(value, bool) else str(value).lower()
 
 

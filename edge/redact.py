@@ -24,11 +24,8 @@ def mask_url(url: str) -> str:
         return mask_text(url)
     if parts.password is None:
         return mask_text(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    # Everything after the last '@' as written (urllib raises on a bad port only when asked for it).
+    host = parts.netloc.rpartition("@")[2]
     netloc = f"{parts.username}:***@{host}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 

@@ -29,7 +29,7 @@ def stream_present(url: str, timeout: float = PROBE_TIMEOUT) -> bool | None:
             sock.settimeout(timeout)
             sock.sendall(request.encode())
             status_line = sock.recv(256).split(b"\r\n", 1)[0].split()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a host or port that cannot even be looked up
         return False
     answered = len(status_line) >= 2 and status_line[0].startswith(b"RTSP/")
     return answered and status_line[1] in (b"200", b"401")
