@@ -77,12 +77,14 @@ def parse_query(query: str, *, wildcards: str = "") -> str:
                 ch,
             )
     text = "".join(out)
+    while "**" in text:  # one star already stands for any number of characters
+        text = text.replace("**", "*")
     usable = sum(1 for ch in text if ch in PLATE_CHARS)
     if usable < MIN_QUERY_CHARS:
         raise BadQuery(
             f"type at least {MIN_QUERY_CHARS} characters of the plate (letters or digits)", BadQuery.TOO_SHORT
         )
-    if usable > MAX_PLATE_CHARS:
+    if usable + text.count("?") > MAX_PLATE_CHARS:  # a `?` stands for one character of the plate
         raise BadQuery(
             f"a plate has at most {MAX_PLATE_CHARS} characters; check the query", BadQuery.TOO_LONG
         )
