@@ -1,9 +1,9 @@
 """The live view's byte stream: the init segment and then each new fragment of the segment file the
 recorder is writing for a camera, following it into the next segment file when the recorder cuts one.
 
-Runs inside a waitress thread for as long as the viewer watches; it ends when the camera stops
+Runs inside a web server thread for as long as the viewer watches; it ends when the camera stops
 producing (so a dead camera does not hold a thread), after MAX_SECONDS (the page reconnects), or when
-the browser goes away (waitress closes the generator on the next write).
+the browser goes away (the server closes the generator on the next write).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`dozor web --config PATH`: serve the LAN web UI with waitress, as its own process.
+"""`dozor web --config PATH`: serve the LAN web UI (cheroot, HTTP or HTTPS), as its own process.
 
 A separate process from the recorder on purpose: a crash or a slow request in the UI can never cost a
 recorded second. The supervisor starts it as a child (or systemd runs it directly); it only reads the
@@ -20,15 +20,14 @@ log = logging.getLogger(__name__)
 @config_option
 @click.option(
     "--threads",
-    default=8,
+    default=16,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Requests served at once (video and live pictures hold a thread while they stream).",
+    help="Requests served at once (each viewer of the live video holds one while it streams).",
 )
 def web(config_path: str, threads: int) -> None:
     """Serve the web UI on [web] listen until stopped (SIGTERM/SIGINT)."""
-    from webui.server import serve
-    from webui.tls_front import CertificateMissing
+    from webui.server import CertificateMissing, serve
 
     config = load_or_exit(config_path)
     if not config.web.enabled:

@@ -1,5 +1,5 @@
 """What the browser tests and the screenshot script share: Debian's Chromium driven by Playwright (no
-browser download), the web UI served by waitress on a free port in a thread, and a realistic data
+browser download), the web UI served by cheroot on a free port in a thread, and a realistic data
 folder (cameras, recordings, sightings with pictures, live pictures, a segment being written)."""
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def start_site(data_dir: Path, template: Path, *, live_camera: str | None = "roa
         now=now,
         server=server,
     )
-    serving = threading.Thread(target=server.run, name="waitress", daemon=True)
+    serving = threading.Thread(target=server.run, name="web-server", daemon=True)
     serving.start()
     site.threads.append(serving)
     pictures = threading.Thread(target=refresh_live_pictures, args=(site.layout, site.stop), daemon=True)
