@@ -24,7 +24,9 @@ ME = f"cli:{getpass.getuser()}"
 @pytest.fixture
 def config(tmp_path, data_dir):
     path = tmp_path / "dozor.toml"
-    path.write_text(f'[storage]\npath = "{data_dir}"\n[[cameras]]\nname = "road-north"\nurl = "rtsp://10.0.0.1/s"\n')
+    path.write_text(
+        f'[storage]\npath = "{data_dir}"\n[[cameras]]\nname = "road-north"\nurl = "rtsp://10.0.0.1/s"\n'
+    )
     conn = open_store(DataLayout(data_dir).plates_db)
     insert_sighting(conn, NewSighting("road-north", "BE7123AA", T, T + 3, 0.91, 5))
     conn.close()

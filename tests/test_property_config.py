@@ -39,8 +39,19 @@ scalars = (
     | st.integers(min_value=-(2**63), max_value=2**63 - 1)
     | st.floats(allow_nan=True, allow_infinity=True)
     | texts
-    | st.sampled_from(["rtsp://10.0.0.1/s", "rtsp://u:secret@cam/x", "127.0.0.1:8080", "/var/lib/dozor",
-                       "uk", "en", "", "cam-1", "road-north"])
+    | st.sampled_from(
+        [
+            "rtsp://10.0.0.1/s",
+            "rtsp://u:secret@cam/x",
+            "127.0.0.1:8080",
+            "/var/lib/dozor",
+            "uk",
+            "en",
+            "",
+            "cam-1",
+            "road-north",
+        ]
+    )
     | st.datetimes().map(lambda d: d.replace(fold=0))
     | st.dates()
     | st.times().map(lambda t: t.replace(fold=0))
@@ -165,8 +176,11 @@ def _mutations(text: str) -> st.SearchStrategy[str]:
                 out[where] = line[:cut] + insert + line[cut:]
         return "".join(out)
 
-    edit = st.tuples(st.integers(0, 2), st.integers(0, 10_000),
-                     texts | st.sampled_from(["[", "]]", '"', "=", "[[cameras]]", "x = ", "\\u", "#"]))
+    edit = st.tuples(
+        st.integers(0, 2),
+        st.integers(0, 10_000),
+        texts | st.sampled_from(["[", "]]", '"', "=", "[[cameras]]", "x = ", "\\u", "#"]),
+    )
     return st.lists(edit, min_size=1, max_size=6).map(mutate)
 
 

@@ -24,14 +24,42 @@ from plate_index.store import NewSighting, insert_sighting, open_store
 from plate_index.watchlist import WILDCARDS, WatchEntry, add_entry
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-SQL = ["'", '"', ";", "--", "/*", "*/", "%", "_", "\\", "' OR '1'='1", "'; DROP TABLE sightings; --",
-       "UNION SELECT", "\x00", "\u202e", "\ufeff", "ǅ", "ß", "ﬀ", "Ⅻ", "٣", "𝐁𝐄𝟕", "ВЕ", "ве", "іІ", "Ж"]
+SQL = [
+    "'",
+    '"',
+    ";",
+    "--",
+    "/*",
+    "*/",
+    "%",
+    "_",
+    "\\",
+    "' OR '1'='1",
+    "'; DROP TABLE sightings; --",
+    "UNION SELECT",
+    "\x00",
+    "\u202e",
+    "\ufeff",
+    "ǅ",
+    "ß",
+    "ﬀ",
+    "Ⅻ",
+    "٣",
+    "𝐁𝐄𝟕",
+    "ВЕ",
+    "ве",
+    "іІ",
+    "Ж",
+]
 typed = (
     st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
-    | st.lists(st.sampled_from(SQL) | st.text("АВЕІКМНОРСТХавеікмнорстхBE7AXKH0123456789 -./", max_size=5),
-               max_size=12).map("".join)
+    | st.lists(
+        st.sampled_from(SQL) | st.text("АВЕІКМНОРСТХавеікмнорстхBE7AXKH0123456789 -./", max_size=5),
+        max_size=12,
+    ).map("".join)
     | st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=50).map(
-        lambda t: (t * (10_000 // len(t) + 1))[:10_000])
+        lambda t: (t * (10_000 // len(t) + 1))[:10_000]
+    )
     | st.integers(1, 10_000).map(lambda n: ("BE7" + "\x01-'" * n)[:10_000])
 )
 PLATES = ["BE7123AA", "8E7555KX", "AA1234BB", "KA0550AI", "BE7OR11", "OR11", "DR0PTAB1E"]
