@@ -7,7 +7,7 @@ export DOZOR_SHARED_DIR ?= $(abspath ../shared)
 # Tests and the demo find the ONNX models through this variable (unset = fast-alpr hub download).
 export DOZOR_MODEL_DIR ?= $(wildcard $(DOZOR_SHARED_DIR)/models)
 
-.PHONY: install system-deps venv test test-fast bench lint demo clean
+.PHONY: install system-deps venv test test-fast bench lint demo clean install-system uninstall-system
 
 install: system-deps venv  ## system packages (apt) + a .venv with Dozor and its test tools
 
@@ -37,6 +37,12 @@ bench: venv  ## the performance figures of the README's table
 
 demo: venv  ## the whole appliance on a simulated camera with rendered cars; Ctrl-C stops it
 	$(BIN)/dozor demo $(DEMO_ARGS)
+
+install-system:  ## the appliance (as root): user, /opt/dozor venv, /etc/dozor, /var/lib/dozor, units; MODELS=DIR
+	scripts/install-system.sh $(if $(MODELS),--models "$(MODELS)")
+
+uninstall-system:  ## remove units, venv and user; keeps recordings and config unless PURGE=1
+	PURGE=$(or $(PURGE),0) scripts/uninstall-system.sh
 
 lint: venv
 	$(BIN)/ruff check edge recorder plate_index webui tests bench
