@@ -200,11 +200,13 @@ class ClipTap:
         self.camera, self.path, self.loops = camera, path, loops
         self.go = threading.Event()  # playing starts when set (a test waits for the workers first)
         self.finished = threading.Event()
+        self.subscriptions: list[ClipSubscription] = []  # for tests that count what was offered
         if start_now:
             self.go.set()
 
     def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "") -> ClipSubscription:
         subscription = ClipSubscription(self.camera, fps, queue_size)
+        self.subscriptions.append(subscription)
         threading.Thread(target=self._play, args=(subscription,), daemon=True).start()
         return subscription
 

@@ -160,3 +160,31 @@ def test_watched_live_picture_refreshes_every_second_unwatched_only_at_keyframes
     print(f"live picture updates in 8 s: unwatched {unwatched}, watched {watched}")
     assert unwatched <= 3
     assert watched >= 7, "a watched camera's picture must refresh at live_fps (1 per second)"
+
+
+def test_a_closed_subscription_keeps_its_drops_in_the_tap_total_and_they_stop_growing(test_clip):
+    """Behind a flaky `404 vs 407`: the test read the tap's total while its subscriptions were still
+    open and being fed, then read their own counts after more drops. The tap now keeps a closed
+    subscription's drops (what `dozor cameras` shows) and a closed subscription is never fed again."""
+    clip = test_clip(seconds=4)
+    tap = FrameTap("cam")
+    dead = tap.subscribe(25, queue_size=1)  # never read
+    keep = tap.subscribe(25, queue_size=10_000)  # keeps the decoder busy after `dead` is closed
+
+    def feed(first: int) -> int:
+        with av.open(str(clip)) as container:
+            video = container.streams.video[0]
+            for i, packet in enumerate(p for p in container.demux(video) if p.size):
+                tap.feed(packet, 1000.0 + (first + i) * 0.04)
+                time.sleep(0.002)  # slower than the decoder: no packet is dropped
+        return first + 100
+
+    shown = feed(0)
+    assert wait_until(lambda: keep.delivered >= 90, 20), keep.delivered  # frame threading holds a few
+    dead.close()
+    frozen = dead.dropped
+    feed(shown)
+    assert wait_until(lambda: keep.delivered >= 190, 20), keep.delivered
+    keep.close()
+    assert frozen >= 80 and dead.dropped == frozen
+    assert tap.dropped == tap.dropped_packets + frozen + keep.dropped
