@@ -1,9 +1,10 @@
 """Scheduled jobs of the daemon: one APScheduler BackgroundScheduler, with a two-line way to add a job.
 
-Retention runs every minute; plate-store pruning and a nightly summary are added the same way
-(`jobs.every(...)`, `jobs.daily(...)`). Every job is wrapped so an exception is logged and the job
-runs again next time: a failing job never takes the daemon down. Runs that were missed (the machine
-was busy or asleep) are coalesced into one, and a job never overlaps itself.
+Retention runs every minute; plate-store pruning and the nightly summary (00:05 local time, for the
+local day that ended) are added the same way (`jobs.every(...)`, `jobs.daily(...)`, `jobs.once(...)`).
+Every job is wrapped so an exception is logged and the job runs again next time: a failing job never
+takes the daemon down. Runs that were missed (the machine was busy or asleep) are coalesced into one,
+and a job never overlaps itself.
 """
 
 from __future__ import annotations
@@ -35,10 +36,20 @@ class Jobs:
         )
 
     def daily(self, name: str, hour: int, minute: int, func: Callable[[], Any]) -> None:
-        """Run `func` every day at hour:minute, local time of the appliance (a nightly summary)."""
+        """Run `func` every day at hour:minute, local time of the appliance (a nightly summary), in its
+        zone with DST rules (tzlocal), not today's offset, so 00:05 stays 00:05 after a clock change."""
+        from tzlocal import get_localzone
+
         self._scheduler.add_job(
             _guarded(name, func), "cron", hour=hour, minute=minute, id=name, name=name,
-            timezone=datetime.now().astimezone().tzinfo, replace_existing=True,
+            timezone=get_localzone(), replace_existing=True,
+        )
+
+    def once(self, name: str, func: Callable[[], Any]) -> None:
+        """Run `func` once, right after start (catching up on what a stopped daemon missed)."""
+        self._scheduler.add_job(
+            _guarded(name, func), "date", run_date=datetime.now(UTC), id=name, name=name,
+            replace_existing=True,
         )
 
     def names(self) -> list[str]:

@@ -38,6 +38,11 @@ class DataLayout:
         return self.root / "web.db"
 
     @property
+    def summaries_db(self) -> Path:
+        """The nightly one-line summaries (written by the daemon's nightly job, edge.summary)."""
+        return self.root / "summaries.db"
+
+    @property
     def segments_dir(self) -> Path:
         return self.root / "segments"
 

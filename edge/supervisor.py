@@ -32,12 +32,14 @@ from edge.jobs import Jobs
 from edge.layout import DataLayout
 from edge.liveness import Liveness
 from edge.sdnotify import Notifier
+from edge.summary import NightlySummary
 
 log = logging.getLogger(__name__)
 
 RETENTION_SECONDS = 60
 WATCH_SECONDS = 1.0
 STATUS_SECONDS = 10.0  # how often systemd's STATUS= line is refreshed
+SUMMARY_AT = (0, 5)  # local time of the nightly summary of the day that just ended
 
 
 class StorageUnusable(Exception):
@@ -154,6 +156,9 @@ class Supervisor:
         recorder = Recorder(self.config, clock=self.clock, layout=self.layout)
         jobs = Jobs()
         jobs.every("retention", RETENTION_SECONDS, recorder.retention.run)
+        nightly = NightlySummary(self.config, self.clock)
+        jobs.daily("nightly-summary", SUMMARY_AT[0], SUMMARY_AT[1], nightly.run)
+        jobs.once("summary-catch-up", nightly.catch_up)
         context = RunContext(self.config, self.config_path, self.layout, self.clock, recorder, jobs)
         started: list[Service] = []
         try:

@@ -9,7 +9,16 @@ from __future__ import annotations
 import click
 
 from edge import __version__
-from edge.cli import config_cmds, demo_cmd, plate_cmds, recorder_cmds, run_cmd, user_cmds, web_cmd
+from edge.cli import (
+    config_cmds,
+    demo_cmd,
+    plate_cmds,
+    recorder_cmds,
+    run_cmd,
+    status_cmd,
+    user_cmds,
+    web_cmd,
+)
 from edge.logs import setup_logging
 
 
@@ -28,6 +37,6 @@ def main(log_level: str) -> None:
     setup_logging(log_level)
 
 
-for _module in (config_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds, demo_cmd):
+for _module in (config_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds, status_cmd, demo_cmd):
     for _command in _module.COMMANDS:
         main.add_command(_command)

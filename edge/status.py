@@ -1,0 +1,169 @@
+"""The appliance's state in one snapshot, for `dozor status`, `/healthz` and the nightly summary.
+
+Read-only and daemon-free: everything comes from what the services already publish (the catalog's
+camera status rows and segments, plates.db's lpr_status counters) plus the disk itself, so it works
+while the daemon runs, after it died, and from another process. A status row older than
+recorder.catalog.STATUS_STALE_SECONDS means the recorder is not running, the rule the web UI uses too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from edge.clock import from_epoch, utc_iso
+from edge.config import Config
+from edge.layout import DataLayout
+
+GB = 1e9
+
+
+@dataclass
+class CameraState:
+    camera: str
+    state: str  # online / offline
+    since: str | None  # UTC ISO
+    why: str  # "" when online
+    fps: float = 0.0
+    kbps: float = 0.0
+
+
+@dataclass
+class Snapshot:
+    now: str
+    recorder_running: bool
+    cameras: list[CameraState]
+    disk: dict[str, Any]
+    oldest_recording: str | None
+    retention_horizon_s: float | None  # age of the oldest recording
+    last_segment_end: str | None
+    last_segment_age_s: float | None
+    lpr: list[dict[str, Any]]
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def cameras_online(self) -> int:
+        return sum(1 for c in self.cameras if c.state == "online")
+
+
+def age_text(seconds: float | None) -> str:
+    """A retention horizon or an age the way people say it: "13 d 22 h", "5 h 3 min", "42 s"."""
+    if seconds is None:
+        return "-"
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def take_snapshot(config: Config, now: datetime) -> Snapshot:
+    layout = DataLayout(config.storage.path)
+    statuses, oldest, newest, recorded = {}, None, None, 0
+    if layout.catalog_db.exists():
+        from recorder.catalog import camera_statuses, open_catalog, recorded_bytes
+
+        conn = open_catalog(layout, readonly=True)
+        try:
+            statuses = camera_statuses(conn)
+            oldest, newest = segment_span(conn)
+            recorded = recorded_bytes(conn)
+        finally:
+            conn.close()
+    running = any(not s.is_stale(now) for s in statuses.values())
+    cameras = [_camera_state(c, statuses.get(c.name), now, running) for c in config.cameras]
+    lpr = lpr_counters(layout)
+    snapshot = Snapshot(
+        now=utc_iso(now),
+        recorder_running=running,
+        cameras=cameras,
+        disk=disk_figures(config, recorded),
+        oldest_recording=utc_iso(oldest) if oldest else None,
+        retention_horizon_s=round((now - oldest).total_seconds()) if oldest else None,
+        last_segment_end=utc_iso(newest) if newest else None,
+        last_segment_age_s=round((now - newest).total_seconds(), 1) if newest else None,
+        lpr=lpr,
+    )
+    snapshot.errors = _errors(config, snapshot)
+    return snapshot
+
+
+def segment_span(conn: sqlite3.Connection) -> tuple[datetime | None, datetime | None]:
+    """(start of the oldest segment, end of the newest): the retention horizon and "still recording?"."""
+    low, high = conn.execute("SELECT MIN(start_ts), MAX(end_ts) FROM segments").fetchone()
+    return (from_epoch(low) if low is not None else None, from_epoch(high) if high is not None else None)
+
+
+def disk_figures(config: Config, recorded_bytes: int) -> dict[str, Any]:
+    root = config.storage.path
+    probe = root if root.exists() else root.parent
+    usage = shutil.disk_usage(probe)
+    return {
+        "path": str(root),
+        "total_gb": round(usage.total / GB, 1),
+        "free_gb": round(usage.free / GB, 1),
+        "recorded_gb": round(recorded_bytes / GB, 2),
+        "min_free_gb": config.storage.min_free_gb,
+        "max_disk_gb": config.storage.max_disk_gb,
+        "retention_days": config.storage.retention_days,
+    }
+
+
+def lpr_counters(layout: DataLayout) -> list[dict[str, Any]]:
+    """plates.db's lpr_status rows (times as UTC ISO), [] before plate reading ever ran."""
+    if not layout.plates_db.exists():
+        return []
+    from plate_index.status import read_status
+    from plate_index.store import open_store
+
+    conn = open_store(layout.plates_db, readonly=True)
+    try:
+        rows = read_status(conn)
+    except sqlite3.OperationalError:  # a store from before the counters existed
+        return []
+    finally:
+        conn.close()
+    for row in rows:
+        row["since"] = utc_iso(from_epoch(row["since"])) if row["since"] else None
+        row["updated"] = utc_iso(from_epoch(row["updated"]))
+    return rows
+
+
+def _camera_state(camera: Any, status: Any, now: datetime, running: bool) -> CameraState:
+    if not camera.enabled:
+        return CameraState(camera.name, "offline", None, "disabled in the config")
+    if status is None:
+        return CameraState(camera.name, "offline", None, "no status yet (is the daemon running?)")
+    if status.is_stale(now):
+        return CameraState(camera.name, "offline", utc_iso(status.updated), "the recorder is not running")
+    return CameraState(
+        camera.name, status.state, utc_iso(status.since), status.reason, status.fps, status.kbps
+    )
+
+
+def _errors(config: Config, snap: Snapshot) -> list[str]:
+    """What an installer should look at first, most serious first."""
+    out = []
+    if config.cameras and not snap.recorder_running:
+        out.append("the recorder is not running (systemctl status dozor; journalctl -u dozor)")
+    enabled = {c.name for c in config.cameras if c.enabled}
+    for cam in snap.cameras:
+        if cam.state != "online" and cam.camera in enabled and snap.recorder_running:
+            out.append(f"camera {cam.camera} offline: {cam.why}")
+    free, keep = snap.disk["free_gb"], config.storage.min_free_gb
+    if free < keep:
+        out.append(f"disk almost full: {free} GB free, min_free_gb = {keep}")
+    for row in snap.lpr:
+        if row["last_error"]:
+            out.append(f"plate reading on {row['camera']}: {row['last_error']}")
+    return out
