@@ -18,7 +18,7 @@ from pathlib import Path
 
 from edge import db
 from edge.clock import from_epoch, to_epoch
-from edge.layout import DataLayout
+from edge.layout import DataLayout, UnsafePath
 
 MIGRATIONS = [
     """
@@ -82,8 +82,11 @@ class Segment:
         return (self.end - self.start).total_seconds()
 
     def file(self, layout: DataLayout) -> Path:
-        """The file on disk, checked to lie inside the data folder."""
-        return layout.inside(layout.root / self.path)
+        """The file on disk, checked to lie inside the segments folder (UnsafePath otherwise)."""
+        path = layout.inside(layout.root / self.path)
+        if not path.is_relative_to(layout.segments_dir.resolve()):
+            raise UnsafePath(self.path)
+        return path
 
 
 @dataclass(frozen=True)

@@ -401,12 +401,6 @@ def test_symlinks_out_of_the_plate_and_segment_folders_are_not_followed(evil_app
             assert b"SQLite format" not in response.data and b"root:" not in response.data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="webui/blueprints/live.py checks that a live picture lies in the data "
-    "folder, not in live/: a symlink live/<camera>.jpg -> ../web.db is served (fix: "
-    "path.is_relative_to(layout.live_dir.resolve()); live.py belongs to the lead)",
-)
 def test_a_symlinked_live_picture_cannot_serve_the_accounts_database(evil_app):
     layout = evil_app.seeded["layout"]
     picture = layout.live_dir / "road-north.jpg"

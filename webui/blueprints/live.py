@@ -47,8 +47,8 @@ def picture(camera: str):
     known_camera(camera)
     layout = ctx().layout
     path = layout.inside(layout.live_dir / f"{camera}.jpg")
-    if not path.is_file():
-        abort(404)
+    if not path.is_relative_to(layout.live_dir.resolve()) or not path.is_file():
+        abort(404)  # a symlink out of live/ (to web.db, a plate crop) is not a live picture
     mark_watched(layout, camera)  # the recorder refreshes a watched camera at live_fps
     return send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
 
