@@ -98,6 +98,33 @@ def take_snapshot(config: Config, now: datetime) -> Snapshot:
     return snapshot
 
 
+def health_figures(config: Config, now: datetime) -> dict[str, Any]:
+    """What monitoring needs and nothing more (no camera names, no plate data): /healthz shows it."""
+    layout = DataLayout(config.storage.path)
+    statuses, newest = {}, None
+    if layout.catalog_db.exists():
+        from recorder.catalog import camera_statuses, open_catalog
+
+        conn = open_catalog(layout, readonly=True)
+        try:
+            statuses = camera_statuses(conn)
+            newest = segment_span(conn)[1]
+        finally:
+            conn.close()
+    names = {c.name for c in config.cameras if c.enabled}
+    fresh = {name: s for name, s in statuses.items() if not s.is_stale(now)}
+    probe = config.storage.path if config.storage.path.exists() else config.storage.path.parent
+    return {
+        "recording": {
+            "running": bool(fresh),
+            "cameras_online": sum(1 for n in names if n in fresh and fresh[n].state == "online"),
+            "cameras_total": len(names),
+            "last_segment_age_s": round((now - newest).total_seconds(), 1) if newest else None,
+        },
+        "disk": {"free_gb": round(shutil.disk_usage(probe).free / GB, 1)},
+    }
+
+
 def segment_span(conn: sqlite3.Connection) -> tuple[datetime | None, datetime | None]:
     """(start of the oldest segment, end of the newest): the retention horizon and "still recording?"."""
     low, high = conn.execute("SELECT MIN(start_ts), MAX(end_ts) FROM segments").fetchone()

@@ -1,5 +1,7 @@
-"""`/healthz` for monitoring: is the web process up and can it read its databases. No sign-in needed,
-so it shows no plate data and no camera names, and it is rate-limited per address."""
+"""`/healthz` for monitoring: is the web process up and can it read its databases, and is the appliance
+recording (cameras online of configured, age of the newest segment, free disk; edge.status). No
+sign-in needed, so it shows no plate data, no camera names and no users, and it is rate-limited per
+address. `status` is the web UI's own health (503 when degraded); monitoring alerts on the rest."""
 
 from __future__ import annotations
 
@@ -40,8 +42,19 @@ def healthz():
         "version": __version__,
         "uptime_s": round(time.monotonic() - state["started"]),
         "checks": checks,
+        **_appliance(),
     }
     return jsonify(body), 200 if healthy else 503
+
+
+def _appliance() -> dict:
+    from edge.status import health_figures
+
+    try:
+        return health_figures(ctx().config, ctx().clock.now())
+    except Exception:  # noqa: BLE001 - the web UI's health must not fail on the recorder's stores
+        current_app.logger.exception("appliance figures unavailable")
+        return {}
 
 
 def _ok(check) -> bool:
