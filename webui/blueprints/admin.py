@@ -1,6 +1,6 @@
 """Camera health for everyone signed in, and the admin overview: cameras (online/offline since, fps,
-kbit/s, last frame, drops), disk use and the oldest recording, camera effectiveness, links to accounts
-and the audit log."""
+kbit/s, last frame, drops), disk use and the oldest recording, camera effectiveness, the last 14 nightly
+summaries (edge.summary), links to accounts and the audit log."""
 
 from __future__ import annotations
 
@@ -75,6 +75,8 @@ def overview():
         effect = current_app.extensions["dozor_effectiveness"].get(plates_db(), EFFECTIVENESS_DAYS)
     except StoreMissing:
         effect = None
+    from edge.summary import recent_summaries
+
     return render_template(
         "admin/overview.html",
         rows=camera_rows(),
@@ -86,4 +88,5 @@ def overview():
         effect=effect,
         storage=ctx().config.storage,
         titles=camera_titles(),
+        summaries=recent_summaries(layout),
     )
