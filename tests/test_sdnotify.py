@@ -152,3 +152,28 @@ def test_a_hung_camera_thread_starves_the_watchdog(data_dir, tmp_path, notify_so
     pings = [at - began for at, text in notify_socket.messages if text == "WATCHDOG=1"]
     assert pings and max(pings) < 3.5, f"pings stop once the camera is silent for 2 s: {pings}"
     assert "not healthy, withholding the systemd watchdog: gate: no status since start-up" in caplog.text
+
+
+@pytest.mark.slow
+def test_dozor_web_says_ready_once_it_listens(tmp_path, data_dir, notify_socket):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = tmp_path / "dozor.toml"
+    config.write_text(f'[storage]\npath = "{data_dir}"\n[web]\nlisten = "127.0.0.1:{port}"\n')
+    dozor = str(Path(sys.executable).parent / "dozor")
+    process = subprocess.Popen([dozor, "web", "--config", str(config)], stderr=subprocess.DEVNULL,
+                               env={**os.environ, "NOTIFY_SOCKET": notify_socket.address})
+    try:
+        assert wait_until(lambda: notify_socket.messages, 20)
+        assert notify_socket.lines() == ["READY=1", f"STATUS=serving http://127.0.0.1:{port}"]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # READY came after the port was bound
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
