@@ -30,6 +30,7 @@ test-fast: venv  ## unit tests only (no RTSP, models or browser)
 
 bench: venv  ## the performance figures of the README's table
 	$(BIN)/python bench/record_cpu.py
+	$(BIN)/python bench/decode_cpu.py
 	$(BIN)/python bench/lpr_throughput.py
 	$(BIN)/python bench/search.py --reads 5000000
 	$(BIN)/python bench/web_search.py --reads 5000000
