@@ -1,6 +1,8 @@
-"""Screenshots of the search, sighting, live grid and admin pages, in Ukrainian, for the README.
+"""Screenshots of the search, sighting, live grid and admin pages, in Ukrainian, for the README; with
+--guide, the further pages the user guides (docs/user-guide.*.md) show: sign-in, recordings with an
+outage on the timeline, evidence export, choosing cameras for the live grid, the audit log.
 
-Run from the repository root:  .venv/bin/python tests/browser/make_screenshots.py [OUT_DIR]
+Run from the repository root:  .venv/bin/python tests/browser/make_screenshots.py [--guide] [OUT_DIR]
 (default docs/screenshots). Uses the browser tests' seeded site and Debian's Chromium.
 """
 
@@ -8,12 +10,13 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
-from browser_support import launch_chromium, make_template, remove, sign_in, start_site
+from browser_support import Site, launch_chromium, make_template, remove, sign_in, start_site
 from playwright.sync_api import sync_playwright
 
-from webui.testing import PASSWORDS
+from webui.testing import PASSWORDS, seed_recordings
 
 REPO = Path(__file__).resolve().parents[2]
 VIEWPORT = {"width": 1440, "height": 900}
@@ -53,5 +56,69 @@ def main(out: Path) -> None:
         print(out / f"{name}.png")
 
 
+def seed_history(site: Site, template: Path) -> None:
+    """A day of road-north before the seeded ten minutes, with a three-hour outage in the night, so the
+    recordings timeline shows what the guide explains (the catalog rows are long; the files are copies)."""
+    from recorder.catalog import Catalog
+
+    ten_minutes_ago = site.now - timedelta(minutes=10)
+    after = ten_minutes_ago - timedelta(hours=10, minutes=30)
+    outage_start = after - timedelta(hours=3)
+    seed_recordings(site.layout, "road-north", after, 21, 1800, template=template)
+    seed_recordings(site.layout, "road-north", outage_start - timedelta(hours=8), 16, 1800, template=template)
+    catalog = Catalog(site.layout)
+    try:
+        catalog.close_outage(catalog.open_outage("road-north", outage_start, "no answer (timeout)"), after)
+    finally:
+        catalog.close()
+
+
+def guide(out: Path) -> list[str]:
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="dozor-shots-"))
+    template = make_template(work)
+    site = start_site(work / "data", template)
+    seed_history(site, template)
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
+            page = context.new_page()
+            page.goto(site.url + "/login")
+            page.screenshot(path=out / "login.png")
+            sign_in(page, site, "police", PASSWORDS["police"])
+            page.wait_for_url("**/search")
+            page.fill("#q", "ве7")
+            page.locator("#results tbody tr").nth(3).wait_for()
+            page.goto(site.url + "/recordings?camera=road-north")
+            page.wait_for_function("() => document.getElementById('player').currentTime > 1.5")
+            page.screenshot(path=out / "recordings.png", full_page=True)
+            page.goto(f"{site.url}/sightings/{site.sightings['BE7123AA']}")
+            page.click("text=Експортувати це відео як доказ")
+            page.fill("#reason", "Справа № 12023040000000123, запит слідчого від 21.11")
+            page.screenshot(path=out / "export.png")
+            page.goto(site.url + "/live")
+            page.click("#choose")
+            page.wait_for_function(
+                "() => document.querySelector('.tile[data-camera=road-north]').dataset.frames >= 2"
+            )
+            page.screenshot(path=out / "live-choose.png")
+            page.click("text=Вийти")
+            sign_in(page, site, "admin", PASSWORDS["admin"])
+            page.goto(site.url + "/admin/audit")
+            page.screenshot(path=out / "audit.png")
+            browser.close()
+    finally:
+        site.close()
+        remove(work)
+    return ["login", "recordings", "export", "live-choose", "audit"]
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots")
+    args = [a for a in sys.argv[1:] if a != "--guide"]
+    target = Path(args[0]) if args else REPO / "docs" / "screenshots"
+    if "--guide" in sys.argv[1:]:
+        for name in guide(target):
+            print(target / f"{name}.png")
+    else:
+        main(target)
