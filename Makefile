@@ -7,7 +7,7 @@ export DOZOR_SHARED_DIR ?= $(abspath ../shared)
 # Tests and the demo find the ONNX models through this variable (unset = fast-alpr hub download).
 export DOZOR_MODEL_DIR ?= $(wildcard $(DOZOR_SHARED_DIR)/models)
 
-.PHONY: install system-deps venv test test-fast bench lint demo clean install-system uninstall-system
+.PHONY: install system-deps venv test test-fast bench lint demo clean install-system uninstall-system soak
 
 install: system-deps venv  ## system packages (apt) + a .venv with Dozor and its test tools
 
@@ -35,6 +35,14 @@ bench: venv  ## the performance figures of the README's table
 	$(BIN)/python bench/search.py --reads 5000000
 	$(BIN)/python bench/web_search.py --reads 5000000
 	$(BIN)/python bench/web_video.py --runs 10
+
+# The long reliability run (issue 6): 24 cameras for 10 minutes, then the sweep of camera counts at
+# which plate reading starts dropping frames (SOAK_SWEEP= skips it), then the fault suite if there is one.
+SOAK_SWEEP ?= 4,8,12,16,24
+soak: venv  ## 24-camera soak with plate reading (~30 min; needs a quiet machine), sweep, faults
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+	$(if $(SOAK_SWEEP),$(BIN)/python bench/soak.py --sweep $(SOAK_SWEEP))
+	@if $(MAKE) -n faults >/dev/null 2>&1; then $(MAKE) faults; else echo "make soak: no faults target"; fi
 
 demo: venv  ## the whole appliance on a simulated camera with rendered cars; Ctrl-C stops it
 	$(BIN)/dozor demo $(DEMO_ARGS)
