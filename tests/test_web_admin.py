@@ -13,7 +13,7 @@ from edge.layout import DataLayout
 from plate_index.store import open_store
 from webui import create_app
 from webui.effectiveness import compute
-from webui.testing import add_standard_users, login, make_config, seed_sighting
+from webui.testing import add_standard_users, login, make_config, page_token, seed_sighting
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ def test_admin_overview_shows_cameras_disk_and_the_oldest_recording(layout, cloc
     login(client, "admin")
     html = client.get("/admin").get_data(as_text=True)
     assert "13 д 22 год" in html
-    assert "працює" in html and "не працює" in html and "connection refused" in html
+    assert "працює" in html and "не працює" in html and "з’єднання відхилено" in html  # connection refused
     assert "25.0" in html and "2048" in html
     assert "42 хв 0 с" in html  # offline since 42 minutes
     assert "ГБ" in html
@@ -79,7 +79,7 @@ def test_camera_health_is_open_to_volunteers_without_plate_data(layout, clock):
     client = app.test_client()
     login(client, "volunteer")
     html = client.get("/cameras").get_data(as_text=True)
-    assert "connection refused" in html and "Площа" in html
+    assert "з’єднання відхилено" in html and "Площа" in html
     assert "BE7123AA" not in html and "Пропущені" not in html
 
 
@@ -92,6 +92,39 @@ def test_a_recorder_that_stopped_writing_status_shows_as_not_running(layout, clo
     status = client.get("/api/live/status").get_json()
     assert all(not c["online"] for c in status["cameras"])
     assert status["cameras"][0]["reason"] == "recorder not running"
+    assert status["cameras"][0]["reason_text"] == "запис не працює"
+
+
+def test_why_a_camera_is_offline_reads_in_the_users_language(layout, clock):
+    add_catalog(layout, clock)
+    app = create_app(make_config(layout.root), clock=clock)
+    client = app.test_client()
+    login(client, "volunteer")
+    cameras = client.get("/api/live/status").get_json()["cameras"]
+    square = [c for c in cameras if c["camera"] == "village-square"]
+    assert square[0]["reason"] == "connection refused"  # as the recorder wrote it, for scripts
+    assert square[0]["reason_text"] == "з’єднання відхилено"
+    client.post("/language", data={"lang": "en", "csrf_token": page_token(client, "/cameras")})
+    assert "connection refused" in client.get("/cameras").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("no video for 10 s", "немає відео 10 с"),
+        ("video codec mjpeg cannot be recorded (H.264 or H.265 needed)",
+         "формат відео MJPEG не записується (потрібен H.264 або H.265)"),
+        ("unauthorized: check the user and password in the camera's url",
+         "неправильне ім’я користувача або пароль камери"),
+        ("host is down", "host is down"),  # an operating-system text Dozor has no translation for
+    ],
+)
+def test_recorder_reasons_are_translated_and_unknown_ones_shown_as_written(data_dir, reason, shown):
+    from webui.reasons import reason_text
+
+    app = create_app(make_config(data_dir))
+    with app.test_request_context():
+        assert reason_text(reason) == shown
 
 
 def test_overlap_is_the_share_of_sightings_another_camera_saw_within_10_minutes(layout):

@@ -12,6 +12,8 @@ from datetime import datetime
 from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
+from webui.reasons import reason_text
+
 LANGUAGES = {"uk": "Українська", "en": "English"}
 LANGUAGE_BUTTONS = {"uk": "УКР", "en": "ENG"}
 ACTION_LABELS = {
@@ -50,6 +52,7 @@ def init_babel(app: Flask, default_language: str) -> Babel:
     babel = Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["age"] = format_age
+    app.jinja_env.filters["reason"] = reason_text
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["LANGUAGE_BUTTONS"] = LANGUAGE_BUTTONS
     app.jinja_env.globals["get_locale"] = get_locale

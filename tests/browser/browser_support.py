@@ -99,7 +99,7 @@ def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], d
     }
     catalog = Catalog(layout)
     try:
-        catalog.open_outage(OFFLINE_CAMERA, now - timedelta(minutes=40), "no answer (timeout)")
+        catalog.open_outage(OFFLINE_CAMERA, now - timedelta(minutes=40), "no answer (timed out)")
         for camera in CAMERAS:
             offline = camera["name"] == OFFLINE_CAMERA
             catalog.set_status(
@@ -107,7 +107,7 @@ def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], d
                     camera=camera["name"],
                     state="offline" if offline else "online",
                     since=now - (timedelta(minutes=40) if offline else timedelta(days=3, hours=5)),
-                    reason="no answer (timeout)" if offline else "",
+                    reason="no answer (timed out)" if offline else "",
                     fps=0 if offline else 25.0,
                     kbps=0 if offline else 1980.0,
                     last_packet=now - timedelta(minutes=40) if offline else now,

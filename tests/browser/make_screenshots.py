@@ -68,7 +68,7 @@ def seed_history(site: Site, template: Path) -> None:
     seed_recordings(site.layout, "road-north", outage_start - timedelta(hours=8), 16, 1800, template=template)
     catalog = Catalog(site.layout)
     try:
-        catalog.close_outage(catalog.open_outage("road-north", outage_start, "no answer (timeout)"), after)
+        catalog.close_outage(catalog.open_outage("road-north", outage_start, "no answer (timed out)"), after)
     finally:
         catalog.close()
 

@@ -27,6 +27,7 @@ from webui.access import ALL_ROLES, allow
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_camera
 from webui.fmp4 import codec_string, init_segment
 from webui.live_stream import follow
+from webui.reasons import reason_text
 
 bp = Blueprint("live", __name__)
 LAYOUTS = [f"{n}x{n}" for n in range(1, 6)]
@@ -68,13 +69,15 @@ def status():
     for camera in ctx().config.cameras:
         s = statuses.get(camera.name)
         recorder_down = s is None or s.is_stale(now)
+        reason = (s.reason if s else "") if not recorder_down else "recorder not running"
         out.append(
             {
                 "camera": camera.name,
                 "title": camera.display_name,
                 "online": bool(s and s.state == "online" and not recorder_down),
                 "since": utc_iso(s.since) if s else None,
-                "reason": (s.reason if s else "") if not recorder_down else "recorder not running",
+                "reason": reason,
+                "reason_text": reason_text(reason),
             }
         )
     return jsonify(now=utc_iso(now), cameras=out)

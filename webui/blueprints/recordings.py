@@ -16,6 +16,7 @@ from edge.clock import parse_utc, utc_iso
 from webui import audit
 from webui.access import PLATE_ROLES, actor, allow, client_ip
 from webui.context import catalog_db, ctx, known_camera, web_db
+from webui.reasons import reason_text
 from webui.timeline import Row, Timeline, span_marks
 
 bp = Blueprint("recordings", __name__)
@@ -88,7 +89,8 @@ def segments_api(camera: str):
         for s in segments_between(conn, camera, start, end)
     ]
     outages = [
-        {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason}
+        {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason,
+         "reason_text": reason_text(o.reason)}
         for o in outages_between(conn, camera, start, end)
     ]
     return jsonify(camera=camera, segments=segments, outages=outages)

@@ -97,7 +97,7 @@
           if (!info || info.online) { badge.hidden = true; tile.el.classList.remove("is-offline"); return; }
           let text = info.reason === "recorder not running" ? grid.dataset.recorderDown : grid.dataset.offline
             .replace("{time}", info.since ? Dozor.localTime(info.since) : "?");
-          if (info.reason && info.reason !== "recorder not running") text += " · " + info.reason;
+          if (info.reason && info.reason !== "recorder not running") text += " · " + info.reason_text;
           badge.textContent = text;
           badge.hidden = false;
           tile.el.classList.add("is-offline");
