@@ -28,7 +28,7 @@ def test_volunteer_sees_the_live_grid_refreshing_every_second(page, site):
     badge = page.locator(f".tile[data-camera={OFFLINE_CAMERA}] .offline")
     badge.wait_for()
     assert badge.inner_text().startswith("Не працює з ")
-    assert "no answer" in badge.inner_text()
+    assert "немає відповіді" in badge.inner_text()  # the reason, in the user's language
 
 
 def test_volunteer_changes_the_layout_and_it_is_remembered(page, site):
