@@ -10,6 +10,7 @@ daemon restarts it if it dies or stops beating. On a stop message it finishes op
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import time
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
     from edge.logs import setup_logging
 
     setup_logging(spec.log_level, process=f"dozor-lpr{spec.index}")
+    daemon = os.getppid()  # before the models load: the daemon may be killed while they do
     heartbeat.value = time.monotonic()
     from plate_index.models import ModelMissing, build_alpr
 
@@ -57,7 +59,7 @@ def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
     except ModelMissing as exc:
         results.put(("fatal", str(exc)))
         return
-    _Worker(spec, alpr, results, heartbeat).loop(tasks)
+    _Worker(spec, alpr, results, heartbeat).loop(tasks, daemon)
 
 
 class _Worker:
@@ -76,9 +78,15 @@ class _Worker:
         self.grouper = SightingGrouper(spec.lpr.sighting_gap_seconds)
         self.last_frame: dict[str, float] = {}  # camera -> monotonic time of its last frame
 
-    def loop(self, tasks: Any) -> None:
+    def loop(self, tasks: Any, daemon: int) -> None:
+        """Read frames until the stop message, or until the daemon is gone: a SIGKILLed daemon sends
+        no stop message and the worker holds its own end of the task queue, so without the parent
+        check it would poll forever as an orphan, holding its models' memory and the plate store."""
         self.results.put(("ready",))
         while True:
+            if os.getppid() != daemon:
+                log.warning("the daemon (pid %d) is gone; storing open sightings and stopping", daemon)
+                break
             self.heartbeat.value = time.monotonic()
             try:
                 task = tasks.get(timeout=POLL_SECONDS)
