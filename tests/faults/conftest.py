@@ -27,3 +27,12 @@ def fault_rounds() -> Callable[[int, int], int]:
         return short
 
     return rounds
+
+
+@pytest.fixture(scope="session")
+def driveby_clips(plates_dir, model_dir, tmp_path_factory):
+    """The two drive-by clips of real car photos (tests/plate_clips.py), encoded once per session into
+    the same folder as tests/test_lpr_rtsp.py's, so a full run encodes them once."""
+    from plate_clips import make_test_clips
+
+    return make_test_clips(plates_dir, model_dir, tmp_path_factory.getbasetemp() / "driveby")

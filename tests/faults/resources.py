@@ -49,3 +49,29 @@ def settled(pid: int, samples: int = 5, interval: float = 0.5) -> Resources:
         round(statistics.median(r.fds for r in readings)),
         statistics.median(r.rss_mb for r in readings),
     )
+
+
+def children(pid: int, marker: bytes = b"") -> list[int]:
+    """Pids of the process's children whose command line contains `marker` (e.g. b"spawn_main" for
+    multiprocessing's spawned workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        if ppid == pid and marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether the process still runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        state = (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
