@@ -7,7 +7,7 @@ export DOZOR_SHARED_DIR ?= $(abspath ../shared)
 # Tests and the demo find the ONNX models through this variable (unset = fast-alpr hub download).
 export DOZOR_MODEL_DIR ?= $(wildcard $(DOZOR_SHARED_DIR)/models)
 
-.PHONY: install system-deps venv test test-fast bench lint demo clean install-system uninstall-system soak
+.PHONY: install system-deps venv test test-fast bench lint demo clean install-system uninstall-system soak faults
 
 install: system-deps venv  ## system packages (apt) + a .venv with Dozor and its test tools
 
@@ -43,6 +43,9 @@ soak: venv  ## 24-camera soak with plate reading (~30 min; needs a quiet machine
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 	$(if $(SOAK_SWEEP),$(BIN)/python bench/soak.py --sweep $(SOAK_SWEEP))
 	@if $(MAKE) -n faults >/dev/null 2>&1; then $(MAKE) faults; else echo "make soak: no faults target"; fi
+
+faults: venv  ## the fault suite's long form (issue 6 counts: camera down/up 20x, daemon kill -9 10x, ...)
+	DOZOR_FAULT_ROUNDS=full $(BIN)/pytest -q -s --timeout 1800 tests/faults
 
 demo: venv  ## the whole appliance on a simulated camera with rendered cars; Ctrl-C stops it
 	$(BIN)/dozor demo $(DEMO_ARGS)
