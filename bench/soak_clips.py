@@ -6,7 +6,8 @@ plate 110-170 px wide in 1280x720) and encoded once with edge/demo/clip.py's RTS
 one camera only, so `dozor search ABC --camera cam-N` can tell whether that camera found it. A camera's
 clip does not depend on how many cameras run (camera i always gets cars i, i+24, ...), so the sweep's
 short soaks reuse the same files. The still read runs once and is cached: it is the acceptance's
-denominator ("every plate that the stills read").
+denominator ("every plate that the stills read"). `substream` makes a camera's 640x360 sub-stream from
+its clip (same frames, downscaled), for soaks where plate reading uses `lpr_url`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 from plate_clips import (
     CAR_SECONDS,
@@ -26,6 +28,7 @@ from plate_clips import (
     Car,
     DriveByClip,
     Pass,
+    decode,
     drive_by_frames,
     load_cars,
     readable,
@@ -39,6 +42,7 @@ log = logging.getLogger(__name__)
 SLOTS = 24  # cars are dealt to 24 camera slots whatever the soak's size, so clips are reused
 MAX_CARS_PER_CLIP = 8
 BITRATE = 2_000_000
+SUB_SIZE, SUB_BITRATE = (640, 360), 512_000  # a typical camera sub-stream
 
 
 def readable_cars(plates_dir: Path, model_dir: Path, cache: Path) -> list[Car]:
@@ -95,3 +99,15 @@ def _frames(cars: list[Car], seed: int, extra_gap: float) -> Iterator[np.ndarray
     for car in cars:
         frames, _ = drive_by_frames([car], seed)
         yield from itertools.chain(frames, static_frames(extra_gap, seed))
+
+
+def substream(clip: DriveByClip) -> Path:
+    """The clip downscaled to a 640x360 ~512 kbit/s sub-stream (encoded once, next to the clip)."""
+    path = clip.path.with_name(clip.path.stem + "-sub.mp4")
+    if not path.exists():
+        log.info("encoding %s", path.name)
+        partial = path.with_name("tmp-" + path.name)
+        frames = (cv2.resize(image, SUB_SIZE, interpolation=cv2.INTER_AREA) for _, image in decode(clip.path))
+        encode_frames(partial, frames, fps=FPS, bitrate=SUB_BITRATE)
+        partial.replace(path)
+    return path

@@ -1,0 +1,106 @@
+"""What the soak measured and how it is shown: one run's Result, its table, and the sweep's table.
+
+Kept apart from bench/soak.py (which runs the daemon and samples it) so the figures have one definition
+each: the drop share is of the frames offered to plate reading, the delivered share is against
+plate-reading cameras x sample_fps x seconds, recorded is the worst camera's covered share of the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+
+DROPS_START = 0.01  # share of offered frames dropped from which a sweep step counts as saturated
+
+
+@dataclass
+class Result:
+    cameras: int
+    lpr_cameras: int
+    seconds: float
+    recorded: dict[str, float]  # camera -> covered share of the window
+    found: dict[str, tuple[int, int]]  # camera -> (cars found, cars)
+    lpr: dict[str, dict[str, int]]  # camera -> counter deltas over the window
+    cores: dict[str, float]  # part -> mean cores
+    memory: dict[str, float]  # peak MB
+    sample_fps: float
+    quality: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def total(self, counter: str) -> int:
+        return sum(c.get(counter, 0) for c in self.lpr.values())
+
+    @property
+    def offered(self) -> int:
+        return sum(self.total(c) for c in ("frames_analysed", "frames_skipped_motion", "frames_dropped"))
+
+    @property
+    def drop_share(self) -> float:
+        return self.total("frames_dropped") / max(self.offered, 1)
+
+    @property
+    def delivered_share(self) -> float:
+        return self.offered / max(self.lpr_cameras * self.sample_fps * self.seconds, 1)
+
+    @property
+    def plates(self) -> tuple[int, int]:
+        return sum(f for f, _ in self.found.values()), sum(n for _, n in self.found.values())
+
+
+def report(result: Result) -> None:
+    """Per camera recorded share, cars found and LPR counters; then CPU by part, memory, plate reading."""
+    print(f"\n{result.cameras} cameras, {result.seconds / 60:.1f} min window")
+    print(f"{'camera':<8} {'recorded':>9} {'found':>6} {'analysed':>9} {'motion-skip':>11} {'dropped':>8} "
+          f"{'sightings':>9}")
+    for camera in sorted(result.recorded):
+        if camera not in result.lpr:
+            print(f"{camera:<8} {result.recorded[camera] * 100:8.2f}%  (no plate reading)")
+            continue
+        lpr, (hits, cars) = result.lpr[camera], result.found[camera]
+        print(f"{camera:<8} {result.recorded[camera] * 100:8.2f}% {hits:>3}/{cars:<2} "
+              f"{lpr['frames_analysed']:>9} {lpr['frames_skipped_motion']:>11} {lpr['frames_dropped']:>8} "
+              f"{lpr['sightings']:>9}")
+    cores = result.cores
+    print(f"CPU (cores of 2): dozor {cores['dozor']:.2f} (daemon {cores['daemon']:.2f}, LPR workers "
+          f"{cores['lpr_workers']:.2f}); RTSP server {cores['rtsp_server']:.2f}; "
+          f"this bench {cores['bench']:.2f}; other work on the machine {cores['other']:.2f}; "
+          f"machine busy {cores['machine']:.2f}")
+    mem = result.memory
+    print(f"memory peak: daemon RSS {mem['daemon_rss_mb']:.0f} MB, daemon + workers RSS "
+          f"{mem['total_rss_mb']:.0f} MB (PSS {mem['total_pss_mb']:.0f} MB)")
+    print(f"plate reading: {result.offered} frames offered = {result.delivered_share * 100:.1f} % of "
+          f"{result.lpr_cameras} x {result.sample_fps:g}/s; dropped {result.total('frames_dropped')} "
+          f"({result.drop_share * 100:.1f} %), skipped by motion {result.total('frames_skipped_motion')}, "
+          f"worker restarts {result.total('worker_restarts')}")
+    if result.quality:
+        print(f"sightings per car pass {result.quality['sightings_per_pass']:.2f}, worst clip's sightings "
+              f"matching no car {result.quality['stray_max_per_clip']}")
+    for note in result.notes:
+        print(f"NOTE: {note}")
+
+
+def summary_line(result: Result) -> str:
+    found, cars = result.plates
+    return (f"soak cameras={result.cameras} lpr_cameras={result.lpr_cameras} "
+            f"minutes={result.seconds / 60:.1f} "
+            f"recorded_min={min(result.recorded.values()) * 100:.2f}% "
+            f"rss_mb={result.memory['total_rss_mb']:.0f} "
+            f"lpr_drops={result.total('frames_dropped')} lpr_drop_share={result.drop_share * 100:.1f}% "
+            f"plates_found={found}/{cars} cpu_cores={result.cores['dozor']:.2f}")
+
+
+def sweep_lines(results: list[Result], args: argparse.Namespace) -> str:
+    """The sweep's table and its last line (`soak_sweep drops_start_at=K ...`)."""
+    out = [f"\n{'cameras':>7} {'offered':>8} {'dropped':>8} {'found':>8} {'recorded':>9} {'dozor':>6} "
+           f"{'server':>6} {'other':>6}"]
+    for r in results:
+        out.append(f"{r.cameras:>7} {r.delivered_share * 100:7.1f}% {r.drop_share * 100:7.1f}% "
+                   f"{r.plates[0]:>4}/{r.plates[1]:<3} {min(r.recorded.values()) * 100:8.2f}% "
+                   f"{r.cores['dozor']:6.2f} {r.cores['rtsp_server']:6.2f} {r.cores['other']:6.2f}")
+    start = next((r.cameras for r in results if r.drop_share > DROPS_START), None)
+    steps = " ".join(f"c{r.cameras}=drop{r.drop_share * 100:.1f}%,found{r.plates[0]}/{r.plates[1]}"
+                     for r in results)
+    out.append(f"soak_sweep drops_start_at={start if start is not None else 'none'} {steps} "
+               f"sample_fps={args.sample_fps:g} lpr_workers={args.lpr_workers} "
+               f"substream={int(args.substream)} minutes={results[0].seconds / 60:.1f}")
+    return "\n".join(out)
