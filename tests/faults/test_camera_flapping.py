@@ -10,13 +10,15 @@ And after all rounds the daemon holds no more threads, open files or memory than
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
-from recording import covered_seconds, decode_problems, segments, wait_until, write_config
+from recording import DozorRun, covered_seconds, decode_problems, segments, wait_until, write_config
 from resources import Resources, settled
 
 from edge.layout import DataLayout
@@ -34,6 +36,7 @@ LOST_BEYOND_OUTAGE = 5.0  # the issue's bound: lost recording <= outage + 5 s
 MAX_THREAD_GROWTH = 1
 MAX_FD_GROWTH = 3
 MAX_RSS_GROWTH_MB = 16.0
+EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,40 @@ def _check_files_and_log(data_dir: Path, log: str) -> None:
     assert "Traceback" not in log, log
 
 
+def _start_daemon(dozor_run, config: Path, data_dir: Path, *cameras: str) -> tuple[DozorRun, datetime]:
+    """`dozor run` recording every camera; returns it and the moment from which losses are counted."""
+    daemon = dozor_run(config, config.with_name("dozor.log"))
+    assert wait_until(lambda: _recording_since(data_dir, EPOCH, *cameras), 20), daemon.log()
+    started = _now()
+    time.sleep(SETTLE_SECONDS)
+    return daemon, started
+
+
+def _run_rounds(daemon: DozorRun, data_dir: Path, rounds: int, failures: list[tuple[Callable, Callable]],
+                *cameras: str) -> tuple[list[Fault], Resources, Resources, datetime]:
+    """Per round, each (fail, recover) in turn: fail, wait FAULT_SECONDS, recover, wait until `cameras`
+    record again, settle. The daemon is sampled after round 1 (warm-up) and after the last round, then
+    stopped. Returns the faults, both samples and the moment of the stop."""
+    faults: list[Fault] = []
+    warm = None
+    for number in range(1, rounds + 1):
+        for fail, recover in failures:
+            began = _now()
+            fail()
+            time.sleep(FAULT_SECONDS)
+            recover()
+            faults.append(Fault(began, _now()))
+            assert wait_until(lambda t=faults[-1].ended: _recording_since(data_dir, t, *cameras),
+                              RESUME_WAIT), f"round {number}: not recording again\n" + daemon.log()
+            time.sleep(SETTLE_SECONDS)
+        if number == 1:
+            warm = settled(daemon.process.pid)
+    after = settled(daemon.process.pid)
+    stopped = _now()
+    assert daemon.terminate() == 0, daemon.log()
+    return faults, warm, after, stopped
+
+
 def test_one_camera_flapping_loses_at_most_each_outage_plus_5s_and_the_daemon_does_not_grow(
     rtsp_server, test_clip, data_dir, tmp_path, dozor_run, fault_rounds
 ):
@@ -110,27 +147,9 @@ def test_one_camera_flapping_loses_at_most_each_outage_plus_5s_and_the_daemon_do
     clip = test_clip()
     server = rtsp_server({"flap": clip, "steady": clip})
     config = write_config(tmp_path / "dozor.toml", data_dir, {n: server.url(n) for n in ("flap", "steady")})
-    daemon = dozor_run(config, tmp_path / "dozor.log")
-    assert wait_until(lambda: _recording_since(data_dir, datetime.min.replace(tzinfo=UTC), "flap", "steady"),
-                      20), daemon.log()
-    started = _now()
-    time.sleep(SETTLE_SECONDS)
-    faults: list[Fault] = []
-    warm = None
-    for number in range(1, rounds + 1):
-        began = _now()
-        server.down("flap")
-        time.sleep(FAULT_SECONDS)
-        server.up("flap")
-        faults.append(Fault(began, _now()))
-        assert wait_until(lambda: _recording_since(data_dir, faults[-1].ended, "flap"), RESUME_WAIT), (
-            f"round {number}: flap not recording again\n" + daemon.log())
-        time.sleep(SETTLE_SECONDS)
-        if number == 1:
-            warm = settled(daemon.process.pid)
-    after = settled(daemon.process.pid)
-    stopped = _now()
-    assert daemon.terminate() == 0, daemon.log()
+    daemon, started = _start_daemon(dozor_run, config, data_dir, "flap", "steady")
+    flap = [(partial(server.down, "flap"), partial(server.up, "flap"))]
+    faults, warm, after, stopped = _run_rounds(daemon, data_dir, rounds, flap, "flap")
 
     print(f"\n{rounds} rounds of flap down {FAULT_SECONDS:g} s and up")
     _check_faults(data_dir, "flap", faults, started, stopped)
@@ -153,28 +172,9 @@ def test_server_killed_and_stalled_again_and_again_loses_at_most_each_outage_plu
     server = rtsp_server({"a": clip, "b": clip})
     urls = {n: server.url(n) for n in ("a", "b")}
     config = write_config(tmp_path / "dozor.toml", data_dir, urls, stall_seconds=3)
-    daemon = dozor_run(config, tmp_path / "dozor.log")
-    assert wait_until(lambda: _recording_since(data_dir, datetime.min.replace(tzinfo=UTC), "a", "b"), 20), (
-        daemon.log())
-    started = _now()
-    time.sleep(SETTLE_SECONDS)
-    faults: list[Fault] = []
-    warm = None
-    for number in range(1, rounds + 1):
-        for fail, recover in ((server.kill, server.restart), (server.stall, server.resume)):
-            began = _now()
-            fail()
-            time.sleep(FAULT_SECONDS)
-            recover()
-            faults.append(Fault(began, _now()))
-            assert wait_until(lambda: _recording_since(data_dir, faults[-1].ended, "a", "b"), RESUME_WAIT), (
-                f"round {number} ({fail.__name__}): not recording again\n" + daemon.log())
-            time.sleep(SETTLE_SECONDS)
-        if number == 1:
-            warm = settled(daemon.process.pid)
-    after = settled(daemon.process.pid)
-    stopped = _now()
-    assert daemon.terminate() == 0, daemon.log()
+    daemon, started = _start_daemon(dozor_run, config, data_dir, "a", "b")
+    failures = [(server.kill, server.restart), (server.stall, server.resume)]
+    faults, warm, after, stopped = _run_rounds(daemon, data_dir, rounds, failures, "a", "b")
 
     print(f"\n{rounds} rounds of the server killed {FAULT_SECONDS:g} s, then stalled {FAULT_SECONDS:g} s")
     for camera in ("a", "b"):
