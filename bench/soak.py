@@ -77,7 +77,7 @@ def lpr_now(data: Path) -> dict[str, dict[str, int]]:
 def run_soak(cameras: int, minutes: float, clips: list[DriveByClip], args: argparse.Namespace) -> Result:
     work = Path(tempfile.mkdtemp(prefix=f"soak-{cameras}-", dir=OUT))
     by_camera = {f"cam-{i + 1:02d}": clips[i] for i in range(cameras)}
-    lpr = list(by_camera)[: args.lpr_cameras or cameras]
+    lpr = list(by_camera)[: cameras if args.lpr_cameras is None else args.lpr_cameras]
     mounts = {name: clip.path for name, clip in by_camera.items()}
     if args.substream:
         mounts |= {f"{name}-sub": substream(by_camera[name]) for name in lpr}
