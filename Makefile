@@ -38,7 +38,7 @@ bench: venv  ## the performance figures of the README's table
 
 # The long reliability run (issue 6): 24 cameras for 10 minutes, then the sweep of camera counts at
 # which plate reading starts dropping frames (SOAK_SWEEP= skips it), then the fault suite if there is one.
-SOAK_SWEEP ?= 4,8,12,16,24
+SOAK_SWEEP ?= 1,2,4,8,16,24
 soak: venv  ## 24-camera soak with plate reading (~30 min; needs a quiet machine), sweep, faults
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 	$(if $(SOAK_SWEEP),$(BIN)/python bench/soak.py --sweep $(SOAK_SWEEP))

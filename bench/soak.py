@@ -19,7 +19,8 @@ Options --sample-fps, --lpr-workers, --lpr-cameras (plate reading on the first K
 between cars) show what moves the saturation point. Needs DOZOR_SHARED_DIR and DOZOR_MODEL_DIR (the
 Makefile sets them).
 Last line: `soak cameras=N minutes=M recorded_min=X rss_mb=Y lpr_drops=Z plates_found=A/B cpu_cores=C`
-(sweep: `soak_sweep drops_start_at=K ...`; drops "start" where more than 1 % of the offered frames drop).
+(sweep: `soak_sweep drops_start_at=K misses_start_at=L ...`: drops "start" where more than 1 % of the
+offered frames drop, misses where a car of the clips is not found).
 """
 
 from __future__ import annotations

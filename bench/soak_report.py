@@ -90,17 +90,19 @@ def summary_line(result: Result) -> str:
 
 
 def sweep_lines(results: list[Result], args: argparse.Namespace) -> str:
-    """The sweep's table and its last line (`soak_sweep drops_start_at=K ...`)."""
+    """The sweep's table and its last line (`soak_sweep drops_start_at=K misses_start_at=L ...`): where
+    frames start to drop, and where a car on the clips is no longer found (what a user notices)."""
     out = [f"\n{'cameras':>7} {'offered':>8} {'dropped':>8} {'found':>8} {'recorded':>9} {'dozor':>6} "
            f"{'server':>6} {'other':>6}"]
     for r in results:
         out.append(f"{r.cameras:>7} {r.delivered_share * 100:7.1f}% {r.drop_share * 100:7.1f}% "
                    f"{r.plates[0]:>4}/{r.plates[1]:<3} {min(r.recorded.values()) * 100:8.2f}% "
                    f"{r.cores['dozor']:6.2f} {r.cores['rtsp_server']:6.2f} {r.cores['other']:6.2f}")
-    start = next((r.cameras for r in results if r.drop_share > DROPS_START), None)
+    drops = next((r.cameras for r in results if r.drop_share > DROPS_START), "none")
+    misses = next((r.cameras for r in results if r.plates[0] < r.plates[1]), "none")
     steps = " ".join(f"c{r.cameras}=drop{r.drop_share * 100:.1f}%,found{r.plates[0]}/{r.plates[1]}"
                      for r in results)
-    out.append(f"soak_sweep drops_start_at={start if start is not None else 'none'} {steps} "
+    out.append(f"soak_sweep drops_start_at={drops} misses_start_at={misses} {steps} "
                f"sample_fps={args.sample_fps:g} lpr_workers={args.lpr_workers} "
                f"substream={int(args.substream)} minutes={results[0].seconds / 60:.1f}")
     return "\n".join(out)
