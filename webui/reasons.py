@@ -24,6 +24,9 @@ _EXACT = {
     "stream not found on the camera (check the path in the url)": lazy_gettext(
         "no such stream on the camera (check the address)"
     ),
+    "the camera sent no picture size (no SPS/PPS in its stream)": lazy_gettext(
+        "the camera sent no picture size (it will be asked again)"
+    ),
     "connection refused": lazy_gettext("connection refused"),
     "no answer (timed out)": lazy_gettext("no answer (timed out)"),
     "no route to host": lazy_gettext("no route to the camera"),
