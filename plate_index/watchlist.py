@@ -2,8 +2,9 @@
 
 Entries live in plates.db beside the sightings, managed with `dozor watchlist add|list|remove`. The LPR
 worker checks every finished sighting: an exact match of the voted plate, or a tolerant one (folded
-confusables, or an alternative reading), stores an alert row for the UI and logs a WARNING. That log line
-is the only place above DEBUG where Dozor writes a plate: the installer asked for it.
+confusables, or an alternative reading), stores an alert row for the UI and logs a WARNING naming the
+sighting, the watchlist entry and the camera, never the plate, the pattern or the note (which may hold a
+plate): the journal is kept and copied with less care than the audited store. The plate is logged at DEBUG.
 """
 
 from __future__ import annotations
@@ -103,9 +104,11 @@ def raise_alerts(
                  first_seen),
             )
         log.warning(
-            "watchlist alert: %s on camera %s matches %s (%s)%s",
-            plate, camera, entry.pattern, match, f" - {entry.note}" if entry.note else "",
+            "watchlist alert: sighting %d on camera %s matches watchlist entry %d (%s); see `dozor alerts`",
+            sighting_id, camera, entry.id, match,
         )
+        note = f" - {entry.note}" if entry.note else ""
+        log.debug("watchlist alert: %s matches %s%s", plate, entry.pattern, note)
         raised += 1
     return raised
 

@@ -47,12 +47,14 @@ def test_sighting_matching_an_entry_raises_an_alert_of_the_right_kind(
         assert alerts[0]["plate"] == plate and alerts[0]["note"] == "stolen car"
 
 
-def test_alert_is_logged_as_a_warning_with_the_note(store, caplog):
-    add_entry(store, "AA1234BB", "stolen", NOW)
-    with caplog.at_level(logging.WARNING):
+def test_alert_is_logged_as_a_warning_by_ids_and_the_plate_only_at_debug(store, caplog):
+    entry = add_entry(store, "AA1234BB", "stolen", NOW)
+    with caplog.at_level(logging.DEBUG, logger="plate_index.watchlist"):
         raise_alerts(store, 1, "road-north", "AA1234BB", [], 1000.0, NOW)
-    assert any(r.levelno == logging.WARNING and "AA1234BB" in r.getMessage() and "stolen" in r.getMessage()
-               for r in caplog.records)
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert f"sighting 1 on camera road-north matches watchlist entry {entry.id}" in warning
+    assert "AA1234BB" not in warning and "stolen" not in warning
+    assert any(r.levelno == logging.DEBUG and "AA1234BB" in r.getMessage() for r in caplog.records)
 
 
 def test_duplicate_and_too_short_entries_are_refused(store):
