@@ -1,26 +1,28 @@
 """Soak: the real daemon on 24 simulated cameras with plate reading, for minutes, on this machine.
 
 Each camera is a 1280x720 ~2 Mbit/s drive-by clip of real car photos (bench/soak_clips.py, encoded once
-into bench/out/soak/) served in a loop by the real RTSP test server (edge/demo/rtsp_server.py). `dozor
-run --no-web` (as dozor.service runs it; the web UI is its own unit in production) records them with LPR
-on, the real models, production defaults (60 s segments, live pictures at 1/s, lpr.sample_fps 5, one
-LPR worker). Every few seconds the CPU of the daemon, of its LPR workers, of the RTSP server (test load,
-not Dozor) and of the whole machine, the RSS/PSS and the LPR counters (plates.db's lpr_status, what
-`dozor status` shows) are sampled. At the end: the share of the wall time each camera's catalog covers,
-and whether `dozor search <first 3 characters> --camera CAM` finds every car of the clips (all of them
-are cars whose still photo the models read exactly). Frames the LPR worker had no room for are
-dropped and counted ("dropped"); frames that never reached plate reading (decoder behind) show as the
-shortfall of frames offered against cameras x sample_fps x seconds.
+into bench/out/soak/; a car every 4.5 s, a busy road) served in a loop by the real RTSP test server
+(edge/demo/rtsp_server.py). `dozor run --no-web` (as dozor.service runs it; the web UI is its own unit in
+production) records them with LPR on, the real models and production defaults (60 s segments, live
+pictures at 1/s, lpr.sample_fps 5, one LPR worker). Every few seconds the CPU of the daemon, of its LPR
+workers, of the RTSP server (test load, not Dozor) and of the whole machine (other work distorts every
+figure, so it is shown), the RSS/PSS and the LPR counters (plates.db's lpr_status, what `dozor status`
+shows) are sampled. At the end: the share of the window (warm-up end to stop) each camera's catalog
+covers, and whether `dozor search <first 3 characters> --camera CAM` finds every car of the clips (all
+are cars whose still photo the models read exactly). Frames the LPR worker had no slot for are dropped
+and counted; frames that never reached plate reading (decoder behind) show as the shortfall of frames
+offered against cameras x sample_fps x seconds.
 
     .venv/bin/python bench/soak.py [--cameras 24] [--minutes 10]
-    .venv/bin/python bench/soak.py --sweep 4,8,12,16,24 [--minutes 2]   # where plate reading saturates
-Options --sample-fps, --lpr-workers, --lpr-cameras (plate reading on the first K cameras only),
---substream (plate reading from a 640x360 `lpr_url` sub-stream of each camera) and --gap (more empty road
-between cars) show what moves the saturation point. Needs DOZOR_SHARED_DIR and DOZOR_MODEL_DIR (the
-Makefile sets them).
+    .venv/bin/python bench/soak.py --sweep 1,2,4,8,16,24 [--minutes 2]   # where plate reading saturates
+Options --sample-fps, --lpr-workers, --lpr-cameras (plate reading on the first K cameras only; 0 =
+recording only), --substream (plate reading from a 640x360 `lpr_url` sub-stream of each camera) and --gap
+(more empty road after each car; new clips are encoded) show what moves the saturation point.
+Needs DOZOR_SHARED_DIR and DOZOR_MODEL_DIR (the Makefile sets them).
 Last line: `soak cameras=N minutes=M recorded_min=X rss_mb=Y lpr_drops=Z plates_found=A/B cpu_cores=C`
-(sweep: `soak_sweep drops_start_at=K misses_start_at=L ...`: drops "start" where more than 1 % of the
-offered frames drop, misses where a car of the clips is not found).
+(rss_mb: peak RSS of the daemon and its workers; cpu_cores: theirs, the RTSP server excluded).
+Sweep: `soak_sweep drops_start_at=K misses_start_at=L ...`: drops "start" where more than 1 % of the
+offered frames drop, misses where a car of the clips is no longer found.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def run_soak(cameras: int, minutes: float, clips: list[DriveByClip], args: argpa
         time.sleep(args.warmup)
         start, first, lpr_first = clock.now(), tracker.sample(), lpr_now(data)
         bench_cpu = time.process_time()
-        peaks = _peaks(first, {})
+        peaks, last = _peaks(first, {}), first
         deadline, next_line = time.monotonic() + minutes * 60, time.monotonic() + 60
         while time.monotonic() < deadline and daemon.poll() is None:
             time.sleep(min(args.interval, max(0.0, deadline - time.monotonic())))
