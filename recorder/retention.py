@@ -2,8 +2,10 @@
 
 Runs every minute (edge.jobs) and, as `free_space_now`, whenever a segment write hits a full disk.
 Deletes finished segments only (never a file being written), oldest first across all cameras, file and
-catalog row together. Age is measured with the injected Clock, so tests can age data by days.
-`max_disk_gb` counts the recorded segments (plate crops are pruned by plate reading's own retention).
+catalog row together. Age is measured with the injected Clock, so tests can age data by days; a forward
+step of the wall clock holds deletion by age back for a while (edge.clock_steps.AgeGuard), never deletion
+for disk space. `max_disk_gb` counts the recorded segments; plate data follows the video: whoever
+registered with `on_deleted` (plate reading's retention) is told when segments went.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from edge.clock import Clock
+from edge.clock_steps import AgeGuard
 from edge.config import StorageConfig
 from edge.layout import DataLayout
 from recorder.catalog import Catalog, Segment
@@ -47,16 +51,23 @@ class Retention:
         self.storage = storage
         self.clock = clock
         self._lock = threading.Lock()  # the job and the camera threads' emergencies do not interleave
+        self.age_guard = AgeGuard(clock, "video retention")
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_deleted(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` (quickly; it runs in the deleting thread) whenever segments were deleted."""
+        self._listeners.append(listener)
 
     def run(self) -> RetentionReport:
-        """One pass: age, then the cap, then free space."""
+        """One pass: age (unless the clock just stepped forward), then the cap, then free space."""
         report = RetentionReport()
         with self._lock:
-            cutoff = self.clock.now() - timedelta(days=self.storage.retention_days)
-            while batch := self.catalog.oldest_complete(BATCH, older_than=cutoff):
-                report.by_age += len(batch)
-                report.freed_bytes += self._delete(batch)
-            self.catalog.delete_outages_before(cutoff)
+            if self.age_guard.allows():
+                cutoff = self.clock.now() - timedelta(days=self.storage.retention_days)
+                while batch := self.catalog.oldest_complete(BATCH, older_than=cutoff):
+                    report.by_age += len(batch)
+                    report.freed_bytes += self._delete(batch)
+                self.catalog.delete_outages_before(cutoff)
             if self.storage.max_disk_gb > 0:
                 cap = int(self.storage.max_disk_gb * GB)
                 excess = self.catalog.total_bytes() - cap
@@ -73,6 +84,7 @@ class Retention:
                 "retention deleted %d segment(s), %.1f MB (age %d, disk cap %d, free space %d)",
                 report.deleted, report.freed_bytes / 1e6, report.by_age, report.by_cap, report.by_free_space,
             )
+            self._notify()
         return report
 
     def free_space_now(self) -> int:
@@ -85,7 +97,15 @@ class Retention:
             deleted, freed = self._free_until(target)
         if deleted:
             log.warning("disk full: deleted the %d oldest segment(s), %.1f MB", deleted, freed / 1e6)
+            self._notify()
         return freed
+
+    def _notify(self) -> None:
+        for listener in self._listeners:
+            try:
+                listener()
+            except Exception:  # noqa: BLE001 - a listener's trouble must never reach a camera thread
+                log.exception("a retention listener failed")
 
     def free_bytes(self) -> int:
         return shutil.disk_usage(self.layout.root).free
