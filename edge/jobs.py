@@ -52,6 +52,13 @@ class Jobs:
             replace_existing=True,
         )
 
+    def run_soon(self, name: str) -> None:
+        """Run the job `name` now instead of at its next time (e.g. plate pruning once video was deleted
+        for disk space); nothing happens if it is unknown or the scheduler is not running."""
+        if not self._scheduler.running or self._scheduler.get_job(name) is None:
+            return
+        self._scheduler.modify_job(name, next_run_time=datetime.now(UTC))
+
     def names(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()]
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 STATUS_SECONDS = 5.0
 FRAME_WAIT_SECONDS = 0.5
-PRUNE_SECONDS = 3600.0
+PRUNE_SECONDS = 600.0
 
 
 class FrameSource(Protocol):
@@ -196,9 +196,13 @@ class LprService:
 
 def lpr_services(context: Any) -> list[LprService]:
     """The supervisor's factory (edge.supervisor.RunContext in, services out): plate reading on the
-    recorder's frame taps, and the hourly pruning of plate data with the video's retention."""
+    recorder's frame taps, and the pruning of plate data with the video's retention: every few minutes,
+    and at once when the recorder deleted video (a full disk must not wait for the next run)."""
+    from edge.clock_steps import AgeGuard
     from plate_index.retention import prune_plates
 
-    config, clock = context.config, context.clock
-    context.jobs.every("plate-retention", PRUNE_SECONDS, lambda: prune_plates(config, clock))
+    config, clock, jobs = context.config, context.clock, context.jobs
+    guard = AgeGuard(clock, "plate retention")
+    jobs.every("plate-retention", PRUNE_SECONDS, lambda: prune_plates(config, clock, guard=guard))
+    context.recorder.retention.on_deleted(lambda: jobs.run_soon("plate-retention"))
     return [LprService(config, context.recorder.taps, clock=clock)]
