@@ -6,11 +6,16 @@ packets arrive "ahead" of it (the first ones sat in FFmpeg's probe buffer before
 settles at the least-delayed packet within a second. If stream time and the wall clock drift apart by
 more than `max_drift` for a while (camera clock running fast or slow, or an NTP step on a Pi without a
 real-time clock), `drifted` turns true: the recorder cuts the segment and starts a fresh anchor.
+Except in a connection's first seconds: video arriving faster than real time there is a backlog (a camera
+or server catching up after a stall sends seconds of video at once), so the anchor moves back over it;
+declaring drift there made every keyframe of the burst re-anchor, and the segments cut at each of them
+all ended "now", on top of each other in the catalog.
 """
 
 from __future__ import annotations
 
 DRIFT_CONFIRM_SECONDS = 5.0
+BACKLOG_SECONDS = 5.0  # how long after a connection's first packet a burst counts as a backlog
 
 
 class WallClockAnchor:
@@ -18,6 +23,7 @@ class WallClockAnchor:
         self.max_drift = max_drift
         self._offset: float | None = None  # wall epoch seconds minus stream seconds
         self._late_since: float | None = None
+        self._first_arrival = 0.0
         self.drifted = False
 
     @property
@@ -29,8 +35,13 @@ class WallClockAnchor:
         estimate = arrival - stream_seconds
         if self._offset is None:
             self._offset = estimate
+            self._first_arrival = arrival
         elif estimate < self._offset - self.max_drift:
-            self.drifted = True  # far ahead of the anchor: the wall clock stepped back, or stream time jumped
+            if 0 <= arrival - self._first_arrival <= BACKLOG_SECONDS:
+                self._offset = estimate  # a backlog: the connection's first packets were old video
+                self._late_since = None
+            else:
+                self.drifted = True  # far ahead: the wall clock stepped back, or stream time jumped
         elif estimate < self._offset:
             self._offset = estimate  # less delayed than any packet before: a better anchor
             self._late_since = None

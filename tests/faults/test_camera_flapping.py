@@ -23,8 +23,7 @@ from resources import Resources, settled
 
 from edge.layout import DataLayout
 from recorder.catalog import Outage, open_catalog, outages_between
-
-pytestmark = pytest.mark.slow
+from recorder.wallclock import WallClockAnchor
 
 FAULT_SECONDS = 4.0  # how long each camera failure lasts
 SETTLE_SECONDS = 3.0  # recording again after a failure, before the next one
@@ -140,6 +139,7 @@ def _run_rounds(daemon: DozorRun, data_dir: Path, rounds: int, failures: list[tu
     return faults, warm, after, stopped
 
 
+@pytest.mark.slow
 def test_one_camera_flapping_loses_at_most_each_outage_plus_5s_and_the_daemon_does_not_grow(
     rtsp_server, test_clip, data_dir, tmp_path, dozor_run, fault_rounds
 ):
@@ -164,6 +164,7 @@ def test_one_camera_flapping_loses_at_most_each_outage_plus_5s_and_the_daemon_do
     _check_files_and_log(data_dir, daemon.log())
 
 
+@pytest.mark.slow
 def test_server_killed_and_stalled_again_and_again_loses_at_most_each_outage_plus_5s(
     rtsp_server, test_clip, data_dir, tmp_path, dozor_run, fault_rounds
 ):
@@ -182,3 +183,19 @@ def test_server_killed_and_stalled_again_and_again_loses_at_most_each_outage_plu
     if rounds > 1:  # the short form (one round) leaves growth to the flapping test above
         _check_no_growth(warm, after)
     _check_files_and_log(data_dir, daemon.log())
+
+
+def test_a_backlog_burst_at_the_start_of_a_connection_moves_the_anchor_back_instead_of_drifting():
+    """After a stall the server sent 6 s of video within 30 ms of the new connection's first keyframe
+    (seen in the long form). Drift at every keyframe of the burst used to cut segments that all ended
+    "now", overlapping in the catalog; the burst is old video, so it is placed before its arrival."""
+    anchor = WallClockAnchor()
+    walls = [anchor.observe(i * 0.04, 1000.0 + i * 0.0002) for i in range(150)]  # 6 s of video in 30 ms
+    assert not anchor.drifted
+    assert abs(anchor.wall(0.0) - (1000.03 - 5.96)) < 0.01  # the burst's last frame is "now"
+    assert walls == sorted(walls)
+    later = WallClockAnchor()
+    later.observe(0.0, 1000.0)
+    later.observe(10.0, 1010.0)
+    later.observe(20.0, 1011.0)  # 9 s of stream time ahead after 10 s of steady play: drift, not backlog
+    assert later.drifted
