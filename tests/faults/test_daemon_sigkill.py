@@ -46,11 +46,13 @@ def _write_config(path: Path, data: Path, model_dir: Path, urls: dict[str, str])
     return path
 
 
-def _analysed(data: Path) -> int:
-    """Frames the LPR workers have analysed so far (0 before the plate store exists)."""
+def _analysed(data: Path, since: datetime) -> int:
+    """Frames the LPR workers of the daemon started at `since` have analysed (each run starts its
+    counters again; 0 before the plate store exists)."""
+    sql = "SELECT coalesce(sum(frames_analysed), 0) FROM lpr_status WHERE since >= ?"
     try:
         with closing(sqlite3.connect(DataLayout(data).plates_db)) as conn:
-            return conn.execute("SELECT coalesce(sum(frames_analysed), 0) FROM lpr_status").fetchone()[0]
+            return conn.execute(sql, (to_epoch(since),)).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
@@ -119,8 +121,7 @@ def test_daemon_killed_at_random_moments_leaves_playable_files_sound_databases_a
             time.sleep(3)
             assert daemon.terminate(timeout=40) == 0, daemon.log()
             break
-        analysed = _analysed(data)
-        assert wait_until(lambda n=analysed: _analysed(data) > n, 60), "no frame read\n" + daemon.log()
+        assert wait_until(lambda t=spawned: _analysed(data, t) > 0, 60), "no frame read\n" + daemon.log()
         reading_from = time.time()
         time.sleep(rng.uniform(*UP_SECONDS))
         workers = children(daemon.process.pid, b"spawn_main")
