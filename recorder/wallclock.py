@@ -6,10 +6,10 @@ packets arrive "ahead" of it (the first ones sat in FFmpeg's probe buffer before
 settles at the least-delayed packet within a second. If stream time and the wall clock drift apart by
 more than `max_drift` for a while (camera clock running fast or slow, or an NTP step on a Pi without a
 real-time clock), `drifted` turns true: the recorder cuts the segment and starts a fresh anchor.
-Except in a connection's first seconds: video arriving faster than real time there is a backlog (a camera
-or server catching up after a stall sends seconds of video at once), so the anchor moves back over it;
-declaring drift there made every keyframe of the burst re-anchor, and the segments cut at each of them
-all ended "now", on top of each other in the catalog.
+Except in a connection's first seconds: stream time running far ahead of arrival there is a backlog (a
+camera or server catching up after a stall sends seconds of video, or keyframes seconds apart, at once),
+so the anchor moves back over it; declaring drift there re-anchored at every keyframe of the burst, and
+the segments cut at each of them all ended "now", on top of each other in the catalog.
 """
 
 from __future__ import annotations
