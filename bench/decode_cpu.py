@@ -3,11 +3,11 @@
 H.264 frames depend on the ones before, so a camera with `lpr = true` is decoded in full (25 frames/s)
 even though plate reading samples only `lpr.sample_fps` of them; this is what sizes a machine, together
 with recording (bench/record_cpu.py) and the models (bench/lpr_throughput.py). Decodes test streams
-(ffmpeg's testsrc2, x264 at typical camera bitrates) with the tap's own settings (PyAV, frame threading,
-2 threads) including the conversion to BGR arrays of the frames plate reading takes (`lpr.sample_fps`,
-5 of 25 by default, as `FrameTap._deliver` converts only the frames a subscriber is due), and reports CPU
-seconds per second of video, i.e. the share of one core per camera. The reference is the same decode
-without any conversion.
+(ffmpeg's testsrc2, x264 at typical camera bitrates) with the tap's own settings (PyAV, one thread),
+including the conversion to BGR arrays of the frames plate reading takes (`lpr.sample_fps`, 5 of 25 by
+default, as `FrameTap._deliver` converts only the frames a subscriber is due), and reports CPU seconds
+per second of video, i.e. the share of one core per camera. The reference is the same decode without
+any conversion.
 
     .venv/bin/python bench/decode_cpu.py
 Last line: `decode_cpu 720p_core_share=X 1080p_core_share=Y 360p_core_share=Z`.
@@ -53,7 +53,7 @@ def decode_share(path: Path, *, to_bgr: bool) -> float:
     """CPU seconds spent per second of video; with `to_bgr`, every `EVERY`-th frame becomes a BGR array."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        stream.thread_type, stream.codec_context.thread_count = "FRAME", 2
+        stream.codec_context.thread_count = 1  # as recorder/frame_tap.py decodes
         frames = 0
         began, wall = cpu(), time.monotonic()
         for frame in container.decode(stream):
