@@ -1,10 +1,12 @@
 """One LPR worker process seen from the daemon: its slots, queues, heartbeat, counters and restarts.
 
 `submit` is what a camera's feeder calls for every moving frame: it never blocks (a frame finds a free
-slot or is dropped and counted). `check` is called every second by the service: a worker that died or
-stopped beating is killed and started again, with backoff (1 s doubling to 60 s, reset after a minute of
-good health), on fresh queues and with every slot free, so nothing it left half-done can wedge the
-daemon. A worker that reports missing models is not restarted: plate reading stays off, recording goes on.
+slot or is dropped and counted). A camera may hold only its share of the slots, so under overload every
+camera keeps getting frames read instead of the feeders that happen to be quickest taking them all.
+`check` is called every second by the service: a worker that died or stopped beating is killed and
+started again, with backoff (1 s doubling to 60 s, reset after a minute of good health), on fresh queues
+and with every slot free, so nothing it left half-done can wedge the daemon. A worker that reports
+missing models is not restarted: plate reading stays off, recording goes on.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class WorkerHandle:
         self._ctx = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._in_flight: dict[str, int] = dict.fromkeys(counters, 0)
+        self._share = max(1, slots.count // max(1, len(counters)))  # slots one camera may hold
         self._process: Any = None
         self._tasks: Any = None
         self._results: Any = None
@@ -65,7 +69,7 @@ class WorkerHandle:
     def submit(self, camera: str, frame_time: float, seq: int, image: np.ndarray) -> bool:
         """Hand a frame to the worker; False (and counted as dropped) when no slot is free."""
         with self._lock:
-            if self.state != "running":
+            if self.state != "running" or self._in_flight[camera] >= self._share:
                 self.counters[camera].frames_dropped += 1
                 return False
             try:
@@ -75,6 +79,7 @@ class WorkerHandle:
                 return False
             shape = self.slots.write(slot, image)
             self._tasks.put(Task(slot, camera, frame_time, seq, shape))
+            self._in_flight[camera] += 1
             return True
 
     def check(self) -> None:
@@ -121,6 +126,7 @@ class WorkerHandle:
     def _spawn(self) -> None:
         self._tasks, self._results = self._ctx.Queue(), self._ctx.Queue()
         self._free = queue.SimpleQueue()
+        self._in_flight = dict.fromkeys(self.counters, 0)
         for slot in range(self.slots.count):
             self._free.put(slot)
         self.ready = False
@@ -160,8 +166,10 @@ class WorkerHandle:
             kind = message[0]
             if kind == "done":
                 _, slot, camera, reads = message
-                if results is self._results:
-                    self._free.put(slot)
+                with self._lock:
+                    if results is self._results:  # not a leftover from before a restart
+                        self._free.put(slot)
+                        self._in_flight[camera] = max(0, self._in_flight[camera] - 1)
                 self.counters[camera].frames_analysed += 1
                 self.counters[camera].reads += reads
             elif kind == "sighting":

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 STATUS_SECONDS = 5.0
 FRAME_WAIT_SECONDS = 0.5
 PRUNE_SECONDS = 600.0
+# Frames a worker may have waiting or in hand. A worker reads one frame at a time, so a few keep it busy;
+# more only queue stale frames (seconds old under overload) and pin ~2.8 MB of shared memory each per
+# 720p frame in both processes (48 slots at 24 cameras were ~130 MB of the soak's memory).
+SLOTS_PER_WORKER = 4
 
 
 class FrameSource(Protocol):
@@ -136,7 +140,7 @@ class LprService:
 
         for index in range(count):
             mine = {name: c for name, c in self.counters.items() if c.worker == index}
-            slots = FrameSlots(max(4, 2 * len(mine)))
+            slots = FrameSlots(SLOTS_PER_WORKER)
             self._slots.append(slots)
             spec = WorkerSpec(index, self.config.lpr, self.layout, slots.name, slots.count, self.log_level)
             worker = WorkerHandle(spec, mine, slots)
