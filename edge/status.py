@@ -187,10 +187,26 @@ def _errors(config: Config, snap: Snapshot) -> list[str]:
     for cam in snap.cameras:
         if cam.state != "online" and cam.camera in enabled and snap.recorder_running:
             out.append(f"camera {cam.camera} offline: {cam.why}")
-    free, keep = snap.disk["free_gb"], config.storage.min_free_gb
-    if free < keep:
-        out.append(f"disk almost full: {free} GB free, min_free_gb = {keep}")
+    out += _disk_errors(config, snap)
     for row in snap.lpr:
         if row["last_error"]:
             out.append(f"plate reading on {row['camera']}: {row['last_error']}")
     return out
+
+
+def _disk_errors(config: Config, snap: Snapshot) -> list[str]:
+    """A disk short of min_free_gb, with who takes the space: when other files do, Dozor deletes its own
+    oldest recordings to make room (the retention horizon shrinks), and only the admin can fix that."""
+    root = config.storage.path
+    usage = shutil.disk_usage(root if root.exists() else root.parent)
+    keep = config.storage.min_free_gb
+    if usage.free >= keep * GB and usage.free > 0:
+        return []
+    recorded = snap.disk["recorded_gb"]
+    other = max(0.0, usage.used / GB - recorded)
+    return [
+        f"disk almost full: {usage.free / GB:.2f} GB free of {usage.total / GB:.2f} GB "
+        f"(min_free_gb = {keep}); "
+        f"recordings take {recorded:.2f} GB, other files {other:.2f} GB; the oldest recordings are deleted "
+        f"to make room (horizon {age_text(snap.retention_horizon_s)})"
+    ]
