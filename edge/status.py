@@ -19,6 +19,7 @@ from edge.config import Config
 from edge.layout import DataLayout
 
 GB = 1e9
+SPACE_ALERT_SECONDS = 3600  # a deletion for free space is "needs attention" for this long
 
 
 @dataclass
@@ -200,13 +201,39 @@ def _disk_errors(config: Config, snap: Snapshot) -> list[str]:
     root = config.storage.path
     usage = shutil.disk_usage(root if root.exists() else root.parent)
     keep = config.storage.min_free_gb
-    if usage.free >= keep * GB and usage.free > 0:
-        return []
     recorded = snap.disk["recorded_gb"]
     other = max(0.0, usage.used / GB - recorded)
+    deleted = _space_deletion(config, snap)
+    if deleted:
+        return [
+            f"disk full: recordings only {age_text(deleted['age_s'])} old were deleted "
+            f"{age_text(deleted['ago_s'])} ago to keep {keep} GB free (retention_days = "
+            f"{config.storage.retention_days}); recordings take {recorded:.2f} GB, "
+            f"other files {other:.2f} GB of {usage.total / GB:.2f} GB: free space or set max_disk_gb"
+        ]
+    if usage.free >= keep * GB and usage.free > 0:
+        return []
     return [
         f"disk almost full: {usage.free / GB:.2f} GB free of {usage.total / GB:.2f} GB "
         f"(min_free_gb = {keep}); "
         f"recordings take {recorded:.2f} GB, other files {other:.2f} GB; the oldest recordings are deleted "
         f"to make room (horizon {age_text(snap.retention_horizon_s)})"
     ]
+
+
+def _space_deletion(config: Config, snap: Snapshot) -> dict[str, float] | None:
+    """The recorder deleted video for free space within the last hour, video younger than retention_days
+    (recorder.retention notes it): the promised days are not kept. None otherwise."""
+    import json
+
+    from recorder.retention import SPACE_DELETION_FILE
+
+    try:
+        record = json.loads((config.storage.path / SPACE_DELETION_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    now = datetime.fromisoformat(snap.now.replace("Z", "+00:00")).timestamp()
+    ago, age = now - record["at"], record["at"] - record["newest_deleted_start"]
+    if ago > SPACE_ALERT_SECONDS or age > config.storage.retention_days * 86400:
+        return None
+    return {"ago_s": max(0.0, ago), "age_s": age}

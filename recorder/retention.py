@@ -10,6 +10,7 @@ registered with `on_deleted` (plate reading's retention) is told when segments w
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import threading
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from edge.clock import Clock
+from edge.clock import Clock, to_epoch
 from edge.clock_steps import AgeGuard
 from edge.config import StorageConfig
 from edge.layout import DataLayout
@@ -30,6 +31,8 @@ GB = 1_000_000_000
 BATCH = 50
 # On a full disk, free at least this much even when min_free_gb is 0, so the writer gets a few minutes.
 EMERGENCY_FREE_BYTES = 32 * 1024 * 1024
+# The last time recordings were deleted for free space, for `dozor status` (edge.status) to alert on.
+SPACE_DELETION_FILE = "space-deletion.json"
 
 
 @dataclass
@@ -112,13 +115,29 @@ class Retention:
 
     def _free_until(self, target: int) -> tuple[int, int]:
         deleted = freed = 0
+        newest = None
         while (missing := target - self.free_bytes()) > 0:
             batch = self._oldest_worth(missing)
             if not batch:
                 break
             deleted += len(batch)
             freed += self._delete(batch)
+            newest = batch[-1].start
+        if newest is not None:
+            self._note_space_deletion(freed, to_epoch(newest))
         return deleted, freed
+
+    def _note_space_deletion(self, freed: int, newest_start: float) -> None:
+        """Remember that video went for free space (not age): other files may be filling the disk, and
+        only an admin can tell. Best effort: a disk this full may refuse even this small file."""
+        path = self.layout.root / SPACE_DELETION_FILE
+        now = to_epoch(self.clock.now())
+        record = {"at": now, "freed_bytes": freed, "newest_deleted_start": newest_start}
+        try:
+            path.with_suffix(".tmp").write_text(json.dumps(record))
+            path.with_suffix(".tmp").replace(path)
+        except OSError as exc:
+            log.debug("cannot note the space deletion: %s", exc)
 
     def _oldest_worth(self, size: int) -> list[Segment]:
         """The fewest oldest segments whose bytes add up to `size` (at least one)."""
