@@ -82,7 +82,7 @@ class LprService:
         self._start_workers(count)
         for camera in self.cameras:
             worker = self.workers[self.counters[camera].worker]
-            subscription = self._tap(camera).subscribe(self.config.lpr.sample_fps, queue_size=2, name="lpr")
+            subscription = self._tap(camera).subscribe(self.config.lpr.sample_fps, queue_size=1, name="lpr")
             self._subscriptions.append(subscription)
             gate = MotionGate(self.config.camera(camera).motion)
             self._thread(f"lpr-feed-{camera}", self._feed, camera, subscription, gate, worker)

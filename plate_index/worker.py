@@ -48,7 +48,9 @@ class Task:
 def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
     """Process entry point (module level, so spawn can import it)."""
     from edge.logs import setup_logging
+    from edge.memory import keep_pictures_off_the_heap
 
+    keep_pictures_off_the_heap()  # each frame's crops and scaled copies come and go here too
     setup_logging(spec.log_level, process=f"dozor-lpr{spec.index}")
     daemon = os.getppid()  # before the models load: the daemon may be killed while they do
     heartbeat.value = time.monotonic()

@@ -21,8 +21,10 @@ from edge.cli.common import config_option, fail, load_or_exit
 def run(config_path: str, no_web: bool) -> None:
     """Record the cameras and run the other services until SIGTERM or Ctrl-C (segments are closed
     cleanly; a second Ctrl-C exits at once)."""
+    from edge.memory import keep_pictures_off_the_heap
     from edge.supervisor import StorageUnusable, Supervisor, service_factories
 
+    keep_pictures_off_the_heap()
     config = load_or_exit(config_path)
     try:
         factories = service_factories(web=not no_web)
