@@ -19,8 +19,8 @@ from plate_index.store import open_store, prune
 
 log = logging.getLogger(__name__)
 
-# A sighting goes with the video once it was first seen this long before the oldest segment left.
-VIDEO_MARGIN_SECONDS = 60.0
+# A sighting goes with its video: first seen before the oldest segment left (less a margin).
+VIDEO_MARGIN_SECONDS = 2.0  # wall-clock anchors settle within a second
 
 
 def prune_plates(config: Config, clock: Clock | None = None, *, guard: AgeGuard | None = None) -> int:
