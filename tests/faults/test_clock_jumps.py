@@ -160,7 +160,7 @@ def test_recording_through_clock_steps_keeps_segments_in_order_without_overlaps(
         time.sleep(8)  # past the connection's first seconds, where the anchor absorbs a backlog
         for step in steps:
             clock.offset += step
-            time.sleep(12)  # past the anchor's drift confirmation (5 s) and a few segments
+            time.sleep(9)  # past the anchor's drift confirmation (5 s) and a few segments
     found = sorted(segments(data_dir, "gate"), key=lambda s: s.id)  # in the order they were recorded
     times = [(round(to_epoch(s.start), 2), round(to_epoch(s.end), 2)) for s in found]
     print(f"clock steps {steps}: {len(found)} segments; starts/ends around the steps: {times}")
