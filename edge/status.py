@@ -203,7 +203,7 @@ def _disk_errors(config: Config, snap: Snapshot) -> list[str]:
     keep = config.storage.min_free_gb
     recorded = snap.disk["recorded_gb"]
     other = max(0.0, usage.used / GB - recorded)
-    deleted = _space_deletion(config, snap)
+    deleted = space_deletion(config, datetime.fromisoformat(snap.now.replace("Z", "+00:00")))
     if deleted:
         return [
             f"disk full: recordings only {age_text(deleted['age_s'])} old were deleted "
@@ -221,9 +221,10 @@ def _disk_errors(config: Config, snap: Snapshot) -> list[str]:
     ]
 
 
-def _space_deletion(config: Config, snap: Snapshot) -> dict[str, float] | None:
+def space_deletion(config: Config, now: datetime) -> dict[str, float] | None:
     """The recorder deleted video for free space within the last hour, video younger than retention_days
-    (recorder.retention notes it): the promised days are not kept. None otherwise."""
+    (recorder.retention notes it): the promised days are not kept. None otherwise. Also shown on the
+    admin page, since the admin is who can free the disk."""
     import json
 
     from recorder.retention import SPACE_DELETION_FILE
@@ -232,8 +233,7 @@ def _space_deletion(config: Config, snap: Snapshot) -> dict[str, float] | None:
         record = json.loads((config.storage.path / SPACE_DELETION_FILE).read_text())
     except (OSError, ValueError):
         return None
-    now = datetime.fromisoformat(snap.now.replace("Z", "+00:00")).timestamp()
-    ago, age = now - record["at"], record["at"] - record["newest_deleted_start"]
+    ago, age = now.timestamp() - record["at"], record["at"] - record["newest_deleted_start"]
     if ago > SPACE_ALERT_SECONDS or age > config.storage.retention_days * 86400:
         return None
     return {"ago_s": max(0.0, ago), "age_s": age}

@@ -181,3 +181,25 @@ def test_audit_viewer_lists_who_did_what_and_flags_tampering(layout, clock):
     conn.close()
     html = admin.get("/admin/audit").get_data(as_text=True)
     assert "Журнал доступу змінено сторонніми" in html and "edited" in html
+
+
+def test_admin_is_told_when_the_disk_forced_deleting_recordings_inside_retention(layout, clock):
+    import json
+
+    from recorder.retention import SPACE_DELETION_FILE
+
+    add_catalog(layout, clock)
+    app = create_app(make_config(layout.root), clock=clock)
+    client = app.test_client()
+    login(client, "admin")
+    assert 'id="disk-alert"' not in client.get("/admin").get_data(as_text=True)
+    deleted_at = NOW - timedelta(minutes=2)
+    (layout.root / SPACE_DELETION_FILE).write_text(json.dumps({
+        "at": deleted_at.timestamp(), "freed_bytes": 9_000_000,
+        "newest_deleted_start": (deleted_at - timedelta(days=1, hours=3)).timestamp(),
+    }))
+    html = client.get("/admin").get_data(as_text=True)
+    assert 'id="disk-alert"' in html
+    assert "Диск заповнено" in html and "1 д 3 год" in html and "менше ніж 14 днів" in html
+    clock.advance(2 * 3600)  # an hour after the last deletion the alert is gone (the disk recovered)
+    assert 'id="disk-alert"' not in client.get("/admin").get_data(as_text=True)

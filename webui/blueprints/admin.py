@@ -75,6 +75,7 @@ def overview():
         effect = current_app.extensions["dozor_effectiveness"].get(plates_db(), EFFECTIVENESS_DAYS)
     except StoreMissing:
         effect = None
+    from edge.status import space_deletion
     from edge.summary import recent_summaries
 
     return render_template(
@@ -89,4 +90,5 @@ def overview():
         storage=ctx().config.storage,
         titles=camera_titles(),
         summaries=recent_summaries(layout),
+        space_deleted=space_deletion(ctx().config, now),
     )
