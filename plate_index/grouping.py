@@ -10,7 +10,7 @@ kept, most likely first, for tolerant search. Pure logic with times passed in, s
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -157,6 +157,11 @@ class SightingGrouper:
         for name in cameras:
             done += self._open.pop(name, [])
         return done
+
+    def shift(self, camera: str, seconds: float) -> None:
+        """The wall clock stepped: the camera's open sightings follow it, as its later reads will."""
+        for sighting in self._open.get(camera, []):
+            sighting.reads = [replace(read, time=read.time + seconds) for read in sighting.reads]
 
     def open_cameras(self) -> list[str]:
         return [name for name, sightings in self._open.items() if sightings]

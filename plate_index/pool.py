@@ -22,7 +22,7 @@ import numpy as np
 
 from plate_index.slots import FrameSlots
 from plate_index.status import CameraCounters
-from plate_index.worker import Task, WorkerSpec, run
+from plate_index.worker import ClockShift, Task, WorkerSpec, run
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,9 @@ class WorkerHandle:
             self._spawn()
         self._collector.start()
 
-    def submit(self, camera: str, frame_time: float, seq: int, image: np.ndarray) -> bool:
+    def submit(
+        self, camera: str, frame_time: float, seq: int, image: np.ndarray, clock_shift: float = 0.0
+    ) -> bool:
         """Hand a frame to the worker; False (and counted as dropped) when no slot is free."""
         with self._lock:
             if self.state != "running" or self._in_flight[camera] >= self._share:
@@ -78,9 +80,15 @@ class WorkerHandle:
                 self.counters[camera].frames_dropped += 1
                 return False
             shape = self.slots.write(slot, image)
-            self._tasks.put(Task(slot, camera, frame_time, seq, shape))
+            self._tasks.put(Task(slot, camera, frame_time, seq, shape, clock_shift))
             self._in_flight[camera] += 1
             return True
+
+    def follow_clock(self, camera: str, clock_shift: float) -> None:
+        """Tell the worker the camera's frames now carry this clock shift (it moves the sightings)."""
+        with self._lock:
+            if self.state == "running":
+                self._tasks.put(ClockShift(camera, clock_shift))
 
     def check(self) -> None:
         """Restart the worker if it died or hangs (called by the service every second)."""

@@ -136,28 +136,39 @@ class LprService:
     def _start_workers(self, count: int) -> None:
         from plate_index.pool import WorkerHandle
         from plate_index.slots import FrameSlots
+        from plate_index.store import last_sighting_id, open_store
         from plate_index.worker import WorkerSpec
 
+        conn = open_store(self.layout.plates_db)
+        try:
+            first_sighting_id = last_sighting_id(conn)  # above it: this run's, which follow clock steps
+        finally:
+            conn.close()
         for index in range(count):
             mine = {name: c for name, c in self.counters.items() if c.worker == index}
             slots = FrameSlots(SLOTS_PER_WORKER)
             self._slots.append(slots)
-            spec = WorkerSpec(index, self.config.lpr, self.layout, slots.name, slots.count, self.log_level)
+            spec = WorkerSpec(index, self.config.lpr, self.layout, slots.name, slots.count, self.log_level,
+                              first_sighting_id)
             worker = WorkerHandle(spec, mine, slots)
             worker.start()
             self.workers.append(worker)
 
     def _feed(self, camera: str, subscription: Any, gate: MotionGate, worker: Any) -> None:
         counters = self.counters[camera]
+        clock_shift = 0.0
         while not self._stop.is_set():
             frame = subscription.get(timeout=FRAME_WAIT_SECONDS)
             if frame is None:
                 continue
             try:
+                if frame.clock_shift != clock_shift:  # the wall clock stepped: even if nothing moves now,
+                    clock_shift = frame.clock_shift  # the camera's stored sightings must follow it
+                    worker.follow_clock(camera, clock_shift)
                 if not gate.moving(frame.image):
                     counters.frames_skipped_motion += 1
                     continue
-                worker.submit(camera, to_epoch(frame.wall_time), frame.seq, frame.image)
+                worker.submit(camera, to_epoch(frame.wall_time), frame.seq, frame.image, clock_shift)
             except Exception:  # a bad frame must not end this camera's plate reading
                 log.exception("plate reading: could not handle a frame of camera %s", camera)
 

@@ -91,6 +91,11 @@ MIGRATIONS: list[str] = [
         last_error TEXT NOT NULL DEFAULT ''
     );
     """,
+    # The wall-clock steps (seconds) a sighting's times have followed within its daemon run: a step of
+    # the clock moves the run's sightings with its video (follow_clock_shift).
+    """
+    ALTER TABLE sightings ADD COLUMN clock_shift REAL NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -109,6 +114,8 @@ class NewSighting:
     region_confidence: float | None = None
     crop_path: str | None = None
     scene_path: str | None = None
+    clock_shift: float = 0.0  # the frames' FrameTap.clock_shift
+
 
 
 def open_store(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -145,7 +152,7 @@ def camera_id(conn: sqlite3.Connection, name: str, *, create: bool = True) -> in
 
 _INSERT_SIGHTING = (
     "INSERT INTO sightings (id, camera, plate, first_seen, last_seen, confidence, reads, alternatives, "
-    "region, region_confidence, crop_path, scene_path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+    "region, region_confidence, crop_path, scene_path, clock_shift) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _INSERT_KEY = (
     "INSERT OR IGNORE INTO sighting_keys (kind, key3, first_seen, sighting_id, key, camera_id) "
@@ -188,8 +195,40 @@ def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], firs
 def _sighting_values(s: NewSighting, plate: str, alternatives: list[str]) -> tuple:
     return (
         s.camera, plate, s.first_seen, s.last_seen, s.confidence, s.reads, json.dumps(alternatives),
-        s.region, s.region_confidence, s.crop_path, s.scene_path,
+        s.region, s.region_confidence, s.crop_path, s.scene_path, s.clock_shift,
     )
+
+
+def last_sighting_id(conn: sqlite3.Connection) -> int:
+    """The newest sighting id: rows above it are written after this call (a daemon run's own)."""
+    return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM sightings").fetchone()[0])
+
+
+def follow_clock_shift(conn: sqlite3.Connection, camera: str, after_id: int, clock_shift: float) -> int:
+    """Move `camera`'s sightings above `after_id` (this run's) onto the time of `clock_shift`, the total
+    of the wall-clock steps the recorder's frames now carry, as the recorder moved the run's video
+    (recorder/camera_recorder.py); their search keys and alerts follow. Idempotent: each row knows the
+    shift it has followed. Returns the number of sightings moved."""
+    with conn:
+        ids = [row[0] for row in conn.execute(
+            "SELECT id FROM sightings WHERE camera = ? AND id > ? AND clock_shift != ?",
+            (camera, after_id, clock_shift),
+        )]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            conn.execute(
+                f"UPDATE sightings SET first_seen = first_seen + (?1 - clock_shift),"  # noqa: S608 - marks only
+                f" last_seen = last_seen + (?1 - clock_shift), clock_shift = ?1 WHERE id IN ({marks})",
+                (clock_shift, *chunk),
+            )
+            for table in ("sighting_keys", "alerts"):
+                conn.execute(
+                    f"UPDATE {table} SET first_seen = (SELECT first_seen FROM sightings s"  # noqa: S608
+                    f" WHERE s.id = {table}.sighting_id) WHERE sighting_id IN ({marks})",
+                    chunk,
+                )
+    return len(ids)
 
 
 def passes_by_plate(conn: sqlite3.Connection, since: float, until: float) -> Iterator[tuple[str, str, float]]:

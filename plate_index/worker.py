@@ -5,6 +5,8 @@ loads the models once, then loops: take a task (slot number and frame facts), re
 give the slot back, group reads into sightings (a camera always goes to the same worker), and write each
 finished sighting (pictures, store row, watchlist alerts). It beats a shared heartbeat every loop; the
 daemon restarts it if it dies or stops beating. On a stop message it finishes open sightings first.
+When a camera's frames come with a new clock shift (the wall clock stepped and the recorder moved the
+run's video onto the new time), its open sightings and this run's stored ones move the same way.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class WorkerSpec:
     shm_name: str
     slot_count: int
     log_level: str = "INFO"
+    first_sighting_id: int = 0  # sightings above this id are this daemon run's (they follow clock steps)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,15 @@ class Task:
     time: float  # epoch seconds UTC of the frame
     seq: int
     shape: tuple[int, int, int]
+    clock_shift: float = 0.0  # Frame.clock_shift
+
+
+@dataclass(frozen=True)
+class ClockShift:
+    """A camera's frames now carry this clock shift (sent even when the motion gate holds frames back)."""
+
+    camera: str
+    clock_shift: float
 
 
 def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
@@ -79,6 +91,7 @@ class _Worker:
         self.conn = open_store(spec.layout.plates_db)
         self.grouper = SightingGrouper(spec.lpr.sighting_gap_seconds)
         self.last_frame: dict[str, float] = {}  # camera -> monotonic time of its last frame
+        self.clock_shift: dict[str, float] = {}  # camera -> the clock shift of its latest frame
 
     def loop(self, tasks: Any, daemon: int) -> None:
         """Read frames until the stop message, or until the daemon is gone: a SIGKILLed daemon sends
@@ -96,12 +109,36 @@ class _Worker:
                 task = False
             if task is None:
                 break
-            finished = self.analyse(task) if task else []
+            if task:
+                self.follow_clock(task.camera, task.clock_shift)
+            finished = self.analyse(task) if isinstance(task, Task) else []
             finished += self._quiet_cameras()
             self._store_all(finished)
         self._store_all(self.grouper.flush())
         self.slots.close()
         self.conn.close()
+
+    def follow_clock(self, camera: str, clock_shift: float) -> None:
+        """Move the camera's open and stored sightings of this run when its clock shift changed (or,
+        for a restarted worker, when rows an earlier worker stored may not have followed it yet)."""
+        previous = self.clock_shift.get(camera)
+        if previous == clock_shift:
+            return
+        self.clock_shift[camera] = clock_shift
+        if previous is None and clock_shift == 0.0:
+            return
+        from plate_index.store import follow_clock_shift
+
+        if previous is not None:
+            self.grouper.shift(camera, clock_shift - previous)
+        try:
+            moved = follow_clock_shift(self.conn, camera, self.spec.first_sighting_id, clock_shift)
+        except Exception:  # a locked or full database: the next frame of the camera tries again
+            log.exception("could not move the sightings of camera %s to the stepped clock", camera)
+            self.clock_shift[camera] = previous if previous is not None else 0.0
+            return
+        if moved:
+            log.warning("camera %s: %d sightings of this run follow the stepped wall clock", camera, moved)
 
     def analyse(self, task: Task) -> list:
         from plate_index.images import downscale_scene
@@ -154,6 +191,7 @@ class _Worker:
             last_seen=sighting.last_seen, confidence=sighting.confidence, reads=len(sighting.reads),
             alternatives=sighting.alternatives, region=region, region_confidence=region_confidence,
             crop_path=crop_path, scene_path=scene_path,
+            clock_shift=self.clock_shift.get(sighting.camera, 0.0),
         )
         sighting_id = insert_sighting(self.conn, record)
         log.debug("sighting %d: %s on %s, %d reads", sighting_id, record.plate, record.camera, record.reads)

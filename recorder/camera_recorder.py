@@ -6,6 +6,14 @@ cut short by the reachability probe when the camera comes back). Segments are cu
 keyframe after `segment_seconds`. Wall-clock times come from `WallClockAnchor`. A write error (full
 disk) frees space through retention, abandons the broken segment and starts a new one at the next
 keyframe, logging one error per episode instead of one per packet.
+
+A step of the wall clock (NTP correcting a Pi that booted without its real-time clock, or with a wrong
+one) moves everything this run has recorded onto the new time: the monotonic clock ties the run's video
+together, and the newest wall clock is the best there is. So a step back never puts new video on top
+of video already recorded (two recordings for one moment, neither of them findable), and a step forward
+also corrects the minutes recorded before the first NTP sync. Frames handed to plate reading carry the
+run's total shift (`FrameTap.clock_shift`), so sightings follow the same way (plate_index/worker.py).
+Video recorded by an earlier run keeps its times: which clock was right then cannot be known.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ import logging
 import sqlite3
 import threading
 
-from edge.clock import Clock, from_epoch, to_epoch
+from edge.clock import Clock, from_epoch
+from edge.clock_steps import ClockStepWatch
 from edge.config import CameraConfig, RecorderConfig
 from edge.layout import DataLayout
 from edge.redact import mask_url
@@ -55,6 +64,9 @@ class CameraRecorder:
         self._disk_trouble = False  # inside an episode of write errors (logged once)
         self._audio_note_logged = False
         self._segment: ActiveSegment | None = None
+        self._clock_steps = ClockStepWatch(clock)
+        self._run_rows = catalog.last_ids()  # catalog rows above these are this run's
+        self.clock_shift = 0.0  # the wall-clock steps this run's times followed, in seconds
 
     # ---- lifecycle (the supervisor's side) ----
 
@@ -79,6 +91,7 @@ class CameraRecorder:
     def _run(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            self.follow_clock_steps()
             recorded = False
             try:
                 recorded, reason = self._connect_and_record()
@@ -102,6 +115,7 @@ class CameraRecorder:
         was_present = reachability.stream_present(self.camera.url) if delay > 1.5 else None
         while not self._stop.is_set() and (left := deadline - self.clock.monotonic()) > 0:
             self._stop.wait(min(1.0, left))
+            self.follow_clock_steps()
             self.status.tick_if_due(TICK_SECONDS)
             if was_present is not None and self.clock.monotonic() < deadline:
                 present = reachability.stream_present(self.camera.url)
@@ -109,6 +123,22 @@ class CameraRecorder:
                     log.info("%s: the stream is back, reconnecting now", self.name)
                     return
                 was_present = present
+
+    def follow_clock_steps(self) -> float:
+        """Notice a step of the wall clock and move this run's catalog rows and status with it; returns
+        the step (0.0 when there was none). The packet loop moves its own anchor."""
+        step = self._clock_steps.look()
+        if not step:
+            return 0.0
+        self.clock_shift += step
+        self.tap.clock_shift = self.clock_shift
+        self.status.shift(step)
+        moved = self._catalog_write(self.catalog.shift_times, self.name, self._run_rows, step) or (0, 0)
+        log.warning(
+            "%s: the wall clock stepped %s by %.1f s; this run's %d segments and %d outages now follow the "
+            "new time", self.name, "forward" if step > 0 else "back", abs(step), *moved,
+        )
+        return step
 
     def _went_offline(self, reason: str) -> None:
         now = self.clock.now()
@@ -165,7 +195,8 @@ class CameraRecorder:
         stall = self.settings.stall_seconds
         clock, tap, stop = self.clock, self.tap, self._stop
         mono = last_video = clock.monotonic()
-        to_wall = to_epoch(clock.now()) - mono
+        self.follow_clock_steps()
+        to_wall = self._clock_steps.offset  # wall = monotonic + to_wall, on the clock the watch last saw
         next_tick = mono + TICK_SECONDS
         recorded = False
         first_pts = cut_at = wall = 0.0
@@ -217,7 +248,10 @@ class CameraRecorder:
                     continue
                 if mono >= next_tick:
                     next_tick = mono + TICK_SECONDS
-                    to_wall = to_epoch(clock.now()) - mono
+                    if step := self.follow_clock_steps():
+                        anchor.shift(step)
+                        wall += step
+                    to_wall = self._clock_steps.offset
                     self.status.count(frames, size, wall)
                     frames = size = 0
                     self._tick(anchor.wall(first_pts), wall + frame_seconds)

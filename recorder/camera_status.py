@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from edge.clock import Clock, from_epoch
 from recorder.catalog import CameraStatus, Catalog
@@ -54,6 +54,12 @@ class StatusTracker:
         self._state, self._reason = "offline", reason
         if changed:
             self.publish()
+
+    def shift(self, seconds: float) -> None:
+        """The wall clock stepped: the times kept here follow it (recorder.camera_recorder)."""
+        self._since += timedelta(seconds=seconds)
+        if self.last_packet is not None:
+            self.last_packet += seconds
 
     def count(self, frames: int, size: int, last_packet: float | None) -> None:
         """Add what the recorder thread counted since its last tick (it counts in locals: cheaper)."""

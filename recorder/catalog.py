@@ -304,6 +304,28 @@ class Catalog:
         with self._lock:
             return recorded_bytes(self._conn)
 
+    def last_ids(self) -> tuple[int, int]:
+        """The newest segment and outage ids: rows above them are written after this call."""
+        with self._lock:
+            return (self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM segments").fetchone()[0],
+                    self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM outages").fetchone()[0])
+
+    def shift_times(self, camera: str, after: tuple[int, int], seconds: float) -> tuple[int, int]:
+        """Move the times of `camera`'s segments and outages newer than `after` (from `last_ids`) by
+        `seconds`: the wall clock stepped and this run's video follows it. Returns the rows moved."""
+        with self._lock, self._conn:
+            moved = self._conn.execute(
+                "UPDATE segments SET start_ts = start_ts + ?1, end_ts = end_ts + ?1"
+                " WHERE camera = ?2 AND id > ?3",
+                (seconds, camera, after[0]),
+            ).rowcount
+            outages = self._conn.execute(
+                "UPDATE outages SET start_ts = start_ts + ?1, end_ts = end_ts + ?1"
+                " WHERE camera = ?2 AND id > ?3",
+                (seconds, camera, after[1]),
+            ).rowcount
+            return moved, outages
+
     def open_outage(self, camera: str, start: datetime, reason: str) -> int:
         return self._write(
             "INSERT INTO outages (camera, start_ts, reason) VALUES (?, ?, ?)",

@@ -35,6 +35,7 @@ class Frame:
     wall_time: datetime  # UTC, on the same clock as the segments
     image: numpy.ndarray  # H x W x 3 uint8, BGR (what OpenCV / fast-alpr expect); read-only, shared
     seq: int  # decoded-frame number within the connection
+    clock_shift: float = 0.0  # the wall-clock steps the reader's times had followed (camera_recorder)
 
 
 class FrameSubscription:
@@ -101,6 +102,9 @@ class FrameTap:
         self._need_keyframe = True
         self._stream: object = None
         self._anchor = WallClockAnchor()
+        # Set by the recorder when the wall clock steps; each packet carries the value it was fed with,
+        # so plate reading learns of a step exactly between the last old-time and the first new-time frame.
+        self.clock_shift = 0.0
 
     @property
     def dropped(self) -> int:
@@ -165,7 +169,7 @@ class FrameTap:
         copy.update(packet)
         copy.is_keyframe = key
         copy.pts = round(wall * 1_000_000)  # decoders hand pts on to the frame: its wall time, exactly
-        if not self._put(("packet", copy)):
+        if not self._put(("packet", copy, self.clock_shift)):
             self._need_keyframe = True
             return
         self._need_keyframe = False
@@ -209,16 +213,16 @@ class FrameTap:
                 if frame.pts is None:
                     continue
                 seq += 1
-                self._deliver(frame, frame.pts / 1_000_000, seq)
+                self._deliver(frame, frame.pts / 1_000_000, seq, item[2])
 
-    def _deliver(self, frame: av.VideoFrame, wall: float, seq: int) -> None:
+    def _deliver(self, frame: av.VideoFrame, wall: float, seq: int, clock_shift: float) -> None:
         with self._lock:
             due = [s for s in self._subs if s._due(wall)]
         if not due:
             return
         image = frame.to_ndarray(format="bgr24")
         image.flags.writeable = False
-        out = Frame(camera=self.camera, wall_time=from_epoch(wall), image=image, seq=seq)
+        out = Frame(self.camera, from_epoch(wall), image, seq, clock_shift)
         for sub in due:
             sub._offer(out, wall)
 

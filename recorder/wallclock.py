@@ -4,8 +4,9 @@ Cameras' own clocks are often wrong (no NTP on the camera VLAN), so Dozor times 
 and by the stream's timestamps, which are exact between frames. The anchor only ever moves earlier while
 packets arrive "ahead" of it (the first ones sat in FFmpeg's probe buffer before we saw them), so it
 settles at the least-delayed packet within a second. If stream time and the wall clock drift apart by
-more than `max_drift` for a while (camera clock running fast or slow, or an NTP step on a Pi without a
-real-time clock), `drifted` turns true: the recorder cuts the segment and starts a fresh anchor.
+more than `max_drift` for a while (a camera clock running fast or slow), `drifted` turns true: the
+recorder cuts the segment and starts a fresh anchor. A step of the wall clock itself (NTP) is not drift:
+the recorder notices it and moves the anchor with `shift`, so the video follows the new time unbroken.
 Except in a connection's first seconds: stream time running far ahead of arrival there is a backlog (a
 camera or server catching up after a stall sends seconds of video, or keyframes seconds apart, at once),
 so the anchor moves back over it; declaring drift there re-anchored at every keyframe of the burst, and
@@ -53,6 +54,14 @@ class WallClockAnchor:
         else:
             self._late_since = None
         return stream_seconds + self._offset
+
+    def shift(self, seconds: float) -> None:
+        """The wall clock stepped by `seconds`: the same video, timed on the new clock."""
+        if self._offset is not None:
+            self._offset += seconds
+        self._first_arrival += seconds
+        if self._late_since is not None:
+            self._late_since += seconds
 
     def wall(self, stream_seconds: float) -> float:
         """Wall time of a stream time, with the current anchor (observe() must have been called)."""

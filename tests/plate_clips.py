@@ -190,6 +190,7 @@ class ClipFrame:
     wall_time: object  # datetime, UTC
     image: np.ndarray
     seq: int
+    clock_shift: float = 0.0
 
 
 class ClipTap:
@@ -201,6 +202,7 @@ class ClipTap:
         self.go = threading.Event()  # playing starts when set (a test waits for the workers first)
         self.finished = threading.Event()
         self.subscriptions: list[ClipSubscription] = []  # for tests that count what was offered
+        self.clock_shift = 0.0  # set it to step the wall clock, as the recorder's tap would after a step
         if start_now:
             self.go.set()
 
@@ -223,8 +225,9 @@ class ClipTap:
                 delay = start + offset + t - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-                wall_time = start_wall + timedelta(seconds=offset + t)
-                subscription.put(ClipFrame(self.camera, wall_time, image, seq))
+                shift = self.clock_shift
+                wall_time = start_wall + timedelta(seconds=offset + t + shift)
+                subscription.put(ClipFrame(self.camera, wall_time, image, seq, shift))
                 seq, last = seq + 1, t
             offset += last + every / FPS
         self.finished.set()

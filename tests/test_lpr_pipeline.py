@@ -15,6 +15,7 @@ from plate_clips import CARS_PER_CLIP, ClipTap, make_test_clips
 from edge.config import load_config
 from edge.layout import DataLayout
 from plate_index.service import LprService
+from plate_index.store import NewSighting, insert_sighting, open_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
@@ -88,6 +89,41 @@ def test_killed_worker_comes_back_and_reads_again(tmp_path, model_dir, driveby_c
     read = {plate for _, plate, _ in _sightings(config)}
     later = [p.plate for p in clip.passes if p.start > clip.passes[1].end + back_after]
     assert len(later) >= CARS_PER_CLIP - 4 and set(later) <= read
+
+
+def test_a_clock_step_moves_this_runs_sightings_onto_the_new_time(
+    tmp_path, model_dir, driveby_clips, monkeypatch
+):
+    """The wall clock steps back an hour while the second car passes (as the recorder moves the run's
+    video, recorder/camera_recorder.py): every sighting of this run, the stored ones, the one being
+    grouped and the later ones, ends up on the new clock, one pass each; an earlier run's stays put."""
+    monkeypatch.setenv("DOZOR_MODEL_DIR", str(model_dir))
+    clip = driveby_clips[0]
+    config, _ = _config(tmp_path, model_dir, ["cam-0"])
+    conn = open_store(DataLayout(config.storage.path).plates_db)
+    earlier = time.time() - 7200
+    insert_sighting(conn, NewSighting("cam-0", "AA0000AA", earlier, earlier + 2, 0.9, 5))
+    conn.close()
+    taps = {"cam-0": ClipTap("cam-0", clip.path, start_now=False)}
+    service = LprService(config, taps)
+    started: list[float] = []
+
+    def step_back_during_the_second_car():
+        started.append(time.time())
+        time.sleep((clip.passes[1].start + clip.passes[1].end) / 2)
+        taps["cam-0"].clock_shift = -3600.0
+
+    _run(service, taps, step_back_during_the_second_car)
+    rows = _sightings(config)
+    offsets = [(plate, round(t - started[0], 1)) for _, plate, t in rows]
+    print("clock step: sightings, seconds from the clip's start:", offsets)
+    assert rows[0][1:] == ("AA0000AA", earlier)
+    ours = {plate: first_seen - started[0] for _, plate, first_seen in rows[1:]}
+    assert len(ours) == len(rows) - 1, "a pass was split into two sightings by the step"
+    expected = {p.plate: p.start - 3600 for p in clip.passes if p.plate in ours}
+    assert len(expected) >= CARS_PER_CLIP - 2 and clip.passes[1].plate in expected
+    late = {plate: round(ours[plate] - t, 1) for plate, t in expected.items() if abs(ours[plate] - t) > 3}
+    assert late == {}, f"sightings not on the new clock (s off): {late}"
 
 
 def test_missing_models_turn_plate_reading_off_with_one_clear_error(tmp_path, caplog, monkeypatch):
