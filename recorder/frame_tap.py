@@ -22,6 +22,7 @@ import av
 import numpy
 
 from edge.clock import Clock, SystemClock, from_epoch, to_epoch
+from edge.clock_steps import ClockStepWatch
 from recorder.wallclock import WallClockAnchor
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,16 @@ class FrameSubscription:
         self._tap._unsubscribe(self)
 
     def _due(self, wall: float) -> bool:
-        return wall >= self._next_due - 0.002  # frame times carry float rounding
+        """Whether a frame at `wall` is due. A frame more than a period before the next due time means
+        the wall clock stepped back (frames are in time order otherwise): due, restarting the rhythm,
+        or after a step back of an hour plate reading would get no frame for that hour."""
+        return wall >= self._next_due - 0.002 or wall < self._next_due - 1.5 / self.fps
 
     def _offer(self, frame: Frame, wall: float) -> None:
         period = 1 / self.fps
         self._next_due += period
-        if self._next_due < wall:  # the first frame, or after a gap: restart the rhythm here
-            self._next_due = wall + period
+        if not wall - period < self._next_due <= wall + period:  # the first frame, after a gap or a
+            self._next_due = wall + period  # clock step: restart the rhythm here
         with self._ready:
             if self.closed:
                 return
@@ -104,7 +108,9 @@ class FrameTap:
         self._anchor = WallClockAnchor()
         # Set by the recorder when the wall clock steps; each packet carries the value it was fed with,
         # so plate reading learns of a step exactly between the last old-time and the first new-time frame.
+        # A tap-only connection (feed without wall_time) watches for steps itself.
         self.clock_shift = 0.0
+        self._clock_steps = ClockStepWatch(self.clock)
 
     @property
     def dropped(self) -> int:
@@ -162,6 +168,9 @@ class FrameTap:
             item: tuple = ("stream", codec.name, codec.extradata)
             self._put(item)
         if wall_time is None:
+            if step := self._clock_steps.look():
+                self._anchor.shift(step)
+                self.clock_shift += step
             wall = self._anchor.observe(float(packet.pts * packet.time_base), to_epoch(self.clock.now()))
         else:
             wall = wall_time if isinstance(wall_time, float) else to_epoch(wall_time)

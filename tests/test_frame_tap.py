@@ -11,6 +11,7 @@ import cv2
 import pytest
 from recording import covered_seconds, make_config, running_recorder, segments, wait_until
 
+from edge.clock import SystemClock
 from edge.layout import DataLayout
 from recorder.frame_tap import FrameTap
 from recorder.live_snapshots import live_picture
@@ -64,6 +65,53 @@ def test_slow_and_dead_frame_consumers_cost_no_recorded_second(rtsp_server, test
     assert dead.dropped > 100 and slow.dropped > 10 and drops >= dead.dropped + slow.dropped
     assert len(slow_frames) >= 8
     assert picture is not None and picture.shape == (360, 640, 3)
+
+
+class _SteppedClock(SystemClock):
+    """The real clock plus an offset the test steps (NTP); monotonic time is untouched."""
+
+    offset = 0.0
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(seconds=self.offset)
+
+
+@pytest.mark.slow
+def test_a_tap_fed_by_its_own_connection_follows_a_clock_step(rtsp_server, test_clip):
+    """A tap-only connection (`lpr_url`) has no recorder to notice a step of the wall clock: the tap
+    does, so its frames move to the new time at once and carry the shift plate reading follows."""
+    server = rtsp_server({"sub": test_clip()})
+    clock = _SteppedClock()
+    tap = FrameTap("sub", clock=clock)
+    sub = tap.subscribe(5)
+    stop = threading.Event()
+
+    def read():
+        with RtspSource(server.url("sub")) as source:
+            source.open()
+            for packet in source.packets(audio=False):
+                tap.feed(packet)
+                if stop.is_set():
+                    break
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    frames = []
+    deadline = time.monotonic() + 6
+    while time.monotonic() < deadline:
+        if (frame := sub.get(timeout=1)) is not None:
+            frames.append((frame, clock.now()))
+        if clock.offset == 0 and time.monotonic() > deadline - 3:
+            clock.offset = -3600.0
+    stop.set()
+    reader.join()
+    sub.close()
+
+    shifts = [frame.clock_shift for frame, _ in frames]
+    assert shifts == sorted(shifts, reverse=True) and shifts[0] == 0.0 and shifts[-1] == pytest.approx(-3600)
+    assert sum(1 for s in shifts if s < -3599) >= 10, "frames came again at once after the step back"
+    late = [(f.wall_time, got) for f, got in frames if abs((got - f.wall_time).total_seconds()) > 1.0]
+    assert len(late) <= 3, f"frames not on the clock they were read by: {late}"  # queued at the step
 
 
 @pytest.mark.slow
