@@ -29,7 +29,10 @@ from edge.layout import DataLayout
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
-UP_SECONDS = (12.0, 30.0)  # how long the daemon records before a kill (uniform, seeded)
+# How long the daemon reads plates before a kill (uniform, seeded). At least 18 s: a 3-s pass starts
+# every 4.5 s, and one must fit between a second after reading starts and PASS_MARGIN before the kill
+# (1 + 4.5 + 3 + 8 = 16.5 s), or a short run has no car to find (CI once drew 14.6 and 13.2 s).
+UP_SECONDS = (18.0, 30.0)
 DOWN_SECONDS = (0.5, 3.0)  # how long it stays dead
 # Recording must be back this soon after `dozor run` is started again. It includes the interpreter's
 # start-up and imports: ~1-4 s here, but 13 s was seen while other suites loaded both cores.
