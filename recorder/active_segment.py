@@ -41,7 +41,7 @@ class ActiveSegment:
         while path.exists():  # two segments in the same millisecond (a reconnect): keep both
             start += timedelta(milliseconds=1)
             path = layout.segment_file(camera, start)
-        writer = SegmentWriter(path, info.video, info.audio if keep_audio else None)
+        writer = SegmentWriter(path, info.video, info.audio if keep_audio else None, picture=info.picture)
         new = NewSegment(camera, start, layout.relative(path), info.codec, info.width, info.height,
                          writer.audio_codec)
         try:

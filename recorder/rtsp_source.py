@@ -7,14 +7,23 @@ tap-only connection to a camera's `lpr_url` with it. Settings and why:
   instead of a read that hangs forever. (PyAV's own timeout is not used: its callback takes the GIL
   on every read.)
 - `fpsprobesize=0`: stream parameters come from the SDP, so opening takes ~0.3 s instead of ~1.1 s;
-  `analyzeduration` stays a generous upper bound for cameras that only send them in-band.
+  `analyzeduration` (5 s of stream) and `probesize` stay generous upper bounds for cameras that only
+  send their SPS/PPS in-band, with their keyframes.
+- No picture size after probing (no sprop-parameter-sets in the SDP and no keyframe within
+  `analyzeduration`: a long GOP, 'smart codecs'): `open()` does not give up but reads on to the first
+  keyframe, decodes that one frame for the size and keeps its SPS/PPS (VPS) for the segments' headers
+  (`StreamInfo.picture`); the keyframe is then the first packet `packets()` yields. A stream with no
+  such keyframe within `stall_seconds` is refused ("no picture size"); one that sends nothing at all
+  (PLAY answered, then silence: probing ends on the socket timeout) fails with that read's reason.
 - A server that goes away simply ends the demux loop (no exception): that is a disconnect.
 - The first packet of a session has no timestamp: it is given the next packet's minus one frame.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -53,10 +62,25 @@ class StreamLost(Exception):
         self.reason = reason
 
 
+NO_PICTURE_SIZE = "the camera sent no picture size (no SPS/PPS in its stream)"
+# NAL unit types of the parameter sets: H.264 SPS, PPS; H.265 VPS, SPS, PPS (in this order in headers).
+PARAMETER_SETS = {"h264": (7, 8), "hevc": (32, 33, 34)}
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What the SDP and probing did not give, learned from the stream's first keyframe."""
+
+    width: int
+    height: int
+    extradata: bytes  # the parameter sets, Annex B (the MP4 muxer turns them into avcC/hvcC)
+
+
 @dataclass(frozen=True)
 class StreamInfo:
     video: av.video.stream.VideoStream
     audio: av.audio.stream.AudioStream | None  # the first audio track, whatever its codec
+    picture: Picture | None = None  # set when the size came from the first keyframe, not from probing
 
     @property
     def codec(self) -> str:
@@ -64,11 +88,11 @@ class StreamInfo:
 
     @property
     def width(self) -> int:
-        return self.video.codec_context.width
+        return self.picture.width if self.picture else self.video.codec_context.width
 
     @property
     def height(self) -> int:
-        return self.video.codec_context.height
+        return self.picture.height if self.picture else self.video.codec_context.height
 
     @property
     def frame_seconds(self) -> float:
@@ -85,6 +109,7 @@ class RtspSource:
         self.stall_seconds = stall_seconds
         self.container: av.container.InputContainer | None = None
         self.info: StreamInfo | None = None
+        self._early: list[av.Packet] = []  # read by open() (the first keyframe); packets() yields it first
 
     def __enter__(self) -> RtspSource:
         return self
@@ -104,10 +129,56 @@ class RtspSource:
             self.close()
             raise CameraUnreachable("the stream has no video track")
         audios = self.container.streams.audio
-        self.info = StreamInfo(video=videos[0], audio=audios[0] if audios else None)
-        log.debug("opened %s: %s %dx%d", mask_url(self.url), self.info.codec, self.info.width,
-                  self.info.height)
+        video, audio = videos[0], audios[0] if audios else None
+        picture = None
+        ctx = video.codec_context
+        if not (ctx.width and ctx.height) and ctx.name in PARAMETER_SETS:
+            began = time.monotonic()
+            try:
+                picture = self._picture_from_first_keyframe(video)
+            except CameraUnreachable:
+                self.close()
+                raise
+            log.info("%s: no picture size from the SDP or probing; %dx%d from the first keyframe, "
+                     "%.1f s later", mask_url(self.url), picture.width, picture.height,
+                     time.monotonic() - began)
+        self.info = StreamInfo(video=video, audio=audio, picture=picture)
+        log.debug("opened %s: %s %dx%d%s", mask_url(self.url), self.info.codec, self.info.width,
+                  self.info.height, " (size from the first keyframe)" if picture else "")
         return self.info
+
+    def _picture_from_first_keyframe(self, video: av.video.stream.VideoStream) -> Picture:
+        """Read video up to a keyframe that decodes (it is kept for packets()); at most stall_seconds."""
+        assert self.container is not None
+        codec = video.codec_context.name
+        deadline = time.monotonic() + self.stall_seconds
+        sets: dict[int, bytes] = {}  # the latest parameter set of each type, from any packet so far
+        got_video = False
+        try:
+            for packet in self.container.demux(video):
+                if not packet.size:
+                    continue
+                got_video = True
+                data = bytes(packet)
+                found = parameter_sets(codec, data)
+                if found.keys() >= {PARAMETER_SETS[codec][-2]}:  # a full set (with an SPS): use it alone
+                    sets = found
+                else:
+                    sets.update(found)
+                if packet.is_keyframe:
+                    extradata = b"".join(b"\x00\x00\x00\x01" + sets[t] for t in PARAMETER_SETS[codec]
+                                         if t in sets)
+                    size = decoded_size(codec, extradata, data)
+                    if size is not None:
+                        self._early = [packet]
+                        return Picture(*size, extradata)
+                if time.monotonic() > deadline:
+                    break
+        except (av.error.FFmpegError, OSError) as exc:
+            raise CameraUnreachable(describe_error(exc)) from None
+        if not got_video:
+            raise CameraUnreachable(f"no video for {self.stall_seconds:g} s")
+        raise CameraUnreachable(NO_PICTURE_SIZE)
 
     def packets(self, *, audio: bool = True) -> Iterator[av.Packet]:
         """Video (and audio) packets with timestamps, until the camera disconnects (then it just ends).
@@ -118,7 +189,10 @@ class RtspSource:
         streams = [self.info.video] + ([self.info.audio] if audio and self.info.audio else [])
         video_index = self.info.video.index
         frame_ticks = int(self.info.frame_seconds / self.info.video.time_base)
+        early, self._early = self._early, []
         demux = self.container.demux(streams)
+        if early:
+            demux = itertools.chain(early, demux)
         pending: av.Packet | None = None
         try:
             for packet in demux:  # until the first video packet with a timestamp
@@ -148,6 +222,41 @@ class RtspSource:
             except Exception as exc:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
                 log.debug("closing %s: %s", mask_url(self.url), mask_text(str(exc)))
             self.container = None
+
+
+def parameter_sets(codec: str, data: bytes) -> dict[int, bytes]:
+    """The parameter-set NAL units (type -> unit, without start code) in Annex B `data`."""
+    types = PARAMETER_SETS[codec]
+    found: dict[int, bytes] = {}
+    start = data.find(b"\x00\x00\x01")
+    while start >= 0:
+        begin = start + 3
+        start = data.find(b"\x00\x00\x01", begin)
+        end = len(data) if start < 0 else start
+        if begin >= end:
+            continue
+        kind = data[begin] & 0x1F if codec == "h264" else (data[begin] >> 1) & 0x3F
+        if kind in types:
+            while end > begin and data[end - 1] == 0:  # the 4-byte start code's leading zero, padding
+                end -= 1
+            found[kind] = data[begin:end]
+    return found
+
+
+def decoded_size(codec: str, extradata: bytes, data: bytes) -> tuple[int, int] | None:
+    """(width, height) of the picture in one keyframe, or None when it does not decode."""
+    decoder = av.CodecContext.create(codec, "r")
+    if extradata:
+        decoder.extradata = extradata
+    decoder.thread_count = 1
+    try:
+        frames = decoder.decode(av.Packet(data)) + decoder.decode(None)
+    except av.error.FFmpegError:
+        return None
+    for frame in frames:
+        if frame.width and frame.height:
+            return frame.width, frame.height
+    return None
 
 
 def describe_error(exc: BaseException) -> str:

@@ -5,7 +5,9 @@ self-contained fragments, so a file cut off by kill -9 or a power cut is playabl
 fragment (start-up recovery trims the rest). `frag_duration` closes a fragment every second even with
 long GOPs, and `flush_packets` pushes each fragment to the file at once: a crash loses about a second.
 Timestamps are rebased so every segment starts at 0; H.265 gets the `hvc1` tag browsers need; audio is
-copied only when it is AAC (MP4 in browsers plays nothing else that cameras send).
+copied only when it is AAC (MP4 in browsers plays nothing else that cameras send). A stream whose
+picture size and SPS/PPS came from its first keyframe rather than the SDP (`StreamInfo.picture`) gets
+them into the track header here: the header is written before any packet (`empty_moov`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import logging
 from pathlib import Path
 
 import av
+
+from recorder.rtsp_source import Picture
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +42,16 @@ class SegmentWriter:
         video: av.video.stream.VideoStream,
         audio: av.audio.stream.AudioStream | None = None,
         *,
+        picture: Picture | None = None,
         max_gap_seconds: float = 10.0,
     ):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._out = av.open(str(path), "w", format="mp4", options=MUX_OPTIONS)
         self._video = self._out.add_stream_from_template(video)
+        if picture is not None:  # applied to the track when the header is written (first packet)
+            ctx = self._video.codec_context
+            ctx.width, ctx.height, ctx.extradata = picture.width, picture.height, picture.extradata
         if video.codec_context.name == "hevc":
             self._video.codec_tag = "hvc1"
         self._video_tb = video.time_base
