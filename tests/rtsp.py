@@ -3,7 +3,8 @@
 Fixtures:
 - `test_clip(**kwargs)` (session): a synthetic clip encoded once per session (tests/clips.py), cached
   by its parameters under the session's tmp dir;
-- `rtsp_server(cameras, auth=None)`: starts a server on a free port with camera name -> clip path,
+- `rtsp_server(cameras, auth=None, options=())`: starts a server on a free port with camera name -> clip
+  path (`options`: more of the server's options, e.g. "--no-sprop", "--start-after-keyframe"),
   waits until it serves, and always kills it at teardown. The object has `url(name)`, `down(name)` /
   `up(name)` (one camera fails and returns), `kill()` / `restart()` (the whole server dies),
   `stall()` / `resume()` (SIGSTOP/SIGCONT: the server freezes without closing connections).
@@ -56,8 +57,8 @@ def rtsp_server(gi_python: str, tmp_path: Path) -> Iterator[Callable[..., RtspSe
     """`rtsp_server({"cam-1": clip_path, ...}, auth="user:pass")` -> a started RtspServer."""
     servers: list[RtspServer] = []
 
-    def start(cameras: dict[str, Path], auth: str | None = None) -> RtspServer:
-        server = RtspServer(cameras, tmp_path / f"rtsp-server-{len(servers)}.log", auth)
+    def start(cameras: dict[str, Path], auth: str | None = None, options: tuple[str, ...] = ()) -> RtspServer:
+        server = RtspServer(cameras, tmp_path / f"rtsp-server-{len(servers)}.log", auth, options)
         servers.append(server)
         server.start()
         return server

@@ -6,8 +6,10 @@ figure in the README comes from a 180 s run: DOZOR_RECORD_SECONDS=180).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import socket
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -96,3 +98,57 @@ def _probe(path, stream: str, entry: str) -> str:
         capture_output=True, text=True, check=True,
     )
     return done.stdout.strip()
+
+
+def _sdp(url: str) -> str:
+    """The camera's SDP, asked for with a plain RTSP DESCRIBE."""
+    host, port = url.removeprefix("rtsp://").split("/")[0].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(f"DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n".encode())
+        answer = b""
+        while b"m=video" not in answer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        time.sleep(0.2)
+        sock.settimeout(0.5)
+        with contextlib.suppress(TimeoutError):
+            answer += sock.recv(65536)
+    return answer.decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_a_camera_without_parameter_sets_in_its_sdp_is_recorded_from_its_first_keyframe_at_its_size(
+    rtsp_server, test_clip, data_dir, caplog
+):
+    """Some cameras announce no SPS/PPS in their SDP and send them only with their keyframes, every few
+    seconds (long GOPs: 'smart codecs'). Probing then ends without a picture size; the recorder must read
+    on to the first keyframe and record from there, with the size and headers that keyframe carries.
+    (H.264 only: the test server's H.265 streams carry no VPS/SPS/PPS in-band, checked: rtph265pay does
+    not repeat them before these clips' keyframes, so without them in the SDP nothing could decode them.)"""
+    clip = test_clip(width=352, height=288, seconds=14, gop_seconds=7)
+    server = rtsp_server({"cam": clip}, options=("--no-sprop", "--start-after-keyframe"))
+    url = server.url("cam")
+    sdp = _sdp(url)
+    assert "m=video" in sdp and "sprop-" not in sdp, sdp
+    # The first keyframe comes 7 s after connecting: after probing (analyzeduration 5 s) has given up.
+    config = make_config(data_dir, {"cam": url}, stall_seconds=4)
+    caplog.set_level(logging.INFO, logger="recorder")
+    with running_recorder(config):
+        started = time.monotonic()
+        assert wait_until(lambda: segments(data_dir, "cam"), 20)
+        first_segment_after = time.monotonic() - started
+        time.sleep(9)
+
+    found = segments(data_dir, "cam")
+    print(f"\nfirst segment after {first_segment_after:.1f} s; {len(found)} segments")
+    assert any("352x288 from the first keyframe" in r.getMessage() for r in caplog.records)
+    assert first_segment_after <= 9
+    assert len(found) >= 2 and all(s.state == "complete" for s in found)
+    assert {(s.codec, s.width, s.height) for s in found} == {("h264", 352, 288)}
+    for segment in found:
+        path = data_dir / segment.path
+        assert decode_problems(path) == "", segment.path
+        assert (_probe(path, "v", "width"), _probe(path, "v", "height")) == ("352", "288")
+    assert catalog_disagreements(data_dir) == []

@@ -8,6 +8,12 @@ Each camera is rtsp://127.0.0.1:PORT/NAME. Why it is built this way (facts found
   through `appsrc ! rtph26Xpay` with the clip's length added to PTS/DTS on every loop: RTP time stays
   monotonic, like a real camera's. AAC, PCMU and Opus audio tracks of the clip are served too.
 - `RTSPServer.attach()` returns 0 instead of raising when the port is taken: checked, exit status 3.
+Two options make the cameras harder, like some real ones: `--no-sprop` leaves the parameter sets out
+of the SDP (no sprop-parameter-sets / sprop-vps/sps/pps in its fmtp), so clients only get them in-band,
+before each keyframe (config-interval=-1); `--start-after-keyframe` starts every new stream one frame
+after the clip's first keyframe, so a client's first keyframe comes a whole GOP after it connects
+(such a stream's SDP lacks the parameter sets even without `--no-sprop`: rtph264pay only puts them in
+its caps when a keyframe passes, and the SDP is made from the caps after the first buffer).
 Commands on stdin, one per line, answered with "OK ..." on stdout: `down NAME` removes the camera's
 mount and closes its clients' connections (a camera that failed); `up NAME` brings it back.
 Prints "READY PORT" when it serves. SIGKILL/restart and SIGSTOP/SIGCONT are done by the test fixture.
@@ -24,7 +30,7 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtspServer, GstSdp  # noqa: E402
 
 PAYLOADERS = {
     "video/x-h264": "rtph264pay config-interval=-1",
@@ -85,12 +91,38 @@ class Clip:
         self.streams.sort(key=lambda s: not s[0].get_structure(0).get_name().startswith("video"))
 
 
+def no_sprop_media() -> type:
+    """A media class whose SDP announces no parameter sets (`--no-sprop`). Made after Gst.init():
+    subclassing RTSPMedia before it registers a broken type (and a server that serves nothing)."""
+
+    class NoSpropMedia(GstRtspServer.RTSPMedia):
+        def do_setup_sdp(self, sdp: GstSdp.SDPMessage, info) -> bool:
+            if not GstRtspServer.RTSPMedia.do_setup_sdp(self, sdp, info):
+                return False
+            for index in range(sdp.medias_len()):
+                media = sdp.get_media(index)
+                for position in reversed(range(media.attributes_len())):
+                    attribute = media.get_attribute(position)
+                    if attribute.key != "fmtp" or "sprop-" not in attribute.value:
+                        continue
+                    payload, _, params = attribute.value.partition(" ")
+                    kept = ";".join(p for p in params.split(";") if not p.strip().startswith("sprop-"))
+                    media.remove_attribute(position)
+                    media.add_attribute("fmtp", f"{payload} {kept}")
+            return True
+
+    return NoSpropMedia
+
+
 class ClipFactory(GstRtspServer.RTSPMediaFactory):
     """A camera: every media it makes pushes the clip in a loop through one appsrc per stream."""
 
-    def __init__(self, clip: Clip):
+    def __init__(self, clip: Clip, *, no_sprop: bool = False, start_after_keyframe: bool = False):
         super().__init__()
         self.clip = clip
+        self.start_after_keyframe = start_after_keyframe
+        if no_sprop:
+            self.set_media_gtype(no_sprop_media())
         parts = []
         for index, (caps, _) in enumerate(clip.streams):
             pay = PAYLOADERS[caps.get_structure(0).get_name()]
@@ -108,6 +140,9 @@ class ClipFactory(GstRtspServer.RTSPMediaFactory):
             src.set_property("caps", caps)
             src.set_property("max-bytes", 256 * 1024)
             state = {"i": 0, "loop": 0}
+            if self.start_after_keyframe and index == 0:  # the video (first stream) skips its keyframe
+                state["i"] = 1 + next(i for i, b in enumerate(buffers)
+                                      if not b.has_flags(Gst.BufferFlags.DELTA_UNIT))
             src.connect("need-data", self._need_data, buffers, state)
 
     def _need_data(self, src, _length, buffers, state):
@@ -128,11 +163,11 @@ class ClipFactory(GstRtspServer.RTSPMediaFactory):
 
 
 class Server:
-    def __init__(self, port: int, cameras: dict[str, str], auth: str | None):
+    def __init__(self, port: int, cameras: dict[str, str], auth: str | None, **hard: bool):
         self.server = GstRtspServer.RTSPServer()
         self.server.set_service(str(port))
         self.mounts = self.server.get_mount_points()
-        self.factories = {name: ClipFactory(Clip(path)) for name, path in cameras.items()}
+        self.factories = {name: ClipFactory(Clip(path), **hard) for name, path in cameras.items()}
         self.clients: dict[GstRtspServer.RTSPClient, str] = {}
         if auth:
             self._require_auth(auth)
@@ -181,11 +216,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--auth", help="user:password the cameras require (basic auth)")
+    parser.add_argument("--no-sprop", action="store_true", help="no parameter sets in the SDP")
+    parser.add_argument("--start-after-keyframe", action="store_true",
+                        help="every new stream starts one frame after the clip's first keyframe")
     parser.add_argument("cameras", nargs="+", help="NAME=CLIP_PATH")
     args = parser.parse_args()
     Gst.init(None)
     cameras = dict(item.split("=", 1) for item in args.cameras)
-    server = Server(args.port, cameras, args.auth)
+    server = Server(args.port, cameras, args.auth, no_sprop=args.no_sprop,
+                    start_after_keyframe=args.start_after_keyframe)
     loop = GLib.MainLoop()
     if server.server.attach(None) == 0:
         print(f"rtsp_server: port {args.port} is taken", file=sys.stderr)

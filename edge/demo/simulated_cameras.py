@@ -29,9 +29,11 @@ def _free_port() -> int:
 class RtspServer:
     """A gst-rtsp-server process serving `cameras` (name -> clip) on a free 127.0.0.1 port."""
 
-    def __init__(self, cameras: dict[str, Path], log_path: Path, auth: str | None = None):
+    def __init__(self, cameras: dict[str, Path], log_path: Path, auth: str | None = None,
+                 options: tuple[str, ...] = ()):
         self.cameras = dict(cameras)
         self.auth = auth
+        self.options = tuple(options)  # more of rtsp_server.py's options: --no-sprop, --start-after-keyframe
         self.log_path = log_path
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
@@ -52,7 +54,7 @@ class RtspServer:
         argv = [SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port)]
         if self.auth:
             argv += ["--auth", self.auth]
-        argv += [f"{name}={path}" for name, path in self.cameras.items()]
+        argv += [*self.options, *(f"{name}={path}" for name, path in self.cameras.items())]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True
