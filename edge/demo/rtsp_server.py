@@ -8,6 +8,10 @@ Each camera is rtsp://127.0.0.1:PORT/NAME. Why it is built this way (facts found
   through `appsrc ! rtph26Xpay` with the clip's length added to PTS/DTS on every loop: RTP time stays
   monotonic, like a real camera's. AAC, PCMU and Opus audio tracks of the clip are served too.
 - `RTSPServer.attach()` returns 0 instead of raising when the port is taken: checked, exit status 3.
+- Every connection gets its own pipeline (media not shared). A shared media, reused by every new
+  client of the camera, can stop sending for 5-11 s after a SIGSTOP/SIGCONT of 4 s (its appsrc is not
+  drained; measured), so the clients that reconnect meanwhile got PLAY answered but no packets: FFmpeg's
+  probing then ends with no picture size, and the fault tests lost up to 14 s for a 4 s stall.
 Two options make the cameras harder, like some real ones: `--no-sprop` leaves the parameter sets out
 of the SDP (no sprop-parameter-sets / sprop-vps/sps/pps in its fmtp), so clients only get them in-band,
 before each keyframe (config-interval=-1); `--start-after-keyframe` starts every new stream one frame
@@ -130,7 +134,7 @@ class ClipFactory(GstRtspServer.RTSPMediaFactory):
                 f"appsrc name=src{index} format=time is-live=true ! {pay} name=pay{index} pt={96 + index}"
             )
         self.set_launch("( " + " ".join(parts) + " )")
-        self.set_shared(True)
+        self.set_shared(False)  # see the module docstring: a shared media stalls new clients after a stall
         self.connect("media-configure", self._configure)
 
     def _configure(self, _factory, media):

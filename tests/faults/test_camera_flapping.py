@@ -165,10 +165,6 @@ def test_one_camera_flapping_loses_at_most_each_outage_plus_5s_and_the_daemon_do
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "open defect: after some stalls (SIGSTOP/SIGCONT of the test server) a camera's reconnections open "
-    "streams without a picture size for > 15 s ('the camera sent no picture size'), so that outage "
-    "loses more than outage + 5 s; seen in 3 of 4 long-form runs, cause (server or probing) not found yet"))
 def test_server_killed_and_stalled_again_and_again_loses_at_most_each_outage_plus_5s(
     rtsp_server, test_clip, data_dir, tmp_path, dozor_run, fault_rounds
 ):
