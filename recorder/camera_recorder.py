@@ -170,7 +170,7 @@ class CameraRecorder:
                 return False, exc.reason
             if info.codec not in RECORDABLE_CODECS:
                 return False, f"video codec {info.codec} cannot be recorded (H.264 or H.265 needed)"
-            if not (info.width and info.height):  # no SPS in the SDP nor in-band while probing
+            if not (info.width and info.height):  # a safety net: open() learns it from the first keyframe
                 return False, "the camera sent no picture size (no SPS/PPS in its stream)"
             keep_audio = info.audio is not None and info.audio.codec_context.name == KEPT_AUDIO
             if info.audio is not None and not keep_audio and not self._audio_note_logged:
