@@ -6,6 +6,11 @@ mmap and returns them on free, but it raises that threshold to the largest block
 which such pictures come from the heap, whose freed space is kept and fragments: at 24 cameras the
 daemon's memory grew by ~90 MB this way (bench/soak.py: 585 MB -> 493 MB with a fixed threshold). A
 fixed threshold of 1 MiB keeps pictures on mmap; small Python objects are unaffected.
+
+glibc also gives threads their own heaps ("arenas", up to 8 per core) to avoid lock contention, and each
+keeps its own free space. The daemon runs three or four threads per camera, but they take the GIL for
+nearly every allocation anyway, so two arenas cost no measurable CPU and save memory (24-camera soak:
+daemon 412 -> 389 MB RSS, with its LPR worker 606 -> 584 MB, CPU 1.87 cores either way).
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ import logging
 log = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # from glibc's malloc.h
+M_ARENA_MAX = -8
 THRESHOLD_BYTES = 1 << 20
+ARENAS = 2
 
 
 def keep_pictures_off_the_heap() -> bool:
-    """Fix glibc's mmap threshold (disables its dynamic raising); False where there is no glibc."""
+    """Fix glibc's mmap threshold (disables its dynamic raising) and cap its arenas, before the process
+    starts its threads; False where there is no glibc."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         mallopt = libc.mallopt
@@ -29,4 +37,4 @@ def keep_pictures_off_the_heap() -> bool:
         log.debug("no glibc mallopt here; the allocator keeps its defaults")
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return mallopt(M_MMAP_THRESHOLD, THRESHOLD_BYTES) == 1
+    return mallopt(M_MMAP_THRESHOLD, THRESHOLD_BYTES) == 1 and mallopt(M_ARENA_MAX, ARENAS) == 1
