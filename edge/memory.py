@@ -38,3 +38,13 @@ def keep_pictures_off_the_heap() -> bool:
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return mallopt(M_MMAP_THRESHOLD, THRESHOLD_BYTES) == 1 and mallopt(M_ARENA_MAX, ARENAS) == 1
+
+
+def give_back_free_memory() -> None:
+    """Return the free pages inside glibc's heaps to the system (malloc_trim), a job run every minute:
+    pictures and packets freed between two peaks otherwise stay resident in the heaps' holes."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return

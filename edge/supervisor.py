@@ -31,12 +31,14 @@ from edge.config import Config
 from edge.jobs import Jobs
 from edge.layout import DataLayout
 from edge.liveness import Liveness
+from edge.memory import give_back_free_memory
 from edge.sdnotify import Notifier
 from edge.summary import NightlySummary
 
 log = logging.getLogger(__name__)
 
 RETENTION_SECONDS = 60
+TRIM_SECONDS = 20  # edge.memory.give_back_free_memory (a few ms)
 WATCH_SECONDS = 1.0
 STATUS_SECONDS = 10.0  # how often systemd's STATUS= line is refreshed
 SUMMARY_AT = (0, 5)  # local time of the nightly summary of the day that just ended
@@ -156,6 +158,7 @@ class Supervisor:
         recorder = Recorder(self.config, clock=self.clock, layout=self.layout)
         jobs = Jobs()
         jobs.every("retention", RETENTION_SECONDS, recorder.retention.run)
+        jobs.every("give-back-memory", TRIM_SECONDS, give_back_free_memory, run_now=False)
         nightly = NightlySummary(self.config, self.clock)
         jobs.daily("nightly-summary", SUMMARY_AT[0], SUMMARY_AT[1], nightly.run)
         jobs.once("summary-catch-up", nightly.catch_up)

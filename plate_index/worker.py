@@ -24,6 +24,7 @@ from edge.layout import DataLayout
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+TRIM_SECONDS = 20.0  # edge.memory.give_back_free_memory
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,10 @@ class _Worker:
         """Read frames until the stop message, or until the daemon is gone: a SIGKILLed daemon sends
         no stop message and the worker holds its own end of the task queue, so without the parent
         check it would poll forever as an orphan, holding its models' memory and the plate store."""
+        from edge.memory import give_back_free_memory
+
         self.results.put(("ready",))
+        trim_at = time.monotonic() + TRIM_SECONDS
         while True:
             if os.getppid() != daemon:
                 log.warning("the daemon (pid %d) is gone; storing open sightings and stopping", daemon)
@@ -114,6 +118,9 @@ class _Worker:
             finished = self.analyse(task) if isinstance(task, Task) else []
             finished += self._quiet_cameras()
             self._store_all(finished)
+            if time.monotonic() >= trim_at:
+                give_back_free_memory()
+                trim_at = time.monotonic() + TRIM_SECONDS
         self._store_all(self.grouper.flush())
         self.slots.close()
         self.conn.close()
