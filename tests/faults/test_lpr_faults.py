@@ -31,6 +31,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
 SHORT_HANG_SECONDS = 5.0
 READ_AGAIN_SECONDS = 60.0  # model loading on a busy 2-core machine, then a car pass and the 4 s gap
+# A replaced worker comes back after the pool's restart backoff, which doubles with every restart within
+# a minute of the last (1, 2, 4 ... 60 s: a crash loop must not eat the CPU); the long form's three
+# faults a round get there by its third round, so a new worker may take the longest backoff to come.
+RESTART_SECONDS = pool.BACKOFF_MAX + 30.0
 RSS_GROWTH_MB = 60.0  # 20 s of 5 frames/s of 1280x720 queued would be ~280 MB
 
 
@@ -84,7 +88,8 @@ def test_killed_hung_and_slow_lpr_worker_costs_no_recording(
             (worker,) = daemon.workers()
             os.kill(worker, signal.SIGKILL)
             killed = to_epoch(clock.now())
-            assert wait_until(lambda w=worker: daemon.workers() not in ([], [w]), 30), "no new worker"
+            assert wait_until(lambda w=worker: daemon.workers() not in ([], [w]), RESTART_SECONDS), (
+                "no new worker")
             assert wait_until(lambda k=killed: _read_since(daemon, k, plates), READ_AGAIN_SECONDS), (
                 f"round {number}: no car read after the kill\n{daemon.log()}")
 
@@ -93,7 +98,8 @@ def test_killed_hung_and_slow_lpr_worker_costs_no_recording(
             (worker,) = daemon.workers()
             before = daemon.lpr()
             _freeze(worker, hang + 4)
-            assert wait_until(lambda w=worker: daemon.workers() not in ([], [w]), 30), "hung worker kept"
+            assert wait_until(lambda w=worker: daemon.workers() not in ([], [w]), RESTART_SECONDS), (
+                "hung worker kept")
             back = to_epoch(clock.now())
             time.sleep(5.5)
             after = daemon.lpr()
