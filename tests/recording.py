@@ -9,17 +9,20 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from edge.clock import to_epoch
+from edge.clock import Clock, SystemClock, to_epoch
 from edge.config import Config, parse_config
 from edge.layout import DataLayout
 from recorder.catalog import Segment, list_segments, open_catalog
+from recorder.frame_tap import FrameTap
+from recorder.rtsp_source import RtspSource
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -47,16 +50,49 @@ def write_config(path: Path, data_dir: Path, cameras: dict[str, str], **recorder
 
 
 @contextmanager
-def running_recorder(config: Config):
-    """A started Recorder (in this process), always stopped."""
+def running_recorder(config: Config, clock: Clock | None = None):
+    """A started Recorder (in this process, on `clock` if given), always stopped."""
     from recorder.service import Recorder
 
-    recorder = Recorder(config)
+    recorder = Recorder(config) if clock is None else Recorder(config, clock=clock)
     recorder.start()
     try:
         yield recorder
     finally:
         recorder.stop()
+
+
+class SteppedClock(SystemClock):
+    """The real clock plus an offset a test steps (an NTP step); monotonic time is untouched."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(seconds=self.offset)
+
+
+@contextmanager
+def feeding(tap: FrameTap, url: str) -> Iterator[None]:
+    """A tap fed by its own RTSP connection (as plate reading's `lpr_url`), read in a thread while the
+    block runs."""
+    stop = threading.Event()
+
+    def read() -> None:
+        with RtspSource(url) as source:
+            source.open()
+            for packet in source.packets(audio=False):
+                tap.feed(packet)
+                if stop.is_set():
+                    break
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        reader.join()
 
 
 class DozorRun:

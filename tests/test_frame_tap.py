@@ -9,13 +9,19 @@ from datetime import UTC, datetime, timedelta
 import av
 import cv2
 import pytest
-from recording import covered_seconds, make_config, running_recorder, segments, wait_until
+from recording import (
+    SteppedClock,
+    covered_seconds,
+    feeding,
+    make_config,
+    running_recorder,
+    segments,
+    wait_until,
+)
 
-from edge.clock import SystemClock
 from edge.layout import DataLayout
 from recorder.frame_tap import FrameTap
 from recorder.live_snapshots import live_picture
-from recorder.rtsp_source import RtspSource
 
 
 @pytest.mark.slow
@@ -67,44 +73,22 @@ def test_slow_and_dead_frame_consumers_cost_no_recorded_second(rtsp_server, test
     assert picture is not None and picture.shape == (360, 640, 3)
 
 
-class _SteppedClock(SystemClock):
-    """The real clock plus an offset the test steps (NTP); monotonic time is untouched."""
-
-    offset = 0.0
-
-    def now(self) -> datetime:
-        return super().now() + timedelta(seconds=self.offset)
-
-
 @pytest.mark.slow
 def test_a_tap_fed_by_its_own_connection_follows_a_clock_step(rtsp_server, test_clip):
     """A tap-only connection (`lpr_url`) has no recorder to notice a step of the wall clock: the tap
     does, so its frames move to the new time at once and carry the shift plate reading follows."""
     server = rtsp_server({"sub": test_clip()})
-    clock = _SteppedClock()
+    clock = SteppedClock()
     tap = FrameTap("sub", clock=clock)
     sub = tap.subscribe(5)
-    stop = threading.Event()
-
-    def read():
-        with RtspSource(server.url("sub")) as source:
-            source.open()
-            for packet in source.packets(audio=False):
-                tap.feed(packet)
-                if stop.is_set():
-                    break
-
-    reader = threading.Thread(target=read)
-    reader.start()
     frames = []
-    deadline = time.monotonic() + 6
-    while time.monotonic() < deadline:
-        if (frame := sub.get(timeout=1)) is not None:
-            frames.append((frame, clock.now()))
-        if clock.offset == 0 and time.monotonic() > deadline - 3:
-            clock.offset = -3600.0
-    stop.set()
-    reader.join()
+    with feeding(tap, server.url("sub")):
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            if (frame := sub.get(timeout=1)) is not None:
+                frames.append((frame, clock.now()))
+            if clock.offset == 0 and time.monotonic() > deadline - 3:
+                clock.offset = -3600.0
     sub.close()
 
     shifts = [frame.clock_shift for frame, _ in frames]
@@ -119,29 +103,16 @@ def test_a_tap_fed_by_its_own_connection_times_frames_by_arrival(rtsp_server, te
     server = rtsp_server({"sub": test_clip()})
     tap = FrameTap("sub")
     sub = tap.subscribe(5)
-    stop = threading.Event()
-
-    def read():
-        with RtspSource(server.url("sub")) as source:
-            source.open()
-            for packet in source.packets(audio=False):
-                tap.feed(packet)
-                if stop.is_set():
-                    break
-
-    reader = threading.Thread(target=read)
-    reader.start()
     frames = []
-    deadline = time.monotonic() + 4
-    while time.monotonic() < deadline:
-        if (frame := sub.get(timeout=1)) is not None:
-            frames.append((frame, datetime.now(UTC)))
-    sub.close()
-    time.sleep(1.5)  # nobody subscribes: the decoder thread ends
-    again = tap.subscribe(5)  # plate reading restarted: frames must come again on the same connection
-    second = [f for _ in range(10) if (f := again.get(timeout=1)) is not None]
-    stop.set()
-    reader.join()
+    with feeding(tap, server.url("sub")):
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            if (frame := sub.get(timeout=1)) is not None:
+                frames.append((frame, datetime.now(UTC)))
+        sub.close()
+        time.sleep(1.5)  # nobody subscribes: the decoder thread ends
+        again = tap.subscribe(5)  # plate reading restarted: frames must come again on the same connection
+        second = [f for _ in range(10) if (f := again.get(timeout=1)) is not None]
     again.close()
 
     assert 15 <= len(frames) <= 22

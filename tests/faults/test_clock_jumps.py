@@ -18,9 +18,17 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from recording import catalog_disagreements, decode_problems, make_config, segments, wait_until
+from recording import (
+    SteppedClock,
+    catalog_disagreements,
+    decode_problems,
+    make_config,
+    running_recorder,
+    segments,
+    wait_until,
+)
 
-from edge.clock import ManualClock, SystemClock, from_epoch, to_epoch
+from edge.clock import ManualClock, from_epoch, to_epoch
 from edge.clock_steps import HOLD_SECONDS
 from edge.config import StorageConfig, parse_config
 from edge.layout import DataLayout
@@ -131,16 +139,6 @@ def test_disk_space_is_freed_even_while_age_deletion_is_held_back(data_dir):
     assert len(list_segments(catalog.read())) == 20
 
 
-class SteppedClock(SystemClock):
-    """The real clock plus an offset a test steps (an NTP step); monotonic time is untouched."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def now(self) -> datetime:
-        return super().now() + timedelta(seconds=self.offset)
-
-
 @pytest.mark.slow
 def test_recording_through_clock_steps_keeps_one_timeline_that_follows_the_new_time(
     rtsp_server, test_clip, data_dir, fault_rounds
@@ -154,7 +152,7 @@ def test_recording_through_clock_steps_keeps_one_timeline_that_follows_the_new_t
     config = make_config(data_dir, {"gate": server.url("gate")}, segment_seconds=5)
     steps = [-90.0, 3600.0, -3600.0, 30 * DAY, -30 * DAY][: fault_rounds(5, 2)]
     started = time.time()
-    with running_recorder_on(config, clock):
+    with running_recorder(config, clock):
         assert wait_until(lambda: segments(data_dir, "gate"), 30), "nothing recorded"
         time.sleep(8)  # past the connection's first seconds, where the anchor absorbs a backlog
         for step in steps:
@@ -184,20 +182,3 @@ def test_recording_through_clock_steps_keeps_one_timeline_that_follows_the_new_t
     assert catalog_disagreements(data_dir) == []
     for segment in found:
         assert decode_problems(data_dir / segment.path) == "", segment.path
-
-
-def running_recorder_on(config, clock):
-    from contextlib import contextmanager
-
-    from recorder.service import Recorder
-
-    @contextmanager
-    def run():
-        recorder = Recorder(config, clock=clock)
-        recorder.start()
-        try:
-            yield recorder
-        finally:
-            recorder.stop()
-
-    return run()
