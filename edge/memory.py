@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,8 @@ ARENAS = 2
 def keep_pictures_off_the_heap() -> bool:
     """Fix glibc's mmap threshold (disables its dynamic raising) and cap its arenas, before the process
     starts its threads; False where there is no glibc."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
         log.debug("no glibc mallopt here; the allocator keeps its defaults")
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
@@ -41,10 +41,18 @@ def keep_pictures_off_the_heap() -> bool:
 
 
 def give_back_free_memory() -> None:
-    """Return the free pages inside glibc's heaps to the system (malloc_trim), a job run every minute:
+    """Return the free pages inside glibc's heaps to the system (malloc_trim), a job run every 20 s:
     pictures and packets freed between two peaks otherwise stay resident in the heaps' holes."""
+    malloc_trim = _glibc("malloc_trim")
+    if malloc_trim is not None:
+        malloc_trim(0)
+
+
+@functools.cache
+def _glibc(name: str) -> Any:
+    """A libc function (a ctypes function pointer), looked up once: find_library runs ldconfig, too
+    much to repeat every 20 s. None where there is none."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
     except (OSError, AttributeError):
-        return
+        return None
