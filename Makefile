@@ -57,7 +57,7 @@ uninstall-system:  ## remove units, venv and user; keeps recordings and config u
 	PURGE=$(or $(PURGE),0) scripts/uninstall-system.sh
 
 lint: venv
-	$(BIN)/ruff check edge recorder plate_index webui tests bench
+	$(BIN)/ruff check edge recorder plate_index accounts health webui dozor tests bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -2,7 +2,7 @@
 
 Each camera is a 1280x720 ~2 Mbit/s drive-by clip of real car photos (bench/soak_clips.py, encoded once
 into bench/out/soak/; a car every 4.5 s, a busy road) served in a loop by the real RTSP test server
-(edge/demo/rtsp_server.py). `dozor run --no-web` (as dozor.service runs it; the web UI is its own unit in
+(dozor/demo/rtsp_server.py). `dozor run --no-web` (as dozor.service runs it; the web UI is its own unit in
 production) records them with LPR on, the real models and production defaults (60 s segments, live
 pictures at 1/s, lpr.sample_fps 5, one LPR worker). Every few seconds the CPU of the daemon, of its LPR
 workers, of the RTSP server (test load, not Dozor) and of the whole machine (other work distorts every
@@ -47,11 +47,11 @@ from soak_clips import camera_clip, readable_cars, substream  # noqa: E402
 from soak_procs import Sample, Tracker  # noqa: E402
 from soak_report import Result, report, summary_line, sweep_lines  # noqa: E402
 
+from dozor.demo.simulated_cameras import RtspServer, gi_problem  # noqa: E402
 from edge.clock import SystemClock  # noqa: E402
 from edge.config import load_config  # noqa: E402
-from edge.demo.simulated_cameras import RtspServer, gi_problem  # noqa: E402
 from edge.layout import DataLayout  # noqa: E402
-from edge.status import lpr_counters, take_snapshot  # noqa: E402
+from health.status import lpr_counters, take_snapshot  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 COUNTERS = ("frames_analysed", "frames_skipped_motion", "frames_dropped", "reads", "sightings",
@@ -90,7 +90,8 @@ def run_soak(cameras: int, minutes: float, clips: list[DriveByClip], args: argpa
     config_path = write_config(work / "dozor.toml", data, server, lpr, args)
     config, clock, notes = load_config(config_path), SystemClock(), []
     log = (work / "dozor.log").open("wb")
-    daemon = subprocess.Popen([sys.executable, "-m", "edge", "run", "--no-web", "--config", str(config_path)],
+    daemon = subprocess.Popen([sys.executable, "-m", "dozor", "run", "--no-web", "--config",
+                               str(config_path)],
                               cwd=REPO, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     tracker = Tracker(daemon.pid, server.process.pid)  # type: ignore[union-attr]
     try:
@@ -175,7 +176,7 @@ def _found(config_path: Path, clips: dict[str, DriveByClip]) -> dict[str, tuple[
     """Per camera: how many of its cars `dozor search <first 3> --camera CAM` lists (any match kind)."""
     from click.testing import CliRunner
 
-    from edge.cli import main as dozor
+    from dozor.cli import main as dozor
 
     found = {}
     for camera, clip in clips.items():

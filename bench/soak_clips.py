@@ -1,7 +1,7 @@
 """The soak's simulated cameras: one drive-by clip per camera, made of cars the models read on stills.
 
 Built from the tests' drive-by pieces (tests/plate_clips.py: a car photo sliding across a roadside scene,
-plate 110-170 px wide in 1280x720) and encoded once with edge/demo/clip.py's RTSP-safe settings at
+plate 110-170 px wide in 1280x720) and encoded once with dozor/demo/clip.py's RTSP-safe settings at
 ~2 Mbit/s into bench/out/soak/, so the RTSP server only streams during the soak. Every car appears on
 one camera only, so `dozor search ABC --camera cam-N` can tell whether that camera found it. A camera's
 clip does not depend on how many cameras run (camera i always gets cars i, i+24, ...), so the sweep's
@@ -35,7 +35,7 @@ from plate_clips import (
     static_frames,
 )
 
-from edge.demo.clip import encode_frames
+from dozor.demo.clip import encode_frames
 
 log = logging.getLogger(__name__)
 

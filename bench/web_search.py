@@ -29,10 +29,10 @@ from urllib.parse import quote, urlencode
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from accounts.users import Accounts  # noqa: E402
+from accounts.webdb import open_web_db  # noqa: E402
 from edge.clock import SystemClock  # noqa: E402
 from edge.layout import DataLayout  # noqa: E402
-from webui.accounts import Accounts  # noqa: E402
-from webui.webdb import open_web_db  # noqa: E402
 
 
 def plate_bench():

@@ -24,8 +24,7 @@ sys.path.insert(0, str(REPO / "tests" / "browser"))
 
 from browser_support import launch_chromium, make_template, remove, sign_in, start_site  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
-
-from webui.testing import PASSWORDS  # noqa: E402
+from webapp import PASSWORDS  # noqa: E402
 
 HOOK = """
 window.__firstFrame = null;

@@ -39,7 +39,7 @@ class DataLayout:
 
     @property
     def summaries_db(self) -> Path:
-        """The nightly one-line summaries (written by the daemon's nightly job, edge.summary)."""
+        """The nightly one-line summaries (written by the daemon's nightly job, health.summary)."""
         return self.root / "summaries.db"
 
     @property

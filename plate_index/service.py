@@ -210,7 +210,7 @@ class LprService:
 
 
 def lpr_services(context: Any) -> list[LprService]:
-    """The supervisor's factory (edge.supervisor.RunContext in, services out): plate reading on the
+    """The supervisor's factory (dozor.supervisor.RunContext in, services out): plate reading on the
     recorder's frame taps, and the pruning of plate data with the video's retention: every few minutes,
     and at once when the recorder deleted video (a full disk must not wait for the next run)."""
     from edge.clock_steps import AgeGuard

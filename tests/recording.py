@@ -103,7 +103,7 @@ class DozorRun:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "edge", *extra, "run", "--config", str(config_path)],
+                [sys.executable, "-m", "dozor", *extra, "run", "--config", str(config_path)],
                 stdout=log, stderr=log, env=env, cwd=REPO,
             )
 

@@ -8,11 +8,11 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from edge.cli import main
+from accounts import audit
+from accounts.webdb import open_web_db
+from dozor.cli import main
 from edge.clock import ManualClock
 from edge.layout import DataLayout
-from webui import audit
-from webui.webdb import open_web_db
 
 
 @pytest.fixture

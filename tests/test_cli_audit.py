@@ -11,11 +11,11 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from edge.cli import main
+from accounts import audit
+from accounts.webdb import open_web_db
+from dozor.cli import main
 from edge.layout import DataLayout
 from plate_index.store import NewSighting, insert_sighting, open_store
-from webui import audit
-from webui.webdb import open_web_db
 
 T = 1_772_366_400.0  # 2026-03-01T12:00:00Z
 ME = f"cli:{getpass.getuser()}"

@@ -19,7 +19,7 @@ PASSWORD = "s3cret-Pw9"
 
 
 def dozor(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "edge", *args], capture_output=True, text=True, cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "dozor", *args], capture_output=True, text=True, cwd=REPO,
                           timeout=60)
 
 

@@ -100,7 +100,7 @@ def test_first_install_makes_the_appliance(installed):
     venv = root / "opt/dozor/venv"
     done = subprocess.run([str(venv / "bin/dozor"), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "dozor" in done.stdout
-    installed_files = list(venv.glob("lib/python3*/site-packages/edge/supervisor.py"))
+    installed_files = list(venv.glob("lib/python3*/site-packages/dozor/supervisor.py"))
     assert installed_files, "the code is copied into the venv, not an editable link to the checkout"
 
     cert = root / "var/lib/dozor/tls/cert.pem"

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from plate_clips import make_test_clips, score
 from recording import DozorRun, covered_seconds, segments, wait_until
 
-from edge.cli import main
+from dozor.cli import main
 from edge.clock import SystemClock
 from edge.layout import DataLayout
 

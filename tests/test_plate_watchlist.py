@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
-from edge.cli import main
+from dozor.cli import main
 from plate_index.normalise import BadQuery
 from plate_index.store import open_store
 from plate_index.watchlist import add_entry, list_alerts, list_entries, raise_alerts, remove_entry

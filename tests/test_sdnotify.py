@@ -13,11 +13,11 @@ import uuid
 import pytest
 from recording import make_config, wait_until
 
+from dozor.liveness import Liveness
+from dozor.supervisor import Supervisor
 from edge.clock import ManualClock
 from edge.layout import DataLayout
-from edge.liveness import Liveness
 from edge.sdnotify import Notifier
-from edge.supervisor import Supervisor
 from recorder.catalog import CameraStatus, Catalog
 
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from edge.cli import main
+from dozor.cli import main
 from edge.clock import SystemClock, to_epoch
 from edge.layout import DataLayout
-from edge.status import age_text
+from health.status import age_text
 from plate_index.status import CameraCounters, write_status
 from plate_index.store import open_store
 from recorder.catalog import CameraStatus, Catalog, NewSegment

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from webapp import make_config
+
 from edge.clock import ManualClock
 from edge.layout import DataLayout
 from recorder.catalog import CameraStatus, Catalog, NewSegment
 from webui import create_app
-from webui.testing import make_config
 
 
 def test_healthz_tells_monitoring_whether_the_appliance_records(data_dir):

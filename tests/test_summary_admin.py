@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from webapp import add_standard_users, login, make_config
+
 from edge.clock import ManualClock
 from edge.layout import DataLayout
-from edge.summary import CameraDay, DaySummary, store_summary
+from health.summary import CameraDay, DaySummary, store_summary
 from webui import create_app
-from webui.testing import add_standard_users, login, make_config
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from webapp import login, make_config
 
-from edge.cli import main
+from accounts import audit
+from accounts.webdb import open_web_db
+from dozor.cli import main
 from edge.clock import ManualClock
 from edge.layout import DataLayout
-from webui import audit, create_app
-from webui.testing import login, make_config
-from webui.webdb import open_web_db
+from webui import create_app
 
 
 @pytest.fixture
@@ -199,14 +200,14 @@ def test_account_changes_are_audited_with_the_unix_user(config_path, data_dir):
 def test_admin_manages_accounts_in_the_browser_form(data_dir):
     clock = ManualClock()
     conn = open_web_db(DataLayout(data_dir))
-    from webui.accounts import Accounts
+    from accounts.users import Accounts
 
     Accounts(conn, clock).add("chief", "admin", "chief-pass-1")
     conn.close()
     app = create_app(make_config(data_dir), clock=clock)
     client = app.test_client()
     login(client, "chief", "chief-pass-1")
-    from webui.testing import page_token
+    from webapp import page_token
 
     token = page_token(client, "/admin/users")
     response = client.post(

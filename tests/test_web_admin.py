@@ -7,13 +7,13 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from webapp import add_standard_users, login, make_config, page_token, seed_sighting
 
 from edge.clock import ManualClock
 from edge.layout import DataLayout
 from plate_index.store import open_store
 from webui import create_app
 from webui.effectiveness import compute
-from webui.testing import add_standard_users, login, make_config, page_token, seed_sighting
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 

@@ -18,15 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-
-from edge.cli import main
-from edge.clock import ManualClock
-from edge.layout import DataLayout
-from recorder.catalog import CameraStatus, Catalog
-from webui import audit, create_app
-from webui.access import ALL_ROLES
-from webui.sessions import COOKIE_NAME
-from webui.testing import (
+from webapp import (
     add_standard_users,
     login,
     make_config,
@@ -36,7 +28,16 @@ from webui.testing import (
     seed_sighting,
     write_live_picture,
 )
-from webui.webdb import open_web_db
+
+from accounts import audit
+from accounts.webdb import open_web_db
+from dozor.cli import main
+from edge.clock import ManualClock
+from edge.layout import DataLayout
+from recorder.catalog import CameraStatus, Catalog
+from webui import create_app
+from webui.access import ALL_ROLES
+from webui.sessions import COOKIE_NAME
 
 # Each payload would do something if it ever reached the page as markup.
 PAYLOADS = {
@@ -245,7 +246,7 @@ def attempt(app, username, password, ip="10.0.0.66", **headers):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = ip
     page = client.get("/login")
-    from webui.testing import csrf_token
+    from webapp import csrf_token
 
     token = csrf_token(page.get_data(as_text=True))
     return client.post(

@@ -4,15 +4,15 @@ cookie flags and security headers, through the real app and the real web.db."""
 from __future__ import annotations
 
 import pytest
+from webapp import add_standard_users, login, make_config, page_token
 
+from accounts.users import Accounts
+from accounts.webdb import open_web_db
 from edge.clock import ManualClock
 from edge.layout import DataLayout
 from plate_index.store import NewSighting, insert_sighting, open_store
 from webui import create_app
-from webui.accounts import Accounts
 from webui.sessions import COOKIE_NAME
-from webui.testing import add_standard_users, login, make_config, page_token
-from webui.webdb import open_web_db
 
 
 @pytest.fixture

@@ -11,10 +11,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from edge.layout import DataLayout
-from webui import audit, create_app
-from webui.testing import (
+from webapp import (
     add_standard_users,
     login,
     make_config,
@@ -22,7 +19,11 @@ from webui.testing import (
     page_token,
     seed_recordings,
 )
-from webui.webdb import open_web_db
+
+from accounts import audit
+from accounts.webdb import open_web_db
+from edge.layout import DataLayout
+from webui import create_app
 
 pytestmark = pytest.mark.slow
 

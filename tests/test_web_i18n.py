@@ -9,10 +9,10 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from webapp import add_standard_users, login, make_config, page_token
 
 import webui
 from webui import create_app
-from webui.testing import add_standard_users, login, make_config, page_token
 
 WEBUI = Path(webui.__file__).parent
 PO = WEBUI / "translations" / "uk" / "LC_MESSAGES" / "messages.po"

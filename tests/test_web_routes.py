@@ -11,12 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from edge.layout import DataLayout
-from webui import create_app
-from webui.access import ALL_ROLES, PUBLIC, roles_of
-from webui.accounts import Role
-from webui.testing import (
+from webapp import (
     add_standard_users,
     login,
     make_config,
@@ -26,6 +21,11 @@ from webui.testing import (
     seed_sighting,
     write_live_picture,
 )
+
+from accounts.users import Role
+from edge.layout import DataLayout
+from webui import create_app
+from webui.access import ALL_ROLES, PUBLIC, roles_of
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "health.healthz", "static"}
 # Everything a volunteer may open. Adding a route here needs a reason: volunteers see no plate data

@@ -9,12 +9,13 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
+from webapp import add_standard_users, login, make_config, seed_sighting
 
-from edge.cli import main
+from accounts import audit
+from accounts.webdb import open_web_db
+from dozor.cli import main
 from edge.layout import DataLayout
-from webui import audit, create_app
-from webui.testing import add_standard_users, login, make_config, seed_sighting
-from webui.webdb import open_web_db
+from webui import create_app
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from webapp import PASSWORDS, add_standard_users, seed_recordings
 
 from edge.layout import DataLayout
 from webui.server import WebServer
-from webui.testing import PASSWORDS, add_standard_users, seed_recordings
 
 DOZOR = str(Path(sys.executable).parent / "dozor")
 

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from dozor.services import web_services
 from edge.config import load_config
-from webui.service import web_services
 
 pytestmark = pytest.mark.slow
 

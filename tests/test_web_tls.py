@@ -16,11 +16,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from webapp import PASSWORDS, add_standard_users
 
+from accounts import audit
+from accounts.webdb import open_web_db
 from edge.layout import DataLayout
-from webui import audit
-from webui.testing import PASSWORDS, add_standard_users
-from webui.webdb import open_web_db
 
 pytestmark = pytest.mark.slow
 DOZOR = str(Path(sys.executable).parent / "dozor")

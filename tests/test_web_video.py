@@ -9,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+from webapp import add_standard_users, login, make_config, make_segment_file, seed_recordings
 
+from accounts import audit
+from accounts.webdb import open_web_db
 from edge.clock import SystemClock
 from edge.layout import DataLayout
-from webui import audit, create_app
+from webui import create_app
 from webui.fmp4 import boxes, codec_string, init_segment
 from webui.live_stream import follow
-from webui.testing import add_standard_users, login, make_config, make_segment_file, seed_recordings
-from webui.webdb import open_web_db
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 
-from webui.accounts import Accounts, Role, User
+from accounts.users import Accounts, Role, User
 from webui.context import ctx, web_db
 
 log = logging.getLogger(__name__)

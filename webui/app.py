@@ -13,6 +13,7 @@ from flask import Flask, jsonify, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from accounts.webdb import open_web_db, secret_key
 from edge import __version__
 from edge.clock import Clock, SystemClock
 from edge.config import Config
@@ -23,7 +24,6 @@ from webui.context import StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
 from webui.security import add_security_headers
 from webui.sessions import DbSessionInterface
-from webui.webdb import open_web_db, secret_key
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from edge.config import Config
-from edge.layout import DataLayout
-from webui.fmp4 import boxes
-from webui.testing import (
+from webapp import (
     add_standard_users,
     make_config,
     make_segment_file,
@@ -24,6 +21,10 @@ from webui.testing import (
     seed_sighting,
     write_live_picture,
 )
+
+from edge.config import Config
+from edge.layout import DataLayout
+from webui.fmp4 import boxes
 
 CHROMIUM = os.environ.get("DOZOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

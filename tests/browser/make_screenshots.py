@@ -15,8 +15,7 @@ from pathlib import Path
 
 from browser_support import Site, launch_chromium, make_template, remove, sign_in, start_site
 from playwright.sync_api import sync_playwright
-
-from webui.testing import PASSWORDS, seed_recordings
+from webapp import PASSWORDS, seed_recordings
 
 REPO = Path(__file__).resolve().parents[2]
 VIEWPORT = {"width": 1440, "height": 900}

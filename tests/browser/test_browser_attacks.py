@@ -11,9 +11,9 @@ import threading
 import pytest
 from browser_support import sign_in
 from test_web_attacks import PAYLOADS, leave_traces_in_the_audit_log, seed_evil
+from webapp import PASSWORDS, make_segment_file
 
 from webui import create_app
-from webui.testing import PASSWORDS, make_segment_file
 
 pytestmark = pytest.mark.slow
 

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 import pytest
 from browser_support import sign_in
+from webapp import PASSWORDS, add_standard_users
 
 from edge.config import parse_config
 from edge.layout import DataLayout
-from webui.testing import PASSWORDS, add_standard_users
 
 pytestmark = pytest.mark.slow
 CAMERAS = {"road-north": "Північна дорога", "square": "Площа"}

@@ -1,6 +1,6 @@
 """Camera health for everyone signed in, and the admin overview: cameras (online/offline since, fps,
 kbit/s, last frame, drops), disk use and the oldest recording, camera effectiveness, the last 14 nightly
-summaries (edge.summary), links to accounts and the audit log."""
+summaries (health.summary), links to accounts and the audit log."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import shutil
 
 from flask import Blueprint, current_app, render_template
 
+from accounts.users import Role
 from webui.access import ALL_ROLES, allow
-from webui.accounts import Role
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, plates_db
 from webui.effectiveness import EffectivenessCache
 
@@ -75,8 +75,8 @@ def overview():
         effect = current_app.extensions["dozor_effectiveness"].get(plates_db(), EFFECTIVENESS_DAYS)
     except StoreMissing:
         effect = None
-    from edge.status import space_deletion
-    from edge.summary import recent_summaries
+    from health.status import space_deletion
+    from health.summary import recent_summaries
 
     return render_template(
         "admin/overview.html",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from webui import audit
+from accounts import audit
+from accounts.users import Role
 from webui.access import allow
-from webui.accounts import Role
 from webui.context import web_db
 
 bp = Blueprint("audit", __name__)

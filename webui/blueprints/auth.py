@@ -14,9 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from webui import audit
+from accounts import audit
+from accounts.users import Accounts, Role, normalise_username
 from webui.access import ALL_ROLES, allow, client_ip, current_user, public, safe_next
-from webui.accounts import Accounts, Role, normalise_username
 from webui.context import ctx, web_db
 from webui.i18n import LANGUAGES
 from webui.lockout import Lockout

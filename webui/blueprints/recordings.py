@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 
+from accounts import audit
 from edge.clock import parse_utc, utc_iso
-from webui import audit
 from webui.access import PLATE_ROLES, actor, allow, client_ip
 from webui.context import catalog_db, ctx, known_camera, web_db
 from webui.reasons import reason_text

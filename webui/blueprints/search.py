@@ -11,9 +11,9 @@ from datetime import datetime
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
+from accounts import audit
 from edge.clock import parse_utc
 from plate_index.normalise import BadQuery
-from webui import audit
 from webui.access import PLATE_ROLES, actor, allow, client_ip
 from webui.context import StoreMissing, ctx, plates_db, web_db
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, render_template, send_file
 
-from webui import audit
+from accounts import audit
 from webui.access import PLATE_ROLES, actor, allow, client_ip
 from webui.context import ctx, plates_db, web_db
 from webui.timeline import route_timeline

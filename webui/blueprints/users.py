@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, get_flashed_messages, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webui import user_changes
+from accounts import user_changes
+from accounts.users import AccountError, Accounts, Role
 from webui.access import allow, client_ip, current_user
-from webui.accounts import AccountError, Accounts, Role
 from webui.context import ctx, web_db
 
 bp = Blueprint("users", __name__)
@@ -65,8 +65,8 @@ def change():
 
 
 def account_message(message: str) -> str:
-    """webui.accounts' reasons (English, shared with the CLI) in the admin's language."""
-    from webui.accounts import MIN_PASSWORD_LENGTH
+    """accounts.users' reasons (English, shared with the CLI) in the admin's language."""
+    from accounts.users import MIN_PASSWORD_LENGTH
 
     if message.startswith("the password must have at least"):
         return _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from accounts import audit
+from accounts.users import Accounts, User
 from edge.clock import Clock
-from webui import audit
-from webui.accounts import Accounts, User
 
 
 def add_user(

@@ -1,7 +1,7 @@
 """`dozor status --config PATH`: is the appliance doing its job? Cameras, disk, retention horizon, plate
 reading and what needs attention, in one screen for an installer on SSH (or `--json` for monitoring).
 
-Read-only (edge.status reads what the services publish), so it is safe while the daemon runs and tells
+Read-only (health.status reads what the services publish), so it is safe while the daemon runs and tells
 the truth after it died. Exit status 0 when nothing needs attention, 1 otherwise, for scripts.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 
 import click
 
-from edge.cli.common import config_option, load_or_exit
+from dozor.cli.common import config_option, load_or_exit
 
 
 def _local(iso: str | None) -> str:
@@ -28,8 +28,8 @@ def _local(iso: str | None) -> str:
 def status(config_path: str, as_json: bool) -> None:
     """Cameras online/offline, disk, retention horizon, plate reading, last errors."""
     from edge.clock import SystemClock
-    from edge.status import age_text, take_snapshot
-    from edge.summary import latest_summary_line
+    from health.status import age_text, take_snapshot
+    from health.summary import latest_summary_line
 
     config = load_or_exit(config_path)
     snap = take_snapshot(config, SystemClock().now())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from edge.cli.common import config_option, fail, load_or_exit
+from dozor.cli.common import config_option, fail, load_or_exit
 
 
 @click.command("run")
@@ -21,8 +21,8 @@ from edge.cli.common import config_option, fail, load_or_exit
 def run(config_path: str, no_web: bool) -> None:
     """Record the cameras and run the other services until SIGTERM or Ctrl-C (segments are closed
     cleanly; a second Ctrl-C exits at once)."""
+    from dozor.supervisor import StorageUnusable, Supervisor, service_factories
     from edge.memory import keep_pictures_off_the_heap
-    from edge.supervisor import StorageUnusable, Supervisor, service_factories
 
     keep_pictures_off_the_heap()
     config = load_or_exit(config_path)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import click
 
-from edge.cli.common import config_option, fail, load_or_exit, print_json_lines
+from dozor.cli.common import config_option, fail, load_or_exit, print_json_lines
 from edge.clock import SystemClock, utc_iso
 from edge.config import Config
 from edge.layout import DataLayout

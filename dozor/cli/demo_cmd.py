@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from edge.cli.common import fail
+from dozor.cli.common import fail
 from edge.logs import setup_logging
 
 
@@ -24,7 +24,7 @@ from edge.logs import setup_logging
 def demo(port: int, video: Path | None, keep: bool, verbose: bool) -> None:
     """Run Dozor on a simulated camera with rendered cars: recording, plate reading and the web UI on
     127.0.0.1, one-time passwords printed once. Ctrl-C stops it and deletes its data."""
-    from edge.demo.run import DemoUnavailable, run_demo
+    from dozor.demo.run import DemoUnavailable, run_demo
 
     level = "INFO" if verbose else "WARNING"
     os.environ["DOZOR_LOG_LEVEL"] = level  # the web UI child logs at the same level

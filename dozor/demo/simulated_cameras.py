@@ -1,4 +1,4 @@
-"""Simulated cameras: Debian's gst-rtsp-server (edge/demo/rtsp_server.py) serving clips over real RTSP.
+"""Simulated cameras: Debian's gst-rtsp-server (dozor/demo/rtsp_server.py) serving clips over real RTSP.
 
 `dozor demo` uses it for its camera, and the tests use it for every camera fault (a camera failing and
 returning, the whole server dying, a stall). The server runs with Debian's /usr/bin/python3, where `gi`

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import click
 
-from edge import __version__
-from edge.cli import (
+from dozor.cli import (
     config_cmds,
     demo_cmd,
     plate_cmds,
@@ -19,6 +18,7 @@ from edge.cli import (
     user_cmds,
     web_cmd,
 )
+from edge import __version__
 from edge.logs import setup_logging
 
 

@@ -1,7 +1,7 @@
 """A real RTSP server for the tests and benches: gst-rtsp-server serving looping clips as cameras.
 
 Run with Debian's /usr/bin/python3 (where `gi` imports), not the venv:
-    /usr/bin/python3 edge/demo/rtsp_server.py --port 8554 [--auth user:pass] cam-a=/a.mp4 cam-b=/b.mov
+    /usr/bin/python3 dozor/demo/rtsp_server.py --port 8554 [--auth user:pass] cam-a=/a.mp4 cam-b=/b.mov
 Each camera is rtsp://127.0.0.1:PORT/NAME. Why it is built this way (facts found when trying):
 - `filesrc ! qtdemux ! ... ! rtph264pay` does not loop, and seeking back on EOS makes timestamps jump
   backwards. So each clip is demuxed ONCE into memory (parsebin: no decoding, any container) and pushed

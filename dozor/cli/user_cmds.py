@@ -14,12 +14,12 @@ import sys
 
 import click
 
-from edge.cli.common import config_option, fail, load_or_exit
+from dozor.cli.common import config_option, fail, load_or_exit
 
 
 def _open(config_path: str):
+    from accounts.webdb import open_web_db
     from edge.layout import DataLayout
-    from webui.webdb import open_web_db
 
     config = load_or_exit(config_path)
     return open_web_db(DataLayout(config.storage.path))
@@ -58,9 +58,9 @@ def user() -> None:
 @config_option
 def add(name: str, role: str, password_stdin: bool, config_path: str) -> None:
     """Create the account NAME."""
+    from accounts.user_changes import add_user
+    from accounts.users import AccountError
     from edge.clock import SystemClock
-    from webui.accounts import AccountError
-    from webui.user_changes import add_user
 
     conn = _open(config_path)
     password = _read_password(password_stdin)
@@ -77,8 +77,8 @@ def add(name: str, role: str, password_stdin: bool, config_path: str) -> None:
 @config_option
 def list_users(config_path: str) -> None:
     """List accounts: name, role, state, last sign-in (UTC)."""
+    from accounts.users import Accounts
     from edge.clock import SystemClock, utc_iso
-    from webui.accounts import Accounts
 
     users = Accounts(_open(config_path), SystemClock()).list()
     if not users:
@@ -93,9 +93,9 @@ def list_users(config_path: str) -> None:
 
 
 def _set_active(name: str, config_path: str, active: bool) -> None:
+    from accounts.user_changes import set_active
+    from accounts.users import AccountError
     from edge.clock import SystemClock
-    from webui.accounts import AccountError
-    from webui.user_changes import set_active
 
     try:
         set_active(_open(config_path), SystemClock(), by=_who(), ip="local", username=name, active=active)
@@ -127,9 +127,9 @@ def enable(name: str, config_path: str) -> None:
 @config_option
 def passwd(name: str, password_stdin: bool, config_path: str) -> None:
     """Set a new password for NAME (their open sessions end)."""
+    from accounts.user_changes import set_password
+    from accounts.users import AccountError
     from edge.clock import SystemClock
-    from webui.accounts import AccountError
-    from webui.user_changes import set_password
 
     conn = _open(config_path)
     password = _read_password(password_stdin)
@@ -149,7 +149,7 @@ def audit_group() -> None:
 @config_option
 def verify(config_path: str) -> None:
     """Check the audit log's hash chain: exit 0 if intact, 1 naming each edited or deleted entry."""
-    from webui.audit import verify as verify_chain
+    from accounts.audit import verify as verify_chain
 
     checked, problems = verify_chain(_open(config_path))
     if problems:

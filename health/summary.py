@@ -88,7 +88,7 @@ def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
 
 def summarise_day(config: Config, day: date, zone: tzinfo, now: datetime) -> DaySummary:
     """The figures of one local day, from the catalog and the plate store (read-only)."""
-    from edge.status import disk_figures
+    from health.status import disk_figures
 
     layout = DataLayout(config.storage.path)
     start, end = day_bounds(day, zone)

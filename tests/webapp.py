@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from accounts.webdb import open_web_db
 from edge.clock import Clock, ManualClock
 from edge.config import Config, parse_config
 from edge.layout import DataLayout
-from webui.webdb import open_web_db
 
 PASSWORDS = {"admin": "admin-pass-1", "police": "police-pass-1", "volunteer": "volunteer-pass-1"}
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token" content="([^"]+)"')
@@ -30,7 +30,7 @@ def make_config(data_dir: Path, cameras: list[dict[str, Any]] | None = None, **w
 
 def add_standard_users(data_dir: Path, clock: Clock | None = None) -> dict[str, str]:
     """One account per role, named after the role; returns name -> password."""
-    from webui.accounts import Accounts
+    from accounts.users import Accounts
 
     conn = open_web_db(DataLayout(data_dir))
     try:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import click
 
-from edge.cli.common import cli_actor, config_option, fail, load_or_exit, print_json_lines
+from dozor.cli.common import cli_actor, config_option, fail, load_or_exit, print_json_lines
 from edge.clock import SystemClock, parse_utc
 from edge.config import Config
 from edge.layout import DataLayout
@@ -52,11 +52,11 @@ def _audit(config: Config, action: str, target: str = "", detail: dict | None = 
     import logging
     import sqlite3
 
-    from webui import audit
-    from webui.webdb import open_web_db
+    from accounts import audit
+    from accounts.webdb import open_web_db
 
     layout = DataLayout(config.storage.path)
-    quiet = logging.getLogger("webui.audit")
+    quiet = logging.getLogger("accounts.audit")
     if quiet.getEffectiveLevel() > logging.DEBUG:
         quiet.setLevel(logging.WARNING)
     try:

@@ -11,7 +11,7 @@ import logging
 
 import click
 
-from edge.cli.common import config_option, fail, load_or_exit
+from dozor.cli.common import config_option, fail, load_or_exit
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from edge.cli.common import load_or_exit
+from dozor.cli.common import load_or_exit
 
 
 @click.command("check-config")

@@ -1,7 +1,7 @@
 """`dozor demo`: the whole appliance on an embedded default, cleaned up on Ctrl-C.
 
 A newcomer should see plates appear in the web UI within a minute, on a fresh machine, without
-../shared: the camera is a clip of rendered cars (edge/demo/scene.py) served over real RTSP by the same
+../shared: the camera is a clip of rendered cars (dozor/demo/scene.py) served over real RTSP by the same
 simulator the tests use, and everything else is the real daemon (recorder, plate reading, web UI) on a
 temporary data folder. Passwords are random and printed once; nothing is left behind after Ctrl-C.
 """
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from dozor.demo import scene
+from dozor.demo.clip import encode_frames
+from dozor.demo.simulated_cameras import RtspServer, gi_problem
 from edge.clock import SystemClock
 from edge.config import MODEL_DIR_ENV, load_config
-from edge.demo import scene
-from edge.demo.clip import encode_frames
-from edge.demo.simulated_cameras import RtspServer, gi_problem
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def run_demo(*, port: int, video: Path | None, keep: bool, say: Callable[[str], 
         config_path = _write_config(data, server.url(CAMERA), port)
         passwords = _create_accounts(config_path)
         say(_banner(port, passwords, clip, data, keep))
-        from edge.supervisor import Supervisor
+        from dozor.supervisor import Supervisor
 
         return Supervisor(load_config(config_path), config_path).run()
     finally:
@@ -152,9 +152,9 @@ url = "{url}"
 
 def _create_accounts(config_path: Path) -> dict[str, str]:
     """One account per role with a random password, created through the audited path."""
+    from accounts.user_changes import add_user
+    from accounts.webdb import open_web_db
     from edge.layout import DataLayout
-    from webui.user_changes import add_user
-    from webui.webdb import open_web_db
 
     config = load_config(config_path)
     conn = open_web_db(DataLayout(config.storage.path))

@@ -9,7 +9,7 @@ layout, clock, the recorder and its taps, the job scheduler for periodic work).
 SIGTERM/SIGINT: services stop in reverse order, the recorder closes every segment and marks it
 complete. A second signal exits at once (start-up recovery repairs whatever that leaves).
 Under systemd (Type=notify) it says READY=1 once recording has started, WATCHDOG=1 every second while
-edge.liveness finds every camera thread alive and refreshing (so a hung daemon is restarted), STATUS=
+dozor.liveness finds every camera thread alive and refreshing (so a hung daemon is restarted), STATUS=
 with the cameras online, and STOPPING=1 when it begins to stop.
 """
 
@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from dozor.liveness import Liveness
 from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.jobs import Jobs
 from edge.layout import DataLayout
-from edge.liveness import Liveness
 from edge.memory import give_back_free_memory
 from edge.sdnotify import Notifier
-from edge.summary import NightlySummary
+from health.summary import NightlySummary
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,8 @@ def service_factories(*, web: bool = True) -> list[ServiceFactory]:
     """The services `dozor run` starts after the recorder, in order. Plate reading and the web UI
     register theirs here (a function taking the RunContext and returning services). `web=False`
     (`dozor run --no-web`) leaves the UI to its own systemd unit, dozor-web.service."""
+    from dozor.services import web_services
     from plate_index.service import lpr_services
-    from webui.service import web_services
 
     return [lpr_services, web_services] if web else [lpr_services]
 

@@ -2,7 +2,7 @@
 
 Only the web process and the `dozor user`/`dozor audit` commands write it; the recorder and plate reading
 never touch it, so a busy UI can never make them wait on a lock. The audit table refuses UPDATE and
-DELETE through triggers (append-only by construction); `webui.audit` adds the hash chain on top.
+DELETE through triggers (append-only by construction); `accounts.audit` adds the hash chain on top.
 """
 
 from __future__ import annotations
