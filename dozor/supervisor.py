@@ -4,8 +4,8 @@ Recording is the one thing that must never stop, so the recorder runs in this pr
 camera) and is started first and stopped last; everything else is a `Service` next to it: in-process
 ones (plate reading's feeders, which subscribe to the recorder's frame taps) or `ChildProcess`es (the
 web UI), which are restarted with backoff when they die, so a crash there never reaches recording.
-To add a service, add a factory to `service_factories()`; it receives the `RunContext` (config, data
-layout, clock, the recorder and its taps, the job scheduler for periodic work).
+To add a service, add a factory to `dozor.services.service_factories()`; it receives the `RunContext`
+(config, data layout, clock, the recorder and its taps, the job scheduler for periodic work).
 SIGTERM/SIGINT: services stop in reverse order, the recorder closes every segment and marks it
 complete. A second signal exits at once (start-up recovery repairs whatever that leaves).
 Under systemd (Type=notify) it says READY=1 once recording has started, WATCHDOG=1 every second while
@@ -19,14 +19,13 @@ import fcntl
 import logging
 import os
 import signal
-import subprocess
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO
 
 from dozor.liveness import Liveness
+from dozor.services import RunContext, Service, ServiceFactory, service_factories
 from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.jobs import Jobs
@@ -34,6 +33,7 @@ from edge.layout import DataLayout
 from edge.memory import give_back_free_memory
 from edge.sdnotify import Notifier
 from health.summary import NightlySummary
+from recorder.service import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -48,86 +48,6 @@ class StorageUnusable(Exception):
     """The data folder cannot be used (not writable, or another daemon records into it); nothing starts."""
 
 
-class Service(Protocol):
-    """Anything the supervisor runs. `watch()` (optional) is called every second to restart what died."""
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class RunContext:
-    config: Config
-    config_path: Path
-    layout: DataLayout
-    clock: Clock
-    recorder: Any  # recorder.service.Recorder: `.taps`, `.tap(name)`, `.catalog`
-    jobs: Jobs
-
-
-ServiceFactory = Callable[[RunContext], Iterable[Service]]
-
-
-def service_factories(*, web: bool = True) -> list[ServiceFactory]:
-    """The services `dozor run` starts after the recorder, in order. Plate reading and the web UI
-    register theirs here (a function taking the RunContext and returning services). `web=False`
-    (`dozor run --no-web`) leaves the UI to its own systemd unit, dozor-web.service."""
-    from dozor.services import web_services
-    from plate_index.service import lpr_services
-
-    return [lpr_services, web_services] if web else [lpr_services]
-
-
-class ChildProcess:
-    """A service that is its own OS process (e.g. `dozor web`), restarted with backoff (1 s to 60 s)."""
-
-    def __init__(self, name: str, argv: Sequence[str], *, env: dict[str, str] | None = None,
-                 stop_seconds: float = 10.0, clock: Clock | None = None):
-        self.name = name
-        self.argv = list(argv)
-        self.env = env
-        self.stop_seconds = stop_seconds
-        self.clock = clock or SystemClock()
-        self.restarts = 0
-        self.process: subprocess.Popen | None = None
-        self._started_at = 0.0
-        self._restart_at: float | None = None
-        self._backoff = 1.0
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, env=self.env)
-        self._started_at = self.clock.monotonic()
-        log.info("started %s (pid %d)", self.name, self.process.pid)
-
-    def watch(self) -> None:
-        if self.process is None or self.process.poll() is None:
-            return
-        now = self.clock.monotonic()
-        if self._restart_at is None:
-            if now - self._started_at > 60:
-                self._backoff = 1.0  # it ran for a while: the next failure starts the backoff over
-            log.error("%s exited with status %s; restarting in %.0f s", self.name, self.process.returncode,
-                      self._backoff)
-            self._restart_at = now + self._backoff
-            self._backoff = min(60.0, self._backoff * 2)
-        elif now >= self._restart_at:
-            self._restart_at = None
-            self.restarts += 1
-            self.start()
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(self.stop_seconds)
-        except subprocess.TimeoutExpired:
-            log.error("%s did not stop within %.0f s; killing it", self.name, self.stop_seconds)
-            self.process.kill()
-            self.process.wait()
-
-
 class Supervisor:
     def __init__(self, config: Config, config_path: Path, *, clock: Clock | None = None,
                  factories: Sequence[ServiceFactory] | None = None, notifier: Notifier | None = None):
@@ -138,7 +58,7 @@ class Supervisor:
         self.factories = list(service_factories() if factories is None else factories)
         self.notifier = notifier or Notifier()
         self._stop = threading.Event()
-        self._lock_file: Any = None
+        self._lock_file: IO[str] | None = None
 
     def request_stop(self, signum: int = 0, _frame: object = None) -> None:
         if self._stop.is_set():
@@ -153,8 +73,6 @@ class Supervisor:
         self._claim_storage()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self.request_stop)
-        from recorder.service import Recorder
-
         recorder = Recorder(self.config, clock=self.clock, layout=self.layout)
         jobs = Jobs()
         jobs.every("retention", RETENTION_SECONDS, recorder.retention.run)

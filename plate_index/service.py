@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from edge.clock import Clock, SystemClock, to_epoch
 from edge.config import Config
@@ -21,11 +21,16 @@ from edge.layout import DataLayout
 from plate_index.motion import MotionGate
 from plate_index.status import CameraCounters
 
+if TYPE_CHECKING:
+    from plate_index.lpr_stream import LprStream
+    from plate_index.pool import WorkerHandle
+    from plate_index.slots import FrameSlots
+    from recorder.frame_tap import FrameSubscription
+
 log = logging.getLogger(__name__)
 
 STATUS_SECONDS = 5.0
 FRAME_WAIT_SECONDS = 0.5
-PRUNE_SECONDS = 600.0
 # Frames a worker may have waiting or in hand. A worker reads one frame at a time, so a few keep it busy;
 # more only queue stale frames (seconds old under overload) and pin ~2.8 MB of shared memory each per
 # 720p frame in both processes (48 slots at 24 cameras were ~130 MB of the soak's memory).
@@ -35,7 +40,7 @@ SLOTS_PER_WORKER = 4
 class FrameSource(Protocol):
     """What a feeder needs from recorder.frame_tap.FrameTap (or a test's clip player)."""
 
-    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "") -> Any: ...
+    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "") -> FrameSubscription: ...
 
 
 class LprService:
@@ -54,14 +59,14 @@ class LprService:
             if c.enabled and c.lpr and config.lpr.enabled and (c.name in taps or c.lpr_url)
         ]
         self.taps = taps
-        self.workers: list[Any] = []
+        self.workers: list[WorkerHandle] = []
         self.counters: dict[str, CameraCounters] = {}
         self.disabled_reason = ""
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._subscriptions: list[Any] = []
-        self._slots: list[Any] = []
-        self._streams: list[Any] = []
+        self._subscriptions: list[FrameSubscription] = []
+        self._slots: list[FrameSlots] = []
+        self._streams: list[LprStream] = []
 
     def start(self) -> None:
         """Start workers and feeders; never raises for a plate-reading problem (it is logged)."""
@@ -154,7 +159,8 @@ class LprService:
             worker.start()
             self.workers.append(worker)
 
-    def _feed(self, camera: str, subscription: Any, gate: MotionGate, worker: Any) -> None:
+    def _feed(self, camera: str, subscription: FrameSubscription, gate: MotionGate,
+              worker: WorkerHandle) -> None:
         counters = self.counters[camera]
         clock_shift = 0.0
         while not self._stop.is_set():
@@ -207,17 +213,3 @@ class LprService:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
-
-
-def lpr_services(context: Any) -> list[LprService]:
-    """The supervisor's factory (dozor.supervisor.RunContext in, services out): plate reading on the
-    recorder's frame taps, and the pruning of plate data with the video's retention: every few minutes,
-    and at once when the recorder deleted video (a full disk must not wait for the next run)."""
-    from edge.clock_steps import AgeGuard
-    from plate_index.retention import prune_plates
-
-    config, clock, jobs = context.config, context.clock, context.jobs
-    guard = AgeGuard(clock, "plate retention")
-    jobs.every("plate-retention", PRUNE_SECONDS, lambda: prune_plates(config, clock, guard=guard))
-    context.recorder.retention.on_deleted(lambda: jobs.run_soon("plate-retention"))
-    return [LprService(config, context.recorder.taps, clock=clock)]

@@ -23,6 +23,7 @@ import logging
 import sqlite3
 import threading
 
+from edge.backoff import Backoff
 from edge.clock import Clock, from_epoch
 from edge.clock_steps import ClockStepWatch
 from edge.config import CameraConfig, RecorderConfig
@@ -89,7 +90,7 @@ class CameraRecorder:
     # ---- the connection loop ----
 
     def _run(self) -> None:
-        failures = 0
+        backoff = Backoff(self.settings.reconnect_min_seconds, self.settings.reconnect_max_seconds)
         while not self._stop.is_set():
             self.follow_clock_steps()
             recorded = False
@@ -100,14 +101,11 @@ class CameraRecorder:
                 reason = f"internal error ({type(exc).__name__})"
             if self._stop.is_set():
                 break
-            failures = 0 if recorded else failures + 1
+            if recorded:
+                backoff.reset()
             self._went_offline(reason)
-            self._wait(self._backoff(failures))
+            self._wait(backoff.next())
         self._went_offline("recorder stopped")
-
-    def _backoff(self, failures: int) -> float:
-        low, high = self.settings.reconnect_min_seconds, self.settings.reconnect_max_seconds
-        return min(high, low * 2 ** max(0, failures - 1))
 
     def _wait(self, delay: float) -> None:
         """Sleep `delay`, but reconnect at once when the probe sees the stream come back."""

@@ -10,7 +10,8 @@ import time
 
 from recording import make_config, wait_until
 
-from dozor.supervisor import ChildProcess, Supervisor
+from dozor.services import ChildProcess
+from dozor.supervisor import Supervisor
 from edge.clock import ManualClock
 from edge.jobs import Jobs
 from recorder.wallclock import WallClockAnchor

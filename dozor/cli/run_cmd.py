@@ -21,7 +21,8 @@ from dozor.cli.common import config_option, fail, load_or_exit
 def run(config_path: str, no_web: bool) -> None:
     """Record the cameras and run the other services until SIGTERM or Ctrl-C (segments are closed
     cleanly; a second Ctrl-C exits at once)."""
-    from dozor.supervisor import StorageUnusable, Supervisor, service_factories
+    from dozor.services import service_factories
+    from dozor.supervisor import StorageUnusable, Supervisor
     from edge.memory import keep_pictures_off_the_heap
 
     keep_pictures_off_the_heap()
