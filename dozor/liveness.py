@@ -17,6 +17,7 @@ from typing import Any
 
 from edge.clock import Clock
 from edge.layout import DataLayout
+from health.cameras import availability
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,7 @@ class Liveness:
             return "recording; catalog unreadable"
         now = self.clock.now()
         offline = sorted(
-            name for name in self.cameras
-            if (s := statuses.get(name)) is None or s.state != "online" or s.is_stale(now)
+            name for name in self.cameras if not availability(True, statuses.get(name), now).online
         )
         text = f"{len(self.cameras) - len(offline)} of {len(self.cameras)} camera(s) online"
         return text + (f"; offline: {', '.join(offline)}" if offline else "")

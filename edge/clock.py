@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -76,3 +77,21 @@ def to_epoch(moment: datetime) -> float:
 
 def from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+# A duration in words, largest unit first; the web UI passes the same words translated.
+AGE_WORDS = ("%(d)d d %(h)d h", "%(h)d h %(m)d min", "%(m)d min %(s)d s", "%(s)d s")
+
+
+def age_text(seconds: float | None, words: Sequence[str] = AGE_WORDS, unknown: str = "-") -> str:
+    """A retention horizon or an age the way people say it: "13 d 22 h", "5 h 3 min", "2 min 5 s",
+    "42 s"; `words` are the four forms of AGE_WORDS in the reader's language."""
+    if seconds is None:
+        return unknown
+    whole = max(0, int(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = {"d": days, "h": hours, "m": minutes, "s": secs}
+    form = 0 if days else 1 if hours else 2 if minutes else 3
+    return words[form] % parts

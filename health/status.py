@@ -14,9 +14,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from edge.clock import from_epoch, utc_iso
-from edge.config import Config
+from edge.clock import age_text, from_epoch, utc_iso
+from edge.config import CameraConfig, Config
 from edge.layout import DataLayout
+from health.cameras import availability
+from recorder.catalog import CameraStatus
 
 GB = 1e9
 SPACE_ALERT_SECONDS = 3600  # a deletion for free space is "needs attention" for this long
@@ -53,21 +55,6 @@ class Snapshot:
         return sum(1 for c in self.cameras if c.state == "online")
 
 
-def age_text(seconds: float | None) -> str:
-    """A retention horizon or an age the way people say it: "13 d 22 h", "5 h 3 min", "42 s"."""
-    if seconds is None:
-        return "-"
-    seconds = max(0, int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min" if minutes else f"{seconds} s"
-
-
 def take_snapshot(config: Config, now: datetime) -> Snapshot:
     layout = DataLayout(config.storage.path)
     statuses, oldest, newest, recorded = {}, None, None, 0
@@ -82,7 +69,7 @@ def take_snapshot(config: Config, now: datetime) -> Snapshot:
         finally:
             conn.close()
     running = any(not s.is_stale(now) for s in statuses.values())
-    cameras = [_camera_state(c, statuses.get(c.name), now, running) for c in config.cameras]
+    cameras = [_camera_state(c, statuses.get(c.name), now) for c in config.cameras]
     lpr = lpr_counters(layout)
     snapshot = Snapshot(
         now=utc_iso(now),
@@ -112,14 +99,14 @@ def health_figures(config: Config, now: datetime) -> dict[str, Any]:
             newest = segment_span(conn)[1]
         finally:
             conn.close()
-    names = {c.name for c in config.cameras if c.enabled}
-    fresh = {name: s for name, s in statuses.items() if not s.is_stale(now)}
+    enabled = [c for c in config.cameras if c.enabled]
+    states = [availability(True, statuses.get(c.name), now) for c in enabled]
     probe = config.storage.path if config.storage.path.exists() else config.storage.path.parent
     return {
         "recording": {
-            "running": bool(fresh),
-            "cameras_online": sum(1 for n in names if n in fresh and fresh[n].state == "online"),
-            "cameras_total": len(names),
+            "running": any(not s.is_stale(now) for s in statuses.values()),
+            "cameras_online": sum(1 for state in states if state.online),
+            "cameras_total": len(enabled),
             "last_segment_age_s": round((now - newest).total_seconds(), 1) if newest else None,
         },
         "disk": {"free_gb": round(shutil.disk_usage(probe).free / GB, 1)},
@@ -167,16 +154,13 @@ def lpr_counters(layout: DataLayout) -> list[dict[str, Any]]:
     return rows
 
 
-def _camera_state(camera: Any, status: Any, now: datetime, running: bool) -> CameraState:
-    if not camera.enabled:
-        return CameraState(camera.name, "offline", None, "disabled in the config")
-    if status is None:
-        return CameraState(camera.name, "offline", None, "no status yet (is the daemon running?)")
-    if status.is_stale(now):
-        return CameraState(camera.name, "offline", utc_iso(status.updated), "the recorder is not running")
-    return CameraState(
-        camera.name, status.state, utc_iso(status.since), status.reason, status.fps, status.kbps
-    )
+def _camera_state(camera: CameraConfig, status: CameraStatus | None, now: datetime) -> CameraState:
+    state = availability(camera.enabled, status, now)
+    if not state.online:
+        since = utc_iso(state.since) if state.since else None
+        return CameraState(camera.name, "offline", since, state.reason.english() if state.reason else "")
+    assert status is not None  # online means a fresh status row
+    return CameraState(camera.name, "online", utc_iso(status.since), "", status.fps, status.kbps)
 
 
 def _errors(config: Config, snap: Snapshot) -> list[str]:

@@ -12,6 +12,7 @@ from webapp import add_standard_users, login, make_config, page_token, seed_sigh
 from edge.clock import ManualClock
 from edge.layout import DataLayout
 from plate_index.store import open_store
+from recorder.reasons import OutageReason, Reason
 from webui import create_app
 from webui.effectiveness import compute
 
@@ -41,14 +42,14 @@ def add_catalog(layout, clock):
         segment, start=oldest, end=oldest + timedelta(minutes=1), size=10_000_000, complete=True
     )
     catalog.set_status(
-        CameraStatus("road-north", "online", NOW - timedelta(days=2), "", 25.0, 2048.0, NOW, 7, NOW)
+        CameraStatus("road-north", "online", NOW - timedelta(days=2), None, 25.0, 2048.0, NOW, 7, NOW)
     )
     catalog.set_status(
         CameraStatus(
             "village-square",
             "offline",
             NOW - timedelta(minutes=42),
-            "connection refused",
+            Reason(OutageReason.CONNECTION_REFUSED),
             0,
             0,
             NOW - timedelta(minutes=42),
@@ -91,7 +92,7 @@ def test_a_recorder_that_stopped_writing_status_shows_as_not_running(layout, clo
     login(client, "volunteer")
     status = client.get("/api/live/status").get_json()
     assert all(not c["online"] for c in status["cameras"])
-    assert status["cameras"][0]["reason"] == "recorder not running"
+    assert status["cameras"][0]["reason"] == "recorder_not_running"
     assert status["cameras"][0]["reason_text"] == "запис не працює"
 
 
@@ -102,7 +103,7 @@ def test_why_a_camera_is_offline_reads_in_the_users_language(layout, clock):
     login(client, "volunteer")
     cameras = client.get("/api/live/status").get_json()["cameras"]
     square = [c for c in cameras if c["camera"] == "village-square"]
-    assert square[0]["reason"] == "connection refused"  # as the recorder wrote it, for scripts
+    assert square[0]["reason"] == "connection_refused"  # the code, for scripts
     assert square[0]["reason_text"] == "з’єднання відхилено"
     client.post("/language", data={"lang": "en", "csrf_token": page_token(client, "/cameras")})
     assert "connection refused" in client.get("/cameras").get_data(as_text=True)
@@ -116,7 +117,10 @@ def test_why_a_camera_is_offline_reads_in_the_users_language(layout, clock):
          "формат відео MJPEG не записується (потрібен H.264 або H.265)"),
         ("unauthorized: check the user and password in the camera's url",
          "неправильне ім’я користувача або пароль камери"),
-        ("host is down", "host is down"),  # an operating-system text Dozor has no translation for
+        ("recorder was not running", "запис не працює"),  # catalogs before the codes held English
+        ("no_video:4", "немає відео 4 с"),
+        ("network_error:host is down", "помилка мережі: host is down"),  # the OS's words, as written
+        ("host is down", "host is down"),  # a text Dozor does not know
     ],
 )
 def test_recorder_reasons_are_translated_and_unknown_ones_shown_as_written(data_dir, reason, shown):
@@ -124,7 +128,7 @@ def test_recorder_reasons_are_translated_and_unknown_ones_shown_as_written(data_
 
     app = create_app(make_config(data_dir))
     with app.test_request_context():
-        assert reason_text(reason) == shown
+        assert reason_text(Reason.parse(reason)) == shown
 
 
 def test_overlap_is_the_share_of_sightings_another_camera_saw_within_10_minutes(layout):

@@ -35,6 +35,7 @@ from dozor.cli import main
 from edge.clock import ManualClock
 from edge.layout import DataLayout
 from recorder.catalog import CameraStatus, Catalog
+from recorder.reasons import Reason
 from webui import create_app
 from webui.access import ALL_ROLES
 from webui.sessions import COOKIE_NAME
@@ -84,10 +85,11 @@ def seed_evil(data_dir, template) -> dict:
     conn.close()
     catalog = Catalog(layout)
     try:
-        catalog.open_outage("village-square", now - timedelta(minutes=5), PAYLOADS["reason"])
+        catalog.open_outage("village-square", now - timedelta(minutes=5), Reason.parse(PAYLOADS["reason"]))
         catalog.set_status(
             CameraStatus(
-                "village-square", "offline", now, PAYLOADS["reason"], 0, 0, None, 0, now + timedelta(days=1)
+                "village-square", "offline", now, Reason.parse(PAYLOADS["reason"]), 0, 0, None, 0,
+                now + timedelta(days=1),
             )
         )
     finally:

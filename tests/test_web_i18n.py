@@ -89,3 +89,15 @@ def test_durations_read_like_people_say_them(app):
         assert format_age(13 * 86400 + 22 * 3600 + 59) == "13 д 22 год"
         assert format_age(5 * 3600 + 3 * 60) == "5 год 3 хв"
         assert format_age(42) == "42 с"
+
+
+def test_every_outage_reason_has_a_ukrainian_text():
+    from recorder.reasons import OutageReason
+    from webui.reasons import TEXTS
+
+    with PO.open("rb") as handle:
+        translated = {m.id: m.string for m in read_po(handle) if m.id and m.string}
+    assert set(TEXTS) == set(OutageReason), "every code needs a text in webui/reasons.py"
+    untranslated = [code for code, text in TEXTS.items() if text._args[0] not in translated]
+    assert not untranslated, f"no Ukrainian text for {untranslated}"
+

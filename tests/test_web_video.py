@@ -15,6 +15,7 @@ from accounts import audit
 from accounts.webdb import open_web_db
 from edge.clock import SystemClock
 from edge.layout import DataLayout
+from recorder.reasons import OutageReason, Reason
 from webui import create_app
 from webui.fmp4 import boxes, codec_string, init_segment
 from webui.live_stream import follow
@@ -35,7 +36,7 @@ def recorded(data_dir, template):
 
     catalog = Catalog(layout)
     catalog.close_outage(
-        catalog.open_outage("road-north", start + timedelta(seconds=30), "stall"),
+        catalog.open_outage("road-north", start + timedelta(seconds=30), Reason(OutageReason.NO_VIDEO, "10")),
         start + timedelta(seconds=50),
     )
     catalog.close()
@@ -50,7 +51,7 @@ def test_segments_around_a_moment_come_with_outages(recorded):
     moment = quote((start + timedelta(seconds=12)).isoformat())
     data = client.get(f"/api/recordings/road-north/segments?from={moment}").get_json()
     assert [s["id"] for s in data["segments"]] == ids[1:]
-    assert data["outages"][0]["reason"] == "stall"
+    assert data["outages"][0]["reason"] == "no_video:10"
     assert data["segments"][0]["url"] == f"/video/segments/{ids[1]}.mp4"
 
 
@@ -85,7 +86,7 @@ def test_recordings_page_shows_the_outage(recorded):
     page = client.get(f"/recordings?camera=road-north&at={quote((start + timedelta(seconds=5)).isoformat())}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'class="outage"' in html and "stall" in html
+    assert 'class="outage"' in html and "немає відео 10 с" in html
 
 
 def test_codec_string_comes_from_the_init_segment(template):

@@ -152,7 +152,8 @@ def _manifest(
             for s in segments
         ],
         "outages_in_range": [
-            {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason}
+            {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None,
+             "reason": o.reason.english()}
             for o in outages
         ],
     }

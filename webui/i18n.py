@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
+from edge.clock import age_text
 from webui.reasons import reason_text
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
@@ -69,17 +70,7 @@ def local_time(moment: datetime | None, with_date: bool = True) -> str:
 
 
 def format_age(seconds: float | None) -> str:
-    """A duration the way people say it: "13 d 22 h", "5 h 3 min", "42 s"."""
-    if seconds is None:
-        return "—"
-    seconds = max(0, int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return gettext("%(d)d d %(h)d h", d=days, h=hours)
-    if hours:
-        return gettext("%(h)d h %(m)d min", h=hours, m=minutes)
-    if minutes:
-        return gettext("%(m)d min %(s)d s", m=minutes, s=secs)
-    return gettext("%(s)d s", s=secs)
+    """A duration the way people say it, in the reader's language (edge.clock.age_text)."""
+    words = (gettext("%(d)d d %(h)d h"), gettext("%(h)d h %(m)d min"), gettext("%(m)d min %(s)d s"),
+             gettext("%(s)d s"))
+    return age_text(seconds, words, unknown="—")

@@ -73,6 +73,7 @@ def segments(config_path: str, camera: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per camera and line (UTC times).")
 def cameras(config_path: str, as_json: bool) -> None:
     """Status per camera: online or offline since when, why, fps and kbit/s."""
+    from health.cameras import availability
     from recorder.catalog import camera_statuses
 
     config = load_or_exit(config_path)
@@ -88,17 +89,13 @@ def cameras(config_path: str, as_json: bool) -> None:
     rows = []
     for cam in config.cameras:
         status = statuses.get(cam.name)
-        row = {"camera": cam.name, "state": "offline", "since": None, "why": "", "fps": 0.0, "kbps": 0.0,
+        state = availability(cam.enabled, status, now)
+        row = {"camera": cam.name, "state": "online" if state.online else "offline",
+               "since": utc_iso(state.since) if state.since else None,
+               "why": state.reason.english() if state.reason else "", "fps": 0.0, "kbps": 0.0,
                "last_packet": None, "tap_drops": 0}
-        if not cam.enabled:
-            row["why"] = "disabled in the config"
-        elif status is None:
-            row["why"] = "no status yet (is `dozor run` running?)"
-        elif status.is_stale(now):
-            row.update(since=utc_iso(status.updated), why="the recorder is not running")
-        else:
-            row.update(state=status.state, since=utc_iso(status.since), why=status.reason, fps=status.fps,
-                       kbps=status.kbps, tap_drops=status.tap_drops,
+        if status is not None and state.recorder_running:
+            row.update(fps=status.fps, kbps=status.kbps, tap_drops=status.tap_drops,
                        last_packet=utc_iso(status.last_packet) if status.last_packet else None)
         rows.append(row)
     if as_json:

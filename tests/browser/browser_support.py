@@ -24,6 +24,7 @@ from webapp import (
 
 from edge.config import Config
 from edge.layout import DataLayout
+from recorder.reasons import OutageReason, Reason
 from webui.fmp4 import boxes
 
 CHROMIUM = os.environ.get("DOZOR_CHROMIUM", "/usr/bin/chromium")
@@ -100,7 +101,7 @@ def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], d
     }
     catalog = Catalog(layout)
     try:
-        catalog.open_outage(OFFLINE_CAMERA, now - timedelta(minutes=40), "no answer (timed out)")
+        catalog.open_outage(OFFLINE_CAMERA, now - timedelta(minutes=40), Reason(OutageReason.TIMED_OUT))
         for camera in CAMERAS:
             offline = camera["name"] == OFFLINE_CAMERA
             catalog.set_status(
@@ -108,7 +109,7 @@ def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], d
                     camera=camera["name"],
                     state="offline" if offline else "online",
                     since=now - (timedelta(minutes=40) if offline else timedelta(days=3, hours=5)),
-                    reason="no answer (timed out)" if offline else "",
+                    reason=Reason(OutageReason.TIMED_OUT) if offline else None,
                     fps=0 if offline else 25.0,
                     kbps=0 if offline else 1980.0,
                     last_packet=now - timedelta(minutes=40) if offline else now,

@@ -17,6 +17,8 @@ from browser_support import Site, launch_chromium, make_template, remove, sign_i
 from playwright.sync_api import sync_playwright
 from webapp import PASSWORDS, seed_recordings
 
+from recorder.reasons import OutageReason, Reason
+
 REPO = Path(__file__).resolve().parents[2]
 VIEWPORT = {"width": 1440, "height": 900}
 
@@ -67,7 +69,8 @@ def seed_history(site: Site, template: Path) -> None:
     seed_recordings(site.layout, "road-north", outage_start - timedelta(hours=8), 16, 1800, template=template)
     catalog = Catalog(site.layout)
     try:
-        catalog.close_outage(catalog.open_outage("road-north", outage_start, "no answer (timed out)"), after)
+        outage = catalog.open_outage("road-north", outage_start, Reason(OutageReason.TIMED_OUT))
+        catalog.close_outage(outage, after)
     finally:
         catalog.close()
 

@@ -9,6 +9,7 @@ import shutil
 from flask import Blueprint, current_app, render_template
 
 from accounts.users import Role
+from health.cameras import availability
 from webui.access import ALL_ROLES, allow
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, plates_db
 from webui.effectiveness import EffectivenessCache
@@ -39,13 +40,14 @@ def camera_rows() -> list[dict]:
     rows = []
     for camera in ctx().config.cameras:
         status = statuses.get(camera.name)
-        stale = status is None or status.is_stale(now)
+        state = availability(camera.enabled, status, now)
         rows.append(
             {
                 "camera": camera,
                 "status": status,
-                "online": bool(status and status.state == "online" and not stale),
-                "recorder_down": stale,
+                "state": state,
+                "online": state.online,
+                "recorder_down": camera.enabled and not state.recorder_running,
                 "lpr": lpr.get(camera.name),
             }
         )

@@ -22,6 +22,7 @@ from flask import (
 
 from edge.clock import utc_iso
 from edge.db import connect
+from health.cameras import availability
 from recorder.live_snapshots import mark_watched
 from webui.access import ALL_ROLES, allow
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_camera
@@ -67,17 +68,15 @@ def status():
     now = ctx().clock.now()
     out = []
     for camera in ctx().config.cameras:
-        s = statuses.get(camera.name)
-        recorder_down = s is None or s.is_stale(now)
-        reason = (s.reason if s else "") if not recorder_down else "recorder not running"
+        state = availability(camera.enabled, statuses.get(camera.name), now)
         out.append(
             {
                 "camera": camera.name,
                 "title": camera.display_name,
-                "online": bool(s and s.state == "online" and not recorder_down),
-                "since": utc_iso(s.since) if s else None,
-                "reason": reason,
-                "reason_text": reason_text(reason),
+                "online": state.online,
+                "since": utc_iso(state.since) if state.since else None,
+                "reason": state.reason.stored() if state.reason else "",
+                "reason_text": reason_text(state.reason),
             }
         )
     return jsonify(now=utc_iso(now), cameras=out)

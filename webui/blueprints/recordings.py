@@ -89,7 +89,7 @@ def segments_api(camera: str):
         for s in segments_between(conn, camera, start, end)
     ]
     outages = [
-        {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason,
+        {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason.stored(),
          "reason_text": reason_text(o.reason)}
         for o in outages_between(conn, camera, start, end)
     ]
