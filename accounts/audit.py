@@ -15,6 +15,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from edge.clock import Clock, from_epoch, to_epoch
@@ -23,40 +24,26 @@ log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
-LOGIN_OK = "login_ok"
-LOGIN_FAILED = "login_failed"
-LOGIN_LOCKED = "login_locked"
-LOGOUT = "logout"
-SEARCH = "search"
-SIGHTING_VIEW = "sighting_view"
-VIDEO_VIEW = "video_view"
-EXPORT = "export"
-USER_ADD = "user_add"
-USER_DISABLE = "user_disable"
-USER_ENABLE = "user_enable"
-USER_PASSWORD = "user_password"  # noqa: S105 - an action name, not a password
-WATCHLIST_VIEW = "watchlist_view"
-WATCHLIST_ADD = "watchlist_add"
-WATCHLIST_REMOVE = "watchlist_remove"
-ALERTS_VIEW = "alerts_view"
-ACTIONS = (
-    LOGIN_OK,
-    LOGIN_FAILED,
-    LOGIN_LOCKED,
-    LOGOUT,
-    SEARCH,
-    SIGHTING_VIEW,
-    VIDEO_VIEW,
-    EXPORT,
-    USER_ADD,
-    USER_DISABLE,
-    USER_ENABLE,
-    USER_PASSWORD,
-    WATCHLIST_VIEW,
-    WATCHLIST_ADD,
-    WATCHLIST_REMOVE,
-    ALERTS_VIEW,
-)
+class AuditAction(StrEnum):
+    """What an audit entry records. The values are what the log stores and its hash chain covers, so
+    they never change; a new action is a new member (and a label in webui/i18n.py)."""
+
+    LOGIN_OK = "login_ok"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_LOCKED = "login_locked"
+    LOGOUT = "logout"
+    SEARCH = "search"
+    SIGHTING_VIEW = "sighting_view"
+    VIDEO_VIEW = "video_view"
+    EXPORT = "export"
+    USER_ADD = "user_add"
+    USER_DISABLE = "user_disable"
+    USER_ENABLE = "user_enable"
+    USER_PASSWORD = "user_password"  # noqa: S105 - an action name, not a password
+    WATCHLIST_VIEW = "watchlist_view"
+    WATCHLIST_ADD = "watchlist_add"
+    WATCHLIST_REMOVE = "watchlist_remove"
+    ALERTS_VIEW = "alerts_view"
 
 
 @dataclass(frozen=True)
@@ -65,7 +52,7 @@ class AuditEntry:
     at: datetime
     actor: str
     ip: str
-    action: str
+    action: str  # an AuditAction's value (entries written by another version may hold others)
     target: str
     detail: dict[str, Any]
 
@@ -87,31 +74,32 @@ def append(
     *,
     actor: str,
     ip: str,
-    action: str,
+    action: AuditAction,
     target: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add one entry at the end of the chain (one short write transaction, safe across processes)."""
     at = to_epoch(clock.now())
+    action_code = AuditAction(action).value  # the stored and hashed text
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         head = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
         last_id, prev_hash = (head["last_id"], head["last_hash"]) if head else (0, GENESIS)
         entry_id = last_id + 1
-        digest = _digest(entry_id, at, actor, ip, action, target, detail_text, prev_hash)
+        digest = _digest(entry_id, at, actor, ip, action_code, target, detail_text, prev_hash)
         conn.execute(
             "INSERT INTO audit (id, at, actor, ip, action, target, detail, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry_id, at, actor, ip, action, target, detail_text, prev_hash, digest),
+            (entry_id, at, actor, ip, action_code, target, detail_text, prev_hash, digest),
         )
         conn.execute(
             "INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?)"
             " ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash",
             (entry_id, digest),
         )
-    log.info("audit entry %d %s by %s, chain hash %s", entry_id, action, actor, digest[:16])
-    return AuditEntry(entry_id, from_epoch(at), actor, ip, action, target, detail or {})
+    log.info("audit entry %d %s by %s, chain hash %s", entry_id, action_code, actor, digest[:16])
+    return AuditEntry(entry_id, from_epoch(at), actor, ip, action_code, target, detail or {})
 
 
 def entries(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from accounts import audit
+from accounts.audit import AuditAction
 from accounts.users import Accounts, User
 from edge.clock import Clock
 
@@ -19,7 +20,7 @@ def add_user(
         clock,
         actor=by,
         ip=ip,
-        action=audit.USER_ADD,
+        action=AuditAction.USER_ADD,
         target=user.username,
         detail={"role": user.role.value},
     )
@@ -35,7 +36,7 @@ def set_active(
         clock,
         actor=by,
         ip=ip,
-        action=audit.USER_ENABLE if active else audit.USER_DISABLE,
+        action=AuditAction.USER_ENABLE if active else AuditAction.USER_DISABLE,
         target=user.username,
     )
     return user
@@ -45,5 +46,5 @@ def set_password(
     conn: sqlite3.Connection, clock: Clock, *, by: str, ip: str, username: str, password: str
 ) -> User:
     user = Accounts(conn, clock).set_password(username, password)
-    audit.append(conn, clock, actor=by, ip=ip, action=audit.USER_PASSWORD, target=user.username)
+    audit.append(conn, clock, actor=by, ip=ip, action=AuditAction.USER_PASSWORD, target=user.username)
     return user

@@ -20,7 +20,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,7 +64,7 @@ class BenchTap:
             return None
         self._sent = sent + 1
         image = self.frames[sent]
-        return ClipFrame(self.camera, datetime.now(UTC) + timedelta(seconds=sent / 5), image, sent)
+        return ClipFrame(self.camera, time.time() + sent / 5, image, sent)
 
     def close(self) -> None:
         pass

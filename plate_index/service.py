@@ -174,7 +174,7 @@ class LprService:
                 if not gate.moving(frame.image):
                     counters.frames_skipped_motion += 1
                     continue
-                worker.submit(camera, to_epoch(frame.wall_time), frame.seq, frame.image, clock_shift)
+                worker.submit(camera, frame.wall_time, frame.seq, frame.image, clock_shift)
             except Exception:  # a bad frame must not end this camera's plate reading
                 log.exception("plate reading: could not handle a frame of camera %s", camera)
 

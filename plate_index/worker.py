@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from edge.clock import Clock, SystemClock, to_epoch
 from edge.config import LprConfig
 from edge.layout import DataLayout
 
@@ -74,17 +75,18 @@ def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
     except ModelMissing as exc:
         results.put(("fatal", str(exc)))
         return
-    _Worker(spec, alpr, results, heartbeat).loop(tasks, daemon)
+    _Worker(spec, alpr, results, heartbeat, SystemClock()).loop(tasks, daemon)
 
 
 class _Worker:
-    def __init__(self, spec: WorkerSpec, alpr: Any, results: Any, heartbeat: Any):
+    def __init__(self, spec: WorkerSpec, alpr: Any, results: Any, heartbeat: Any, clock: Clock):
         from plate_index.grouping import SightingGrouper
         from plate_index.recognise import Recogniser
         from plate_index.slots import FrameSlots
         from plate_index.store import open_store
 
         self.spec = spec
+        self.clock = clock  # the alerts' time
         self.results = results
         self.heartbeat = heartbeat
         self.recogniser = Recogniser(alpr, spec.lpr.min_read_confidence)
@@ -184,7 +186,6 @@ class _Worker:
                 log.exception("could not store a sighting from camera %s", sighting.camera)
 
     def _store(self, sighting: Any) -> None:
-        from edge.clock import SystemClock
         from plate_index.images import write_sighting_images
         from plate_index.store import NewSighting, insert_sighting
         from plate_index.watchlist import raise_alerts
@@ -203,5 +204,5 @@ class _Worker:
         sighting_id = insert_sighting(self.conn, record)
         log.debug("sighting %d: %s on %s, %d reads", sighting_id, record.plate, record.camera, record.reads)
         raise_alerts(self.conn, sighting_id, record.camera, record.plate, record.alternatives,
-                     record.first_seen, SystemClock().now())
+                     record.first_seen, to_epoch(self.clock.now()))
         self.results.put(("sighting", sighting.camera))

@@ -16,12 +16,11 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 
 import av
 import numpy
 
-from edge.clock import Clock, SystemClock, from_epoch, to_epoch
+from edge.clock import Clock, SystemClock, to_epoch
 from edge.clock_steps import ClockStepWatch
 from recorder.wallclock import WallClockAnchor
 
@@ -33,7 +32,7 @@ PACKET_QUEUE = 64  # about 2.5 s of 25 fps video waiting to be decoded
 @dataclass(frozen=True)
 class Frame:
     camera: str
-    wall_time: datetime  # UTC, on the same clock as the segments
+    wall_time: float  # epoch seconds UTC, on the same clock as the segments
     image: numpy.ndarray  # H x W x 3 uint8, BGR (what OpenCV / fast-alpr expect); read-only, shared
     seq: int  # decoded-frame number within the connection
     clock_shift: float = 0.0  # the wall-clock steps the reader's times had followed (camera_recorder)
@@ -152,7 +151,7 @@ class FrameTap:
         self.active = bool(self._subs)
         self._keyframes_only = keyframes_only
 
-    def feed(self, packet: av.Packet, wall_time: datetime | float | None = None) -> None:
+    def feed(self, packet: av.Packet, wall_time: float | None = None) -> None:
         """Offer a video packet (never blocks). `wall_time` as the recorder computed it; when None,
         the tap anchors the stream's timestamps to arrival time itself (a tap-only connection)."""
         if not self.active:
@@ -173,7 +172,7 @@ class FrameTap:
                 self.clock_shift += step
             wall = self._anchor.observe(float(packet.pts * packet.time_base), to_epoch(self.clock.now()))
         else:
-            wall = wall_time if isinstance(wall_time, float) else to_epoch(wall_time)
+            wall = wall_time
         copy = av.Packet(packet.size)  # the reader keeps (and rebases) its packet; we decode a copy
         copy.update(packet)
         copy.is_keyframe = key
@@ -231,7 +230,7 @@ class FrameTap:
             return
         image = frame.to_ndarray(format="bgr24")
         image.flags.writeable = False
-        out = Frame(self.camera, from_epoch(wall), image, seq, clock_shift)
+        out = Frame(self.camera, wall, image, seq, clock_shift)
         for sub in due:
             sub._offer(out, wall)
 

@@ -18,7 +18,6 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -187,7 +186,7 @@ class ClipFrame:
     """The recorder's frame-tap Frame, as far as plate reading uses it."""
 
     camera: str
-    wall_time: object  # datetime, UTC
+    wall_time: float  # epoch seconds UTC
     image: np.ndarray
     seq: int
     clock_shift: float = 0.0
@@ -214,7 +213,7 @@ class ClipTap:
 
     def _play(self, subscription: ClipSubscription) -> None:
         self.go.wait()
-        start_wall, start = datetime.now(UTC), time.monotonic()
+        start_wall, start = time.time(), time.monotonic()
         every = max(1, round(FPS / subscription.fps))
         seq, offset = 0, 0.0
         for _ in range(self.loops):
@@ -226,7 +225,7 @@ class ClipTap:
                 if delay > 0:
                     time.sleep(delay)
                 shift = self.clock_shift
-                wall_time = start_wall + timedelta(seconds=offset + t + shift)
+                wall_time = start_wall + offset + t + shift
                 subscription.put(ClipFrame(self.camera, wall_time, image, seq, shift))
                 seq, last = seq + 1, t
             offset += last + every / FPS

@@ -33,7 +33,7 @@ def log_with_entries(data_dir):
             clock,
             actor="olena",
             ip="10.0.0.5",
-            action=audit.SEARCH,
+            action=audit.AuditAction.SEARCH,
             target="",
             detail={"query": f"BE{i}"},
         )
@@ -107,6 +107,7 @@ def test_removing_the_triggers_alone_is_reported(config_path, log_with_entries):
 
 def test_appending_after_verification_keeps_the_chain(config_path, log_with_entries):
     audit.append(
-        log_with_entries, ManualClock(), actor="cli:root", ip="local", action=audit.USER_ADD, target="bob"
+        log_with_entries, ManualClock(), actor="cli:root", ip="local", action=audit.AuditAction.USER_ADD,
+        target="bob",
     )
     assert verify(config_path).exit_code == 0

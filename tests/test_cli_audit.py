@@ -50,7 +50,8 @@ def test_cli_search_writes_an_audit_entry_with_the_query_and_filters(config, dat
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.splitlines()[0])["plate"] == "BE7123AA"
     (entry,), (checked, problems) = audit_entries(data_dir)
-    assert (entry.actor, entry.ip, entry.action, entry.target) == (ME, "local", audit.SEARCH, "ве7")
+    expected = (ME, "local", audit.AuditAction.SEARCH, "ве7")
+    assert (entry.actor, entry.ip, entry.action, entry.target) == expected
     assert entry.detail == {"via": "cli", "camera": "road-north", "exact": True}
     assert (checked, problems) == (1, [])
 
@@ -59,7 +60,7 @@ def test_a_refused_query_is_audited_too(config, data_dir):
     result = run("search", "Б", "--config", config)
     assert result.exit_code == 1
     (entry,), _ = audit_entries(data_dir)
-    assert entry.action == audit.SEARCH and entry.target == "Б"
+    assert entry.action == audit.AuditAction.SEARCH and entry.target == "Б"
 
 
 def test_watchlist_changes_and_views_and_alerts_are_audited_in_one_chain(config, data_dir):
@@ -74,14 +75,14 @@ def test_watchlist_changes_and_views_and_alerts_are_audited_in_one_chain(config,
         assert result.exit_code == 0, result.output
     found, (checked, problems) = audit_entries(data_dir)
     assert [(e.action, e.target) for e in found] == [
-        (audit.WATCHLIST_ADD, "BH12*"),
-        (audit.WATCHLIST_VIEW, ""),
-        (audit.ALERTS_VIEW, ""),
-        (audit.WATCHLIST_REMOVE, "BH12*"),
+        (audit.AuditAction.WATCHLIST_ADD, "BH12*"),
+        (audit.AuditAction.WATCHLIST_VIEW, ""),
+        (audit.AuditAction.ALERTS_VIEW, ""),
+        (audit.AuditAction.WATCHLIST_REMOVE, "BH12*"),
     ]
     assert all(e.actor == ME for e in found) and found[0].detail["note"] == "stolen"
     assert (checked, problems) == (4, [])
-    assert all(e.action in audit.ACTIONS for e in found)
+    assert all(e.action in set(audit.AuditAction) for e in found)
     verified = run("audit", "verify", "--config", config)
     assert verified.exit_code == 0 and "intact: 4 entries" in verified.output
 
@@ -90,7 +91,8 @@ def test_cli_and_web_entries_share_the_chain(config, data_dir):
     from edge.clock import ManualClock
 
     conn = open_web_db(DataLayout(data_dir))
-    audit.append(conn, ManualClock(), actor="olena", ip="10.0.0.5", action=audit.SEARCH, target="AA1")
+    audit.append(conn, ManualClock(), actor="olena", ip="10.0.0.5", action=audit.AuditAction.SEARCH,
+                 target="AA1")
     conn.close()
     assert run("search", "BE7", "--config", config).exit_code == 0
     found, (checked, problems) = audit_entries(data_dir)

@@ -86,7 +86,7 @@ def test_store_moves_this_runs_sightings_their_search_keys_and_alerts_once(tmp_p
     before = insert_sighting(conn, _new("gate", "BE1234AA", to_epoch(T0) - 2 * HOUR))  # an earlier run
     run_start = last_sighting_id(conn)
     mine = insert_sighting(conn, _new("gate", "BE1234AA", to_epoch(T0) + 10))
-    raise_alerts(conn, mine, "gate", "BE1234AA", [], to_epoch(T0) + 10, T0)
+    raise_alerts(conn, mine, "gate", "BE1234AA", [], to_epoch(T0) + 10, to_epoch(T0))
     other = insert_sighting(conn, _new("road", "BE1234AA", to_epoch(T0) + 20))
 
     assert follow_clock_shift(conn, "gate", run_start, -HOUR) == 1

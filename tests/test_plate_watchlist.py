@@ -39,7 +39,7 @@ def test_sighting_matching_an_entry_raises_an_alert_of_the_right_kind(
     store, pattern, plate, alternatives, expected
 ):
     add_entry(store, pattern, "stolen car", NOW)
-    count = raise_alerts(store, 7, "road-north", plate, alternatives, 1000.0, NOW)
+    count = raise_alerts(store, 7, "road-north", plate, alternatives, 1000.0, NOW.timestamp())
     alerts = list_alerts(store)
     assert count == (1 if expected else 0)
     assert [a["match"] for a in alerts] == ([expected] if expected else [])
@@ -50,7 +50,7 @@ def test_sighting_matching_an_entry_raises_an_alert_of_the_right_kind(
 def test_alert_is_logged_as_a_warning_by_ids_and_the_plate_only_at_debug(store, caplog):
     entry = add_entry(store, "AA1234BB", "stolen", NOW)
     with caplog.at_level(logging.DEBUG, logger="plate_index.watchlist"):
-        raise_alerts(store, 1, "road-north", "AA1234BB", [], 1000.0, NOW)
+        raise_alerts(store, 1, "road-north", "AA1234BB", [], 1000.0, NOW.timestamp())
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert f"sighting 1 on camera road-north matches watchlist entry {entry.id}" in warning
     assert "AA1234BB" not in warning and "stolen" not in warning

@@ -14,5 +14,6 @@ def test_every_reason_survives_the_catalog_round_trip():
 
 def test_the_cli_keeps_the_english_it_always_showed():
     assert Reason(OutageReason.NO_VIDEO, "10").english() == "no video for 10 s"
-    assert str(Reason(OutageReason.UNAUTHORIZED)) == "unauthorized: check the user and password in the camera's url"
+    unauthorized = "unauthorized: check the user and password in the camera's url"
+    assert str(Reason(OutageReason.UNAUTHORIZED)) == unauthorized
     assert Reason(OutageReason.CODEC, "mjpeg").stored() == "codec:mjpeg"

@@ -290,7 +290,7 @@ def test_locked_attempts_are_audited_and_never_check_the_password(plain_app, dat
     actions = [e.action for e in reversed(audit.entries(conn))]
     last_login = conn.execute("SELECT last_login_at FROM users WHERE username = 'police'").fetchone()[0]
     conn.close()
-    assert actions == [audit.LOGIN_FAILED] * 5 + [audit.LOGIN_LOCKED] * 3
+    assert actions == [audit.AuditAction.LOGIN_FAILED] * 5 + [audit.AuditAction.LOGIN_LOCKED] * 3
     assert last_login is None, "a locked attempt must not sign in, even with the right password"
 
 
@@ -464,7 +464,8 @@ def audit_log(tmp_path, data_dir):
     clock = ManualClock()
     for i in range(1, 9):
         clock.advance(60)
-        audit.append(conn, clock, actor="olena", ip="10.0.0.5", action=audit.SEARCH, target=f"BE{i}")
+        audit.append(conn, clock, actor="olena", ip="10.0.0.5", action=audit.AuditAction.SEARCH,
+                     target=f"BE{i}")
     conn.execute("DROP TRIGGER audit_no_update")  # what an intruder with a shell does first
     conn.execute("DROP TRIGGER audit_no_delete")
     yield conn, str(config)

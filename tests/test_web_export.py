@@ -105,7 +105,7 @@ def test_export_gives_a_zip_whose_checksums_and_manifest_hold(site, tmp_path):
 def test_export_is_audited_with_its_reason(site):
     client, start, data_dir = site
     export(client, start=start.isoformat(), end=(start + timedelta(seconds=5)).isoformat(), reason="case 7")
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.EXPORT)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.AuditAction.EXPORT)[0]
     assert entry.actor == "police" and entry.target == "road-north"
     assert entry.detail["reason"] == "case 7"
 
@@ -137,5 +137,5 @@ def test_export_of_a_time_without_video_says_so_and_is_audited(site):
     )
     assert response.status_code == 400
     assert "немає запису" in response.get_data(as_text=True)
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.EXPORT)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.AuditAction.EXPORT)[0]
     assert "failed" in entry.detail

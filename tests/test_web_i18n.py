@@ -101,3 +101,13 @@ def test_every_outage_reason_has_a_ukrainian_text():
     untranslated = [code for code, text in TEXTS.items() if text._args[0] not in translated]
     assert not untranslated, f"no Ukrainian text for {untranslated}"
 
+
+
+def test_every_audit_action_has_a_label_in_ukrainian():
+    from accounts.audit import AuditAction
+    from webui.i18n import ACTION_LABELS
+
+    with PO.open("rb") as handle:
+        translated = {m.id for m in read_po(handle) if m.id and m.string}
+    assert set(ACTION_LABELS) == set(AuditAction)
+    assert all(label._args[0] in translated for label in ACTION_LABELS.values())

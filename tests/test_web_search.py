@@ -77,7 +77,7 @@ def test_camera_and_time_filters(site):
 def test_every_query_is_audited_with_its_text_and_filters(site):
     client, _, data_dir = site
     client.get("/api/search?q=" + quote("ве7") + "&camera=road-north")
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.SEARCH)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.AuditAction.SEARCH)[0]
     assert entry.actor == "police" and entry.target == "ве7"
     assert entry.detail == {"camera": "road-north"}
 
@@ -97,6 +97,6 @@ def test_sighting_page_is_audited_and_shows_the_route_across_cameras(site):
     assert page.count('class="timeline-row"') == 2
     assert f'href="/sightings/{ids["square"]}"' in page
     assert "Маршрут: усі проїзди BE7123AA" in page
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.SIGHTING_VIEW)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.AuditAction.SIGHTING_VIEW)[0]
     assert entry.target == str(ids["north"]) and entry.detail["plate"] == "BE7123AA"
     assert client.get("/sightings/99999").status_code == 404

@@ -115,7 +115,7 @@ def test_https_login_sets_a_secure_cookie_and_the_audit_sees_the_real_address(ht
     )
     assert response.status == 302, response.status
     assert "Secure" in response.getheader("Set-Cookie")
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.LOGIN_OK)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.AuditAction.LOGIN_OK)[0]
     assert entry.ip == "127.0.0.1", "the client's address, not the proxy's and not a forged one"
 
 

@@ -71,7 +71,7 @@ def test_opening_a_segment_is_audited_once_not_per_range(recorded):
     client.get(f"/video/segments/{ids[0]}.mp4", headers={"Range": "bytes=0-"})
     for offset in (5000, 10000, 20000):
         client.get(f"/video/segments/{ids[0]}.mp4", headers={"Range": f"bytes={offset}-"})
-    views = audit.entries(open_web_db(layout), action=audit.VIDEO_VIEW)
+    views = audit.entries(open_web_db(layout), action=audit.AuditAction.VIDEO_VIEW)
     assert len(views) == 1 and views[0].detail["segment"] == ids[0]
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import click
 
+from accounts.audit import AuditAction
 from dozor.cli.common import cli_actor, config_option, fail, load_or_exit, print_json_lines
 from edge.clock import SystemClock, parse_utc
 from edge.config import Config
@@ -46,7 +47,7 @@ def _store(config_path: str, *, create: bool = False):
     return config, None
 
 
-def _audit(config: Config, action: str, target: str = "", detail: dict | None = None) -> None:
+def _audit(config: Config, action: AuditAction, target: str = "", detail: dict | None = None) -> None:
     """Append the audit entry for this command, or exit 1 without showing anything if it cannot.
     (The entry's chain-hash log line is for the daemon's journal; here it would clutter the results.)"""
     import logging
@@ -95,7 +96,7 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json)
     if camera and camera not in {c.name for c in config.cameras}:
         click.echo(f"warning: no camera called {camera!r} in the config", err=True)
     filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
-    _audit(config, "search", prefix, {"via": "cli", **{k: v for k, v in filters.items() if v}})
+    _audit(config, AuditAction.SEARCH, prefix, {"via": "cli", **{k: v for k, v in filters.items() if v}})
     try:
         if conn is None:
             from plate_index.normalise import parse_query
@@ -177,7 +178,8 @@ def watchlist_add(pattern, config_path, note) -> None:
     config, conn = _store(config_path, create=True)
     try:
         normal = parse_query(pattern, wildcards=WILDCARDS)
-        _audit(config, "watchlist_add", normal, {"via": "cli", "note": note})  # the attempt, before it
+        # the attempt, before it
+        _audit(config, AuditAction.WATCHLIST_ADD, normal, {"via": "cli", "note": note})
         entry = add_entry(conn, pattern, note, SystemClock().now())
     except BadQuery as exc:
         fail(str(exc))
@@ -193,7 +195,7 @@ def watchlist_list(config_path, as_json) -> None:
     from plate_index.watchlist import list_entries
 
     config, conn = _store(config_path, create=True)
-    _audit(config, "watchlist_view", "", {"via": "cli"})
+    _audit(config, AuditAction.WATCHLIST_VIEW, "", {"via": "cli"})
     entries = list_entries(conn)
     if as_json:
         print_json_lines([e.to_json() for e in entries])
@@ -210,7 +212,7 @@ def watchlist_remove(entry, config_path) -> None:
     from plate_index.watchlist import remove_entry
 
     config, conn = _store(config_path, create=True)
-    _audit(config, "watchlist_remove", entry, {"via": "cli"})
+    _audit(config, AuditAction.WATCHLIST_REMOVE, entry, {"via": "cli"})
     if not remove_entry(conn, entry):
         fail(f"{entry!r} is not on the watchlist; see `dozor watchlist list`")
     click.echo(f"removed {entry}")
@@ -227,7 +229,7 @@ def alerts_cmd(config_path, since, limit, as_json) -> None:
 
     since_at = _time(since, "--since")
     config, conn = _store(config_path)
-    _audit(config, "alerts_view", "", {"via": "cli", **({"since": since} if since else {})})
+    _audit(config, AuditAction.ALERTS_VIEW, "", {"via": "cli", **({"since": since} if since else {})})
     alerts = list_alerts(conn, since=since_at, limit=limit) if conn is not None else []
     if as_json:
         print_json_lines(alerts)

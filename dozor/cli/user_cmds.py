@@ -9,12 +9,11 @@ user who made it.
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 
-from dozor.cli.common import config_option, fail, load_or_exit
+from dozor.cli.common import cli_actor, config_option, fail, load_or_exit
 
 
 def _open(config_path: str):
@@ -23,13 +22,6 @@ def _open(config_path: str):
 
     config = load_or_exit(config_path)
     return open_web_db(DataLayout(config.storage.path))
-
-
-def _who() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:?"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -66,7 +58,7 @@ def add(name: str, role: str, password_stdin: bool, config_path: str) -> None:
     password = _read_password(password_stdin)
     try:
         created = add_user(
-            conn, SystemClock(), by=_who(), ip="local", username=name, role=role, password=password
+            conn, SystemClock(), by=cli_actor(), ip="local", username=name, role=role, password=password
         )
     except AccountError as exc:
         fail(str(exc))
@@ -98,7 +90,8 @@ def _set_active(name: str, config_path: str, active: bool) -> None:
     from edge.clock import SystemClock
 
     try:
-        set_active(_open(config_path), SystemClock(), by=_who(), ip="local", username=name, active=active)
+        set_active(_open(config_path), SystemClock(), by=cli_actor(), ip="local", username=name,
+                   active=active)
     except AccountError as exc:
         fail(str(exc))
 
@@ -134,7 +127,7 @@ def passwd(name: str, password_stdin: bool, config_path: str) -> None:
     conn = _open(config_path)
     password = _read_password(password_stdin)
     try:
-        set_password(conn, SystemClock(), by=_who(), ip="local", username=name, password=password)
+        set_password(conn, SystemClock(), by=cli_actor(), ip="local", username=name, password=password)
     except AccountError as exc:
         fail(str(exc))
     click.echo(f"password of {name!r} changed; their sessions were ended")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from accounts import audit
+from accounts.audit import AuditAction
 from accounts.users import Role
 from webui.access import allow
 from webui.context import web_db
@@ -19,7 +20,7 @@ PAGE = 100
 def viewer():
     actor = request.args.get("actor", "").strip()[:64]
     action = request.args.get("action", "")
-    action = action if action in audit.ACTIONS else ""
+    action = action if action in {a.value for a in AuditAction} else ""
     before = request.args.get("before", type=int)
     conn = web_db()
     rows = audit.entries(conn, actor=actor, action=action, before_id=before, limit=PAGE)
@@ -30,7 +31,7 @@ def viewer():
         rows=rows,
         actor=actor,
         action=action,
-        actions=audit.ACTIONS,
+        actions=list(AuditAction),
         older=older,
         checked=checked,
         problems=problems,

@@ -14,9 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from accounts import audit
+from accounts.audit import AuditAction
 from accounts.users import Accounts, Role, normalise_username
-from webui.access import ALL_ROLES, allow, client_ip, current_user, public, safe_next
+from webui.access import ALL_ROLES, allow, audit_request, client_ip, current_user, public, safe_next
 from webui.context import ctx, web_db
 from webui.i18n import LANGUAGES
 from webui.lockout import Lockout
@@ -58,14 +58,14 @@ def login():
     lockout = Lockout(conn, clock)
     wait = lockout.locked_for(name, ip)
     if wait > 0:
-        audit.append(conn, clock, actor=name, ip=ip, action=audit.LOGIN_LOCKED)
+        audit_request(AuditAction.LOGIN_LOCKED, who=name)
         minutes = math.ceil(wait / 60)
         error = _("Too many failed attempts. Try again in %(n)d min.", n=minutes)
         return render_template("auth/login.html", form=form, error=error), 429
     user = Accounts(conn, clock).authenticate(name, form.password.data)
     if user is None:
         lockout.failed(name, ip)
-        audit.append(conn, clock, actor=name, ip=ip, action=audit.LOGIN_FAILED)
+        audit_request(AuditAction.LOGIN_FAILED, who=name)
         return render_template("auth/login.html", form=form, error=_("Wrong user name or password.")), 401
     lockout.succeeded(name, ip)
     language = session.get("lang")
@@ -75,7 +75,7 @@ def login():
     if language:
         session["lang"] = language
     current_app.session_interface.prune()
-    audit.append(conn, clock, actor=user.username, ip=ip, action=audit.LOGIN_OK, target=user.role.value)
+    audit_request(AuditAction.LOGIN_OK, user.role.value, who=user.username)
     return redirect(safe_next(form.next.data, home_for(user.role)))
 
 
@@ -83,7 +83,7 @@ def login():
 @allow(*ALL_ROLES)
 def logout():
     user = current_user()
-    audit.append(web_db(), ctx().clock, actor=user.username, ip=client_ip(), action=audit.LOGOUT)
+    audit_request(AuditAction.LOGOUT, who=user.username)
     session.end()
     return redirect(url_for("auth.login"))
 

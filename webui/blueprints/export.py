@@ -10,10 +10,10 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request, send_file
 from flask_babel import gettext as _
 
-from accounts import audit
+from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
-from webui.access import PLATE_ROLES, actor, allow, client_ip
-from webui.context import catalog_db, ctx, known_camera, web_db
+from webui.access import PLATE_ROLES, actor, allow, audit_request
+from webui.context import catalog_db, ctx, known_camera
 from webui.evidence import ExportFailed, ExportRequest, build_export
 
 bp = Blueprint("export", __name__)
@@ -62,25 +62,9 @@ def download():
     try:
         archive = build_export(layout, export, segments, outages)
     except ExportFailed as exc:
-        audit.append(
-            web_db(),
-            clock,
-            actor=actor(),
-            ip=client_ip(),
-            action=audit.EXPORT,
-            target=camera.name,
-            detail={**detail, "failed": str(exc)},
-        )
+        audit_request(AuditAction.EXPORT, camera.name, {**detail, "failed": str(exc)})
         return _refuse(_("The export failed: no recording in this time range, or it could not be cut."))
-    audit.append(
-        web_db(),
-        clock,
-        actor=actor(),
-        ip=client_ip(),
-        action=audit.EXPORT,
-        target=camera.name,
-        detail={**detail, "file": archive.name},
-    )
+    audit_request(AuditAction.EXPORT, camera.name, {**detail, "file": archive.name})
     # Open the zip, then delete its folder: the open file keeps the data until the download ends (or
     # the browser gives up), and nothing is left behind either way. (call_on_close would not run:
     # werkzeug skips it for files passed straight to the server.)

@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 
-from accounts import audit
+from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
-from webui.access import PLATE_ROLES, actor, allow, client_ip
-from webui.context import catalog_db, ctx, known_camera, web_db
+from webui.access import PLATE_ROLES, allow, audit_request
+from webui.context import catalog_db, ctx, known_camera
 from webui.reasons import reason_text
 from webui.timeline import Row, Timeline, span_marks
 
@@ -110,13 +110,6 @@ def segment_file(segment_id: int):
     if not path.is_relative_to(layout.segments_dir.resolve()) or not path.is_file():
         abort(404)
     if request.range is None or request.range.ranges[0][0] == 0:
-        audit.append(
-            web_db(),
-            ctx().clock,
-            actor=actor(),
-            ip=client_ip(),
-            action=audit.VIDEO_VIEW,
-            target=segment.camera,
-            detail={"segment": segment.id, "start": utc_iso(segment.start)},
-        )
+        detail = {"segment": segment.id, "start": utc_iso(segment.start)}
+        audit_request(AuditAction.VIDEO_VIEW, segment.camera, detail)
     return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)

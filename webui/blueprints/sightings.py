@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, render_template, send_file
 
-from accounts import audit
-from webui.access import PLATE_ROLES, actor, allow, client_ip
-from webui.context import ctx, plates_db, web_db
+from accounts.audit import AuditAction
+from webui.access import PLATE_ROLES, allow, audit_request
+from webui.context import camera_titles, ctx, plates_db
 from webui.timeline import route_timeline
 
 bp = Blueprint("sightings", __name__)
@@ -38,21 +38,13 @@ def page(sighting_id: int):
     from plate_index.search import search
 
     hit = load_sighting(sighting_id)
-    audit.append(
-        web_db(),
-        ctx().clock,
-        actor=actor(),
-        ip=client_ip(),
-        action=audit.SIGHTING_VIEW,
-        target=str(hit.id),
-        detail={"plate": hit.plate, "camera": hit.camera},
-    )
+    audit_request(AuditAction.SIGHTING_VIEW, str(hit.id), {"plate": hit.plate, "camera": hit.camera})
     try:
         same = search(plates_db(), hit.plate, exact=True, limit=ROUTE_LIMIT)
         route = sorted((h for h in same if h.plate == hit.plate), key=lambda h: h.first_seen) or [hit]
     except BadQuery:  # a plate text search cannot take (too short, odd characters): just this sighting
         route = [hit]
-    titles = {c.name: c.display_name for c in ctx().config.cameras}
+    titles = camera_titles()
     return render_template(
         "sightings/page.html",
         hit=hit,
