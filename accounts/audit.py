@@ -111,7 +111,7 @@ def entries(
     limit: int = 100,
 ) -> list[AuditEntry]:
     """Newest first, optionally filtered; `before_id` pages backwards."""
-    sql, args = "SELECT * FROM audit WHERE 1=1", []
+    sql, args = "SELECT * FROM audit WHERE 1=1", list[Any]()
     if actor:
         sql, args = sql + " AND actor = ?", [*args, actor]
     if action:

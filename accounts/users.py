@@ -100,11 +100,18 @@ class Accounts:
                 )
         except sqlite3.IntegrityError:
             raise AccountError(f"user {name!r} already exists") from None
-        return self.get(cur.lastrowid)
+        return self._reload(cur.lastrowid)
 
     def get(self, user_id: int) -> User | None:
         row = self.conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
         return _user(row) if row else None
+
+    def _reload(self, user_id: int | None) -> User:
+        """The account just written (it cannot have gone: one connection, one transaction)."""
+        user = self.get(user_id) if user_id is not None else None
+        if user is None:
+            raise AccountError("the account changed while it was being saved; try again")
+        return user
 
     def by_name(self, username: str) -> User | None:
         row = self.conn.execute(
@@ -141,7 +148,7 @@ class Accounts:
             self.conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), user.id))
             if not active:
                 self.conn.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
-        return self.get(user.id)
+        return self._reload(user.id)
 
     def set_password(self, username: str, password: str) -> User:
         user = self.require(username)
@@ -152,4 +159,4 @@ class Accounts:
                 (generate_password_hash(password, method="scrypt"), to_epoch(self.clock.now()), user.id),
             )
             self.conn.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
-        return self.get(user.id)
+        return self._reload(user.id)

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -48,7 +49,8 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
-    app.json.ensure_ascii = False  # Ukrainian camera titles stay readable in /api responses
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Ukrainian camera titles stay readable in /api responses
     app.extensions["dozor"] = WebContext(config=config, clock=clock, layout=layout)
     app.session_interface = DbSessionInterface(
         clock, idle_seconds=config.web.session_idle_minutes * 60, always_secure=config.web.tls

@@ -49,7 +49,7 @@ class WebServer:
         self._server.max_request_header_size = HEADER_LIMIT
         self._server.max_request_body_size = BODY_LIMIT
         self._server.ssl_adapter = ssl_adapter
-        self._server.error_log = _error_log  # its own goes to bare stderr, without a level
+        self._server.error_log = _error_log  # type: ignore[method-assign]  # its own goes to bare stderr
         self._server.prepare()  # binds and listens; OSError when the port is taken
 
     @property

@@ -13,7 +13,7 @@ from datetime import datetime
 import click
 
 from dozor.cli.common import config_option, fail, load_or_exit, print_json_lines
-from edge.clock import SystemClock, utc_iso
+from edge.clock import SystemClock, parse_utc, utc_iso
 from edge.config import Config
 from edge.layout import DataLayout
 
@@ -103,7 +103,7 @@ def cameras(config_path: str, as_json: bool) -> None:
         return
     click.echo(f"{'camera':<16} {'state':<8} {'since (local)':<19}  {'fps':>5} {'kbit/s':>7}  why")
     for row in rows:
-        since = datetime.fromisoformat(row["since"].replace("Z", "+00:00")) if row["since"] else None
+        since = parse_utc(str(row["since"])) if row["since"] else None
         click.echo(f"{row['camera']:<16} {row['state']:<8} {_local(since):<19}  {row['fps']:>5.1f} "
                    f"{row['kbps']:>7.0f}  {row['why']}")
 
