@@ -20,7 +20,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "browser"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "browser")]
 
 from browser_support import launch_chromium, make_template, remove, sign_in, start_site  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402

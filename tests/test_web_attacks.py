@@ -22,7 +22,6 @@ from webapp import (
     add_standard_users,
     login,
     make_config,
-    make_segment_file,
     page_token,
     seed_recordings,
     seed_sighting,
@@ -56,8 +55,8 @@ NOT_PAGES = {"live.stream", "recordings.segment_file", "sightings.picture", "liv
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_segment_file(tmp_path_factory.mktemp("clip") / "template.mp4", 10)
+def template(segment_file):
+    return segment_file(10)
 
 
 def seed_evil(data_dir, template) -> dict:

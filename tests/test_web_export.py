@@ -12,10 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from webapp import (
-    add_standard_users,
-    login,
-    make_config,
-    make_segment_file,
     page_token,
     seed_recordings,
 )
@@ -23,24 +19,20 @@ from webapp import (
 from accounts import audit
 from accounts.webdb import open_web_db
 from edge.layout import DataLayout
-from webui import create_app
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_segment_file(tmp_path_factory.mktemp("clip") / "t.mp4", 20)
+def template(segment_file):
+    return segment_file(20)
 
 
 @pytest.fixture
-def site(data_dir, template):
-    add_standard_users(data_dir)
+def site(web, data_dir, template):
     start = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     seed_recordings(DataLayout(data_dir), "road-north", start, 3, 20, template=template)
-    app = create_app(make_config(data_dir))
-    client = app.test_client()
-    login(client, "police")
+    client = web.client("police")
     return client, start, data_dir
 
 

@@ -9,10 +9,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from webapp import add_standard_users, login, make_config, page_token
+from webapp import login, page_token
 
 import webui
-from webui import create_app
 
 WEBUI = Path(webui.__file__).parent
 PO = WEBUI / "translations" / "uk" / "LC_MESSAGES" / "messages.po"
@@ -46,9 +45,8 @@ def test_compiled_catalog_matches_its_source():
 
 
 @pytest.fixture
-def app(data_dir):
-    add_standard_users(data_dir)
-    return create_app(make_config(data_dir))
+def app(web):
+    return web.app()
 
 
 def test_pages_are_ukrainian_by_default_and_english_after_switching(app):
@@ -64,9 +62,8 @@ def test_pages_are_ukrainian_by_default_and_english_after_switching(app):
     assert "Plate search" in page, "the choice survives signing in"
 
 
-def test_config_can_make_english_the_default(data_dir):
-    add_standard_users(data_dir)
-    app = create_app(make_config(data_dir, language="en"))
+def test_config_can_make_english_the_default(web):
+    app = web.app(language="en")
     assert "Sign in" in app.test_client().get("/login").get_data(as_text=True)
 
 

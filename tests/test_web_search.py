@@ -9,20 +9,18 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
-from webapp import add_standard_users, login, make_config, seed_sighting
+from webapp import seed_sighting
 
 from accounts import audit
 from accounts.webdb import open_web_db
 from dozor.cli import main
 from edge.layout import DataLayout
-from webui import create_app
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def site(data_dir):
-    add_standard_users(data_dir)
+def site(web, data_dir):
     layout = DataLayout(data_dir)
     ids = {
         "north": seed_sighting(layout, "road-north", "BE7123AA", T0, alternatives=["8E7123AA"]),
@@ -32,9 +30,7 @@ def site(data_dir):
         ),
         "other": seed_sighting(layout, "road-north", "AA1234BB", T0 + timedelta(minutes=7), pictures=False),
     }
-    app = create_app(make_config(data_dir))
-    client = app.test_client()
-    login(client, "police")
+    client = web.client("police")
     return client, ids, data_dir
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from recording import succeeds, wait_until
 from webapp import PASSWORDS, add_standard_users, seed_recordings
 
 from edge.layout import DataLayout
@@ -86,14 +87,8 @@ def test_dozor_web_stops_on_sigterm_with_a_live_stream_open(tmp_path, data_dir):
     )
     process = subprocess.Popen([DOZOR, "web", "--config", str(config)], stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                cookie = _sign_in(port, "volunteer")
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
-                time.sleep(0.2)
+        cookie = wait_until(succeeds(lambda: _sign_in(port, "volunteer")), 20)
+        assert cookie, "dozor web did not answer" if process.poll() is None else process.stderr.read()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", "/live/road-north/stream", headers={"Cookie": cookie})
         response = conn.getresponse()

@@ -11,11 +11,11 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from recording import succeeds, wait_until
 from webapp import PASSWORDS, add_standard_users
 
 from accounts import audit
@@ -71,15 +71,9 @@ def https_site(tmp_path, data_dir):
     )
     context = ssl.create_default_context(cafile=str(tls / "cert.pem"))
     context.check_hostname = False
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+    connect = lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close()  # noqa: E731
+    listening = wait_until(succeeds(connect), 20)
+    assert listening, "dozor web did not listen" if process.poll() is None else process.stderr.read()
     yield port, context
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0

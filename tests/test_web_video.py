@@ -9,26 +9,24 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
-from webapp import add_standard_users, login, make_config, make_segment_file, seed_recordings
+from webapp import seed_recordings
 
 from accounts import audit
 from accounts.webdb import open_web_db
 from edge.clock import SystemClock
 from edge.layout import DataLayout
 from recorder.reasons import OutageReason, Reason
-from webui import create_app
 from webui.fmp4 import boxes, codec_string, init_segment
 from webui.live_stream import follow
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_segment_file(tmp_path_factory.mktemp("clip") / "t.mp4", 10)
+def template(segment_file):
+    return segment_file(10)
 
 
 @pytest.fixture
-def recorded(data_dir, template):
-    add_standard_users(data_dir)
+def recorded(web, data_dir, template):
     layout = DataLayout(data_dir)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     ids = seed_recordings(layout, "road-north", start, 3, 10, template=template)
@@ -40,9 +38,7 @@ def recorded(data_dir, template):
         start + timedelta(seconds=50),
     )
     catalog.close()
-    app = create_app(make_config(data_dir))
-    client = app.test_client()
-    login(client, "police")
+    client = web.client("police")
     return client, start, ids, layout
 
 

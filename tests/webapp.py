@@ -1,7 +1,7 @@
 """Helpers for tests of the web UI (like flask.testing): an app on a temporary data folder, the three
-kinds of account, and signing in through the real login form with its CSRF token.
-
-Kept in the package, not in tests/, so the route scan, the browser tests and benchmarks share them.
+kinds of account, and signing in through the real login form with its CSRF token. Test-only, so it
+lives here and not in the product; the `web` and `segment_file` fixtures of tests/conftest.py build on
+it, and the browser tests and benchmarks import it.
 """
 
 from __future__ import annotations
@@ -40,6 +40,26 @@ def add_standard_users(data_dir: Path, clock: Clock | None = None) -> dict[str, 
     finally:
         conn.close()
     return dict(PASSWORDS)
+
+
+class WebSite:
+    """The web UI on one data folder with one account per role: `app(...)` builds an app, `client(role)`
+    a test client signed in through the login form."""
+
+    def __init__(self, data_dir: Path, clock: Clock | None = None):
+        self.data_dir = data_dir
+        add_standard_users(data_dir, clock)
+
+    def app(self, *, clock: Clock | None = None, config: Config | None = None, **web: Any) -> Any:
+        from webui import create_app
+
+        return create_app(config or make_config(self.data_dir, **web), clock=clock)
+
+    def client(self, role: str | None = None, *, app: Any = None, **options: Any) -> Any:
+        client = (app or self.app(**options)).test_client()
+        if role is not None:
+            login(client, role)
+        return client
 
 
 def csrf_token(html: str) -> str:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from recording import get_json, succeeds, wait_until
 from webapp import (
     add_standard_users,
     make_config,
@@ -220,17 +220,7 @@ def start_site(data_dir: Path, template: Path, *, live_camera: str | None = "roa
 
 
 def _wait_for(url: str, seconds: float = 10) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a local test URL
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    assert wait_until(succeeds(lambda: get_json(url)), seconds, interval=0.1), f"{url} did not answer"
 
 
 def sign_in(page: Any, site: Site, user: str, password: str) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from browser_support import sign_in
+from recording import wait_until
 from webapp import PASSWORDS, add_standard_users
 
 from edge.config import parse_config
@@ -57,10 +58,7 @@ def test_live_grid_live_video_and_recordings_from_the_real_recorder(page, record
     url, rtsp, layout = recorded_site
     site = SimpleNamespace(url=url)
     picture = layout.live_dir / "road-north.jpg"
-    deadline = time.monotonic() + 30
-    while not picture.exists():
-        assert time.monotonic() < deadline, "the recorder wrote no live picture"
-        time.sleep(0.5)
+    assert wait_until(picture.exists, 30, interval=0.5), "the recorder wrote no live picture"
     updates, last, until = 0, picture.stat().st_mtime_ns, time.monotonic() + 6
     while time.monotonic() < until:
         time.sleep(0.1)
