@@ -89,3 +89,29 @@ def test_watchlist_cli_add_list_remove_and_alerts(tmp_path):
     assert removed.exit_code == 0
     missing = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config)])
     assert missing.exit_code == 1 and "not on the watchlist" in missing.output
+
+
+def test_the_worker_stamps_alerts_with_its_clock_not_the_system_clock(tmp_path):
+    """A worker's alerts follow the clock it was given (tests age data with a manual clock)."""
+    import queue
+    from types import SimpleNamespace
+
+    from edge.clock import ManualClock
+    from edge.config import LprConfig
+    from edge.layout import DataLayout
+    from plate_index.grouping import PlateRead, Sighting
+    from plate_index.slots import FrameSlots
+    from plate_index.worker import WorkerSpec, _Worker
+
+    layout, slots = DataLayout(tmp_path), FrameSlots(1)
+    add_entry(open_store(layout.plates_db), "AA1234BB", "", NOW)
+    spec = WorkerSpec(0, LprConfig(), layout, slots.name, slots.count)
+    worker = _Worker(spec, None, queue.Queue(), SimpleNamespace(value=0.0), ManualClock(NOW))
+    read = PlateRead("road-north", NOW.timestamp() - 60, "AA1234BB", (0.95,) * 8, 0.95)
+    try:
+        worker._store(Sighting("road-north", [read, read]))
+    finally:
+        worker.conn.close()
+        slots.close()
+    (alert,) = list_alerts(open_store(layout.plates_db))
+    assert alert["raised"] == "2026-03-01T12:00:00.000Z"
