@@ -85,7 +85,7 @@ def test_a_recorder_that_stopped_writing_status_shows_as_not_running(web, layout
     client = web.client("volunteer", clock=clock)
     status = client.get("/api/live/status").get_json()
     assert all(not c["online"] for c in status["cameras"])
-    assert status["cameras"][0]["reason"] == "recorder_not_running"
+    assert status["cameras"][0]["reason"] == "recorder_not_running" and status["cameras"][0]["recorder_down"]
     assert status["cameras"][0]["reason_text"] == "запис не працює"
 
 

@@ -74,6 +74,7 @@ def status():
                 "camera": camera.name,
                 "title": camera.display_name,
                 "online": state.online,
+                "recorder_down": camera.enabled and not state.recorder_running,
                 "since": utc_iso(state.since) if state.since else None,
                 "reason": state.reason.stored() if state.reason else "",
                 "reason_text": reason_text(state.reason),
