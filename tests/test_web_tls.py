@@ -16,9 +16,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from web_http import is_open, raw_socket, timed_get
 
 from edge.layout import DataLayout
 from webui import audit
+from webui.server import HANDSHAKE_SECONDS
 from webui.testing import PASSWORDS, add_standard_users
 from webui.webdb import open_web_db
 
@@ -136,3 +138,27 @@ def test_missing_certificate_is_a_clear_error(tmp_path, data_dir):
     )
     assert done.returncode == 1
     assert "cert.pem" in done.stderr and "openssl req" in done.stderr
+
+
+def test_tls_handshakes_that_never_finish_neither_stall_the_ui_nor_stay_open(https_site):
+    port, context = https_site
+    stalled = [raw_socket(port, f"127.0.0.{2 + n % 2}") for n in range(64)]
+    for sock in stalled[::2]:
+        sock.sendall(b"\x16\x03\x01\x02\x00")  # the record header of a ClientHello, and nothing after it
+    began = time.monotonic()
+    for _ in range(3):
+        seconds, status, _ = timed_get(port, "/healthz", context=context)
+        assert status == 200 and seconds < 1.0, seconds
+    assert all(is_open(sock) for sock in stalled)
+    while any(is_open(sock) for sock in stalled) and time.monotonic() - began < HANDSHAKE_SECONDS + 5:
+        time.sleep(0.25)
+    assert not any(is_open(sock) for sock in stalled), "unfinished handshakes were not timed out"
+    assert time.monotonic() - began > HANDSHAKE_SECONDS - 2
+    for sock in stalled:
+        sock.close()
+
+
+def test_hsts_is_sent_under_tls(https_site):
+    port, context = https_site
+    response, _ = request(port, context, "GET", "/login")
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"

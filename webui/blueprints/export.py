@@ -15,6 +15,7 @@ from webui import audit
 from webui.access import PLATE_ROLES, actor, allow, client_ip
 from webui.context import catalog_db, ctx, known_camera, web_db
 from webui.evidence import ExportFailed, ExportRequest, build_export
+from webui.streams import long_lived
 
 bp = Blueprint("export", __name__)
 MAX_RANGE = timedelta(hours=2)
@@ -28,6 +29,7 @@ def form():
 
 
 @bp.route("/export", methods=["POST"])
+@long_lived
 @allow(*PLATE_ROLES)
 def download():
     from recorder.catalog import outages_between, segments_between

@@ -17,6 +17,7 @@ from webui import audit
 from webui.access import PLATE_ROLES, actor, allow, client_ip
 from webui.context import catalog_db, ctx, known_camera, web_db
 from webui.reasons import reason_text
+from webui.streams import long_lived
 from webui.timeline import Row, Timeline, span_marks
 
 bp = Blueprint("recordings", __name__)
@@ -97,6 +98,7 @@ def segments_api(camera: str):
 
 
 @bp.route("/video/segments/<int:segment_id>.mp4")
+@long_lived
 @allow(*PLATE_ROLES)
 def segment_file(segment_id: int):
     from recorder.catalog import segment_by_id
