@@ -134,6 +134,30 @@ def test_idle_timeout_follows_the_config(data_dir, clock):
     assert client.get("/search").status_code == 302
 
 
+def test_a_session_ends_12_hours_after_sign_in_however_busy(app, clock):
+    """A live grid left on a screen polls every second; it must still sign out at the lifetime."""
+    client = client_from(app)
+    login(client, "volunteer")
+    for _ in range(12 * 6 - 1):
+        clock.advance(10 * 60)
+        assert client.get("/api/live/status").status_code == 200
+    clock.advance(10 * 60 + 1)
+    assert client.get("/api/live/status").status_code == 401
+    assert login(client, "volunteer").status_code == 302, "signing in again starts a new lifetime"
+
+
+def test_session_lifetime_follows_the_config(data_dir, clock):
+    add_standard_users(data_dir, clock)
+    app = create_app(make_config(data_dir, session_max_hours=1), clock=clock)
+    client = client_from(app)
+    login(client, "police")
+    for _ in range(5):
+        clock.advance(12 * 60)
+        assert client.get("/search").status_code == 200
+    clock.advance(12 * 60 + 1)
+    assert client.get("/search").status_code == 302
+
+
 def test_logout_ends_the_session_on_the_server(app):
     client = client_from(app)
     login(client, "police")
@@ -222,6 +246,7 @@ def test_every_response_carries_the_security_headers(app):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response.headers, "HSTS only under HTTPS (test_web_tls)"
 
 
 def test_healthz_needs_no_sign_in_shows_no_names_and_is_rate_limited(app, data_dir):
