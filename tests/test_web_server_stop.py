@@ -1,4 +1,4 @@
-"""The web server (cheroot) stops promptly even while a viewer watches live video (a stream that never
+"""The web server (webui.server) stops promptly even while a viewer watches live video (a stream that never
 ends by itself), and refuses oversized requests."""
 
 from __future__ import annotations

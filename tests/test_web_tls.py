@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import signal
 import socket
 import ssl
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from web_http import is_open, raw_socket, timed_get
+from web_http import dozor_web, is_open, raw_socket, timed_get
 
 from edge.layout import DataLayout
 from webui import audit
@@ -65,26 +64,10 @@ def https_site(tmp_path, data_dir):
         capture_output=True,
     )
     add_standard_users(data_dir)
-    port = free_port()
-    process = subprocess.Popen(
-        [DOZOR, "web", "--config", str(write_config(tmp_path, data_dir, port))],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     context = ssl.create_default_context(cafile=str(tls / "cert.pem"))
     context.check_hostname = False
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-    yield port, context
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=15) == 0
+    with dozor_web(tmp_path, data_dir, tls=True) as port:
+        yield port, context
 
 
 def request(port, context, method, path, body=None, headers=None):

@@ -53,13 +53,12 @@ def dozor_web(tmp_path: Path, data_dir: Path, extra: str = "", tls: bool = False
                 assert time.monotonic() < deadline, "dozor web did not start"
                 time.sleep(0.2)
         yield port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0, "dozor web stops cleanly on SIGTERM"
 
 
 def connection(port: int, source: str = "127.0.0.1", timeout: float = 10,
