@@ -83,6 +83,7 @@ class WebServer:
         self.per_address = per_address
         self._socket = _listen(host, port)
         self._open: Counter[str] = Counter()
+        self._warned: set[str] = set()  # addresses told about once while they stay at their cap
         self._connections: set[asyncio.Task] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -165,8 +166,10 @@ class WebServer:
         peer = (writer.get_extra_info("peername") or ("?",))[0]
         if self._open[peer] >= self.per_address or sum(self._open.values()) >= MAX_CONNECTIONS:
             writer.transport.abort()
-            if self._open[peer] == self.per_address:
-                log.warning("%s holds %d connections: refusing more", peer, self.per_address)
+            if peer not in self._warned:
+                self._warned.add(peer)
+                log.warning("%s holds %d connections (all: %d): refusing more", peer, self._open[peer],
+                            sum(self._open.values()))
             return
         self._open[peer] += 1
         task = asyncio.current_task()
@@ -186,6 +189,7 @@ class WebServer:
             self._open[peer] -= 1
             if not self._open[peer]:
                 del self._open[peer]
+                self._warned.discard(peer)
 
 
 class _DeadlineWriter:
