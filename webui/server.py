@@ -103,9 +103,11 @@ class WebServer:
         """Connections from `address` now (tests and logs)."""
         return self._open[address]
 
-    def run(self, stop_signals: tuple[int, ...] = (), grace: float = STOP_SECONDS) -> None:
+    def run(self, stop_signals: tuple[int, ...] = (), grace: float = STOP_SECONDS,
+            on_ready: Callable[[], None] = lambda: None) -> None:
+        """Serve until stopped; `on_ready()` once the loop accepts connections and handles the signals."""
         try:
-            asyncio.run(self._serve(stop_signals, grace))
+            asyncio.run(self._serve(stop_signals, grace, on_ready))
         finally:
             self._started.set()
             self._finished.set()
@@ -120,7 +122,7 @@ class WebServer:
         self._finished.wait(timeout + CLOSE_SECONDS)
         return self._clean
 
-    async def _serve(self, stop_signals: tuple[int, ...], grace: float) -> None:
+    async def _serve(self, stop_signals: tuple[int, ...], grace: float, on_ready: Callable[[], None]) -> None:
         from hypercorn.asyncio.worker_context import WorkerContext
 
         self._loop = asyncio.get_running_loop()
@@ -136,6 +138,7 @@ class WebServer:
             backlog=QUEUE_SIZE,
         )
         self._started.set()
+        on_ready()
         try:
             await self._stop.wait()
         finally:
@@ -295,12 +298,17 @@ def serve(config: Config, *, threads: int = 16) -> None:
     """Serve until SIGTERM/SIGINT; tells systemd READY=1 once listening (dozor-web.service)."""
     from edge.sdnotify import Notifier
 
+    def stop_before_serving(signum: int, _frame: Any) -> None:
+        log.info("signal %d: stopping the web UI", signum)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop_before_serving)  # until the loop handles it
     _raise_file_limit()
     server = build_server(config, threads=threads)
     url = f"http{'s' if config.web.tls else ''}://{server.effective_host}:{server.effective_port}"
     log.info("web UI listening on %s (%d threads)", url, threads)
-    Notifier().ready(f"serving {url}")
-    server.run(stop_signals=(signal.SIGTERM, signal.SIGINT))
+    notifier = Notifier()
+    server.run((signal.SIGTERM, signal.SIGINT), on_ready=lambda: notifier.ready(f"serving {url}"))
     if not server.close():
         # Requests still running are live-video streams or exports (nothing to save: every write to
         # web.db is committed); their threads would keep the process alive, so leave without them.
