@@ -201,6 +201,33 @@ class WebConfig(Section):
         description="A signed-in user who does nothing for this long must sign in again.",
         json_schema_extra={"hint": "minutes, 30 is the default"},
     )
+    session_max_hours: int = Field(
+        default=12,
+        ge=1,
+        le=7 * 24,
+        description=(
+            "A session ends this long after sign-in, however busy (an open live grid polls all night); "
+            "the user signs in again."
+        ),
+        json_schema_extra={"hint": "hours, 12 is the default (a night shift)"},
+    )
+    streams_per_user: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="Live views, recorded videos and exports one user may have open at once.",
+        json_schema_extra={"hint": "4 is the default"},
+    )
+    connections_per_address: int = Field(
+        default=64,
+        ge=8,
+        le=4096,
+        description=(
+            "Open connections one client address may hold; more are closed at once. A browser opens up "
+            "to 6; raise it if many people share one address (NAT)."
+        ),
+        json_schema_extra={"hint": "64 is the default"},
+    )
     language: Literal["uk", "en"] = Field(
         default="uk",
         description="Default language of the UI (users can switch).",

@@ -23,6 +23,7 @@ from webui.context import StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
 from webui.security import add_security_headers
 from webui.sessions import DbSessionInterface
+from webui.streams import init_streams
 from webui.webdb import open_web_db, secret_key
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,12 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
     app.json.ensure_ascii = False  # Ukrainian camera titles stay readable in /api responses
     app.extensions["dozor"] = WebContext(config=config, clock=clock, layout=layout)
     app.session_interface = DbSessionInterface(
-        clock, idle_seconds=config.web.session_idle_minutes * 60, always_secure=config.web.tls
+        clock,
+        idle_seconds=config.web.session_idle_minutes * 60,
+        max_seconds=config.web.session_max_hours * 3600,
+        always_secure=config.web.tls,
     )
+    init_streams(app, config.web.streams_per_user)
     CSRFProtect(app)
     init_babel(app, config.web.language)
     app.before_request(access.enforce)

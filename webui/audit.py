@@ -26,6 +26,7 @@ GENESIS = "0" * 64
 LOGIN_OK = "login_ok"
 LOGIN_FAILED = "login_failed"
 LOGIN_LOCKED = "login_locked"
+LOGIN_LOCK_ENDED = "login_lock_ended"
 LOGOUT = "logout"
 SEARCH = "search"
 SIGHTING_VIEW = "sighting_view"
@@ -43,6 +44,7 @@ ACTIONS = (
     LOGIN_OK,
     LOGIN_FAILED,
     LOGIN_LOCKED,
+    LOGIN_LOCK_ENDED,
     LOGOUT,
     SEARCH,
     SIGHTING_VIEW,

@@ -1,6 +1,6 @@
 """What every request may use: the app's config, clock and data layout, and its databases.
 
-Connections are kept per thread (cheroot serves requests on a fixed pool of threads, and a SQLite
+Connections are kept per thread (the server runs requests on fixed pools of threads, and a SQLite
 connection must stay in its thread): opening and closing one per request would throw away SQLite's page
 cache each time and, for web.db, checkpoint the WAL on every close (measured: ~2 ms of a 10 ms search).
 The recorder's catalog and the plate store are opened read-only: the web process can never damage

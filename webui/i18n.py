@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "login_ok": lazy_gettext("signed in"),
     "login_failed": lazy_gettext("sign-in failed"),
     "login_locked": lazy_gettext("sign-in refused (locked)"),
+    "login_lock_ended": lazy_gettext("sign-in lock over"),
     "logout": lazy_gettext("signed out"),
     "search": lazy_gettext("plate search"),
     "sighting_view": lazy_gettext("sighting viewed"),

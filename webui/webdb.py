@@ -66,6 +66,16 @@ MIGRATIONS = [
         value TEXT NOT NULL
     );
     """,
+    # 2: the lockout counts checks per address too, and keeps one row per lock episode (webui.lockout)
+    """
+    CREATE INDEX login_failures_by_ip ON login_failures(ip, at);
+    CREATE TABLE login_locks (
+        key TEXT PRIMARY KEY,
+        started REAL NOT NULL,
+        until REAL NOT NULL,
+        refused INTEGER NOT NULL
+    );
+    """,
 ]
 
 

@@ -13,10 +13,12 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     jsonify,
     render_template,
     request,
     send_file,
+    session,
     stream_with_context,
 )
 
@@ -28,6 +30,7 @@ from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_ca
 from webui.fmp4 import codec_string, init_segment
 from webui.live_stream import follow
 from webui.reasons import reason_text
+from webui.streams import long_lived
 
 bp = Blueprint("live", __name__)
 LAYOUTS = [f"{n}x{n}" for n in range(1, 6)]
@@ -91,9 +94,11 @@ def single(camera: str):
 
 
 @bp.route("/live/<camera>/stream")
+@long_lived
 @allow(*ALL_ROLES)
 def stream(camera: str):
-    """Endless fragmented MP4 of the camera, for MediaSource; X-Codec carries the codec string."""
+    """Fragmented MP4 of the camera for MediaSource (X-Codec carries the codec string), for as long as
+    the viewer's session stands."""
     known_camera(camera)
     current = _current_file_finder(camera)
     first = current()
@@ -101,7 +106,9 @@ def stream(camera: str):
     if init is None:
         return jsonify(error="no live video for this camera right now"), 503
     headers = {"X-Codec": codec_string(init) or "", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(follow(current, ctx().clock)), mimetype="video/mp4", headers=headers)
+    sessions, held = current_app.session_interface, session._get_current_object()
+    frames = follow(current, ctx().clock, lambda: sessions.still_valid(held))
+    return Response(stream_with_context(frames), mimetype="video/mp4", headers=headers)
 
 
 def _current_file_finder(camera: str):

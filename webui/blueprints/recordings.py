@@ -11,17 +11,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 
 from edge.clock import parse_utc, utc_iso
 from webui import audit
-from webui.access import PLATE_ROLES, actor, allow, client_ip
+from webui.access import PLATE_ROLES, actor, allow, client_ip, wants_json
 from webui.context import catalog_db, ctx, known_camera, web_db
 from webui.reasons import reason_text
+from webui.streams import long_lived
 from webui.timeline import Row, Timeline, span_marks
 
 bp = Blueprint("recordings", __name__)
 MAX_WINDOW = timedelta(hours=24)
 DEFAULT_WINDOW = timedelta(minutes=30)
+
+
+class BadMoment(ValueError):
+    """A date and time in the query that Dozor cannot use: 400 with the value and an example."""
 
 
 def _moment(name: str, default=None):
@@ -31,7 +37,19 @@ def _moment(name: str, default=None):
     try:
         return parse_utc(value)
     except ValueError:
-        abort(400)
+        raise BadMoment(value[:40]) from None
+
+
+@bp.errorhandler(BadMoment)
+def _bad_moment(error: BadMoment):
+    message = _(
+        "“%(value)s” is not a date and time Dozor can show: use a time after 1970, for example "
+        "2026-03-01T14:30.",
+        value=str(error),
+    )
+    if wants_json():
+        return jsonify(error=message), 400
+    return render_template("error.html", code=400, message=message), 400
 
 
 @bp.route("/recordings")
@@ -97,6 +115,7 @@ def segments_api(camera: str):
 
 
 @bp.route("/video/segments/<int:segment_id>.mp4")
+@long_lived
 @allow(*PLATE_ROLES)
 def segment_file(segment_id: int):
     from recorder.catalog import segment_by_id

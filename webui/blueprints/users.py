@@ -46,8 +46,9 @@ def change():
             )
             flash(_("Account %(name)s created.", name=name), "ok")
         elif action in ("disable", "enable"):
-            if action == "disable" and name == me.username:
-                raise AccountError(_("You cannot disable your own account."))
+            target = Accounts(conn, clock).require(name)  # "ADMIN", " admin" are the account "admin"
+            if action == "disable" and target.id == me.id:
+                raise AccountError(_("You cannot disable your own account."), reason="self")
             user_changes.set_active(
                 conn, clock, by=me.username, ip=ip, username=name, active=action == "enable"
             )
@@ -60,24 +61,29 @@ def change():
         else:
             raise AccountError(_("Unknown request."))
     except AccountError as exc:
-        flash(account_message(str(exc)), "error")
+        flash(account_message(exc), "error")
     return redirect(url_for("users.page"))
 
 
-def account_message(message: str) -> str:
+def account_message(error: AccountError) -> str:
     """webui.accounts' reasons (English, shared with the CLI) in the admin's language."""
-    from webui.accounts import MIN_PASSWORD_LENGTH
+    from webui.passwords import MIN_LENGTH
 
-    if message.startswith("the password must have at least"):
-        return _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-    if "too simple" in message:
-        return _("The password is too simple: use at least 4 different characters.")
-    if "is not allowed" in message:
-        return _("This user name is not allowed: use 2-32 letters, digits, '.', '_' or '-'.")
-    if "already exists" in message:
-        return _("An account with this name already exists.")
-    if message.startswith("no user called"):
-        return _("There is no such account.")
-    if message.startswith("unknown role"):
-        return _("Choose a role: administrator, police or volunteer.")
-    return message
+    messages = {
+        "short": lambda: _("The password must have at least %(n)d characters.", n=MIN_LENGTH),
+        "common": lambda: _("This is one of the most common passwords, or close to one: choose another."),
+        "name": lambda: _("The password must not be made of the user name."),
+        "guessable": lambda: _(
+            "The password is too easy to guess (a common word, a keyboard row, a sequence or a date): "
+            "make it longer, for example a few unrelated words."
+        ),
+        "bad_name": lambda: _(
+            "This user name is not allowed: use 2-32 Latin letters, digits, '.', '_' or '-', "
+            "starting with a letter."
+        ),
+        "exists": lambda: _("An account with this name already exists."),
+        "unknown": lambda: _("There is no such account."),
+        "bad_role": lambda: _("Choose a role: administrator, police or volunteer."),
+    }
+    translated = messages.get(error.reason)
+    return translated() if translated else str(error)
