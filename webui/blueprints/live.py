@@ -3,6 +3,10 @@
 The grid shows the picture the recorder already writes once a second per camera (DataLayout.live_dir),
 so twenty viewers cost twenty small file reads, not twenty decoders. A click opens one camera at full
 frame rate: the camera's own H.264, forwarded from the segment being recorded (webui.live_stream).
+
+Both show the whole frame at the camera's resolution, so passing cars' plates can be read on them: each
+viewing is audited like recorded video is, with who, which camera, when it started and how long it
+lasted (a start entry, and an end entry with the duration; webui.auditing).
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from flask import (
 from edge.clock import utc_iso
 from edge.db import connect
 from recorder.live_snapshots import mark_watched
+from webui import audit
 from webui.access import ALL_ROLES, allow
+from webui.auditing import LIVE_IDLE, begin_live_stream, record_viewing
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_camera
 from webui.fmp4 import codec_string, init_segment
 from webui.live_stream import follow
@@ -50,6 +56,7 @@ def picture(camera: str):
     path = layout.inside(layout.live_dir / f"{camera}.jpg")
     if not path.is_relative_to(layout.live_dir.resolve()) or not path.is_file():
         abort(404)  # a symlink out of live/ (to web.db, a plate crop) is not a live picture
+    record_viewing(("live", camera), audit.LIVE_VIEW, camera, {"kind": "pictures"}, idle=LIVE_IDLE, ends=True)
     mark_watched(layout, camera)  # the recorder refreshes a watched camera at live_fps
     return send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
 
@@ -101,7 +108,11 @@ def stream(camera: str):
     if init is None:
         return jsonify(error="no live video for this camera right now"), 503
     headers = {"X-Codec": codec_string(init) or "", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(follow(current, ctx().clock)), mimetype="video/mp4", headers=headers)
+    end_viewing = begin_live_stream(camera)
+    chunks = stream_with_context(follow(current, ctx().clock))
+    response = Response(chunks, mimetype="video/mp4", headers=headers)
+    response.call_on_close(end_viewing)  # when the viewer leaves, the camera stops, or after MAX_SECONDS
+    return response
 
 
 def _current_file_finder(camera: str):
