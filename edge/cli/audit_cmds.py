@@ -6,14 +6,12 @@ end, removed and re-chained, the log emptied, web.db deleted or replaced); 2: th
 could not be checked against a witness (none found, or the journal is not readable by this user).
 
 Run it as root (`sudo dozor audit verify --config ...`): only root and the adm/systemd-journal groups
-read the system journal. It reads the witnesses first, then web.db as the data folder's owner, so no
-root-owned web.db-wal or -shm appears there (SQLite creates them when it opens a database, and the web
-service could no longer write web.db).
+read the system journal. web.db is opened read-only (SQLite gives the -wal and -shm files it may create
+the database's owner, so root leaves nothing the web service cannot write).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -56,7 +54,6 @@ def verify(
         return
     journal = from_journal(journal_directory)
     anchor = from_anchor(layout.audit_anchor)
-    _become_owner_of(layout.root)
     witnessed = [h for h in journal.heads + anchor.heads if not_before is None or h.at >= not_before]
     checked, problems, last_id = _check_log(layout.web_db, witnessed + written)
     for line in _sources(journal, anchor, layout.audit_anchor, written):
@@ -130,18 +127,6 @@ def _warnings(journal, anchor, witnessed: list, last_id: int) -> list[str]:
         warnings.append(f"no witnessed head: neither the journal nor the anchor file holds one, so entries "
                         f"cut off the end or a recomputed chain would not show (log of {last_id} entries)")
     return warnings
-
-
-def _become_owner_of(folder: Path) -> None:
-    """Run by root: from here on, act as the data folder's owner (see the module docstring)."""
-    if os.geteuid() != 0 or not folder.exists():
-        return
-    info = folder.stat()
-    if info.st_uid == 0:
-        return
-    os.setgroups([])
-    os.setgid(info.st_gid)
-    os.setuid(info.st_uid)
 
 
 COMMANDS = [audit_group]
