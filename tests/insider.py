@@ -30,7 +30,8 @@ def rewrite(conn, rows) -> None:
                          (new_id, row["at"], row["actor"], row["ip"], row["action"], row["target"],
                           row["detail"], prev, digest))
             prev = digest
-        conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", (len(rows), prev))
+        conn.execute("INSERT OR REPLACE INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?)",
+                     (len(rows), prev))
         conn.execute("DELETE FROM audit_checkpoint")
         conn.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
                      "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
