@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -20,7 +21,7 @@ from edge.layout import DataLayout
 from edge.logs import _JournalFormatter
 from webui import audit
 from webui.audit_anchor import WITNESS_RE, HeadWitness, under_journald, witness_line
-from webui.audit_chain import CHUNK, quick_check
+from webui.audit_chain import CHUNK, quick_check, verify
 from webui.audit_keeper import AuditKeeper
 from webui.viewings import Viewings
 from webui.webdb import open_web_db
@@ -166,3 +167,30 @@ def read_head(layout):
         return audit.read_head(conn)
     finally:
         conn.close()
+
+
+def test_checks_running_while_the_service_appends_report_nothing(layout):
+    """The page's quick check and the full check read the entries and the head record as of one moment:
+    an entry appended between the two reads must not look like an end cut off."""
+    stop = threading.Event()
+
+    def service() -> None:
+        conn, clock = open_web_db(layout), ManualClock()
+        while not stop.is_set():
+            audit.append(conn, clock, actor="olena", ip="10.0.0.5", action=audit.SEARCH, target="BE7")
+        conn.close()
+
+    writer = threading.Thread(target=service)
+    writer.start()
+    conn, clock, found = open_web_db(layout), ManualClock(), set()
+    try:
+        for n in range(150):
+            found.update(quick_check(conn, clock).problems)
+            if n % 30 == 0:
+                found.update(verify(conn)[1])
+    finally:
+        stop.set()
+        writer.join()
+        conn.close()
+    assert audit.read_head(open_web_db(layout)).entry_id > 150
+    assert found == set()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -49,11 +51,12 @@ class ChainCheck:
 
 def verify(conn: sqlite3.Connection) -> tuple[int, list[str]]:
     """Check the whole chain. Returns (entries checked, problems); no problems = intact."""
-    checkpoint = read_checkpoint(conn)
-    count, problems, last_id, last_hash = _walk(conn, 0, GENESIS)
-    problems += _head_and_triggers(conn, last_id, last_hash)
-    if checkpoint.entry_id and hash_of(conn, checkpoint.entry_id) != checkpoint.hash:
-        problems.append(_checkpoint_broken(checkpoint))
+    with snapshot(conn):
+        checkpoint = read_checkpoint(conn)
+        count, problems, last_id, last_hash = _walk(conn, 0, GENESIS)
+        problems += _head_and_triggers(conn, last_id, last_hash)
+        if checkpoint.entry_id and hash_of(conn, checkpoint.entry_id) != checkpoint.hash:
+            problems.append(_checkpoint_broken(checkpoint))
     return count, problems
 
 
@@ -61,19 +64,33 @@ def quick_check(conn: sqlite3.Connection, clock: Clock, limit: int = CHUNK) -> C
     """Check the entries after the checkpoint (at most `limit`) and move the checkpoint to the last
     intact one. `conn` must be writable (the checkpoint is saved)."""
     with _quick_lock:
-        checkpoint = read_checkpoint(conn)
-        result = ChainCheck(head=read_head(conn), checkpoint=checkpoint, last=checkpoint.entry_id)
-        start_hash = checkpoint.hash
-        if checkpoint.entry_id and hash_of(conn, checkpoint.entry_id) != checkpoint.hash:
-            result.problems.append(_checkpoint_broken(checkpoint))
-            return result
-        count, problems, last_id, last_hash = _walk(conn, checkpoint.entry_id, start_hash, limit)
-        result.checked, result.last, result.problems = count, last_id, problems
-        if result.complete:
-            result.problems += _head_and_triggers(conn, last_id, last_hash)
+        with snapshot(conn):
+            checkpoint = read_checkpoint(conn)
+            result = ChainCheck(head=read_head(conn), checkpoint=checkpoint, last=checkpoint.entry_id)
+            if checkpoint.entry_id and hash_of(conn, checkpoint.entry_id) != checkpoint.hash:
+                result.problems.append(_checkpoint_broken(checkpoint))
+                return result
+            count, problems, last_id, last_hash = _walk(conn, checkpoint.entry_id, checkpoint.hash, limit)
+            result.checked, result.last, result.problems = count, last_id, problems
+            if result.complete:
+                result.problems += _head_and_triggers(conn, last_id, last_hash)
         if not result.problems and last_id > checkpoint.entry_id:
             _save_checkpoint(conn, last_id, last_hash, clock)
         return result
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: the entries and the head record as of one moment. (Read in separate
+    statements while the web service appends, a new entry would look like an end cut off.)"""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.rollback()  # nothing was written
 
 
 def recheck(conn: sqlite3.Connection, after_id: int, limit: int) -> tuple[list[str], int, bool]:
