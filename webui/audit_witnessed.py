@@ -159,6 +159,16 @@ def compare(log: str | None, last_id: int, hash_at, witnessed: list[Witnessed]) 
         if other != log:
             problems += _other_log(other or "", log, heads)
     mine = by_log.get(log, []) if log is not None else []
+    within = sorted((h for h in mine if 0 < h.entry_id <= last_id), key=lambda h: h.entry_id)
+    changed = [h for h in within if not (hash_at(h.entry_id) or "").startswith(h.hash)]
+    if changed:
+        first = changed[0]
+        kept = [h.entry_id for h in within if h.entry_id < first.entry_id and h not in changed]
+        since = max(kept, default=0) + 1
+        problems.append(
+            f"the log was rewritten and its chain recomputed: entry {first.entry_id} no longer has the hash "
+            f"{first.says()}; the change lies in {span(since, first.entry_id)}"
+        )
     beyond = [h for h in mine if h.entry_id > last_id]
     if beyond:
         top = max(beyond, key=lambda h: h.entry_id)
@@ -171,16 +181,6 @@ def compare(log: str | None, last_id: int, hash_at, witnessed: list[Witnessed]) 
                 f"{span(last_id + 1, top.entry_id)} removed from the end of the log: it ends at entry "
                 f"{last_id}, but entry {top.entry_id} was {top.says()}"
             )
-    within = sorted((h for h in mine if 0 < h.entry_id <= last_id), key=lambda h: h.entry_id)
-    changed = [h for h in within if not (hash_at(h.entry_id) or "").startswith(h.hash)]
-    if changed:
-        first = changed[0]
-        kept = [h.entry_id for h in within if h.entry_id < first.entry_id and h not in changed]
-        since = max(kept, default=0) + 1
-        problems.append(
-            f"the log was rewritten and its chain recomputed: entry {first.entry_id} no longer has the hash "
-            f"{first.says()}; the change lies in {span(since, first.entry_id)}"
-        )
     return problems
 
 

@@ -12,6 +12,7 @@ the database's owner, so root leaves nothing the web service cannot write).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -84,6 +85,8 @@ def _check_log(web_db: Path, witnessed: list) -> tuple[int, list[str], int]:
 
     if not web_db.exists():
         return 0, compare(None, 0, lambda _entry: None, witnessed), 0
+    if not os.access(web_db, os.R_OK):
+        fail(f"cannot read {web_db}: run as root (sudo) or as the dozor user")
     conn = connect(web_db, readonly=True)
     try:
         checked, problems = verify_chain(conn)
