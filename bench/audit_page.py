@@ -102,7 +102,7 @@ def main() -> None:
                 began = time.perf_counter()
                 _, body = page()
                 catch_up.append((time.perf_counter() - began) * 1000)
-                if b'id="chain-state"' in body and b"Checked up to entry" not in body:
+                if b'data-complete="1"' in body:
                     break
             steady = []
             for n in range(args.loads):

@@ -26,7 +26,6 @@ from webui.audit_chain import span
 JOURNAL_UNITS = ("dozor-web.service", "dozor.service")
 JOURNALD_SOCKET = Path("/run/systemd/journal/socket")
 JOURNAL_FOLDERS = (Path("/var/log/journal"), Path("/run/log/journal"))
-JOURNAL_TIMEOUT = 300
 _WRITTEN_RE = re.compile(r"^(\d+):([0-9a-f]{16,64})$")
 
 
@@ -64,25 +63,28 @@ def from_journal(directory: Path | None = None) -> Reading:
         command += ["--directory", str(directory)]
     command += [f"_SYSTEMD_UNIT={unit}" for unit in JOURNAL_UNITS]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=JOURNAL_TIMEOUT)
+        # streamed: weeks of a busy service's lines need not fit in a Raspberry Pi's memory at once
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as done:
+            heads = [head for line in done.stdout if (head := _journal_head(line))]
+            errors = done.stderr.read()
     except FileNotFoundError:
         return Reading([], absent=True)  # no systemd here
-    except subprocess.TimeoutExpired:
-        return Reading([], unreadable=f"journalctl did not answer within {JOURNAL_TIMEOUT} s")
-    if "No journal files were found" in done.stderr:
+    if "No journal files were found" in errors:
         return Reading([], absent=True)
-    if done.returncode != 0 or "insufficient permissions" in done.stderr or "not seeing" in done.stderr:
-        why = done.stderr.strip().splitlines()
+    if done.returncode != 0 or "insufficient permissions" in errors or "not seeing" in errors:
+        why = errors.strip().splitlines()
         return Reading([], unreadable=why[0] if why else f"journalctl failed ({done.returncode})")
-    heads = []
-    for line in done.stdout.splitlines():
-        record = json.loads(line)
-        message = record.get("MESSAGE")
-        found = WITNESS_RE.search(message) if isinstance(message, str) else None
-        if found:
-            at = from_epoch(int(record["__REALTIME_TIMESTAMP"]) / 1e6)
-            heads.append(Witnessed(int(found[1]), found[2], found[3], at, "journal"))
     return Reading(heads)
+
+
+def _journal_head(line: str) -> Witnessed | None:
+    record = json.loads(line)
+    message = record.get("MESSAGE")
+    found = WITNESS_RE.search(message) if isinstance(message, str) else None
+    if not found:
+        return None
+    at = from_epoch(int(record["__REALTIME_TIMESTAMP"]) / 1e6)
+    return Witnessed(int(found[1]), found[2], found[3], at, "journal")
 
 
 def _system_journal() -> bool:
