@@ -23,8 +23,6 @@ from webui.testing import (
 )
 from webui.webdb import open_web_db
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
@@ -32,12 +30,18 @@ def template(tmp_path_factory):
 
 
 @pytest.fixture
-def site(data_dir, template):
+def now():
+    """This test's moment: the live stream follows only segments of the last 10 minutes."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def site(data_dir, template, now):
     add_standard_users(data_dir)
     layout = DataLayout(data_dir)
-    segments = seed_recordings(layout, "road-north", NOW - timedelta(minutes=2), 2, 10, template=template)
-    sighting = seed_sighting(layout, "road-north", "BE7123AA", NOW - timedelta(minutes=1, seconds=55))
-    other = seed_sighting(layout, "village-square", "BE7555KK", NOW - timedelta(minutes=1))
+    segments = seed_recordings(layout, "road-north", now - timedelta(minutes=2), 2, 10, template=template)
+    sighting = seed_sighting(layout, "road-north", "BE7123AA", now - timedelta(minutes=1, seconds=55))
+    other = seed_sighting(layout, "village-square", "BE7555KK", now - timedelta(minutes=1))
     write_live_picture(layout, "road-north", "live")
     return layout, segments, sighting, other
 
@@ -125,9 +129,9 @@ def test_volunteers_get_403_on_pictures_and_video_and_their_live_viewing_is_audi
     assert new[2].detail == {"kind": "pictures"}
 
 
-def test_another_session_or_five_idle_minutes_make_a_new_video_viewing(site):
+def test_another_session_or_five_idle_minutes_make_a_new_video_viewing(site, now):
     layout, (seg_a, _), _, _ = site
-    clock = ManualClock(NOW)
+    clock = ManualClock(now)
     app = app_for(layout, clock)
     police, again = signed_in(app, "police"), signed_in(app, "police")
     for _ in range(3):
@@ -165,9 +169,9 @@ def test_enumerating_picture_ids_leaves_an_entry_per_picture(site):
     assert [e.target for e in entries(layout)[before:]] == [str(i) for i in found]
 
 
-def test_live_pictures_are_one_viewing_with_its_duration(site):
+def test_live_pictures_are_one_viewing_with_its_duration(site, now):
     layout, *_ = site
-    clock = ManualClock(NOW)
+    clock = ManualClock(now)
     app = app_for(layout, clock)
     volunteer = signed_in(app, "volunteer")
     before = count(layout)
@@ -181,7 +185,7 @@ def test_live_pictures_are_one_viewing_with_its_duration(site):
     keeper.tick()
     start, end = entries(layout)[before:]
     assert (end.action, end.actor, end.target) == (audit.LIVE_VIEW_END, "volunteer", "road-north")
-    assert end.detail == {"kind": "pictures", "started": utc_iso(NOW), "seconds": 30.0, "entry": start.id}
+    assert end.detail == {"kind": "pictures", "started": utc_iso(now), "seconds": 30.0, "entry": start.id}
 
 
 def test_reading_the_audit_log_is_audited_once_per_viewing(site):
