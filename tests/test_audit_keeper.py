@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import threading
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -182,15 +183,19 @@ def test_checks_running_while_the_service_appends_report_nothing(layout):
 
     writer = threading.Thread(target=service)
     writer.start()
-    conn, clock, found = open_web_db(layout), ManualClock(), set()
+    conn, clock, found, rounds = open_web_db(layout), ManualClock(), set(), 0
+    deadline = time.monotonic() + 30
     try:
-        for n in range(150):
+        while (rounds < 100 or audit.read_head(conn).entry_id < 300) and time.monotonic() < deadline:
             found.update(quick_check(conn, clock).problems)
-            if n % 30 == 0:
+            if rounds % 20 == 0:
                 found.update(verify(conn)[1])
+            rounds += 1
+            time.sleep(0.001)  # let the writer take the GIL
+        appended = audit.read_head(conn).entry_id
     finally:
         stop.set()
         writer.join()
         conn.close()
-    assert audit.read_head(open_web_db(layout)).entry_id > 150
+    assert appended >= 300, f"the writer appended only {appended} entries during {rounds} checks"
     assert found == set()
