@@ -20,6 +20,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -32,7 +33,7 @@ from insider import all_rows, insider, rewrite
 
 from edge.cli import main
 from edge.layout import DataLayout
-from webui.audit_witnessed import from_journal
+from webui.audit_witnessed import from_journal, journal_refused
 from webui.testing import PASSWORDS, add_standard_users, csrf_token
 
 REPO = Path(__file__).resolve().parent.parent
@@ -282,3 +283,22 @@ def test_a_deleted_web_db_is_named(copy):
     code, output = verify(config, journal)
     assert code == 1, output
     assert "web.db is missing (deleted?)" in output and "(journal)" in output
+
+
+def test_a_user_who_may_not_read_the_journal_is_told_so_not_shown_an_empty_journal(witnessed):
+    """journalctl run by a user outside root and the adm/systemd-journal groups (here `nobody`) on the
+    journal files: what it answers must be read as "not readable", never as "no witnessed heads"."""
+    _, journal = witnessed
+    base = Path(tempfile.mkdtemp(prefix="dozor-journal-"))
+    try:
+        base.chmod(0o755)
+        shutil.copytree(journal, base / "journal")
+        for path in (base / "journal").rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o640)  # as journald leaves them: not for others
+        done = subprocess.run(["runuser", "-u", "nobody", "--", "journalctl", "--no-pager", "-o", "json",
+                               "--directory", str(base / "journal"), "_SYSTEMD_UNIT=dozor-web.service"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.stdout == ""
+        assert journal_refused(done.returncode, done.stderr), done.stderr
+    finally:
+        shutil.rmtree(base)

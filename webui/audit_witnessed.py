@@ -71,10 +71,16 @@ def from_journal(directory: Path | None = None) -> Reading:
         return Reading([], absent=True)  # no systemd here
     if "No journal files were found" in errors:
         return Reading([], absent=True)
-    if done.returncode != 0 or "insufficient permissions" in errors or "not seeing" in errors:
-        why = errors.strip().splitlines()
-        return Reading([], unreadable=why[0] if why else f"journalctl failed ({done.returncode})")
-    return Reading(heads)
+    return Reading(heads, unreadable=journal_refused(done.returncode, errors))
+
+
+def journal_refused(returncode: int, errors: str) -> str:
+    """Why journalctl showed nothing of the system journal, "" if it did: a user outside root and the
+    adm/systemd-journal groups sees no system journal, and journalctl says so only on stderr."""
+    if returncode == 0 and "insufficient permissions" not in errors and "not seeing" not in errors:
+        return ""
+    why = errors.strip().splitlines()
+    return why[0] if why else f"journalctl failed ({returncode})"
 
 
 def _journal_head(line: str) -> Witnessed | None:
