@@ -38,6 +38,11 @@ class DataLayout:
         return self.root / "web.db"
 
     @property
+    def audit_anchor(self) -> Path:
+        """The audit log's witnessed heads, one JSON line each (webui.audit_anchor); append-only."""
+        return self.root / "audit-anchor.jsonl"
+
+    @property
     def summaries_db(self) -> Path:
         """The nightly one-line summaries (written by the daemon's nightly job, edge.summary)."""
         return self.root / "summaries.db"

@@ -18,6 +18,8 @@ from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.layout import DataLayout, UnsafePath
 from webui import access
+from webui.audit_anchor import HeadWitness
+from webui.audit_keeper import AuditKeeper
 from webui.blueprints import BLUEPRINTS
 from webui.context import StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout | None = None) -> Flask:
     """The web UI for `config`: web.db migrated, roles enforced, CSRF on, sessions in web.db.
     `clock` (tests move time: idle timeout, lockout) and `layout` (the data folder) default to the real
-    ones."""
+    ones. Starts the audit keeper's thread (webui.audit_keeper: witnesses the audit log's head)."""
     clock = clock or SystemClock()
     layout = layout or DataLayout(config.storage.path)
     conn = open_web_db(layout)
@@ -50,7 +52,11 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.json.ensure_ascii = False  # Ukrainian camera titles stay readable in /api responses
-    app.extensions["dozor"] = WebContext(config=config, clock=clock, layout=layout)
+    context = WebContext(config=config, clock=clock, layout=layout)
+    app.extensions["dozor"] = context
+    keeper = AuditKeeper(layout, clock, context.viewings, HeadWitness(layout.audit_anchor))
+    app.extensions["dozor_audit_keeper"] = keeper
+    keeper.start()
     app.session_interface = DbSessionInterface(
         clock,
         idle_seconds=config.web.session_idle_minutes * 60,

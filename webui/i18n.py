@@ -12,28 +12,33 @@ from datetime import datetime
 from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
+from webui import audit
 from webui.reasons import reason_text
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
 LANGUAGE_BUTTONS = {"uk": "УКР", "en": "ENG"}
 ACTION_LABELS = {
-    "login_ok": lazy_gettext("signed in"),
-    "login_failed": lazy_gettext("sign-in failed"),
-    "login_locked": lazy_gettext("sign-in refused (locked)"),
-    "login_lock_ended": lazy_gettext("sign-in lock over"),
-    "logout": lazy_gettext("signed out"),
-    "search": lazy_gettext("plate search"),
-    "sighting_view": lazy_gettext("sighting viewed"),
-    "video_view": lazy_gettext("video viewed"),
-    "export": lazy_gettext("evidence exported"),
-    "user_add": lazy_gettext("account created"),
-    "user_disable": lazy_gettext("account disabled"),
-    "user_enable": lazy_gettext("account enabled"),
-    "user_password": lazy_gettext("password changed"),
-    "watchlist_view": lazy_gettext("watchlist viewed"),
-    "watchlist_add": lazy_gettext("watchlist entry added"),
-    "watchlist_remove": lazy_gettext("watchlist entry removed"),
-    "alerts_view": lazy_gettext("watchlist alerts viewed"),
+    audit.LOGIN_OK: lazy_gettext("signed in"),
+    audit.LOGIN_FAILED: lazy_gettext("sign-in failed"),
+    audit.LOGIN_LOCKED: lazy_gettext("sign-in refused (locked)"),
+    audit.LOGIN_LOCK_ENDED: lazy_gettext("sign-in lock over"),
+    audit.LOGOUT: lazy_gettext("signed out"),
+    audit.SEARCH: lazy_gettext("plate search"),
+    audit.SIGHTING_VIEW: lazy_gettext("sighting viewed"),
+    audit.VIDEO_VIEW: lazy_gettext("video viewed"),
+    audit.EXPORT: lazy_gettext("evidence exported"),
+    audit.USER_ADD: lazy_gettext("account created"),
+    audit.USER_DISABLE: lazy_gettext("account disabled"),
+    audit.USER_ENABLE: lazy_gettext("account enabled"),
+    audit.USER_PASSWORD: lazy_gettext("password changed"),
+    audit.WATCHLIST_VIEW: lazy_gettext("watchlist viewed"),
+    audit.WATCHLIST_ADD: lazy_gettext("watchlist entry added"),
+    audit.WATCHLIST_REMOVE: lazy_gettext("watchlist entry removed"),
+    audit.ALERTS_VIEW: lazy_gettext("watchlist alerts viewed"),
+    audit.SIGHTING_PICTURE: lazy_gettext("plate or scene picture viewed"),
+    audit.LIVE_VIEW: lazy_gettext("live view started"),
+    audit.LIVE_VIEW_END: lazy_gettext("live view ended"),
+    audit.AUDIT_VIEW: lazy_gettext("audit log viewed"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),

@@ -76,6 +76,17 @@ MIGRATIONS = [
         refused INTEGER NOT NULL
     );
     """,
+    # 3: the log's identity (witnessed with its head: a replaced web.db is told apart from an emptied
+    # log) and the checkpoint that lets a quick check start where the last one ended (webui.audit_chain)
+    """
+    INSERT OR IGNORE INTO settings (key, value) VALUES ('audit_log_id', lower(hex(randomblob(16))));
+    CREATE TABLE audit_checkpoint (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        entry_id INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 ]
 
 

@@ -4,8 +4,8 @@ For installers and police support on the appliance; the web UI calls the same fu
 (plate_index.search, plate_index.watchlist). Human output shows local time; --json prints one object per
 line with ISO-8601 UTC times, the contract other tools rely on.
 Every access to plate data is audited, from the shell too: searches, watchlist views and changes and
-alert views write an entry (actor `cli:<unix user>`) into the web UI's hash-chained audit log before
-anything is shown; a shell that cannot write the audit log is shown no plate data.
+alert views write an entry (actor `cli:<person>`, see cli_actor) into the web UI's hash-chained audit
+log before anything is shown; a shell that cannot write the audit log is shown no plate data.
 """
 
 from __future__ import annotations
@@ -89,13 +89,14 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json)
     newest first."""
     from plate_index.normalise import BadQuery
     from plate_index.search import search
+    from webui import audit
 
     since_at, until_at = _time(since, "--since"), _time(until, "--until")
     config, conn = _store(config_path)
     if camera and camera not in {c.name for c in config.cameras}:
         click.echo(f"warning: no camera called {camera!r} in the config", err=True)
     filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
-    _audit(config, "search", prefix, {"via": "cli", **{k: v for k, v in filters.items() if v}})
+    _audit(config, audit.SEARCH, prefix, {"via": "cli", **{k: v for k, v in filters.items() if v}})
     try:
         if conn is None:
             from plate_index.normalise import parse_query
@@ -173,11 +174,12 @@ def watchlist_add(pattern, config_path, note) -> None:
     """Add a plate (AA1234BB), or a pattern with * (any characters) and ? (one character): BH12*."""
     from plate_index.normalise import BadQuery, parse_query
     from plate_index.watchlist import WILDCARDS, add_entry
+    from webui import audit
 
     config, conn = _store(config_path, create=True)
     try:
         normal = parse_query(pattern, wildcards=WILDCARDS)
-        _audit(config, "watchlist_add", normal, {"via": "cli", "note": note})  # the attempt, before it
+        _audit(config, audit.WATCHLIST_ADD, normal, {"via": "cli", "note": note})  # the attempt, before it
         entry = add_entry(conn, pattern, note, SystemClock().now())
     except BadQuery as exc:
         fail(str(exc))
@@ -191,9 +193,10 @@ def watchlist_add(pattern, config_path, note) -> None:
 def watchlist_list(config_path, as_json) -> None:
     """Show the watchlist."""
     from plate_index.watchlist import list_entries
+    from webui import audit
 
     config, conn = _store(config_path, create=True)
-    _audit(config, "watchlist_view", "", {"via": "cli"})
+    _audit(config, audit.WATCHLIST_VIEW, "", {"via": "cli"})
     entries = list_entries(conn)
     if as_json:
         print_json_lines([e.to_json() for e in entries])
@@ -208,9 +211,10 @@ def watchlist_list(config_path, as_json) -> None:
 def watchlist_remove(entry, config_path) -> None:
     """Remove ENTRY (its id from `dozor watchlist list`, or the plate/pattern)."""
     from plate_index.watchlist import remove_entry
+    from webui import audit
 
     config, conn = _store(config_path, create=True)
-    _audit(config, "watchlist_remove", entry, {"via": "cli"})
+    _audit(config, audit.WATCHLIST_REMOVE, entry, {"via": "cli"})
     if not remove_entry(conn, entry):
         fail(f"{entry!r} is not on the watchlist; see `dozor watchlist list`")
     click.echo(f"removed {entry}")
@@ -224,10 +228,11 @@ def watchlist_remove(entry, config_path) -> None:
 def alerts_cmd(config_path, since, limit, as_json) -> None:
     """Watchlist alerts, newest first."""
     from plate_index.watchlist import list_alerts
+    from webui import audit
 
     since_at = _time(since, "--since")
     config, conn = _store(config_path)
-    _audit(config, "alerts_view", "", {"via": "cli", **({"since": since} if since else {})})
+    _audit(config, audit.ALERTS_VIEW, "", {"via": "cli", **({"since": since} if since else {})})
     alerts = list_alerts(conn, since=since_at, limit=limit) if conn is not None else []
     if as_json:
         print_json_lines(alerts)

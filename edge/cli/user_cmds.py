@@ -1,20 +1,18 @@
-"""`dozor user add|list|disable|enable|passwd` and `dozor audit verify`: accounts and the audit log from
-the shell.
+"""`dozor user add|list|disable|enable|passwd`: web UI accounts from the shell.
 
 There is no default account: the installer creates the first admin here over SSH. Passwords come from
 a prompt (typed twice, not echoed) or from stdin with --password-stdin (for scripts), never from the
-command line, where `ps` and the shell history would keep them. Every change is audited with the Unix
-user who made it.
+command line, where `ps` and the shell history would keep them. Every change is audited with the person
+who made it (edge.cli.common.cli_actor: the login user behind `sudo -u dozor`).
 """
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 
-from edge.cli.common import config_option, fail, load_or_exit
+from edge.cli.common import cli_actor, config_option, fail, load_or_exit
 
 
 def _open(config_path: str):
@@ -23,13 +21,6 @@ def _open(config_path: str):
 
     config = load_or_exit(config_path)
     return open_web_db(DataLayout(config.storage.path))
-
-
-def _who() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:?"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -66,7 +57,7 @@ def add(name: str, role: str, password_stdin: bool, config_path: str) -> None:
     password = _read_password(password_stdin)
     try:
         created = add_user(
-            conn, SystemClock(), by=_who(), ip="local", username=name, role=role, password=password
+            conn, SystemClock(), by=cli_actor(), ip="local", username=name, role=role, password=password
         )
     except AccountError as exc:
         fail(str(exc))
@@ -97,8 +88,9 @@ def _set_active(name: str, config_path: str, active: bool) -> None:
     from webui.accounts import AccountError
     from webui.user_changes import set_active
 
+    conn = _open(config_path)
     try:
-        set_active(_open(config_path), SystemClock(), by=_who(), ip="local", username=name, active=active)
+        set_active(conn, SystemClock(), by=cli_actor(), ip="local", username=name, active=active)
     except AccountError as exc:
         fail(str(exc))
 
@@ -134,30 +126,10 @@ def passwd(name: str, password_stdin: bool, config_path: str) -> None:
     conn = _open(config_path)
     password = _read_password(password_stdin)
     try:
-        set_password(conn, SystemClock(), by=_who(), ip="local", username=name, password=password)
+        set_password(conn, SystemClock(), by=cli_actor(), ip="local", username=name, password=password)
     except AccountError as exc:
         fail(str(exc))
     click.echo(f"password of {name!r} changed; their sessions were ended")
 
 
-@click.group("audit")
-def audit_group() -> None:
-    """The audit log of the web UI."""
-
-
-@audit_group.command("verify")
-@config_option
-def verify(config_path: str) -> None:
-    """Check the audit log's hash chain: exit 0 if intact, 1 naming each edited or deleted entry."""
-    from webui.audit import verify as verify_chain
-
-    checked, problems = verify_chain(_open(config_path))
-    if problems:
-        for problem in problems:
-            click.echo(f"TAMPERED: {problem}", err=True)
-        click.echo(f"audit log NOT intact: {len(problems)} problem(s) in {checked} entries", err=True)
-        sys.exit(1)
-    click.echo(f"audit log intact: {checked} entries, hash chain verified")
-
-
-COMMANDS = [user, audit_group]
+COMMANDS = [user]
