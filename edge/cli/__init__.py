@@ -10,6 +10,7 @@ import click
 
 from edge import __version__
 from edge.cli import (
+    camera_cmds,
     config_cmds,
     demo_cmd,
     plate_cmds,
@@ -37,6 +38,7 @@ def main(log_level: str) -> None:
     setup_logging(log_level)
 
 
-for _module in (config_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds, status_cmd, demo_cmd):
+for _module in (config_cmds, camera_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds, status_cmd,
+                demo_cmd):
     for _command in _module.COMMANDS:
         main.add_command(_command)
