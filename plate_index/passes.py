@@ -6,10 +6,13 @@ the share of plates it sees that end up read. So plate reading also groups every
 pixels and whether any frame of it was read. No plate text is kept here: the site report that shows
 these figures is handed to the community.
 
-Grouping is by place and time, not text (an unread plate has none): a detection joins the open pass
-of its camera whose last box is nearest, if that box is within reach (1 plate width, plus 3 per second
-since it was seen: a car crossing the picture at 5 frames/s moves under 1 width per frame) and was
-seen less than PASS_GAP_SECONDS ago. The aiming aid uses the same tracker with its quality figures.
+Grouping is by place and time, not text (an unread plate has none): each detection joins the open pass
+of its camera nearest to where that pass should be by now (its last box moved on at its last speed),
+if within reach. Reach is 1 plate width plus 3 per second once a pass has a speed; a pass seen once
+has no speed yet, and a car crossing the picture can move 5 plate widths between two frames at 5
+frames/s, so its first step may be up to 25 widths per second. A plate appearing where the previous
+one entered is therefore a new pass, not a jump backwards. A pass ends when it was not seen for
+PASS_GAP_SECONDS and PASS_GAP_FRAMES analysed frames. The aiming aid uses the same tracker.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PASS_GAP_SECONDS = 1.0
+# ... and at least this many analysed frames of its camera without it: under load fewer frames are
+# analysed (seconds apart), and time alone would cut one car into several passes.
+PASS_GAP_FRAMES = 3
 REACH_WIDTHS, REACH_WIDTHS_PER_SECOND = 1.0, 3.0
+FIRST_STEP_WIDTHS_PER_SECOND = 25.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class PlateView:
 class Pass:
     camera: str
     views: list[PlateView] = field(default_factory=list)
+    missed: int = 0  # analysed frames of the camera since its last view
 
     @property
     def first_seen(self) -> float:
@@ -78,8 +86,9 @@ class Pass:
 class PassTracker:
     """Open passes per camera; `add` a frame's detections, get back the passes that ended."""
 
-    def __init__(self, gap_seconds: float = PASS_GAP_SECONDS):
+    def __init__(self, gap_seconds: float = PASS_GAP_SECONDS, gap_frames: int = PASS_GAP_FRAMES):
         self.gap = gap_seconds
+        self.gap_frames = gap_frames
         self._open: dict[str, list[Pass]] = defaultdict(list)
 
     def add(self, camera: str, time: float, views: list[PlateView]) -> list[Pass]:
@@ -91,9 +100,7 @@ class PassTracker:
                 last = candidate.views[-1]
                 if number in taken or last.time >= time:
                     continue
-                distance = math.dist(view.centre, last.centre)
-                widths = REACH_WIDTHS + REACH_WIDTHS_PER_SECOND * (time - last.time)
-                reach = max(view.width, last.width) * widths
+                distance, reach = _distance_and_reach(candidate, view, time - last.time)
                 if distance <= reach and distance < best_distance:
                     best, best_distance = number, distance
             if best is None:
@@ -102,13 +109,16 @@ class PassTracker:
             else:
                 self._open[camera][best].views.append(view)
             taken.add(best)
+        for number, candidate in enumerate(self._open[camera]):
+            candidate.missed = 0 if number in taken else candidate.missed + 1
         return ended
 
     def expire(self, camera: str, now: float) -> list[Pass]:
-        """End the camera's passes not seen for more than the gap before `now`."""
+        """End the camera's passes not seen for more than the gap before `now` (in time and frames)."""
         still, ended = [], []
         for candidate in self._open[camera]:
-            (ended if now - candidate.last_seen > self.gap else still).append(candidate)
+            gone = now - candidate.last_seen > self.gap and candidate.missed >= self.gap_frames
+            (ended if gone else still).append(candidate)
         self._open[camera] = still
         return ended
 
@@ -122,6 +132,21 @@ class PassTracker:
 
     def open_passes(self, camera: str) -> list[Pass]:
         return list(self._open.get(camera, []))
+
+
+def _distance_and_reach(candidate: Pass, view: PlateView, elapsed: float) -> tuple[float, float]:
+    """How far `view` is from where the pass should be after `elapsed` seconds, and how far it may be."""
+    last = candidate.views[-1]
+    width = max(view.width, last.width)
+    if len(candidate.views) == 1:
+        reach = width * (REACH_WIDTHS + FIRST_STEP_WIDTHS_PER_SECOND * elapsed)
+        return math.dist(view.centre, last.centre), reach
+    before = candidate.views[-2]
+    step = max(last.time - before.time, 1e-3)
+    vx = (last.centre[0] - before.centre[0]) / step
+    vy = (last.centre[1] - before.centre[1]) / step
+    expected = (last.centre[0] + vx * elapsed, last.centre[1] + vy * elapsed)
+    return math.dist(view.centre, expected), width * (REACH_WIDTHS + REACH_WIDTHS_PER_SECOND * elapsed)
 
 
 # ---- the store's passes table (plates.db; plate_index.store creates it) ----

@@ -25,16 +25,26 @@ def test_the_next_car_after_a_gap_and_a_second_plate_on_the_same_frame_are_passe
     tracker = PassTracker()
     ended = tracker.add("cam", 0.0, [view(0.0, 100), view(0.0, 900)])  # two lanes at once
     ended += tracker.add("cam", 0.2, [view(0.2, 120), view(0.2, 880)])
-    ended += tracker.add("cam", 1.6, [view(1.6, 1100)])  # 1.4 s later: the previous ones ended
+    for step in range(2, 8):  # 1.2 s of frames without plates: the two passes end
+        ended += tracker.add("cam", step * 0.2, [])
+    ended += tracker.add("cam", 1.6, [view(1.6, 1100)])
     ended += tracker.flush()
     assert sorted(len(p.views) for p in ended) == [1, 2, 2]
 
 
-def test_a_plate_that_jumps_across_the_picture_within_a_frame_is_another_plate():
+def test_a_fast_car_is_followed_and_a_plate_where_the_last_one_came_in_is_another_car():
     tracker = PassTracker()
-    tracker.add("cam", 0.0, [view(0.0, 100, width=100)])
-    tracker.add("cam", 0.2, [view(0.2, 700, width=100)])  # 6 widths in 0.2 s: not the same car
-    assert len(tracker.flush()) == 2
+    for step in range(4):  # crossing the picture: 5 plate widths a frame, right to left
+        tracker.add("cam", step * 0.2, [view(step * 0.2, 1700 - 500 * step, width=100)])
+    tracker.add("cam", 0.8, [view(0.8, 1700, width=100)])  # the next car enters where the first did
+    assert sorted(len(p.views) for p in tracker.flush()) == [1, 4]
+
+
+def test_a_plate_lost_for_frames_is_found_again_where_its_speed_takes_it():
+    tracker = PassTracker()
+    for step in (0, 1, 4, 5):  # a small plate moving more than its width a frame, missed twice
+        tracker.add("cam", step * 0.2, [view(step * 0.2, 1200 - 70 * step, width=55)])
+    assert [len(p.views) for p in tracker.flush()] == [4]
 
 
 def test_cameras_are_tracked_apart():
@@ -71,3 +81,11 @@ def test_retention_deletes_passes_with_the_sightings(tmp_path):
         insert_pass(conn, Pass("cam", [view(moment, 0)]))
     prune(conn, DataLayout(tmp_path), 250.0)
     assert [r[0] for r in conn.execute("SELECT first_seen FROM passes")] == [300.0]
+
+
+def test_a_pass_survives_slow_analysis_seconds_apart():
+    tracker = PassTracker()
+    ended = []
+    for t in (0.0, 1.3, 2.6):  # an overloaded machine analyses a frame every 1.3 s
+        ended += tracker.add("cam", t, [view(t, 1200 - int(300 * t))])
+    assert ended == [] and [len(p.views) for p in tracker.flush()] == [3]
