@@ -15,6 +15,7 @@ from edge.cli import (
     demo_cmd,
     plate_cmds,
     recorder_cmds,
+    report_cmd,
     run_cmd,
     status_cmd,
     user_cmds,
@@ -39,6 +40,6 @@ def main(log_level: str) -> None:
 
 
 for _module in (config_cmds, camera_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds, status_cmd,
-                demo_cmd):
+                report_cmd, demo_cmd):
     for _command in _module.COMMANDS:
         main.add_command(_command)
