@@ -39,6 +39,7 @@ WATCHLIST_VIEW = "watchlist_view"
 WATCHLIST_ADD = "watchlist_add"
 WATCHLIST_REMOVE = "watchlist_remove"
 ALERTS_VIEW = "alerts_view"
+AIM_VIEW = "aim_view"  # an admin saw the aiming aid's live picture of a camera (it shows plates)
 ACTIONS = (
     LOGIN_OK,
     LOGIN_FAILED,
@@ -56,6 +57,7 @@ ACTIONS = (
     WATCHLIST_ADD,
     WATCHLIST_REMOVE,
     ALERTS_VIEW,
+    AIM_VIEW,
 )
 
 

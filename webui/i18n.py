@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "watchlist_add": lazy_gettext("watchlist entry added"),
     "watchlist_remove": lazy_gettext("watchlist entry removed"),
     "alerts_view": lazy_gettext("watchlist alerts viewed"),
+    "aim_view": lazy_gettext("aiming picture viewed"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),
