@@ -9,7 +9,7 @@ look (160 px wide, sharp, level, in 1280x720), so every figure says what a worse
 The aid measures width, blur and tilt on the detector's crop (plate_index.plate_quality), so besides
 the sweeps by what was done to the picture, accuracy is also tabled by what the aid *measured*: those
 bins are what its thresholds apply to. Results: bench/out/aim_curve.json and Markdown tables on stdout
-(docs/aiming.md has them). Last line: `aim min_width=W max_blur_share=B max_tilt=T`.
+(docs/aiming.md has them). Last line: `aim min_width=W min_width_1080p=W2 max_blur_share=B max_tilt=T`.
 
     DOZOR_SHARED_DIR=../shared DOZOR_MODEL_DIR=../shared/models .venv/bin/python bench/aim_curve.py
 """
@@ -54,7 +54,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1,
                         help="ONNX Runtime threads (1: two threads on two busy cores spin more than gain)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "aim_curve.json")
+    parser.add_argument("--tables-from", type=Path, help="only print the tables of an earlier run's JSON")
     args = parser.parse_args()
+    if args.tables_from:
+        saved = json.loads(args.tables_from.read_text())
+        thresholds = report(saved["samples"], saved["photos"])
+        print("aim " + " ".join(f"{k}={v}" for k, v in thresholds.items()))
+        return 0
     shared = Path(os.environ.get("DOZOR_SHARED_DIR", REPO.parent / "shared"))
     lpr = LprConfig(model_dir=str(shared / "models"), threads_per_worker=args.threads)
     recogniser = Recogniser(build_alpr(lpr), lpr.min_read_confidence)
@@ -139,8 +145,11 @@ def report(samples: list[dict], photos: int) -> dict[str, float]:
         small, big = of("width", width=w, frame="1280x720"), of("width", width=w, frame="1920x1080")
         print(f"| {w} | {share(small, 'detected'):.0%} | {share(small):.0%} "
               f"| {share(big, 'detected'):.0%} | {share(big):.0%} |")
-    min_width = next(w for w in WIDTHS if all(share(of("width", width=v, frame="1280x720")) >= GOOD
-                                               for v in WIDTHS if v >= w))
+    def narrowest_good(frame: str) -> int:
+        return next(w for w in WIDTHS if all(share(of("width", width=v, frame=frame)) >= GOOD
+                                             for v in WIDTHS if v >= w))
+
+    min_width, min_width_1080p = narrowest_good("1280x720"), narrowest_good("1920x1080")
 
     print("\n### Horizontal motion blur (smear length as a share of the plate's width)\n")
     print("| smear | " + " | ".join(f"read at {w} px" for w in BLUR_WIDTHS) + " | measured blur share |")
@@ -169,7 +178,8 @@ def report(samples: list[dict], photos: int) -> dict[str, float]:
     max_blur = binned("measured blur share", blur_rows, "measured_blur_share", BLUR_BINS, "{:.0%}")
     tilt_rows = [s for s in wide if s["kind"] in ("width", "tilt") and s["frame"] == "1280x720"]
     max_tilt = binned("measured tilt, degrees", tilt_rows, "measured_tilt", TILT_BINS, "{:g}", absolute=True)
-    return {"min_width": min_width, "max_blur_share": max_blur, "max_tilt": max_tilt}
+    return {"min_width": min_width, "min_width_1080p": min_width_1080p, "max_blur_share": max_blur,
+            "max_tilt": max_tilt}
 
 
 def binned(title: str, rows: list[dict], key: str, edges: tuple, fmt: str, absolute: bool = False) -> float:
