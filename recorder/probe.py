@@ -76,9 +76,12 @@ def probe(url: str, *, seconds: float = 4.0, max_seconds: float = 20.0, snapshot
           stall_seconds: float = 10.0) -> ProbeResult:
     """Open `url`, read at least `seconds` of stream and until a second keyframe (at most
     `max_seconds`), measure it; save a JPEG of the last keyframe to `snapshot`. ProbeFailed if not."""
-    scheme = urlsplit(url).scheme
-    if scheme not in ("rtsp", "rtsps"):
-        raise ProbeFailed(f"not an RTSP address ({scheme or 'no'} scheme): cameras' streams start with rtsp://")
+    parts = urlsplit(url)
+    if parts.scheme not in ("rtsp", "rtsps"):
+        raise ProbeFailed(f"not an RTSP address ({parts.scheme or 'no'} scheme): cameras' streams start with "
+                          "rtsp://")
+    if not parts.hostname:
+        raise ProbeFailed("the url has no camera address: rtsp://USER:PASSWORD@ADDRESS:554/path")
     with RtspSource(url, stall_seconds=stall_seconds) as source:
         try:
             info = source.open()
@@ -174,10 +177,15 @@ def explain(url: str, reason: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or "?"
     try:
-        port = parts.port or (322 if parts.scheme == "rtsps" else 554)
+        port = parts.port if parts.port is not None else (322 if parts.scheme == "rtsps" else 554)
     except ValueError:
+        port = 0
+    if not 0 < port < 65536:
         return "the port in the url is not a number from 1 to 65535"
     where = f"{host}:{port}"
+    if not _resolves(host):
+        return (f"the camera's address {host} cannot be found (a typo, or no name server on this network): "
+                "check it, or use the camera's IP address")
     if reason.startswith("unauthorized"):
         return (f"the camera at {where} refused the user name or password: check them in the url "
                 "(rtsp://USER:PASSWORD@host/path; a password with @ : / or spaces must be percent-encoded)")
@@ -196,6 +204,14 @@ def explain(url: str, reason: str) -> str:
     if reason.startswith("no usable RTSP stream") and parts.scheme == "rtsp":
         return _what_answers(parts.hostname or "", port) or f"{where}: {reason}"
     return f"{where}: {reason}"
+
+
+def _resolves(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return True
 
 
 def _what_answers(host: str, port: int) -> str | None:

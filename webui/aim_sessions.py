@@ -46,7 +46,7 @@ class AimSessions:
             if current is not None and not current.session.done and current.thread.is_alive():
                 raise AimBusy(current)
             session = AimSession(camera, config, max(0.5, min(minutes, MAX_MINUTES)))
-            thread = threading.Thread(target=session.run, name=f"aim-web-{camera.name}", daemon=True)
+            thread = threading.Thread(target=_run, args=(session,), name=f"aim-{camera.name}", daemon=True)
             self._current = RunningAim(session, user, thread)
             thread.start()
             return self._current
@@ -69,3 +69,17 @@ class AimSessions:
                 return False
             running.viewers.add(user)
             return True
+
+
+def _run(session: AimSession) -> None:
+    """Run a session, then give its models' and pictures' memory back: `dozor web` lives on, under a
+    memory cap (measured: 102 MB before a session, 257 MB during one on a 1280x720 camera, 196 MB after)."""
+    import gc
+
+    from edge.memory import give_back_free_memory
+
+    try:
+        session.run()
+    finally:
+        gc.collect()
+        give_back_free_memory()

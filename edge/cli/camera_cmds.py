@@ -132,7 +132,8 @@ def aim_cmd(camera: str, config_path: str, minutes: float, picture: str | None, 
 
     session = AimSession(cam, config, minutes, on_pass=on_pass)
     if not as_json:
-        click.echo(f"watching {cam.name} for {minutes:g} min (Ctrl-C ends it early) ...")
+        off = "" if cam.lpr else " (plate reading is off for it: lpr = false)"
+        click.echo(f"watching {cam.name}{off} for {minutes:g} min (Ctrl-C ends it early) ...")
     try:
         state = session.run()
     except KeyboardInterrupt:
