@@ -5,7 +5,9 @@ picture size, frame rate, keyframe interval (GOP), bitrate and audio are measure
 few seconds of a real RTSP session (recorder.rtsp_source, the recorder's own settings), and a snapshot
 is decoded from the last keyframe. When the stream cannot be opened, the reason says what to fix;
 when FFmpeg only says "invalid data", a bare RTSP request to the address tells a web server or some
-other service on the wrong port from a camera. Nothing printed contains the password (edge.redact).
+other service on the wrong port from a camera. Nothing printed contains the password: addresses are
+shown without their user and password (`address_of`), since a password typed with / or @ in it, not
+percent-encoded, even changes where the url's host seems to start.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from edge.redact import mask_url
 from recorder.rtsp_source import CameraUnreachable, RtspSource, StreamInfo, StreamLost
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class ProbeFailed(Exception):
 
 @dataclass
 class ProbeResult:
-    url: str  # masked
+    url: str  # without user and password (address_of)
     codec: str  # FFmpeg's name: h264, hevc, mjpeg, ...
     width: int
     height: int
@@ -82,6 +83,8 @@ def probe(url: str, *, seconds: float = 4.0, max_seconds: float = 20.0, snapshot
                           "rtsp://")
     if not parts.hostname:
         raise ProbeFailed("the url has no camera address: rtsp://USER:PASSWORD@ADDRESS:554/path")
+    if _credentials_spill(url):
+        raise ProbeFailed(SPILL)
     with RtspSource(url, stall_seconds=stall_seconds) as source:
         try:
             info = source.open()
@@ -100,7 +103,7 @@ def probe(url: str, *, seconds: float = 4.0, max_seconds: float = 20.0, snapshot
             raise ProbeFailed(f"the stream broke off after {watch.span:.1f} s: {exc.reason}") from None
         if watch.packets < 2:
             raise ProbeFailed("the camera answered but sent no video")
-        result = watch.result(mask_url(url))
+        result = watch.result(address_of(url))
         if snapshot is not None and watch.last_keyframe is not None:
             result.snapshot = _save_snapshot(info, watch.last_keyframe, snapshot)
     return result
@@ -172,9 +175,50 @@ def _save_snapshot(info: StreamInfo, keyframe: bytes, path: Path) -> Path | None
     return path
 
 
+# The recorder's reason (how it starts) -> what to do about it at this address.
+FIXES = (
+    ("unauthorized", "the camera at {where} refused the user name or password: check them in the url "
+                     "(rtsp://USER:PASSWORD@host/path; a password with / @ : ? # must be percent-encoded)"),
+    ("stream not found", "the camera at {where} answered but has no stream at {path}: check the path in the "
+                         "url (see the camera's manual; e.g. /Streaming/Channels/101 on Hikvision, "
+                         "/cam/realmonitor?channel=1&subtype=0 on Dahua)"),
+    ("connection refused", "nothing accepts connections on port {port} of {host}: check the port (RTSP is "
+                           "usually 554) and that RTSP is enabled on the camera"),
+    ("no answer", "{where} does not answer: check the address, the network (cable, VLAN) and any firewall "
+                  "between Dozor and the camera"),
+    ("forbidden", "the camera at {where} forbids this user the stream: give the user the right to live "
+                  "video"),
+)
+
+
+def address_of(url: str) -> str:
+    """The camera's address as people may see it: scheme, host, port and path, without the user and
+    password (everything up to the last @ of the url, wherever a stray / or @ in a password puts it)."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else "(not a url)"
+
+
+SPILL = ("the user name or password in the url holds a / ? # or @ that is not percent-encoded, so the "
+         "camera's address cannot be told apart from it: write / as %2F, ? as %3F, # as %23, @ as %40")
+
+
+def _credentials_spill(url: str) -> bool:
+    """A / ? or # in a password ends the url's host part early, so the host a client sees is not the
+    camera's (the text after the last @). An @ in a path without user:password before it is no spill."""
+    credentials = url.partition("://")[2].rpartition("@")[0]
+    if ":" not in credentials.split("/")[0]:
+        return False
+    try:
+        return urlsplit(url).hostname != urlsplit(address_of(url)).hostname
+    except ValueError:
+        return True
+
+
 def explain(url: str, reason: str) -> str:
     """The recorder's short reason, with what to do about it at this address."""
-    parts = urlsplit(url)
+    if _credentials_spill(url):
+        return SPILL
+    parts = urlsplit(address_of(url))
     host = parts.hostname or "?"
     try:
         port = parts.port if parts.port is not None else (322 if parts.scheme == "rtsps" else 554)
@@ -186,21 +230,9 @@ def explain(url: str, reason: str) -> str:
     if not _resolves(host):
         return (f"the camera's address {host} cannot be found (a typo, or no name server on this network): "
                 "check it, or use the camera's IP address")
-    if reason.startswith("unauthorized"):
-        return (f"the camera at {where} refused the user name or password: check them in the url "
-                "(rtsp://USER:PASSWORD@host/path; a password with @ : / or spaces must be percent-encoded)")
-    if reason.startswith("stream not found"):
-        return (f"the camera at {where} answered but has no stream at {parts.path or '/'}: check the path "
-                "in the url (see the camera's manual; e.g. /Streaming/Channels/101 on Hikvision, "
-                "/cam/realmonitor?channel=1&subtype=0 on Dahua)")
-    if reason == "connection refused":
-        return (f"nothing accepts connections on port {port} of {host}: check the port (RTSP is usually "
-                "554) and that RTSP is enabled on the camera")
-    if reason.startswith("no answer"):
-        return (f"{where} does not answer: check the address, the network (cable, VLAN) and any firewall "
-                "between Dozor and the camera")
-    if reason.startswith("forbidden"):
-        return f"the camera at {where} forbids this user the stream: give the user the right to live video"
+    for start, fix in FIXES:
+        if reason.startswith(start):
+            return fix.format(where=where, host=host, port=port, path=parts.path or "/")
     if reason.startswith("no usable RTSP stream") and parts.scheme == "rtsp":
         return _what_answers(parts.hostname or "", port) or f"{where}: {reason}"
     return f"{where}: {reason}"

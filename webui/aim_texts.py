@@ -7,49 +7,45 @@ request Flask-Babel has no locale and the English text is used, which is what th
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import lazy_gettext
 
 from plate_index.aim_verdict import Advice
 
+# (code, at night) -> the sentence; its figures come from the advice's values.
+TEXTS = {
+    ("good", False): lazy_gettext(
+        "Good: %(read)d of %(seen)d plates read (on %(frames).0f %% of the frames they were seen on), "
+        "median width %(width)d px."),
+    ("no_plates", False): lazy_gettext(
+        "No plates seen in %(minutes).0f min: check that the camera sees the lane, that cars passed, and "
+        "that plates are not far too small."),
+    ("zoom", False): lazy_gettext(
+        "Plates are %(width)d px wide: zoom in until they are at least %(need)d px wide."),
+    ("motion_blur", True): lazy_gettext(
+        "Blur at night: plates are smeared by motion (%(blur).0f px, %(share).0f %% of their width). "
+        "Shorten the shutter (1/1000 s or faster) and add IR light."),
+    ("motion_blur", False): lazy_gettext(
+        "Plates are smeared by motion (%(blur).0f px, %(share).0f %% of their width): shorten the shutter "
+        "(1/1000 s or faster)."),
+    ("focus_blur", True): lazy_gettext(
+        "Blur at night: plates are out of focus (%(blur).0f px, %(share).0f %% of their width). Focus the "
+        "lens with the IR light on (cameras focus differently in infrared)."),
+    ("focus_blur", False): lazy_gettext(
+        "Plates are out of focus (%(blur).0f px, %(share).0f %% of their width): focus the lens where the "
+        "plates pass."),
+    ("tilt", False): lazy_gettext(
+        "Plates are tilted %(angle).0f degrees: mount or turn the camera so they are level (at most "
+        "%(limit).0f degrees)."),
+    ("gop", False): lazy_gettext("Keyframes every %(seconds).0f s: set the GOP (I-frame interval) to 2 s."),
+    ("fps", False): lazy_gettext(
+        "%(fps).0f frames/s: set at least %(need).0f frames/s, so that each car is seen on several frames."),
+    ("unread", False): lazy_gettext(
+        "Plates are read on only %(frames).0f %% of the frames they are seen on although width, blur and "
+        "tilt are within limits: check the exposure (glare, IR reflections at night) and for dirty plates."),
+}
+
 
 def advice_text(advice: Advice) -> str:
-    v = advice.values
-    code = advice.code
-    if code == "good":
-        return gettext("Good: %(read)d of %(seen)d plates read (on %(frames).0f %% of the frames they were "
-                       "seen on), median width %(width)d px.", read=v["read"], seen=v["seen"],
-                       frames=v["frames"], width=v["width"])
-    if code == "no_plates":
-        return gettext("No plates seen in %(minutes).0f min: check that the camera sees the lane, that cars "
-                       "passed, and that plates are not far too small.", minutes=v["minutes"])
-    if code == "zoom":
-        return gettext("Plates are %(width)d px wide: zoom in until they are at least %(need)d px wide.",
-                       width=v["width"], need=v["need"])
-    if code == "motion_blur" and v["night"]:
-        return gettext("Blur at night: plates are smeared by motion (%(blur).0f px, %(share).0f %% of their "
-                       "width). Shorten the shutter (1/1000 s or faster) and add IR light.",
-                       blur=v["blur"], share=v["share"])
-    if code == "motion_blur":
-        return gettext("Plates are smeared by motion (%(blur).0f px, %(share).0f %% of their width): shorten "
-                       "the shutter (1/1000 s or faster).", blur=v["blur"], share=v["share"])
-    if code == "focus_blur" and v["night"]:
-        return gettext("Blur at night: plates are out of focus (%(blur).0f px, %(share).0f %% of their "
-                       "width). Focus the lens with the IR light on (cameras focus differently in infrared).",
-                       blur=v["blur"], share=v["share"])
-    if code == "focus_blur":
-        return gettext("Plates are out of focus (%(blur).0f px, %(share).0f %% of their width): focus the "
-                       "lens where the plates pass.", blur=v["blur"], share=v["share"])
-    if code == "tilt":
-        return gettext("Plates are tilted %(angle).0f degrees: mount or turn the camera so they are level "
-                       "(at most %(limit).0f degrees).", angle=v["angle"], limit=v["limit"])
-    if code == "gop":
-        return gettext("Keyframes every %(seconds).0f s: set the GOP (I-frame interval) to 2 s.",
-                       seconds=v["seconds"])
-    if code == "fps":
-        return gettext("%(fps).0f frames/s: set at least %(need).0f frames/s, so that each car is seen on "
-                       "several frames.", fps=v["fps"], need=v["need"])
-    if code == "unread":
-        return gettext("Plates are read on only %(frames).0f %% of the frames they are seen on although "
-                       "width, blur and tilt are within limits: check the exposure (glare, IR reflections "
-                       "at night) and for dirty plates.", frames=v["frames"])
-    return code
+    """The advice as a sentence in the current language (English outside a web request)."""
+    text = TEXTS.get((advice.code, bool(advice.values.get("night"))))
+    return str(text) % advice.values if text is not None else advice.code

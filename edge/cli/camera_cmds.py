@@ -20,10 +20,10 @@ from edge.config import CameraConfig, Config
 
 def resolve_camera(target: str, config_path: str | None) -> tuple[list[tuple[str, str]], Config | None]:
     """(label, url) pairs to probe: a url as given, or a configured camera's stream(s)."""
-    from edge.redact import mask_url
+    from recorder.probe import address_of
 
     if "://" in target:
-        return [(mask_url(target), target)], load_or_exit(config_path) if config_path else None
+        return [(address_of(target), target)], load_or_exit(config_path) if config_path else None
     if not config_path:
         fail(f"{target!r} is not a url; to probe a configured camera by name, give --config "
              "or set DOZOR_CONFIG")

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 import click
 
 from edge.config import Config
-from edge.redact import mask_url
 
 PARALLEL = 8
 SECONDS = 2.0
@@ -37,14 +36,14 @@ def check_cameras(config: Config) -> None:
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         results = list(pool.map(check, [url for _, _, url in streams]))
     failed = 0
-    for (name, which, url), result in zip(streams, results, strict=True):
+    for (name, which, _url), result in zip(streams, results, strict=True):
         if isinstance(result, ProbeFailed):
             failed += 1
             click.echo(f"camera {name}{which}: FAILED: {result.reason}")
             continue
         gop = f"keyframe every {result.gop_seconds:g} s" if result.gop_seconds else "one keyframe seen"
         click.echo(f"camera {name}{which}: OK {result.codec_title} {result.width}x{result.height}, "
-                   f"{result.fps or 0:.0f} frames/s, {gop} ({mask_url(url)})")
+                   f"{result.fps or 0:.0f} frames/s, {gop} ({result.url})")
         if not result.recordable:
             failed += 1
         for problem in result.recording_problems():
