@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from aim_clips import Look, build_aim_clip
-from plate_clips import load_cars
 
 from edge.config import parse_config
 from webui import audit, create_app
@@ -18,11 +16,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
 
 @pytest.fixture
-def aim_app(plates_dir, model_dir, rtsp_server, data_dir, tmp_path_factory):
-    cars = [c for c in load_cars(plates_dir) if c.box != (0, 0, 0, 0)][::40][:2]
-    folder = tmp_path_factory.getbasetemp() / "aim-clips"
-    folder.mkdir(exist_ok=True)
-    clip = build_aim_clip(folder, cars, Look(150))
+def aim_app(aim_clip_set, model_dir, rtsp_server, data_dir):
+    clip = aim_clip_set["sharp"]  # plates 150 px wide, sharp (tests/aim_fixtures.py)
     server = rtsp_server({"gate": clip.path})
     config = parse_config({
         "storage": {"path": str(data_dir)},
@@ -33,7 +28,7 @@ def aim_app(plates_dir, model_dir, rtsp_server, data_dir, tmp_path_factory):
     })
     add_standard_users(data_dir)
     app = create_app(config)
-    yield app, cars
+    yield app, clip
     app.extensions["dozor_aim"].stop("gate")
 
 
@@ -44,7 +39,7 @@ def signed_in(app, role):
 
 
 def test_admin_watches_plates_live_and_is_audited_once(aim_app):
-    app, cars = aim_app
+    app, clip = aim_app
     admin = signed_in(app, "admin")
     index = admin.get("/admin/aim").get_data(as_text=True)
     assert "/admin/aim/gate" in index and "/admin/aim/yard" in index and "/admin/aim/square" not in index
@@ -66,7 +61,7 @@ def test_admin_watches_plates_live_and_is_audited_once(aim_app):
     assert 120 <= plate["width"] <= 180 and plate["read"] and plate["confidence"] > 0.5
     assert state["stream"]["width"] == 1280 and state["advice"]
     body = admin.get("/api/admin/aim/gate").get_data(as_text=True)
-    for car in cars:
+    for car in clip.passes:
         assert car.plate not in body
 
     for _ in range(3):  # the page refreshes the picture every second
