@@ -28,7 +28,14 @@ import numpy as np
 from edge.clock import to_epoch
 from edge.config import CameraConfig, Config
 from edge.redact import mask_url
-from plate_index.aim_verdict import NIGHT_BRIGHTNESS, Advice, PassFacts, StreamFacts, verdict
+from plate_index.aim_verdict import (
+    NIGHT_BRIGHTNESS,
+    Advice,
+    PassFacts,
+    StreamFacts,
+    min_plate_width,
+    verdict,
+)
 from plate_index.passes import Pass, PassTracker, PlateView
 from plate_index.plate_quality import PlateQuality, measure_plate
 
@@ -44,6 +51,7 @@ class Measured:
 
     plate: PlateQuality
     night: bool
+    frame_width: int  # the picture's, for the width its plates need
 
 
 @dataclass
@@ -167,7 +175,7 @@ class AimSession:
             x1, y1, x2, y2 = plate.box
             quality = measure_plate(image[y1:y2, x1:x2])
             views.append(PlateView(moment, plate.box, plate.read is not None, plate.ocr_confidence,
-                                   Measured(quality, night)))
+                                   Measured(quality, night, image.shape[1])))
         with self._lock:
             ended = self._tracker.add(self.camera.name, moment, views)
             self._frames += 1
@@ -219,7 +227,7 @@ def pass_facts(done: Pass) -> PassFacts:
         width=view.width, tilt=statistics.median(tilts), blur=measured.plate.blur,
         blur_share=measured.plate.blur_share, motion_blur=measured.plate.motion_blur, night=measured.night,
         read=done.read, confidence=done.confidence, views=len(done.views),
-        views_read=sum(1 for v in done.views if v.read),
+        views_read=sum(1 for v in done.views if v.read), need=min_plate_width(measured.frame_width),
     )
 
 

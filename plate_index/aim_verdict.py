@@ -57,6 +57,7 @@ class PassFacts:
     confidence: float  # its best frame's
     views: int = 1  # frames it was detected on
     views_read: int = 0  # ... and read on
+    need: int = MIN_WIDTH_OCR  # the width plates need in its picture (min_plate_width)
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def probe_cmd(target: str, config_path: str | None, seconds: float, snapshot_dir
         if as_json:
             data = asdict(result) | {"snapshot": str(result.snapshot) if result.snapshot else None,
                                      "problems": result.recording_problems(),
-                                     "plate_reading": plate_reading_note(result.width)}
+                                     "plate_reading": plate_reading_note(result.width, result.fps)}
             click.echo(json.dumps(data, ensure_ascii=False))
         else:
             click.echo(describe(label, result))
@@ -97,17 +97,20 @@ def describe(label: str, result) -> str:
         f"  audio      {result.audio.upper() + ' (recorded with the video)' if result.audio else 'none'}",
         f"  snapshot   {result.snapshot or 'not saved'}",
         f"  recording  {'OK' if result.recordable else 'NOT POSSIBLE'}",
-        f"  plates     {plate_reading_note(result.width)}",
+        f"  plates     {plate_reading_note(result.width, result.fps)}",
     ]
     lines += [f"  fix        {problem}" for problem in result.recording_problems()]
     return "\n".join(lines)
 
 
-def plate_reading_note(frame_width: int) -> str:
-    from plate_index.aim_verdict import min_plate_width, widest_view_metres
+def plate_reading_note(frame_width: int, fps: float | None = None) -> str:
+    from plate_index.aim_verdict import MIN_FPS, min_plate_width, widest_view_metres
 
-    return (f"plates must be at least {min_plate_width(frame_width)} px wide: the picture may span at most "
+    note = (f"plates must be at least {min_plate_width(frame_width)} px wide: the picture may span at most "
             f"{widest_view_metres(frame_width):.1f} m where the plates pass (run `dozor aim` to check)")
+    if fps is not None and fps < MIN_FPS:
+        note += f"; {fps:.0f} frames/s is too few: set at least {MIN_FPS:.0f} so a car is on several frames"
+    return note
 
 
 @click.command("aim")
@@ -160,7 +163,8 @@ def aim_cmd(camera: str, config_path: str, minutes: float, picture: str | None, 
 
 def pass_line(fact) -> str:
     kind = "motion" if fact.motion_blur else "focus"
-    return (f"plate: {fact.width} px wide, tilt {fact.tilt:+.0f} deg, blur {fact.blur:.1f} px "
+    return (f"plate: {fact.width} px wide (at least {fact.need} needed), tilt {fact.tilt:+.0f} deg, "
+            f"blur {fact.blur:.1f} px "
             f"({fact.blur_share:.0%} of its width, {kind}){', night' if fact.night else ''}, "
             f"{'read' if fact.read else 'NOT read'} (confidence {fact.confidence:.2f})")
 

@@ -118,7 +118,7 @@ def aim_state(camera: str):
     def facts(items):
         return [{"width": p.width, "tilt": p.tilt, "blur": round(p.blur, 1),
                  "blur_share": round(p.blur_share, 3), "motion": p.motion_blur, "night": p.night,
-                 "read": p.read, "confidence": round(p.confidence, 2)} for p in items]
+                 "read": p.read, "confidence": round(p.confidence, 2), "need": p.need} for p in items]
 
     stream = state.stream
     return jsonify(

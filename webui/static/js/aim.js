@@ -36,7 +36,7 @@
     body.replaceChildren();
     (state.in_view || []).concat((state.passes || []).slice().reverse()).forEach(function (p) {
       const row = document.createElement("tr");
-      cell(row, p.width, true);
+      cell(row, p.width + " (≥ " + p.need + ")", true);  // its width, and what plates need here
       cell(row, p.tilt.toFixed(0), true);
       cell(row, p.blur.toFixed(1), true);
       cell(row, (p.blur_share * 100).toFixed(1), true);
