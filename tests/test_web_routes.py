@@ -49,7 +49,13 @@ TRAVERSALS = ["..", "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e", "..\
 # A camera (or any path value) called <script> must find nothing, not be echoed back.
 SCRIPT_IN_PATH = "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
 # Routes that stream forever or send binary files: fetched for status codes only.
-NOT_PAGES = {"live.stream", "recordings.segment_file", "sightings.picture", "live.picture", "static"}
+NOT_PAGES = {"live.stream", "recordings.segment_file", "sightings.picture", "live.picture", "static",
+             "installer.aim_picture"}
+# The installer's pages: the aiming aid shows live plates, the site report the whole site: admins only.
+INSTALLER_ENDPOINTS = {
+    "installer.aim_index", "installer.aim_page", "installer.aim_start", "installer.aim_stop",
+    "installer.aim_picture", "installer.aim_state", "installer.site_report", "installer.site_report_file",
+}
 # Routes that serve plate data (plate text, plate or scene pictures, video, live video) without an audit
 # entry of their own, each with the reason. Empty: every one writes its entry.
 AUDIT_EXEMPT: dict[str, str] = {}
@@ -131,6 +137,13 @@ def test_every_route_declares_who_may_open_it(app):
     with app.test_request_context():
         public = {e for e in app.view_functions if roles_of(e) == PUBLIC}
     assert public == PUBLIC_ENDPOINTS
+
+
+def test_the_installer_pages_are_for_admins_only(app):
+    with app.test_request_context():
+        installer = {e for e in app.view_functions if e.startswith("installer.")}
+        assert installer == INSTALLER_ENDPOINTS
+        assert all(roles_of(e) == frozenset({Role.ADMIN}) for e in installer)
 
 
 def test_anonymous_users_are_refused_everywhere_but_login_static_and_healthz(app):

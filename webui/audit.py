@@ -44,6 +44,7 @@ SIGHTING_PICTURE = "sighting_picture"  # a plate or scene picture not shown by a
 LIVE_VIEW = "live_view"  # a camera's live pictures or live video, from the first picture or byte
 LIVE_VIEW_END = "live_view_end"  # ... and when it ended, with its duration
 AUDIT_VIEW = "audit_view"  # the audit log itself shows searched plates
+AIM_VIEW = "aim_view"  # an admin saw the aiming aid's live picture of a camera (it shows plates)
 ACTIONS = (
     LOGIN_OK,
     LOGIN_FAILED,
@@ -66,6 +67,7 @@ ACTIONS = (
     LIVE_VIEW,
     LIVE_VIEW_END,
     AUDIT_VIEW,
+    AIM_VIEW,
 )
 
 

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     audit.LIVE_VIEW: lazy_gettext("live view started"),
     audit.LIVE_VIEW_END: lazy_gettext("live view ended"),
     audit.AUDIT_VIEW: lazy_gettext("audit log viewed"),
+    audit.AIM_VIEW: lazy_gettext("aiming picture viewed"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),

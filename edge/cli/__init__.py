@@ -11,10 +11,12 @@ import click
 from edge import __version__
 from edge.cli import (
     audit_cmds,
+    camera_cmds,
     config_cmds,
     demo_cmd,
     plate_cmds,
     recorder_cmds,
+    report_cmd,
     run_cmd,
     status_cmd,
     user_cmds,
@@ -39,7 +41,8 @@ def main(log_level: str) -> None:
 
 
 for _module in (
-    config_cmds, plate_cmds, user_cmds, audit_cmds, web_cmd, run_cmd, recorder_cmds, status_cmd, demo_cmd
+    config_cmds, camera_cmds, plate_cmds, user_cmds, audit_cmds, web_cmd, run_cmd, recorder_cmds,
+    status_cmd, report_cmd, demo_cmd,
 ):
     for _command in _module.COMMANDS:
         main.add_command(_command)
