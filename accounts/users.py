@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from accounts.passwords import Weakness, weakness
 from edge.clock import Clock, from_epoch, to_epoch
 
-USERNAME_RE = re.compile(r"^[\w.-]{2,32}$")
-MIN_PASSWORD_LENGTH = 8
+# ASCII only: a Cyrillic "а" in "аdmin" must not pass for "admin" in the audit log or the admin page.
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,31}$", re.ASCII)
 # Checked when the user name is unknown, so a wrong name costs as long as a wrong password
 # (the response time does not tell which user names exist).
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
@@ -30,9 +32,24 @@ class Role(StrEnum):
     VOLUNTEER = "volunteer"
 
 
+class AccountProblem(StrEnum):
+    """Why an account request was refused (besides a weak password: accounts.passwords.Weakness)."""
+
+    BAD_NAME = "bad_name"
+    BAD_ROLE = "bad_role"
+    EXISTS = "exists"
+    UNKNOWN = "unknown"
+    SELF = "self"  # an admin may not disable their own account
+    OTHER = "other"  # the message says it all (already in the reader's language)
+
+
 class AccountError(ValueError):
     """A user-management request cannot be done (bad name, weak password, unknown user).
-    The CLI prints the message and exits 1; the admin page shows it next to the form."""
+    The CLI prints the message and exits 1; the admin page shows it, translated by its `reason` code."""
+
+    def __init__(self, message: str, reason: AccountProblem | Weakness = AccountProblem.OTHER):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,9 @@ class User:
 
 
 def normalise_username(name: str) -> str:
-    return name.strip().lower()
+    """The one spelling of a user name: compatibility forms folded (a full-width "ＡＤＭＩＮ" is
+    "admin"), no surrounding spaces, lower case. Names are stored, looked up and compared this way."""
+    return unicodedata.normalize("NFKC", name).strip().lower()
 
 
 def _user(row: sqlite3.Row) -> User:
@@ -65,11 +84,11 @@ def _user(row: sqlite3.Row) -> User:
     )
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if len(set(password)) < 4:
-        raise AccountError("the password is too simple: use at least 4 different characters")
+def check_password_strength(password: str, username: str) -> None:
+    """AccountError with the reason (accounts.passwords) if `password` may not be used."""
+    weak = weakness(password, username)
+    if weak is not None:
+        raise AccountError(weak.english(), reason=weak)
 
 
 class Accounts:
@@ -83,13 +102,17 @@ class Accounts:
         name = normalise_username(username)
         if not USERNAME_RE.match(name):
             raise AccountError(
-                f"user name {username!r} is not allowed: use 2-32 letters, digits, '.', '_' or '-'"
+                f"user name {username!r} is not allowed: use 2-32 Latin letters, digits, '.', '_' or '-', "
+                "starting with a letter",
+                reason=AccountProblem.BAD_NAME,
             )
         try:
             role = Role(role)
         except ValueError:
-            raise AccountError(f"unknown role {role!r}: use admin, police or volunteer") from None
-        check_password_strength(password)
+            raise AccountError(
+                f"unknown role {role!r}: use admin, police or volunteer", AccountProblem.BAD_ROLE
+            ) from None
+        check_password_strength(password, name)
         now = to_epoch(self.clock.now())
         try:
             with self.conn:
@@ -99,7 +122,7 @@ class Accounts:
                     (name, role.value, generate_password_hash(password, method="scrypt"), now, now),
                 )
         except sqlite3.IntegrityError:
-            raise AccountError(f"user {name!r} already exists") from None
+            raise AccountError(f"user {name!r} already exists", reason=AccountProblem.EXISTS) from None
         return self._reload(cur.lastrowid)
 
     def get(self, user_id: int) -> User | None:
@@ -122,7 +145,10 @@ class Accounts:
     def require(self, username: str) -> User:
         user = self.by_name(username)
         if user is None:
-            raise AccountError(f"no user called {normalise_username(username)!r}; see `dozor user list`")
+            raise AccountError(
+                f"no user called {normalise_username(username)!r}; see `dozor user list`",
+                AccountProblem.UNKNOWN,
+            )
         return user
 
     def list(self) -> list[User]:
@@ -152,7 +178,7 @@ class Accounts:
 
     def set_password(self, username: str, password: str) -> User:
         user = self.require(username)
-        check_password_strength(password)
+        check_password_strength(password, user.username)
         with self.conn:
             self.conn.execute(
                 "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",

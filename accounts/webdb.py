@@ -66,6 +66,27 @@ MIGRATIONS = [
         value TEXT NOT NULL
     );
     """,
+    # 2: the lockout counts checks per address too, and keeps one row per lock episode (webui.lockout)
+    """
+    CREATE INDEX login_failures_by_ip ON login_failures(ip, at);
+    CREATE TABLE login_locks (
+        key TEXT PRIMARY KEY,
+        started REAL NOT NULL,
+        until REAL NOT NULL,
+        refused INTEGER NOT NULL
+    );
+    """,
+    # 3: the log's identity (witnessed with its head: a replaced web.db is told apart from an emptied
+    # log) and the checkpoint that lets a quick check start where the last one ended (accounts.audit_chain)
+    """
+    INSERT OR IGNORE INTO settings (key, value) VALUES ('audit_log_id', lower(hex(randomblob(16))));
+    CREATE TABLE audit_checkpoint (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        entry_id INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 ]
 
 

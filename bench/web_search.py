@@ -1,7 +1,7 @@
 """`/api/search` latency over HTTP with millions of sightings, against plate_index.search called directly.
 
 Uses bench/search.py's synthetic store (24 cameras, 14 days; cached under bench/out/), serves it with the
-real `dozor web` process (cheroot, sessions, CSRF, audit log: every query writes an audit entry), signs
+real `dozor web` process (its server, sessions, CSRF, audit log: every query writes an audit entry), signs
 in as police, and times the same 3-character queries (a quarter typed in Cyrillic) over one keep-alive
 HTTP connection. The direct calls in the same run are the reference.
 

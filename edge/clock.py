@@ -62,12 +62,24 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def parse_utc(text: str) -> datetime:
-    """Parse ISO-8601; a time without a zone is taken as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    """Parse ISO-8601; a time without a zone is taken as UTC. ValueError for anything that is not a
+    time from EARLIEST to LATEST: Dozor keeps epoch seconds, and a year 1 or 9999 is a typo whose
+    arithmetic (a day before, an hour after) would overflow."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"{text!r} is not between {EARLIEST.year} and {LATEST.year}")
+    return moment
 
 
 def to_epoch(moment: datetime) -> float:

@@ -124,6 +124,14 @@ class WebConfig(Section):
     )
     session_idle_minutes: int = setting(30, "minutes, 30 is the default", ge=1, le=24 * 60)
     """A signed-in user who does nothing for this long must sign in again."""
+    session_max_hours: int = setting(12, "hours, 12 is the default (a night shift)", ge=1, le=7 * 24)
+    """A session ends this long after sign-in, however busy (an open live grid polls all night); the user
+    signs in again."""
+    streams_per_user: int = setting(4, "4 is the default", ge=1, le=32)
+    """Live views, recorded videos and exports one user may have open at once."""
+    connections_per_address: int = setting(64, "64 is the default", ge=8, le=4096)
+    """Open connections one client address may hold; more are closed at once. A browser opens up to 6;
+    raise it if many people share one address (NAT)."""
     language: Literal["uk", "en"] = setting("uk", '"uk" or "en"')
     """Default language of the UI (users can switch)."""
 

@@ -35,6 +35,7 @@ class DataLayout:
     catalog_db = _Under("catalog.db")  # segments, outages, camera status (written by the recorder)
     plates_db = _Under("plates.db")  # sightings, watchlist, alerts, LPR counters (written by plate reading)
     web_db = _Under("web.db")  # accounts and the audit log (the web UI and the `dozor user` commands)
+    audit_anchor = _Under("audit-anchor.jsonl")  # the audit log's witnessed heads (accounts.audit_anchor)
     summaries_db = _Under("summaries.db")  # the nightly one-line summaries (health.summary)
     segments_dir = _Under("segments")
     plate_images_dir = _Under("plates")

@@ -81,6 +81,7 @@ def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
 class _Worker:
     def __init__(self, spec: WorkerSpec, alpr: Any, results: Any, heartbeat: Any, clock: Clock):
         from plate_index.grouping import SightingGrouper
+        from plate_index.passes import PassTracker
         from plate_index.recognise import Recogniser
         from plate_index.slots import FrameSlots
         from plate_index.store import open_store
@@ -93,6 +94,7 @@ class _Worker:
         self.slots = FrameSlots(spec.slot_count, name=spec.shm_name)
         self.conn = open_store(spec.layout.plates_db)
         self.grouper = SightingGrouper(spec.lpr.sighting_gap_seconds)
+        self.passes = PassTracker()
         self.last_frame: dict[str, float] = {}  # camera -> monotonic time of its last frame
         self.clock_shift: dict[str, float] = {}  # camera -> the clock shift of its latest frame
 
@@ -124,6 +126,7 @@ class _Worker:
                 give_back_free_memory()
                 trim_at = time.monotonic() + TRIM_SECONDS
         self._store_all(self.grouper.flush())
+        self._store_passes(self.passes.flush())
         self.slots.close()
         self.conn.close()
 
@@ -151,12 +154,16 @@ class _Worker:
 
     def analyse(self, task: Task) -> list:
         from plate_index.images import downscale_scene
+        from plate_index.passes import PlateView
 
         finished: list = []
         reads: list = []
         try:
             image = self.slots.view(task.slot, task.shape)
-            reads = self.recogniser.read_frame(image, task.camera, task.time)
+            plates = self.recogniser.analyse_frame(image, task.camera, task.time)
+            views = [PlateView(task.time, p.box, p.read is not None, p.ocr_confidence) for p in plates]
+            self._store_passes(self.passes.add(task.camera, task.time, views))
+            reads = sorted((p.read for p in plates if p.read), key=lambda r: -r.read.confidence)
             for frame_read in reads:
                 evidence = (frame_read.crop, downscale_scene(image))
                 _, closed = self.grouper.add(frame_read.read, evidence)
@@ -174,7 +181,19 @@ class _Worker:
         for camera in self.grouper.open_cameras():
             if now - self.last_frame.get(camera, now) > self.spec.lpr.sighting_gap_seconds:
                 finished += self.grouper.flush(camera)
+        for camera, last in self.last_frame.items():
+            if now - last > self.passes.gap and self.passes.open_passes(camera):
+                self._store_passes(self.passes.flush(camera))
         return finished
+
+    def _store_passes(self, passes: list) -> None:
+        from plate_index.passes import insert_pass
+
+        for done in passes:
+            try:
+                insert_pass(self.conn, done)
+            except Exception:  # disk full, locked database: lose this count, keep reading plates
+                log.exception("could not store a plate pass from camera %s", done.camera)
 
     def _store_all(self, sightings: list) -> None:
         for sighting in sightings:

@@ -231,6 +231,7 @@ class CameraRecorder:
                         wall = anchor.observe(pts, mono + to_wall)
                     self._close_segment(anchor.wall(first_pts), wall)
                     self._open_segment(info, keep_audio, wall)
+                    write_video = write_audio = None  # never a closed segment's writer
                     if self._segment is not None:
                         writer = self._segment.writer
                         write_video, write_audio = writer.write_video, writer.write_audio
@@ -254,6 +255,8 @@ class CameraRecorder:
                     self.status.count(frames, size, wall)
                     frames = size = 0
                     self._tick(anchor.wall(first_pts), wall + frame_seconds)
+                    if self._segment is None:  # the tick's write failed and abandoned the segment
+                        write_video = write_audio = None
         except StreamLost as exc:
             reason = exc.reason
         finally:

@@ -15,8 +15,8 @@ from webapp import WebSite, make_segment_file
 
 REPO = Path(__file__).resolve().parent.parent
 
-# The real RTSP server and test clips (tests/rtsp.py).
-pytest_plugins = ["rtsp"]
+# The real RTSP server and test clips (tests/rtsp.py); the aiming aid's clips (tests/aim_fixtures.py).
+pytest_plugins = ["rtsp", "aim_fixtures"]
 
 
 def _require(path: Path, what: str) -> Path:

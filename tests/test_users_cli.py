@@ -79,10 +79,14 @@ def test_list_shows_no_accounts_on_a_fresh_install(config_path):
 @pytest.mark.parametrize(
     ("name", "role", "password", "message"),
     [
-        ("bob", "police", "short", "at least 8"),
-        ("bob", "police", "aaaaaaaaaaaa", "too simple"),
+        ("bob", "police", "short-9ch", "at least 10"),
+        ("bob", "police", "password123", "most common passwords"),
+        ("bob", "police", "йцукенгшщз", "most common passwords"),  # qwertyuiop on the Ukrainian layout
+        ("olena", "police", "olena12345", "user name"),
+        ("bob", "police", "abcdefghijkl", "too easy to guess"),
         ("b", "police", "long-enough-1", "not allowed"),
         ("bob/../x", "police", "long-enough-1", "not allowed"),
+        ("\u0430dmin", "admin", "long-enough-1", "not allowed"),  # a Cyrillic "а" posing as "admin"
     ],
 )
 def test_bad_accounts_are_refused_with_a_reason(config_path, name, role, password, message):

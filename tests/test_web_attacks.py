@@ -29,6 +29,7 @@ from webapp import (
 )
 
 from accounts import audit
+from accounts.audit import AuditAction
 from accounts.webdb import open_web_db
 from dozor.cli import main
 from edge.clock import ManualClock
@@ -280,7 +281,7 @@ def test_the_lock_outlives_a_restart_of_the_web_process(plain_app, data_dir, clo
     assert attempt(restarted, "police", "police-pass-1").status_code == 429
 
 
-def test_locked_attempts_are_audited_and_never_check_the_password(plain_app, data_dir):
+def test_locked_attempts_are_audited_once_and_never_check_the_password(plain_app, data_dir):
     for _ in range(5):
         attempt(plain_app, "police", "guess-guess")
     for _ in range(3):
@@ -289,7 +290,7 @@ def test_locked_attempts_are_audited_and_never_check_the_password(plain_app, dat
     actions = [e.action for e in reversed(audit.entries(conn))]
     last_login = conn.execute("SELECT last_login_at FROM users WHERE username = 'police'").fetchone()[0]
     conn.close()
-    assert actions == [audit.AuditAction.LOGIN_FAILED] * 5 + [audit.AuditAction.LOGIN_LOCKED] * 3
+    assert actions == [AuditAction.LOGIN_FAILED] * 5 + [AuditAction.LOGIN_LOCKED]
     assert last_login is None, "a locked attempt must not sign in, even with the right password"
 
 
@@ -463,7 +464,7 @@ def audit_log(tmp_path, data_dir):
     clock = ManualClock()
     for i in range(1, 9):
         clock.advance(60)
-        audit.append(conn, clock, actor="olena", ip="10.0.0.5", action=audit.AuditAction.SEARCH,
+        audit.append(conn, clock, actor="olena", ip="10.0.0.5", action=AuditAction.SEARCH,
                      target=f"BE{i}")
     conn.execute("DROP TRIGGER audit_no_update")  # what an intruder with a shell does first
     conn.execute("DROP TRIGGER audit_no_delete")

@@ -99,7 +99,6 @@ def test_every_outage_reason_has_a_ukrainian_text():
     assert not untranslated, f"no Ukrainian text for {untranslated}"
 
 
-
 def test_every_audit_action_has_a_label_in_ukrainian():
     from accounts.audit import AuditAction
     from webui.i18n import ACTION_LABELS
@@ -108,3 +107,15 @@ def test_every_audit_action_has_a_label_in_ukrainian():
         translated = {m.id for m in read_po(handle) if m.id and m.string}
     assert set(ACTION_LABELS) == set(AuditAction)
     assert all(label._args[0] in translated for label in ACTION_LABELS.values())
+
+
+def test_every_account_refusal_has_a_text_in_ukrainian(app):
+    from accounts.passwords import Weakness
+    from accounts.users import AccountError, AccountProblem
+    from webui.blueprints.users import ACCOUNT_MESSAGES, account_message
+
+    assert set(ACCOUNT_MESSAGES) == set(Weakness) | (set(AccountProblem) - {AccountProblem.OTHER})
+    with app.test_request_context():
+        for code in ACCOUNT_MESSAGES:
+            shown = account_message(AccountError("the English message", code))
+            assert any("а" <= c <= "я" or c in "іїєґ" for c in shown.lower()), (code, shown)

@@ -1,4 +1,4 @@
-"""`dozor web` serves the UI (cheroot) as its own process and stops cleanly on SIGTERM."""
+"""`dozor web` serves the UI (webui.server) as its own process and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ import pytest
 from webapp import seed_recordings
 
 from accounts import audit
+from accounts.audit import AuditAction
 from accounts.webdb import open_web_db
 from edge.clock import SystemClock
 from edge.layout import DataLayout
@@ -67,7 +68,7 @@ def test_opening_a_segment_is_audited_once_not_per_range(recorded):
     client.get(f"/video/segments/{ids[0]}.mp4", headers={"Range": "bytes=0-"})
     for offset in (5000, 10000, 20000):
         client.get(f"/video/segments/{ids[0]}.mp4", headers={"Range": f"bytes={offset}-"})
-    views = audit.entries(open_web_db(layout), action=audit.AuditAction.VIDEO_VIEW)
+    views = audit.entries(open_web_db(layout), action=AuditAction.VIDEO_VIEW)
     assert len(views) == 1 and views[0].detail["segment"] == ids[0]
 
 

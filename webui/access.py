@@ -113,8 +113,8 @@ def actor() -> str:
 
 def audit_request(
     action: AuditAction, target: str = "", detail: dict[str, Any] | None = None, *, who: str | None = None
-) -> None:
+) -> audit.AuditEntry:
     """Write the audit entry for the request at hand: the signed-in user (or `who`, for sign-in
     attempts), the client's address, the app's clock."""
-    audit.append(web_db(), ctx().clock, actor=who if who is not None else actor(), ip=client_ip(),
-                 action=action, target=target, detail=detail)
+    return audit.append(web_db(), ctx().clock, actor=who if who is not None else actor(), ip=client_ip(),
+                        action=action, target=target, detail=detail)

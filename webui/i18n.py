@@ -22,6 +22,7 @@ ACTION_LABELS = {
     AuditAction.LOGIN_OK: lazy_gettext("signed in"),
     AuditAction.LOGIN_FAILED: lazy_gettext("sign-in failed"),
     AuditAction.LOGIN_LOCKED: lazy_gettext("sign-in refused (locked)"),
+    AuditAction.LOGIN_LOCK_ENDED: lazy_gettext("sign-in lock over"),
     AuditAction.LOGOUT: lazy_gettext("signed out"),
     AuditAction.SEARCH: lazy_gettext("plate search"),
     AuditAction.SIGHTING_VIEW: lazy_gettext("sighting viewed"),
@@ -35,6 +36,11 @@ ACTION_LABELS = {
     AuditAction.WATCHLIST_ADD: lazy_gettext("watchlist entry added"),
     AuditAction.WATCHLIST_REMOVE: lazy_gettext("watchlist entry removed"),
     AuditAction.ALERTS_VIEW: lazy_gettext("watchlist alerts viewed"),
+    AuditAction.SIGHTING_PICTURE: lazy_gettext("plate or scene picture viewed"),
+    AuditAction.LIVE_VIEW: lazy_gettext("live view started"),
+    AuditAction.LIVE_VIEW_END: lazy_gettext("live view ended"),
+    AuditAction.AUDIT_VIEW: lazy_gettext("audit log viewed"),
+    AuditAction.AIM_VIEW: lazy_gettext("aiming picture viewed"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),

@@ -9,10 +9,13 @@ from __future__ import annotations
 import click
 
 from dozor.cli import (
+    audit_cmds,
+    camera_cmds,
     config_cmds,
     demo_cmd,
     plate_cmds,
     recorder_cmds,
+    report_cmd,
     run_cmd,
     status_cmd,
     user_cmds,
@@ -37,6 +40,9 @@ def main(log_level: str) -> None:
     setup_logging(log_level)
 
 
-for _module in (config_cmds, plate_cmds, user_cmds, web_cmd, run_cmd, recorder_cmds, status_cmd, demo_cmd):
+for _module in (
+    config_cmds, camera_cmds, plate_cmds, user_cmds, audit_cmds, web_cmd, run_cmd, recorder_cmds,
+    status_cmd, report_cmd, demo_cmd,
+):
     for _command in _module.COMMANDS:
         main.add_command(_command)

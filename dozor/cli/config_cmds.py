@@ -11,7 +11,9 @@ from dozor.cli.common import load_or_exit
 
 @click.command("check-config")
 @click.argument("path", type=click.Path(dir_okay=False))
-def check_config(path: str) -> None:
+@click.option("--online", is_flag=True,
+              help="Also connect to every enabled camera (and its lpr_url) and say which fail and why.")
+def check_config(path: str, online: bool) -> None:
     """Validate the config at PATH: exit 0 if it can be used, 1 with every problem listed if not."""
     config = load_or_exit(path)
     with_lpr = sum(1 for c in config.cameras if c.enabled and c.lpr)
@@ -22,6 +24,10 @@ def check_config(path: str) -> None:
     )
     for warning in _warnings(config):
         click.echo(f"warning: {warning}", err=True)
+    if online:
+        from dozor.cli.online_check import check_cameras
+
+        check_cameras(config)
 
 
 def _warnings(config) -> list[str]:

@@ -4,8 +4,8 @@ For installers and police support on the appliance; the web UI calls the same fu
 (plate_index.search, plate_index.watchlist). Human output shows local time; --json prints one object per
 line with ISO-8601 UTC times, the contract other tools rely on.
 Every access to plate data is audited, from the shell too: searches, watchlist views and changes and
-alert views write an entry (actor `cli:<unix user>`) into the web UI's hash-chained audit log before
-anything is shown; a shell that cannot write the audit log is shown no plate data.
+alert views write an entry (actor `cli:<person>`, see cli_actor) into the web UI's hash-chained audit
+log before anything is shown; a shell that cannot write the audit log is shown no plate data.
 """
 
 from __future__ import annotations

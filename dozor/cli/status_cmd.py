@@ -34,8 +34,10 @@ def status(config_path: str, as_json: bool) -> None:
     config = load_or_exit(config_path)
     snap = take_snapshot(config, SystemClock().now())
     summary = latest_summary_line(config)
+    audit = audit_head(config)
     if as_json:
-        click.echo(json.dumps({**snap.as_dict(), "last_summary": summary}, ensure_ascii=False))
+        out = {**snap.as_dict(), "last_summary": summary, "audit": audit}
+        click.echo(json.dumps(out, ensure_ascii=False))
         sys.exit(1 if snap.errors else 0)
     running = "running" if snap.recorder_running else "NOT RUNNING"
     click.echo(f"recorder: {running}; {snap.cameras_online} of {len(snap.cameras)} camera(s) online")
@@ -59,6 +61,9 @@ def status(config_path: str, as_json: bool) -> None:
                        f"{row['frames_dropped']:>8} {row['sightings']:>9} {row['worker_restarts']:>8}")
     else:
         click.echo("plate reading: no counters yet")
+    if audit:
+        click.echo(f"audit log head: {audit['entry']}:{audit['hash']} (write it down: `dozor audit verify "
+                   f"--head` checks later that it is still in the log); {_witnessed_text(audit, snap.now)}")
     if summary:
         click.echo(f"last night: {summary}")
     if snap.errors:
@@ -67,6 +72,48 @@ def status(config_path: str, as_json: bool) -> None:
             click.echo(f"  - {error}")
         sys.exit(1)
     click.echo("nothing needs attention")
+
+
+def audit_head(config) -> dict | None:
+    """The audit log's head (entry, hash, log id) and the last head witnessed in the anchor file, or None
+    before the web UI's database exists."""
+    import sqlite3
+
+    from accounts.audit import read_head
+    from accounts.audit_witnessed import latest_in_anchor
+    from edge.clock import utc_iso
+    from edge.db import connect
+    from edge.layout import DataLayout
+
+    layout = DataLayout(config.storage.path)
+    if not layout.web_db.exists():
+        return None
+    conn = connect(layout.web_db, readonly=True)
+    try:
+        head = read_head(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    witnessed = latest_in_anchor(layout.audit_anchor)
+    return {
+        "entry": head.entry_id,
+        "hash": head.hash,
+        "log": head.log_id,
+        "witnessed": {"entry": witnessed.entry_id, "at": utc_iso(witnessed.at)}
+        if witnessed and witnessed.at else None,
+    }
+
+
+def _witnessed_text(audit: dict, now: str) -> str:
+    from edge.clock import age_text
+
+    witnessed = audit["witnessed"]
+    if witnessed is None:
+        return "not witnessed yet (the web service witnesses it)"
+    ago = (datetime.fromisoformat(now.replace("Z", "+00:00"))
+           - datetime.fromisoformat(witnessed["at"].replace("Z", "+00:00"))).total_seconds()
+    return f"last witnessed at entry {witnessed['entry']}, {age_text(ago)} ago"
 
 
 COMMANDS = [status]

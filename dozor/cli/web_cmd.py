@@ -1,4 +1,4 @@
-"""`dozor web --config PATH`: serve the LAN web UI (cheroot, HTTP or HTTPS), as its own process.
+"""`dozor web --config PATH`: serve the LAN web UI (HTTP or HTTPS; webui.server), as its own process.
 
 A separate process from the recorder on purpose: a crash or a slow request in the UI can never cost a
 recorded second. The supervisor starts it as a child (or systemd runs it directly); it only reads the
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
     default=16,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Requests served at once (each viewer of the live video holds one while it streams).",
+    help="Requests served at once; live video, video files and exports have threads of their own.",
 )
 def web(config_path: str, threads: int) -> None:
     """Serve the web UI on [web] listen until stopped (SIGTERM/SIGINT)."""

@@ -42,6 +42,7 @@ PAYLOADERS = {
     "audio/mpeg": "rtpmp4gpay",
     "audio/x-mulaw": "rtppcmupay",
     "audio/x-opus": "rtpopuspay",
+    "image/jpeg": "rtpjpegpay",
 }
 
 

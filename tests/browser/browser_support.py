@@ -1,5 +1,5 @@
 """What the browser tests and the screenshot script share: Debian's Chromium driven by Playwright (no
-browser download), the web UI served by cheroot on a free port in a thread, and a realistic data
+browser download), the web UI served by webui.server on a free port in a thread, and a realistic data
 folder (cameras, recordings, sightings with pictures, live pictures, a segment being written)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """End to end with the real recorder: a real RTSP server, the Recorder writing segments and live
-pictures, the web UI under cheroot, and Chromium. A volunteer's grid shows the recorder's pictures and
+pictures, the web UI under webui.server, and Chromium. A volunteer's grid shows the recorder's pictures and
 an offline badge when a camera fails; a click plays the camera live at full frame rate from the segment
 being written; police play what was just recorded."""
 
