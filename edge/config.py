@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from edge.redact import mask_url
+from edge.redact import SPILL, credentials_spill, mask_url
 
 CAMERA_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 MODEL_DIR_ENV = "DOZOR_MODEL_DIR"
@@ -201,6 +201,8 @@ class CameraConfig(Section):
     def _rtsp(cls, value: str, info: Any) -> str:
         if info.field_name == "lpr_url" and value == "":
             return value
+        if credentials_spill(value):
+            raise ValueError(SPILL)
         parts = urlsplit(value)
         if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
             raise ValueError("must be an rtsp:// address with a host")

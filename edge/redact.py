@@ -22,8 +22,38 @@ _CREDENTIALS_IN_TEXT = re.compile(
 )
 
 
+# A host name or address, a port (maybe empty), then the path, query, fragment or the end.
+_HOST_THEN_PATH = re.compile(r"(?:[a-z0-9][\w.-]*|\[[0-9a-f:.]+\])(?::\d*)?(?:[/?#]|$)", re.I)
+
+SPILL = ("the user name or password in the url holds a / ? # or @ that is not percent-encoded, so the "
+         "camera's address cannot be told apart from it: write / as %2F, ? as %3F, # as %23, @ as %40")
+
+
+def address_of(url: str) -> str:
+    """The camera's address as people may see it: scheme, host, port and path, without the user and
+    password (everything up to the last @ of the url, wherever a stray / or @ in a password puts it)."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else "(not a url)"
+
+
+def credentials_spill(url: str) -> bool:
+    """True when a / ? or # typed in the password ends the url's host part early: urllib and FFmpeg
+    then take part of the password for the host or port. Told by its shape: user:password before the
+    first / ? #, and a host after the last @ (an @ in a path or query, as some cameras take
+    `password=` there, is followed by no host)."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, after = rest.rpartition("@")
+    if not sep or not at:
+        return False
+    head = re.split(r"[/?#]", credentials, maxsplit=1)
+    return len(head) == 2 and ":" in head[0] and _HOST_THEN_PATH.match(after) is not None
+
+
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ***; the user name stays (it helps to diagnose)."""
+    if credentials_spill(url):
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://{rest.partition(':')[0]}:***@{rest.rpartition('@')[2]}"
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from edge.redact import SPILL, address_of, credentials_spill
 from recorder.reasons import OutageReason, Reason
 from recorder.rtsp_source import CameraUnreachable, RtspSource, StreamInfo, StreamLost
 
@@ -84,7 +85,7 @@ def probe(url: str, *, seconds: float = 4.0, max_seconds: float = 20.0, snapshot
                           "rtsp://")
     if not parts.hostname:
         raise ProbeFailed("the url has no camera address: rtsp://USER:PASSWORD@ADDRESS:554/path")
-    if _credentials_spill(url):
+    if credentials_spill(url):
         raise ProbeFailed(SPILL)
     with RtspSource(url, stall_seconds=stall_seconds) as source:
         try:
@@ -197,32 +198,9 @@ FIXES = {
 }
 
 
-def address_of(url: str) -> str:
-    """The camera's address as people may see it: scheme, host, port and path, without the user and
-    password (everything up to the last @ of the url, wherever a stray / or @ in a password puts it)."""
-    scheme, sep, rest = url.partition("://")
-    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else "(not a url)"
-
-
-SPILL = ("the user name or password in the url holds a / ? # or @ that is not percent-encoded, so the "
-         "camera's address cannot be told apart from it: write / as %2F, ? as %3F, # as %23, @ as %40")
-
-
-def _credentials_spill(url: str) -> bool:
-    """A / ? or # in a password ends the url's host part early, so the host a client sees is not the
-    camera's (the text after the last @). An @ in a path without user:password before it is no spill."""
-    credentials = url.partition("://")[2].rpartition("@")[0]
-    if ":" not in credentials.split("/")[0]:
-        return False
-    try:
-        return urlsplit(url).hostname != urlsplit(address_of(url)).hostname
-    except ValueError:
-        return True
-
-
 def explain(url: str, reason: Reason) -> str:
     """The recorder's reason, with what to do about it at this address."""
-    if _credentials_spill(url):
+    if credentials_spill(url):
         return SPILL
     parts = urlsplit(address_of(url))
     host = parts.hostname or "?"

@@ -89,6 +89,35 @@ def test_password_never_shown_in_errors(tmp_path):
     assert any("admin:***@" in p for p in problems)
 
 
+# Cameras want a "special character" in their passwords; '#' is the one installers type most. Not
+# percent-encoded, a # / or ? ends the url's host part inside the password (urllib, FFmpeg).
+RAW_PASSWORDS = ["Admin#2024", "Kyiv#2024/P@ss:1", "pa?ss1", "1234#5"]
+COMMANDS = [["probe", "gate"], ["check-config"], ["aim", "gate", "--minutes", "0.1"]]
+
+
+@pytest.mark.parametrize("password", RAW_PASSWORDS)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_password_typed_with_a_hash_slash_or_question_mark_is_refused_and_never_printed(
+        tmp_path, password, command):
+    """The config's error line shows the url without the password, and says to percent-encode it
+    (as `dozor probe URL` does for the same url), rather than blaming the port."""
+    from click.testing import CliRunner
+
+    from dozor.cli import main
+
+    config = tmp_path / "dozor.toml"
+    config.write_text(f'[storage]\npath = "{tmp_path / "data"}"\n[[cameras]]\nname = "gate"\n'
+                      f'url = "rtsp://admin:{password}@10.0.0.11:554/stream1"\n')
+    args = [*command, str(config)] if command[0] == "check-config" else [*command, "--config", str(config)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert password not in result.output, f"the password is printed: {result.output}"
+    head, tail = re.split(r"[#/?]", password, maxsplit=1)
+    assert f"admin:{head}" not in result.output and f"{tail}@" not in result.output, result.output
+    assert "percent-encoded" in result.output and "%23" in result.output, result.output
+    assert "10.0.0.11:554/stream1" in result.output  # which camera it is, still
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     problems = _problems_from_missing(tmp_path / "nope.toml")
     assert "file not found" in problems[0]

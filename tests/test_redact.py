@@ -11,7 +11,7 @@ import string
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from edge.redact import CredentialFilter, mask_text, mask_url
+from edge.redact import CredentialFilter, credentials_spill, mask_text, mask_url
 
 # In a URL, '/', '?' and '#' in a password must be percent-encoded (for FFmpeg as for urllib), and
 # urllib drops tabs and line breaks.
@@ -35,6 +35,30 @@ free_text = st.text(string.ascii_letters + string.digits + " ,.:'@()-", max_size
 def test_a_url_shows_its_user_and_host_but_never_its_password(user, password, host, port, path):
     url = f"rtsp://{user}:{password}@{host}{port}{path}"
     assert mask_url(url) == f"rtsp://{user}:***@{host}{port}{path}"
+
+
+# Typed without percent-encoding, a / ? or # ends the url's host part inside the password: urllib (and
+# FFmpeg) then see a host and a port made of the password. Such a url is still shown without it.
+spilling = st.tuples(passwords, st.sampled_from("/?#"), st.text(password_characters, max_size=10)).map(
+    "".join)
+
+
+@given(user=users, password=spilling, host=hosts, port=ports, path=paths)
+@example(user="admin", password="Admin#2024", host="10.0.0.11", port=":554", path="/stream1")
+@example(user="admin", password="1234#5", host="10.0.0.11", port="", path="/s")
+@example(user="admin", password="Kyiv#2024/P@ss:1", host="cam.local", port=":554", path="/s")
+def test_a_password_with_an_unencoded_slash_question_mark_or_hash_is_masked_whole(user, password, host, port,
+                                                                                  path):
+    url = f"rtsp://{user}:{password}@{host}{port}{path}"
+    assert credentials_spill(url)
+    assert mask_url(url) == f"rtsp://{user}:***@{host}{port}{path}"
+
+
+def test_an_at_sign_in_a_query_is_no_password():
+    """Some cameras take their credentials in the path or query (user=...&password=...)."""
+    url = "rtsp://10.0.0.1:554/user=admin&password=p@ss&channel=1&stream=0.sdp"
+    assert not credentials_spill(url)
+    assert not credentials_spill("rtsp://admin:p@ss@10.0.0.1:554/stream1")
 
 
 @given(user=users, password=passwords, host=hosts, port=ports, path=paths, before=free_text, after=free_text)
