@@ -173,12 +173,14 @@ def test_check_config_online_lists_which_cameras_fail_and_why(server, tmp_path):
     bad_password = server.url("h265-short", user=USER, password="guess")
     bad_path = server.url("gone", user=USER, password=PASSWORD)
     long_gop = server.url("h265-long", user=USER, password=PASSWORD)
+    mjpeg = server.url("mjpeg", user=USER, password=PASSWORD)
     config.write_text(
         f'[storage]\npath = "{tmp_path / "data"}"\n'
         f'[[cameras]]\nname = "gate"\nurl = "{good}"\nlpr_url = "{long_gop}"\n'
         f'[[cameras]]\nname = "road"\nurl = "{bad_password}"\n'
         f'[[cameras]]\nname = "yard"\nurl = "{bad_path}"\n'
         f'[[cameras]]\nname = "spare"\nurl = "{bad_path}"\nenabled = false\n'
+        f'[[cameras]]\nname = "shop"\nurl = "{mjpeg}"\n'
     )
     done = dozor("check-config", str(config), "--online")
     output = done.stdout + done.stderr
@@ -192,4 +194,9 @@ def test_check_config_online_lists_which_cameras_fail_and_why(server, tmp_path):
     assert "no stream at /gone" in done.stdout
     assert "spare" not in output  # disabled: not recorded, not probed
     assert "warning: camera gate (lpr_url): keyframes every 6 s" in done.stderr
-    assert "2 of 4 camera stream(s) cannot be recorded" in done.stderr
+    # a camera it cannot record is no "OK", on the line the installer reads
+    assert ("camera shop: FAILED: cannot be recorded, so no plates read either: the camera sends MJPEG; "
+            "Dozor records H.264 or H.265 only") in done.stdout
+    assert "camera shop: OK" not in done.stdout
+    assert "MJPEG 320x240" in done.stdout
+    assert "3 of 5 camera stream(s) cannot be recorded" in done.stderr

@@ -42,11 +42,16 @@ def check_cameras(config: Config) -> None:
             click.echo(f"camera {name}{which}: FAILED: {result.reason}")
             continue
         gop = f"keyframe every {result.gop_seconds:g} s" if result.gop_seconds else "one keyframe seen"
-        click.echo(f"camera {name}{which}: OK {result.codec_title} {result.width}x{result.height}, "
-                   f"{result.fps or 0:.0f} frames/s, {gop} ({result.url})")
-        if not result.recordable:
+        found = (f"{result.codec_title} {result.width}x{result.height}, {result.fps or 0:.0f} frames/s, "
+                 f"{gop} ({result.url})")
+        problems = result.recording_problems()
+        if result.recordable:
+            click.echo(f"camera {name}{which}: OK {found}")
+        else:  # the codec, the first problem: on the camera's own line, never after an OK
             failed += 1
-        for problem in result.recording_problems():
+            cost = "" if which else "cannot be recorded, so no plates read either: "
+            click.echo(f"camera {name}{which}: FAILED: {cost}{problems.pop(0)}; it sends {found}")
+        for problem in problems:
             click.echo(f"warning: camera {name}{which}: {problem}", err=True)
     if failed:
         click.echo(f"{failed} of {len(streams)} camera stream(s) cannot be recorded", err=True)
