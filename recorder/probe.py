@@ -50,6 +50,7 @@ class ProbeResult:
     bitrate_kbps: float
     audio: str | None  # the audio codec, None without audio
     snapshot: Path | None = None
+    snapshot_problem: str | None = None  # why no snapshot was saved, when one was asked for
 
     @property
     def codec_title(self) -> str:
@@ -108,7 +109,10 @@ def probe(url: str, *, seconds: float = 4.0, max_seconds: float = 20.0, snapshot
             raise ProbeFailed("the camera answered but sent no video")
         result = watch.result(address_of(url))
         if snapshot is not None and watch.last_keyframe is not None:
-            result.snapshot = _save_snapshot(info, watch.last_keyframe, snapshot)
+            try:
+                result.snapshot = _save_snapshot(info, watch.last_keyframe, snapshot)
+            except OSError as exc:  # the figures above are worth more than the picture
+                result.snapshot_problem = f"cannot write to {snapshot.parent} ({exc.strerror or exc})"
     return result
 
 
@@ -173,8 +177,7 @@ def _save_snapshot(info: StreamInfo, keyframe: bytes, path: Path) -> Path | None
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(path), frames[0].to_ndarray(format="bgr24")):
-        log.warning("could not write the snapshot to %s", path)
-        return None
+        raise OSError(f"could not write {path.name}")
     return path
 
 

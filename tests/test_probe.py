@@ -121,6 +121,20 @@ def test_probe_text_output_says_recording_is_possible_and_what_plates_need(serve
     assert list(tmp_path.glob("probe-camera-1-*.jpg"))
 
 
+def test_probe_says_why_the_snapshot_was_not_saved_and_still_reports_the_stream(server):
+    """A --snapshot folder that cannot be made costs the snapshot only, with the reason, never the
+    figures of the stream it measured."""
+    url = server.url("h264-short", user=USER, password=PASSWORD)
+    done = dozor("probe", url, "--snapshot", "/proc/dozor-no-such-folder")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    assert "H.264 640x360, 25.0 frames/s" in done.stdout and "recording  OK" in done.stdout
+    assert "snapshot   not saved: cannot write to /proc/dozor-no-such-folder" in done.stdout, done.stdout
+    found = json.loads(dozor("probe", url, "--json", "--snapshot", "/proc/dozor-no-such-folder").stdout)
+    assert found["snapshot"] is None and "/proc/dozor-no-such-folder" in found["snapshot_problem"]
+    assert found["codec"] == "h264"
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -198,3 +198,14 @@ def test_admin_page_shows_the_report_and_offers_the_file_others_are_refused(site
         other = web.client(role, app=app)
         assert other.get("/admin/site-report").status_code == 403
         assert other.get("/admin/site-report.html").status_code == 403
+
+
+@pytest.mark.parametrize("folder", ["no-such-folder", "/proc/dozor-no-such-folder"])
+def test_site_report_into_a_folder_it_cannot_write_says_so(data_dir, tmp_path, folder):
+    config = tmp_path / "dozor.toml"
+    config.write_text(f'[storage]\npath = "{data_dir}"\n[[cameras]]\nname = "gate"\nurl = "rtsp://10.0.0.11/s"\n')
+    out = tmp_path / folder / "report.html"
+    result = CliRunner().invoke(main, ["site-report", "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, OSError), repr(result.exception)
+    assert f"error: cannot write the site report to {out}" in result.output, result.output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -95,7 +96,7 @@ def describe(label: str, result) -> str:
         f"  video      {result.codec_title} {result.width}x{result.height}, {fps}, {gop}, "
         f"{result.bitrate_kbps:.0f} kbit/s",
         f"  audio      {result.audio.upper() + ' (recorded with the video)' if result.audio else 'none'}",
-        f"  snapshot   {result.snapshot or 'not saved'}",
+        f"  snapshot   {result.snapshot or ': '.join(filter(None, ['not saved', result.snapshot_problem]))}",
         f"  recording  {'OK' if result.recordable else 'NOT POSSIBLE'}",
         f"  plates     {plate_reading_note(result.width, result.fps)}",
     ]
@@ -134,6 +135,9 @@ def aim_cmd(camera: str, config_path: str, minutes: float, picture: str | None, 
             click.echo(pass_line(fact))
 
     session = AimSession(cam, config, minutes, on_pass=on_pass)
+    if picture and not can_write_in(Path(picture).parent):
+        click.echo(f"warning: {Path(picture).parent} is no folder this user can write to: the picture will "
+                   "not be saved (Ctrl-C and give another --picture, or watch on for the verdict)", err=True)
     if not as_json:
         off = "" if cam.lpr else " (plate reading is off for it: lpr = false)"
         click.echo(f"watching {cam.name}{off} for {minutes:g} min (Ctrl-C ends it early) ...")
@@ -142,13 +146,29 @@ def aim_cmd(camera: str, config_path: str, minutes: float, picture: str | None, 
     except KeyboardInterrupt:
         session.stop()
         state = session.state()
-    if picture and session.picture():
-        Path(picture).write_bytes(session.picture() or b"")
     if state.status == "failed":
         fail(state.reason)
     if as_json:
         click.echo(json.dumps(asdict(state), ensure_ascii=False, default=str))
-        return
+    else:
+        print_verdict(state)
+    if picture and session.picture():
+        try:  # after the verdict: a path that cannot be written never costs the minutes of watching
+            Path(picture).write_bytes(session.picture() or b"")
+        except OSError as exc:
+            fail(f"the picture cannot be saved to {picture}: {exc.strerror or exc}")
+
+
+def can_write_in(folder: Path) -> bool:
+    """Whether a file can be made in `folder` (tried: permissions alone do not tell, e.g. for root)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def print_verdict(state) -> None:
     seen, read = len(state.passes), sum(1 for p in state.passes if p.read)
     stream = state.stream
     if stream:

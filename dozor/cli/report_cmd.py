@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dozor.cli.common import config_option, load_or_exit
+from dozor.cli.common import config_option, fail, load_or_exit
 
 
 @click.command("site-report")
@@ -32,7 +32,10 @@ def site_report(config_path: str, hours: float, language: str | None, out_path: 
     report = build_report(config, now - timedelta(hours=hours), now, now)
     html = render_report_file(report, language or config.web.language)
     path = Path(out_path or f"site-report-{socket.gethostname()}-{now.astimezone():%Y%m%d-%H%M}.html")
-    path.write_text(html, encoding="utf-8")
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write the site report to {path}: {exc.strerror or exc}")
     click.echo(f"site report for the last {hours:g} h written to {path}")
 
 
