@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from recording import wait_until
-from webapp import page_token
+from webapp import make_config, page_token
 
 from accounts import audit
 from accounts.audit import AuditAction
@@ -81,3 +81,47 @@ def test_admin_watches_plates_live_and_is_audited_once(aim_app, web):
 
     assert admin.post("/admin/aim/gate/stop", data={"csrf_token": token}).status_code == 302
     assert wait_until(lambda: aim_state()["status"] == "finished", 20, 0.5), "the session did not stop"
+
+
+
+@pytest.fixture
+def app_with_a_picture(web, data_dir):
+    """A real AimSession, not started, whose latest picture is set: no camera or models needed."""
+    import threading
+
+    import numpy as np
+
+    from plate_index.aim import AimSession, annotated
+    from webui.aim_sessions import RunningAim
+
+    config = make_config(data_dir, cameras=[{"name": "gate", "url": "rtsp://10.0.0.11/s"}])
+    app = web.app(config=config)
+    session = AimSession(config.camera("gate"), config, 5)
+    session._picture = annotated(np.zeros((720, 1280, 3), np.uint8), [])
+    app.extensions["dozor_aim"]._current = RunningAim(session, "admin", threading.Thread(target=lambda: None))
+    return app
+
+
+def test_a_failed_audit_write_lets_no_later_picture_through_unaudited(app_with_a_picture, web, data_dir):
+    """The admin is counted as a viewer of the session only once the entry is written: when the web
+    database is locked past its busy timeout (another writer), the picture is refused, and the next
+    refresh writes the entry before it serves the picture."""
+    import sqlite3
+
+    app = app_with_a_picture
+    admin = web.client("admin", app=app)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    other = sqlite3.connect(data_dir / "web.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert admin.get("/admin/aim/gate/picture.jpg").status_code == 500  # the entry could not be written
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    served = admin.get("/admin/aim/gate/picture.jpg")  # the page refreshes a second later
+    assert served.status_code == 200
+    with app.app_context():
+        from webui.context import web_db
+
+        entries = audit.entries(web_db(), action=AuditAction.AIM_VIEW)
+    assert [(e.actor, e.target) for e in entries] == [("admin", "gate")], "served, and nothing audited"

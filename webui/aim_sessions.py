@@ -70,6 +70,11 @@ class AimSessions:
             running.viewers.add(user)
             return True
 
+    def forget_view(self, running: RunningAim, user: str) -> None:
+        """`user`'s entry could not be written: the next picture tries again."""
+        with self._lock:
+            running.viewers.discard(user)
+
 
 def _run(session: AimSession) -> None:
     """Run a session, then give its models' and pictures' memory back: `dozor web` lives on, under a

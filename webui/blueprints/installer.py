@@ -49,8 +49,14 @@ def lpr_camera(name: str):
 
 
 def _audit_view(running: RunningAim) -> None:
-    if sessions().first_view(running, actor()):
-        audit_request(AuditAction.AIM_VIEW, running.session.camera.name, {"started_by": running.started_by})
+    """The entry before the picture; a viewer whose entry could not be written is not counted as one."""
+    user, camera = actor(), running.session.camera.name
+    if sessions().first_view(running, user):
+        try:
+            audit_request(AuditAction.AIM_VIEW, camera, {"started_by": running.started_by})
+        except BaseException:
+            sessions().forget_view(running, user)
+            raise
 
 
 @bp.route("/admin/aim")
