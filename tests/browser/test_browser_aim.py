@@ -1,6 +1,8 @@
 """The aiming page in Chromium: an admin starts watching a plate camera (the real RTSP server, the real
 models) and sees the analysed picture, each plate's figures and the verdict refresh by themselves, in
-Ukrainian, with the page's script allowed by the CSP (no inline code) and no plate text."""
+Ukrainian, with the page's script allowed by the CSP (no inline code) and no plate text; on a 1280 px
+screen, with a Stop button that can be seen; and a session whose page was closed ends soon after, not
+minutes later (it holds the camera's connection, the models and half a core of the web service)."""
 
 from __future__ import annotations
 
@@ -30,13 +32,13 @@ def aim_site(aim_clip_set, rtsp_server, model_dir, data_dir):
     app = create_app(config)
     web = WebServer(app, "127.0.0.1", 0, threads=8)
     threading.Thread(target=web.run, daemon=True).start()
-    yield f"http://127.0.0.1:{web.effective_port}", aim_clip_set["sharp"]
+    yield f"http://127.0.0.1:{web.effective_port}", aim_clip_set["sharp"], app
     app.extensions["dozor_aim"].stop("gate")
     web.close()
 
 
 def test_admin_sees_the_plates_figures_and_verdict_refresh_live(page, aim_site):
-    url, clip = aim_site
+    url, clip, _app = aim_site
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(url + "/login")
@@ -63,3 +65,41 @@ def test_admin_sees_the_plates_figures_and_verdict_refresh_live(page, aim_site):
     # the page reloads, then polls once more
     ended = wait_until(lambda: page.text_content("#aim-status") == "завершено", 20, 0.3)
     assert ended, page.text_content("#aim-status")
+
+
+def _start_watching(page, url: str) -> None:
+    page.goto(url + "/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORDS["admin"])
+    page.click("button[type=submit].primary")
+    page.goto(url + "/admin/aim/gate")
+    page.click("text=Почати спостереження")
+    picture = page.locator("#aim-picture")
+    assert wait_until(lambda: picture.evaluate("img => img.naturalWidth") == 1280, 30, 0.3), "no picture"
+
+
+# WCAG's contrast ratio of an element's text on what is behind it (its own background, else the page's)
+CONTRAST = """element => {
+  const rgb = text => text.match(/[\\d.]+/g).map(Number);
+  const light = ([r, g, b]) => [r, g, b].map(c => c / 255)
+    .map(c => c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4))
+    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const own = rgb(getComputedStyle(element).backgroundColor);
+  const page = rgb(getComputedStyle(document.body).backgroundColor);
+  const behind = own.length === 4 && own[3] === 0 ? page : own;
+  const [a, b] = [light(rgb(getComputedStyle(element).color)), light(behind)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_the_stop_button_can_be_seen_and_the_picture_fits_a_1280_px_screen(page, aim_site):
+    url, _clip, _app = aim_site
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _start_watching(page, url)
+    stop = page.get_by_role("button", name="Зупинити")
+    assert stop.is_visible()
+    assert stop.evaluate(CONTRAST) >= 4.5  # WCAG AA for text
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "scrolls sideways"
+    picture = page.locator("#aim-picture").bounding_box()
+    assert picture is not None and picture["x"] + picture["width"] <= 1280
+
