@@ -103,3 +103,18 @@ def test_the_stop_button_can_be_seen_and_the_picture_fits_a_1280_px_screen(page,
     picture = page.locator("#aim-picture").bounding_box()
     assert picture is not None and picture["x"] + picture["width"] <= 1280
 
+
+def test_the_session_ends_soon_after_its_page_was_closed_and_not_while_it_is_open(page, aim_site):
+    from webui.aim_sessions import ABANDONED_SECONDS
+
+    assert ABANDONED_SECONDS <= 30  # what the page's user waits at most; the test uses a shorter one
+    url, _clip, app = aim_site
+    sessions = app.extensions["dozor_aim"]
+    sessions.abandoned_after = 4.0
+    _start_watching(page, url)
+    running = sessions.of("gate")
+    page.wait_for_timeout(3 * sessions.abandoned_after * 1000)  # the open page keeps it going
+    assert not running.session.done and running.session.state().status == "running"
+    page.close()  # the installer closes the tab (the session was for 5 minutes)
+    ended = wait_until(lambda: running.session.done, sessions.abandoned_after + 15, 0.5)
+    assert ended, f"still watching {sessions.abandoned_after + 15:.0f} s after the page was closed"

@@ -105,6 +105,7 @@ def aim_picture(camera: str):
     if running is None or not picture:
         abort(404)
     _audit_view(running)
+    running.asked_now()
     return Response(picture, mimetype="image/jpeg")
 
 
@@ -118,6 +119,7 @@ def aim_state(camera: str):
     running = sessions().of(cam.name)
     if running is None:
         return jsonify(status="none")
+    running.asked_now()
     state = running.session.state()
 
     def facts(items):
