@@ -114,17 +114,26 @@ def test_the_verdict_matches_what_the_ocr_achieves_on_the_clips(aim_clip_set, ai
 def test_aim_keeps_its_verdict_when_the_picture_cannot_be_saved(test_clip, rtsp_server, model_dir, tmp_path):
     """Minutes of watching are not lost to a --picture path that cannot be written: the verdict comes
     first, then what went wrong with the picture (and exit status 1), no traceback. The installer is
-    told at the start too, while there is still time to stop and fix the path."""
+    told at the start too, while there is still time to stop and fix the path. A missing folder is
+    made, as the probe's --snapshot folder is."""
     server = rtsp_server({"cam": test_clip()})
     config = tmp_path / "dozor.toml"
     config.write_text(f'[storage]\npath = "{tmp_path / "data"}"\n[lpr]\nmodel_dir = "{model_dir}"\n'
                       f'[[cameras]]\nname = "cam"\nurl = "{server.url("cam")}"\n')
-    for picture in (tmp_path / "no-such-folder" / "aim.jpg", "/proc/dozor-aim.jpg"):
-        done = subprocess.run([sys.executable, "-m", "dozor.cli", "aim", "cam", "--config", str(config),
+
+    def aim(picture) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dozor.cli", "aim", "cam", "--config", str(config),
                                "--minutes", "0.1", "--picture", str(picture)],
                               capture_output=True, text=True, timeout=180)
-        assert "verdict:" in done.stdout, done.stdout + done.stderr
-        assert "Traceback" not in done.stderr, done.stderr
-        assert done.returncode == 1
-        assert f"the picture cannot be saved to {picture}" in done.stderr, done.stderr
-        assert done.stderr.index("warning: ") < done.stderr.index("error: "), done.stderr
+
+    unwritable = "/proc/dozor-no-such-folder/aim.jpg"  # a folder that cannot be made, even by root
+    done = aim(unwritable)
+    assert "verdict:" in done.stdout, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1
+    assert f"the picture cannot be saved to {unwritable}" in done.stderr, done.stderr
+    assert done.stderr.index("warning: cannot write in") < done.stderr.index("error: "), done.stderr
+    made = tmp_path / "handover" / "aim.jpg"
+    done = aim(made)
+    assert done.returncode == 0 and "verdict:" in done.stdout, done.stderr
+    assert made.read_bytes()[:2] == b"\xff\xd8"

@@ -136,8 +136,8 @@ def aim_cmd(camera: str, config_path: str, minutes: float, picture: str | None, 
 
     session = AimSession(cam, config, minutes, on_pass=on_pass)
     if picture and not can_write_in(Path(picture).parent):
-        click.echo(f"warning: {Path(picture).parent} is no folder this user can write to: the picture will "
-                   "not be saved (Ctrl-C and give another --picture, or watch on for the verdict)", err=True)
+        click.echo(f"warning: cannot write in {Path(picture).parent}: the picture will not be saved (Ctrl-C "
+                   "and give another --picture, or watch on for the verdict)", err=True)
     if not as_json:
         off = "" if cam.lpr else " (plate reading is off for it: lpr = false)"
         click.echo(f"watching {cam.name}{off} for {minutes:g} min (Ctrl-C ends it early) ...")
@@ -154,14 +154,17 @@ def aim_cmd(camera: str, config_path: str, minutes: float, picture: str | None, 
         print_verdict(state)
     if picture and session.picture():
         try:  # after the verdict: a path that cannot be written never costs the minutes of watching
+            Path(picture).parent.mkdir(parents=True, exist_ok=True)
             Path(picture).write_bytes(session.picture() or b"")
         except OSError as exc:
             fail(f"the picture cannot be saved to {picture}: {exc.strerror or exc}")
 
 
 def can_write_in(folder: Path) -> bool:
-    """Whether a file can be made in `folder` (tried: permissions alone do not tell, e.g. for root)."""
+    """Whether a file can be made in `folder`, made if missing as the probe's --snapshot folder is
+    (tried: permissions alone do not tell, e.g. for root)."""
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             return True
     except OSError:

@@ -33,6 +33,7 @@ def site_report(config_path: str, hours: float, language: str | None, out_path: 
     html = render_report_file(report, language or config.web.language)
     path = Path(out_path or f"site-report-{socket.gethostname()}-{now.astimezone():%Y%m%d-%H%M}.html")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write the site report to {path}: {exc.strerror or exc}")
