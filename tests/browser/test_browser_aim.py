@@ -37,20 +37,27 @@ def aim_site(aim_clip_set, rtsp_server, model_dir, data_dir):
     web.close()
 
 
-def test_admin_sees_the_plates_figures_and_verdict_refresh_live(page, aim_site):
-    url, clip, _app = aim_site
-    errors = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+def _start_watching(page, url: str) -> None:
     page.goto(url + "/login")
     page.fill("#username", "admin")
     page.fill("#password", PASSWORDS["admin"])
     page.click("button[type=submit].primary")
     page.goto(url + "/admin/aim/gate")
     page.click("text=Почати спостереження")
-    page.locator("#aim-passes tbody tr").first.wait_for(timeout=60000)  # the CSP allows no eval'd waits
+
+
+def _picture_loaded(page, seconds: float) -> bool:
     picture = page.locator("#aim-picture")
-    loaded = wait_until(lambda: picture.evaluate("img => img.naturalWidth") == 1280, 20, 0.3)
-    assert loaded, "the analysed picture did not load"
+    return wait_until(lambda: picture.evaluate("img => img.naturalWidth") == 1280, seconds, 0.3)
+
+
+def test_admin_sees_the_plates_figures_and_verdict_refresh_live(page, aim_site):
+    url, clip, _app = aim_site
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    _start_watching(page, url)
+    page.locator("#aim-passes tbody tr").first.wait_for(timeout=60000)  # the CSP allows no eval'd waits
+    assert _picture_loaded(page, 20), "the analysed picture did not load"
     status = page.text_content("#aim-status")
     assert "спостереження: залишилось" in status
     row = page.locator("#aim-passes tbody tr").first.text_content()
@@ -65,17 +72,6 @@ def test_admin_sees_the_plates_figures_and_verdict_refresh_live(page, aim_site):
     # the page reloads, then polls once more
     ended = wait_until(lambda: page.text_content("#aim-status") == "завершено", 20, 0.3)
     assert ended, page.text_content("#aim-status")
-
-
-def _start_watching(page, url: str) -> None:
-    page.goto(url + "/login")
-    page.fill("#username", "admin")
-    page.fill("#password", PASSWORDS["admin"])
-    page.click("button[type=submit].primary")
-    page.goto(url + "/admin/aim/gate")
-    page.click("text=Почати спостереження")
-    picture = page.locator("#aim-picture")
-    assert wait_until(lambda: picture.evaluate("img => img.naturalWidth") == 1280, 30, 0.3), "no picture"
 
 
 # WCAG's contrast ratio of an element's text on what is behind it (its own background, else the page's)
@@ -96,6 +92,7 @@ def test_the_stop_button_can_be_seen_and_the_picture_fits_a_1280_px_screen(page,
     url, _clip, _app = aim_site
     page.set_viewport_size({"width": 1280, "height": 900})
     _start_watching(page, url)
+    assert _picture_loaded(page, 30), "the analysed picture did not load"
     stop = page.get_by_role("button", name="Зупинити")
     assert stop.is_visible()
     assert stop.evaluate(CONTRAST) >= 4.5  # WCAG AA for text
@@ -112,6 +109,7 @@ def test_the_session_ends_soon_after_its_page_was_closed_and_not_while_it_is_ope
     sessions = app.extensions["dozor_aim"]
     sessions.abandoned_after = 4.0
     _start_watching(page, url)
+    assert _picture_loaded(page, 30), "the analysed picture did not load"
     running = sessions.of("gate")
     page.wait_for_timeout(3 * sessions.abandoned_after * 1000)  # the open page keeps it going
     assert not running.session.done and running.session.state().status == "running"
