@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sqlite3
 from typing import Any
 
 from flask import Flask, Request, Response, request
@@ -126,18 +127,26 @@ class DbSessionInterface(SessionInterface):
                     (data, user_id, _hash(session.sid)),
                 )
 
-    def still_valid(self, session: ServerSession) -> bool:
+    def keep_alive(self, session: ServerSession, conn: sqlite3.Connection) -> bool:
         """Whether `session` still stands: not ended (sign-out, account disabled, new password) and not
-        past its absolute lifetime. A live stream asks this as it goes (the idle timeout is checked when
-        the page reconnects)."""
+        past its absolute lifetime. A live stream asks this as it goes and once more when it ends:
+        watching is using the UI, so a yes also counts as activity for the idle timeout (last_seen,
+        rewritten at most every TOUCH_SECONDS), and a volunteer watching one camera all night stays
+        signed in until session_max_hours. `conn`: web.db (a stream's end runs outside its request)."""
         if not session.sid:
             return False
-        row = web_db().execute(
-            "SELECT s.created_at FROM sessions s JOIN users u ON u.id = s.user_id"
+        row = conn.execute(
+            "SELECT s.created_at, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id"
             " WHERE s.id_hash = ? AND u.active = 1",
             (_hash(session.sid),),
         ).fetchone()
-        return row is not None and to_epoch(self.clock.now()) - row["created_at"] <= self.max_seconds
+        now = to_epoch(self.clock.now())
+        if row is None or now - row["created_at"] > self.max_seconds:
+            return False
+        if now - row["last_seen"] >= TOUCH_SECONDS:
+            with conn:
+                conn.execute("UPDATE sessions SET last_seen = ? WHERE id_hash = ?", (now, _hash(session.sid)))
+        return True
 
     def prune(self) -> int:
         """Delete sessions idle for longer than the timeout or past their lifetime (called at each login)."""
