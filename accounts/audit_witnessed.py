@@ -22,11 +22,11 @@ from pathlib import Path
 from accounts.audit_anchor import WITNESS_RE
 from accounts.audit_chain import span
 from edge.clock import from_epoch, parse_utc
+from edge.db import MAX_INTEGER
 
 JOURNAL_UNITS = ("dozor-web.service", "dozor.service")
 JOURNALD_SOCKET = Path("/run/systemd/journal/socket")
 JOURNAL_FOLDERS = (Path("/var/log/journal"), Path("/run/log/journal"))
-MAX_ENTRY = 2**63 - 1  # SQLite's largest id
 _WRITTEN_RE = re.compile(r"^(\d+):([0-9a-f]{16,64})$")
 
 
@@ -146,7 +146,7 @@ def _anchor_line(line: str) -> tuple[Witnessed, bool] | None:
     try:
         record = json.loads(line)
         entry = record["entry"]
-        if type(entry) is not int or not 0 <= entry <= MAX_ENTRY:  # heads are written as SQLite ids
+        if type(entry) is not int or not 0 <= entry <= MAX_INTEGER:  # heads are written as SQLite ids
             return None
         head = Witnessed(entry, str(record["hash"]), str(record["log"]), parse_utc(record["at"]),
                          "anchor file")
