@@ -4,7 +4,12 @@ Why not Flask's signed-cookie sessions: a cookie session cannot be ended from th
 must end sessions at logout, at an idle timeout, at the absolute lifetime (a live grid left polling on a
 screen would otherwise stay signed in forever) and when an admin disables an account. The cookie is
 HttpOnly and SameSite=Strict (Secure under HTTPS); only a SHA-256 of the id is stored, so a copy of
-web.db does not hand out live sessions. The id is renewed at login (no session fixation).
+web.db does not hand out live sessions. The id is made at sign-in (no session fixation).
+
+Visitors who have not signed in keep what little they have (the login form's CSRF token, a chosen
+language) in the same cookie, signed with the app's secret key, and nothing on the server: anyone on
+the LAN may load the login page, and each load used to add a row to web.db. A signed value holds a '.',
+a session id (token_urlsafe) never does.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import hashlib
 import json
 import secrets
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import CallbackDict
 
 from edge.clock import Clock, to_epoch
@@ -26,8 +32,7 @@ COOKIE_NAME = "dozor_session"
 # last_seen is rewritten at most this often: the live grid polls pictures every second and each poll
 # must not cost a write to web.db.
 TOUCH_SECONDS = 15
-# Every this many new sessions, expired ones are deleted (anonymous visitors of the login page get a
-# session for its CSRF token; without this they would pile up when nobody signs in).
+# Every this many new sessions, expired ones are deleted (besides at each sign-in).
 PRUNE_EVERY = 100
 
 
@@ -67,7 +72,9 @@ class DbSessionInterface(SessionInterface):
         self._created = 0
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        sid = request.cookies.get(COOKIE_NAME)
+        sid = request.cookies.get(COOKIE_NAME, "")
+        if "." in sid:
+            return _visitor(app, sid)
         if not sid or len(sid) > 100:
             return ServerSession()
         conn = web_db()
@@ -104,7 +111,9 @@ class DbSessionInterface(SessionInterface):
         data = json.dumps(dict(session), ensure_ascii=False)
         user_id = session.get("uid")
         if session.sid is None:
-            if not session:
+            if user_id is None:  # a visitor: the signed cookie, nothing in web.db
+                response.set_cookie(COOKIE_NAME, _visitors(app).dumps(dict(session)), httponly=True,
+                                    samesite="Strict", secure=secure, path="/")
                 return
             session.sid = secrets.token_urlsafe(32)
             now = to_epoch(self.clock.now())
@@ -156,3 +165,19 @@ class DbSessionInterface(SessionInterface):
                 "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?",
                 (now - self.idle_seconds, now - self.max_seconds),
             ).rowcount
+
+
+def _visitor(app: Flask, value: str) -> ServerSession:
+    """The session of someone not signed in, from their signed cookie (empty if forged or too large)."""
+    if len(value) > 2000:
+        return ServerSession()
+    try:
+        data = _visitors(app).loads(value)
+    except BadSignature:
+        return ServerSession()
+    return ServerSession(data if isinstance(data, dict) and "uid" not in data else None)
+
+
+def _visitors(app: Flask) -> URLSafeSerializer:
+    """Signs and reads visitors' cookies with the app's secret key (kept in web.db)."""
+    return URLSafeSerializer(cast(str, app.secret_key), salt="dozor-visitor")  # set by create_app
