@@ -22,6 +22,7 @@ from pathlib import Path
 from accounts.audit_anchor import WITNESS_RE
 from accounts.audit_chain import span
 from edge.clock import from_epoch, parse_utc
+from edge.db import MAX_INTEGER
 
 JOURNAL_UNITS = ("dozor-web.service", "dozor.service")
 JOURNALD_SOCKET = Path("/run/systemd/journal/socket")
@@ -139,13 +140,18 @@ def latest_in_anchor(path: Path) -> Witnessed | None:
 
 
 def _anchor_line(line: str) -> tuple[Witnessed, bool] | None:
-    """(the head, whether the journal got it too) from one line of the anchor file; None if it is not one."""
+    """(the head, whether the journal got it too) from one line of the anchor file; None if it is not one.
+    Anyone who can append can write anything (1e400, NaN, a year 99999): such a line is skipped, never
+    an exception that would stop the witnessing or `dozor audit verify`."""
     try:
         record = json.loads(line)
-        head = Witnessed(int(record["entry"]), str(record["hash"]), str(record["log"]),
-                         parse_utc(record["at"]), "anchor file")
+        entry = record["entry"]
+        if type(entry) is not int or not 0 <= entry <= MAX_INTEGER:  # heads are written as SQLite ids
+            return None
+        head = Witnessed(entry, str(record["hash"]), str(record["log"]), parse_utc(record["at"]),
+                         "anchor file")
         return head, record.get("journal") is True
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
         return None
 
 

@@ -14,6 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER: a larger Python int raises OverflowError when bound
+
+
+def sqlite_integer(text: str) -> int:
+    """An id or count from outside (a URL, a form): ValueError if it is no integer SQLite can hold."""
+    value = int(text)
+    if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+        raise ValueError(f"{text[:30]} is out of SQLite's range")
+    return value
 
 
 class SchemaTooNew(Exception):

@@ -3,8 +3,9 @@
 Installers paste RTSP addresses with user and password; anything Dozor prints goes through
 `mask_url`, and `CredentialFilter` on the root logger catches what a library might print.
 Passwords may hold '@', ':' and spaces (cameras allow them; '/', '?' and '#' must be percent-encoded
-in a URL, for FFmpeg as for urllib): a URL is split at the last '@' of its authority, as urllib
-does, and in free text at the last '@' followed by something shaped like a host.
+in a URL, for FFmpeg as for urllib, but are masked all the same when they are not): a URL is split at
+the last '@' of its authority, as urllib does, and in free text at the last '@' followed by something
+shaped like a host.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-# scheme://user:password@host  ->  scheme://user:***@host, inside longer text: the password runs to
-# the last '@' before the path that is followed by a host name or address (and a port, a path, the
-# end of the text, or a space or punctuation); greedy, so an '@' inside the password is passed over.
-_HOST_AHEAD = r"(?=(?:[a-z0-9][\w.-]*|\[[0-9a-f:.]+\])(?::\d+)?(?:[/?#\s,;)'\"]|$))"
+# scheme://user:password@host  ->  scheme://user:***@host, inside longer text. The user name runs to the
+# first ':' (it may hold '@': an e-mail address). The password runs to the last '@' before the path that
+# is followed by a host name or address (IPv6 with its zone too) and a port, where a host cannot go on
+# (a path, the end, a space or any punctuation but '@'); greedy, so an '@' inside the password is passed
+# over. A password with an unencoded '/', '?' or '#' (invalid, but pasted from a camera's page) is
+# caught second: then the password runs to the first '@' followed by a host, unless what follows the
+# ':' is a port and a path ("rtsp://host:554/live@main" holds no password).
+_HOST = r"(?:[a-z0-9][\w.-]*|\[[0-9a-f:.]+(?:%[\w.~%-]+)?\])(?::\d+)?"
+_HOST_AHEAD = rf"(?={_HOST}(?![\w@]))"
 _CREDENTIALS_IN_TEXT = re.compile(
-    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/\n]*):(?P<pw>[^/?#\n]*)@" + _HOST_AHEAD, re.I
+    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/\n]*):"
+    r"(?:(?P<pw>[^/?#\n]*)|(?!\d*[/?#])(?P<slashed>[^\n]*?))@" + _HOST_AHEAD,
+    re.I,
 )
 
 

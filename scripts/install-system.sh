@@ -75,10 +75,16 @@ GID_NUM=$(awk -F: -v u="$USER_NAME" '$1 == u {print $4}' "$(r /etc/passwd)")
 install -d -m 0755 -o 0 -g 0 "$(r $OPT)" "$(r $ETC)" "$(r $UNIT_DIR)" "$(r /usr/local/bin)"
 install -d -m 0750 -o "$UID_NUM" -g "$GID_NUM" "$(r $DATA)"
 # Data kept by an uninstall belongs to the old user's uid: give it to the new user (the append-only
-# audit anchor takes no new owner until its attribute is lifted; it is set again below).
-[ -e "$(r $DATA)/audit-anchor.jsonl" ] && chattr -a "$(r $DATA)/audit-anchor.jsonl" 2>/dev/null || true
+# audit anchor takes no new owner until its attribute is lifted: only for the chown, and set again
+# however the script ends, so a failure here cannot leave the anchor rewritable).
+KEPT_ANCHOR="$(r $DATA)/audit-anchor.jsonl"
+if [ -e "$KEPT_ANCHOR" ] && chattr -a "$KEPT_ANCHOR" 2>/dev/null; then
+  trap 'chattr +a "$KEPT_ANCHOR" 2>/dev/null || true' EXIT
+fi
 find "$(r $DATA)" -mindepth 1 -maxdepth 1 ! -name models ! -user "$UID_NUM" \
   -exec chown -R "$UID_NUM:$GID_NUM" {} +
+if [ -e "$KEPT_ANCHOR" ]; then chattr +a "$KEPT_ANCHOR" 2>/dev/null || true; fi
+trap - EXIT
 install -d -m 0750 -o 0 -g "$GID_NUM" "$(r $MODELS_DIR)"
 
 # ---- the code: a venv with this checkout installed (not editable) ----

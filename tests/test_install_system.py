@@ -59,16 +59,25 @@ def account(root: Path, file: str, name: str) -> list[str]:
     return [line for line in (root / "etc" / file).read_text().splitlines() if line.startswith(f"{name}:")]
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory, model_dir):
-    """A bare root (only root in passwd/group) with one install-system run done."""
-    root = tmp_path_factory.mktemp("root")
+def bare_root(root: Path) -> Path:
+    """A root with only root in passwd and group."""
     etc = root / "etc"
-    etc.mkdir()
+    etc.mkdir(parents=True)
     (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
     (etc / "group").write_text("root:x:0:\n")
     (etc / "shadow").write_text("root:*:19000:0:99999:7:::\n")
     (etc / "gshadow").write_text("root:*::\n")
+    return root
+
+
+def attributes(path: Path) -> str:
+    return subprocess.run(["lsattr", "-d", str(path)], capture_output=True, text=True).stdout.split()[0]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory, model_dir):
+    """A bare root (only root in passwd/group) with one install-system run done."""
+    root = bare_root(tmp_path_factory.mktemp("root"))
     output = run_script("install-system.sh", root, MODELS=str(model_dir))
     yield root, output, model_dir
     anchor = root / "var/lib/dozor/audit-anchor.jsonl"
@@ -90,8 +99,7 @@ def test_first_install_makes_the_appliance(installed):
     assert s["var/lib/dozor/tls/key.pem"][2:] == ("0o600", uid, gid)
     anchor = root / "var/lib/dozor/audit-anchor.jsonl"
     assert s["var/lib/dozor/audit-anchor.jsonl"][2:] == ("0o600", uid, gid)
-    attributes = subprocess.run(["lsattr", "-d", str(anchor)], capture_output=True, text=True).stdout
-    assert attributes.split()[0].count("a") == 1, f"the audit anchor is append-only: {attributes}"
+    assert attributes(anchor).count("a") == 1, f"the audit anchor is append-only: {attributes(anchor)}"
     assert s["etc/systemd/system/multi-user.target.wants/dozor.service"][:2] == (
         "link", "/etc/systemd/system/dozor.service")
     assert "etc/systemd/system/multi-user.target.wants/dozor-web.service" in s
@@ -147,3 +155,28 @@ def test_uninstall_keeps_recordings_and_config_unless_purge(installed):
     run_script("uninstall-system.sh", root, PURGE="1")
     assert not (root / "var/lib/dozor").exists() and not (root / "etc/dozor").exists()
     assert re.search(r"^root:", (root / "etc/passwd").read_text(), re.M), "nothing else touched"
+
+
+def test_a_failed_install_leaves_the_kept_audit_anchor_append_only(tmp_path):
+    """Data kept by an uninstall is given to the new dozor user: the anchor's append-only attribute is
+    lifted for that chown. If the chown fails (here: a file made immutable), the attribute comes back."""
+    root = bare_root(tmp_path / "root")
+    data = root / "var/lib/dozor"
+    data.mkdir(parents=True)
+    anchor = data / "audit-anchor.jsonl"
+    anchor.write_text('{"entry": 1}\n')
+    stuck = data / "stuck"
+    stuck.write_text("")
+    os.chown(anchor, 4321, 4321)
+    os.chown(stuck, 4321, 4321)
+    if subprocess.run(["chattr", "+a", str(anchor)], capture_output=True).returncode != 0:
+        pytest.skip("no file attributes here")
+    subprocess.run(["chattr", "+i", str(stuck)], check=True)
+    try:
+        done = subprocess.run([str(REPO / "scripts/install-system.sh")], capture_output=True, text=True,
+                              env={**os.environ, "DOZOR_ROOT": str(root)}, timeout=300)
+        assert done.returncode != 0, "the chown of an immutable file fails"
+        assert "a" in attributes(anchor), "the anchor was left rewritable after a failed install"
+    finally:
+        subprocess.run(["chattr", "-i", str(stuck)], check=False)
+        subprocess.run(["chattr", "-a", str(anchor)], check=False)

@@ -98,18 +98,51 @@ def test_four_failures_then_success_resets_the_count(app):
     assert login(other, "police").status_code == 302
 
 
-def test_session_id_is_renewed_at_login_and_the_old_one_is_worthless(app):
+def test_the_session_id_is_made_at_login_and_what_the_visitor_held_before_is_worthless(app):
     client = client_from(app)
     client.get("/login")
     before = session_cookie(client)
-    assert before
+    assert before and "." in before, "before sign-in, only the visitor's signed state: no id to plant"
     login(client, "police")
     after = session_cookie(client)
-    assert after and after != before
+    assert after and after != before and "." not in after
     # an attacker who planted `before` gets nothing
     attacker = client_from(app)
     attacker.set_cookie(COOKIE_NAME, before)
     assert attacker.get("/search").status_code == 302
+
+
+def _session_rows(data_dir) -> int:
+    return open_web_db(DataLayout(data_dir)).execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+
+
+def test_anonymous_visitors_leave_nothing_on_the_server(app, data_dir):
+    """Loading the login page (its CSRF token, a chosen language) used to add a web.db row each time:
+    anyone on the LAN could grow web.db without limit. A visitor's state is a signed cookie now."""
+    for n in range(200):
+        client_from(app, f"10.0.1.{n}").get("/login")
+    visitor = client_from(app)
+    visitor.post("/language", data={"csrf_token": page_token(visitor), "lang": "en", "next": "/login"})
+    assert _session_rows(data_dir) == 0
+    assert "." in session_cookie(visitor), "the visitor's state is in the cookie"
+    assert "Sign in" in visitor.get("/login").get_data(as_text=True), "the language is kept"
+    assert login(visitor, "police").status_code == 302, "the visitor's CSRF token works"
+    assert _session_rows(data_dir) == 1 and "." not in session_cookie(visitor)
+
+
+def test_a_forged_visitor_cookie_is_ignored(app):
+    from itsdangerous import URLSafeSerializer
+
+    forger = client_from(app)
+    forger.set_cookie(COOKIE_NAME, URLSafeSerializer("guessed-key", salt="dozor-visitor").dumps(
+        {"uid": 1, "csrf_token": "x"}))
+    assert forger.get("/search").status_code == 302
+    token = page_token(forger)
+    planted = URLSafeSerializer(app.secret_key, salt="dozor-visitor").dumps({"uid": 1})
+    forger.set_cookie(COOKIE_NAME, planted)  # even signed, a visitor's cookie never signs anyone in
+    assert forger.get("/search").status_code == 302
+    response = forger.post("/login", data={"username": "police", "password": "x", "csrf_token": token})
+    assert response.status_code == 400, "the form's token belonged to the replaced cookie"
 
 
 def test_idle_session_expires_after_the_configured_minutes(app, clock):

@@ -23,6 +23,7 @@ from webapp import (
 from accounts import audit
 from accounts.audit import AuditAction
 from accounts.webdb import open_web_db
+from edge.clock import ManualClock
 from edge.layout import DataLayout
 from webui import create_app
 from webui.blueprints.export import ROOM
@@ -39,7 +40,7 @@ def template(segment_file):
 def site(web, data_dir, template):
     start = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     seed_recordings(DataLayout(data_dir), "road-north", start, 3, 20, template=template)
-    client = web.client("police")
+    client = web.client("police", clock=ManualClock(start + timedelta(hours=2)))  # within retention
     return client, start, data_dir
 
 
@@ -143,6 +144,29 @@ def test_export_of_a_time_without_video_says_so_and_is_audited(site):
 def _export_30s(client, start, reason="case 11"):
     end = start + timedelta(seconds=30)
     return export(client, start=start.isoformat(), end=end.isoformat(), reason=reason)
+
+
+def test_an_export_gives_no_video_older_than_the_retention_horizon(web, data_dir, template):
+    """The player lists nothing past `storage.retention_days` although the daemon has not deleted it yet;
+    an export must not hand it out either."""
+    start = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    seed_recordings(DataLayout(data_dir), "road-north", start, 3, 20, template=template)
+    clock = ManualClock(start + timedelta(days=14, seconds=30))  # retention_days = 14: 30 s are gone
+    police = web.client("police", clock=clock)
+    listed = police.get("/api/recordings/road-north/segments", query_string={"from": start.isoformat()})
+    assert [s["start"] for s in listed.get_json()["segments"]] == ["2026-03-01T10:00:20.000Z",
+                                                                   "2026-03-01T10:00:40.000Z"]
+    gone = export(police, start=start.isoformat(), end=(start + timedelta(seconds=15)).isoformat(),
+                  reason="case 12/2026")
+    assert gone.status_code == 400 and gone.mimetype != "application/zip", "video past the horizon exported"
+    across = export(police, start=start.isoformat(), end=(start + timedelta(seconds=60)).isoformat(),
+                    reason="case 12/2026")
+    assert across.mimetype == "application/zip"
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(across.data)).read("manifest.json"))
+    across.close()
+    assert manifest["range"]["start"] == "2026-03-01T10:00:30.000Z", "the range starts at the horizon"
+    assert [s["start"] for s in manifest["source_segments"]] == ["2026-03-01T10:00:20.000Z",
+                                                                "2026-03-01T10:00:40.000Z"]
 
 
 def test_exports_beyond_the_cap_at_once_wait_their_turn(site):

@@ -9,13 +9,15 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from recording import wait_until
 from webapp import login, page_token, seed_recordings
 
 from accounts.users import Accounts
 from accounts.webdb import open_web_db
-from edge.clock import SystemClock
+from edge.clock import ManualClock, SystemClock
 from edge.layout import DataLayout
-from webui.live_stream import CHECK_SECONDS, IDLE_SECONDS
+from webui.live_stream import CHECK_SECONDS, IDLE_SECONDS, MAX_SECONDS
+from webui.sessions import DbSessionInterface
 
 pytestmark = pytest.mark.slow
 
@@ -87,3 +89,62 @@ def test_one_user_holds_at_most_streams_per_user_and_an_ended_stream_frees_its_s
     assert not watch(other_user).is_set(), "another user has slots of their own"
     assert endings[0].wait(10)
     assert not watch(viewers[2]).is_set(), "the slot of the ended stream is free again"
+
+
+@pytest.fixture
+def night(web, data_dir, segment_file):
+    """A volunteer's app on a manual clock, and `recording()`: a segment of the camera recording now."""
+    clock = ManualClock(datetime.now(UTC))
+
+    def recording():
+        seed_recordings(DataLayout(data_dir), "road-north", clock.now() - timedelta(seconds=5), 1, 6,
+                        template=segment_file(6), recording_last=True)
+
+    recording()
+    app = web.app(clock=clock)
+    viewer = app.test_client()
+    login(viewer, "volunteer")
+    return app, clock, viewer, recording
+
+
+def test_a_live_view_watched_for_its_30_minutes_does_not_sign_the_viewer_out(night):
+    """live_stream.MAX_SECONDS (30 min) equals the default idle timeout; the page reconnects a second
+    after a stream's end and must find its viewer still signed in (the single view polls nothing else)."""
+    app, clock, viewer, recording = night
+    stream = viewer.get("/live/road-north/stream", buffered=False)
+    assert stream.status_code == 200
+    next(iter(stream.response))
+    clock.advance(MAX_SECONDS)  # the stream runs its course ...
+    stream.close()
+    clock.advance(1)  # ... and live_single.js reconnects a second later
+    recording()
+    again = viewer.get("/live/road-north/stream", buffered=False)
+    status = again.status_code
+    again.close()
+    assert status == 200, f"the reconnect after one full live stream answered {status} (signed out)"
+
+
+def test_watching_one_camera_all_night_keeps_the_volunteer_signed_in(night, monkeypatch):
+    """Two hours of one live view (the stream's own checks every CHECK_SECONDS are its only activity):
+    still signed in for another page; the session still ends at session_max_hours."""
+    app, clock, viewer, recording = night
+    monkeypatch.setattr("webui.live_stream.IDLE_SECONDS", 10**6)  # the seeded camera sends nothing new
+    sessions, checks = app.session_interface, []
+
+    def counted(session, conn):
+        checks.append(clock.now())
+        return DbSessionInterface.keep_alive(sessions, session, conn)
+
+    monkeypatch.setattr(sessions, "keep_alive", counted)
+    for _stream in range(4):  # MAX_SECONDS each; the page reconnects at once
+        ended = watch(viewer)
+        while not ended.is_set():
+            seen = len(checks)
+            clock.advance(60)
+            checked = lambda seen=seen, ended=ended: len(checks) > seen or ended.is_set()  # noqa: E731
+            assert wait_until(checked, 10), "the stream stopped checking"
+        clock.advance(1)  # live_single.js reconnects a second after the end
+        recording()  # the recorder went on meanwhile
+    assert viewer.get("/live").status_code == 200, "signed out after two hours of watching"
+    clock.advance(13 * 3600)  # past session_max_hours (12)
+    assert viewer.get("/live").status_code == 302

@@ -108,3 +108,36 @@ def test_1000_attempts_on_a_locked_name_add_at_most_2_audit_entries(data_dir):
     ended = audit.entries(conn, action=AuditAction.LOGIN_LOCK_ENDED)
     assert len(ended) == 1 and ended[0].detail["refused"] == 1000 and ended[0].actor == "police"
     conn.close()
+
+
+def test_the_right_password_forgets_only_that_names_failures_from_its_own_address(data_dir):
+    """What the README says: at most 5 wrong passwords per name and per address in 15 minutes, and the
+    right one takes its check back and clears that name's earlier failures from the same address only."""
+    clock = ManualClock()
+    site = WebSite(data_dir, clock)
+    app = site.app(clock=clock)
+
+    def post(address: str, password: str, name: str = "police") -> int:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        form = {"username": name, "password": password, "csrf_token": token}
+        return client.post("/login", data=form).status_code
+
+    assert [post("10.0.0.1", "wrong-guess-1") for _ in range(4)] == [401] * 4
+    assert post("10.0.0.1", PASSWORDS["police"]) == 302
+    assert [post("10.0.0.1", "wrong-guess-2") for _ in range(5)] == [401] * 5, "the 4 typos were forgotten"
+    assert post("10.0.0.1", "wrong-guess-3") == 429
+    assert post("10.0.0.9", PASSWORDS["police"]) == 429, "the name is locked from every address"
+
+    clock.advance(15 * 60 + 1)
+    assert [post("10.0.0.2", "wrong-guess-4") for _ in range(4)] == [401] * 4
+    assert post("10.0.0.3", PASSWORDS["police"]) == 302
+    assert post("10.0.0.4", "wrong-guess-5") == 401
+    assert post("10.0.0.4", "wrong-guess-6") == 429, "guesses from another address still count"
+
+    clock.advance(15 * 60 + 1)
+    assert [post("10.0.0.5", "wrong-guess-7", "volunteer") for _ in range(4)] == [401] * 4
+    assert post("10.0.0.5", PASSWORDS["police"]) == 302
+    assert post("10.0.0.5", "wrong-guess-8", "admin") == 401
+    assert post("10.0.0.5", "wrong-guess-9", "admin") == 429, "the address's guesses at other names count"

@@ -13,12 +13,14 @@ from flask import Flask, jsonify, render_template
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from accounts.audit_anchor import HeadWitness
 from accounts.webdb import open_web_db, secret_key
 from edge import __version__
 from edge.clock import Clock, SystemClock
 from edge.config import Config
+from edge.db import MAX_INTEGER
 from edge.layout import DataLayout, UnsafePath
 from webui import access
 from webui.audit_keeper import AuditKeeper
@@ -71,6 +73,7 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
     app.before_request(access.enforce)
     app.after_request(add_security_headers)
     app.teardown_appcontext(close_databases)
+    app.url_map.converters["int"] = SqliteInt  # before the blueprints' rules are made
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _register_errors(app)
@@ -80,6 +83,15 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
         return {"current_user": access.current_user(), "version": __version__, "cameras": config.cameras}
 
     return app
+
+
+class SqliteInt(IntegerConverter):
+    """`<int:...>` in a route: an id larger than SQLite holds is not found (404), not an OverflowError
+    when the query binds it (500)."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_INTEGER, signed: bool = False):  # noqa: A002
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 def _register_errors(app: Flask) -> None:
@@ -96,6 +108,8 @@ def _register_errors(app: Flask) -> None:
         404: lambda: _("Nothing here."),
         405: lambda: _("The request was not understood."),
         429: lambda: _("Too many requests. Wait a moment."),
+        # the traceback goes to the log (Flask logs it before this page is made), never to the user
+        500: lambda: _("Something went wrong. Try again; if it keeps happening, tell your administrator."),
         503: lambda: _("No data yet: the recorder or plate reading has not written anything."),
     }
     for code, message in messages.items():

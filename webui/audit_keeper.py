@@ -81,8 +81,8 @@ class AuditKeeper:
 
     def _round(self, conn: sqlite3.Connection, final: bool) -> None:
         if not self._checked_anchor:
+            self._checked_anchor = True  # once, even if it fails: the witnessing below must go on
             self._report(self._compare(conn, from_anchor(self.witness.anchor).heads))
-            self._checked_anchor = True
         for viewing in self.viewings.close_idle(everything=final):
             write_end(conn, self.clock, viewing)
         if self.witnessed is not None:

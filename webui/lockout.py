@@ -1,10 +1,11 @@
-"""Brute-force protection for the login form: at most 5 password checks per user name (from any
+"""Brute-force protection for the login form: at most 5 wrong passwords per user name (from any
 address) and per client address (for any name) in 15 minutes, however many requests arrive at once.
 
 A check is reserved before the slow scrypt hash, in one write transaction that counts the recent checks
 of the name and of the address and adds this one (BEGIN IMMEDIATE serialises it across threads and
 processes), so a burst of 32 guesses gets 5 checks and 27 refusals. A successful check takes its
-reservation back, with the user's earlier failures from that address. Per name, so guesses from many
+reservation back, with the user's earlier failures from that address (not from others, and not the
+address's failures at other names). Per name, so guesses from many
 addresses add up; per address, so one machine cannot try one password on every account. The price: a
 person who knows a user name can lock it for 15 minutes; the audit log shows from where.
 

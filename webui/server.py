@@ -127,6 +127,9 @@ class WebServer:
     ) -> None:
         from hypercorn.asyncio.worker_context import WorkerContext
 
+        from webui.http11 import serve_http11_only
+
+        serve_http11_only()
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         self._grace = grace
@@ -190,7 +193,7 @@ class WebServer:
             connection = cast(asyncio.StreamWriter, _DeadlineWriter(writer))
             await TCPServer(app, asyncio.get_running_loop(), config, context, {}, reader, connection)
         except (OSError, ssl.SSLError, TimeoutError):
-            pass  # a failed handshake, a reset: nothing was served
+            pass  # a failed handshake, a reset, HTTP/2 refused: nothing (more) was served
         except asyncio.CancelledError:
             pass
         finally:

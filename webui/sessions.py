@@ -4,7 +4,12 @@ Why not Flask's signed-cookie sessions: a cookie session cannot be ended from th
 must end sessions at logout, at an idle timeout, at the absolute lifetime (a live grid left polling on a
 screen would otherwise stay signed in forever) and when an admin disables an account. The cookie is
 HttpOnly and SameSite=Strict (Secure under HTTPS); only a SHA-256 of the id is stored, so a copy of
-web.db does not hand out live sessions. The id is renewed at login (no session fixation).
+web.db does not hand out live sessions. The id is made at sign-in (no session fixation).
+
+Visitors who have not signed in keep what little they have (the login form's CSRF token, a chosen
+language) in the same cookie, signed with the app's secret key, and nothing on the server: anyone on
+the LAN may load the login page, and each load used to add a row to web.db. A signed value holds a '.',
+a session id (token_urlsafe) never does.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from typing import Any
+import sqlite3
+from typing import Any, cast
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import CallbackDict
 
 from edge.clock import Clock, to_epoch
@@ -25,8 +32,7 @@ COOKIE_NAME = "dozor_session"
 # last_seen is rewritten at most this often: the live grid polls pictures every second and each poll
 # must not cost a write to web.db.
 TOUCH_SECONDS = 15
-# Every this many new sessions, expired ones are deleted (anonymous visitors of the login page get a
-# session for its CSRF token; without this they would pile up when nobody signs in).
+# Every this many new sessions, expired ones are deleted (besides at each sign-in).
 PRUNE_EVERY = 100
 
 
@@ -66,7 +72,9 @@ class DbSessionInterface(SessionInterface):
         self._created = 0
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        sid = request.cookies.get(COOKIE_NAME)
+        sid = request.cookies.get(COOKIE_NAME, "")
+        if "." in sid:
+            return _visitor(app, sid)
         if not sid or len(sid) > 100:
             return ServerSession()
         conn = web_db()
@@ -103,7 +111,9 @@ class DbSessionInterface(SessionInterface):
         data = json.dumps(dict(session), ensure_ascii=False)
         user_id = session.get("uid")
         if session.sid is None:
-            if not session:
+            if user_id is None:  # a visitor: the signed cookie, nothing in web.db
+                response.set_cookie(COOKIE_NAME, _visitors(app).dumps(dict(session)), httponly=True,
+                                    samesite="Strict", secure=secure, path="/")
                 return
             session.sid = secrets.token_urlsafe(32)
             now = to_epoch(self.clock.now())
@@ -126,18 +136,26 @@ class DbSessionInterface(SessionInterface):
                     (data, user_id, _hash(session.sid)),
                 )
 
-    def still_valid(self, session: ServerSession) -> bool:
+    def keep_alive(self, session: ServerSession, conn: sqlite3.Connection) -> bool:
         """Whether `session` still stands: not ended (sign-out, account disabled, new password) and not
-        past its absolute lifetime. A live stream asks this as it goes (the idle timeout is checked when
-        the page reconnects)."""
+        past its absolute lifetime. A live stream asks this as it goes and once more when it ends:
+        watching is using the UI, so a yes also counts as activity for the idle timeout (last_seen,
+        rewritten at most every TOUCH_SECONDS), and a volunteer watching one camera all night stays
+        signed in until session_max_hours. `conn`: web.db (a stream's end runs outside its request)."""
         if not session.sid:
             return False
-        row = web_db().execute(
-            "SELECT s.created_at FROM sessions s JOIN users u ON u.id = s.user_id"
+        row = conn.execute(
+            "SELECT s.created_at, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id"
             " WHERE s.id_hash = ? AND u.active = 1",
             (_hash(session.sid),),
         ).fetchone()
-        return row is not None and to_epoch(self.clock.now()) - row["created_at"] <= self.max_seconds
+        now = to_epoch(self.clock.now())
+        if row is None or now - row["created_at"] > self.max_seconds:
+            return False
+        if now - row["last_seen"] >= TOUCH_SECONDS:
+            with conn:
+                conn.execute("UPDATE sessions SET last_seen = ? WHERE id_hash = ?", (now, _hash(session.sid)))
+        return True
 
     def prune(self) -> int:
         """Delete sessions idle for longer than the timeout or past their lifetime (called at each login)."""
@@ -147,3 +165,19 @@ class DbSessionInterface(SessionInterface):
                 "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?",
                 (now - self.idle_seconds, now - self.max_seconds),
             ).rowcount
+
+
+def _visitor(app: Flask, value: str) -> ServerSession:
+    """The session of someone not signed in, from their signed cookie (empty if forged or too large)."""
+    if len(value) > 2000:
+        return ServerSession()
+    try:
+        data = _visitors(app).loads(value)
+    except BadSignature:
+        return ServerSession()
+    return ServerSession(data if isinstance(data, dict) and "uid" not in data else None)
+
+
+def _visitors(app: Flask) -> URLSafeSerializer:
+    """Signs and reads visitors' cookies with the app's secret key (kept in web.db)."""
+    return URLSafeSerializer(cast(str, app.secret_key), salt="dozor-visitor")  # set by create_app

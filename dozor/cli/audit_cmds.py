@@ -69,7 +69,11 @@ def verify(
     if warnings:
         for warning in warnings:
             click.echo(f"NOT CHECKED: {warning}", err=True)
-        click.echo(f"hash chain intact ({checked} entries), but not checked against a witness", err=True)
+        if witnessed or written:
+            click.echo(f"hash chain intact ({checked} entries) and every witnessed head present, but not "
+                       f"everything could be checked", err=True)
+        else:
+            click.echo(f"hash chain intact ({checked} entries), but not checked against a witness", err=True)
         sys.exit(UNANCHORED)
     if checked == 0 and not witnessed:
         click.echo("no audit log yet: nothing was recorded or witnessed")
@@ -126,7 +130,8 @@ def _warnings(journal, anchor, witnessed: list, last_id: int) -> list[str]:
         warnings.append("the web service witnessed heads in the journal, but this journal holds none "
                         "(another machine? give its files with --journal-directory)")
     if anchor.skipped:
-        warnings.append(f"{anchor.skipped} line(s) of the anchor file are not witnessed heads")
+        warnings.append(f"{anchor.skipped} line(s) of the anchor file are not witnessed heads (the web "
+                        f"service writes only heads: someone who can append to the file wrote them)")
     if last_id and not witnessed:
         warnings.append(f"no witnessed head: neither the journal nor the anchor file holds one, so entries "
                         f"cut off the end or a recomputed chain would not show (log of {last_id} entries)")

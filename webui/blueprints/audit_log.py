@@ -15,6 +15,7 @@ from accounts import audit
 from accounts.audit import AuditAction
 from accounts.audit_chain import quick_check
 from accounts.users import Role
+from edge.db import sqlite_integer
 from webui.access import allow
 from webui.auditing import record_viewing
 from webui.context import ctx, web_db
@@ -29,7 +30,7 @@ def viewer():
     actor = request.args.get("actor", "").strip()[:64]
     action = request.args.get("action", "")
     action = action if action in {a.value for a in AuditAction} else ""
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=sqlite_integer)
     record_viewing(("audit-log",), AuditAction.AUDIT_VIEW, "")
     conn = web_db()
     rows = audit.entries(conn, actor=actor, action=action, before_id=before, limit=PAGE)

@@ -1,6 +1,7 @@
 """Evidence export for police: one camera, a time range and a reason (required) -> a zip with the
 stream-copied video, a manifest and SHA-256 checksums. Every export, and every failed or refused
-attempt, is audited with its reason. At most 2 hours per export, EXPORTS_AT_ONCE at a time, and only
+attempt, is audited with its reason. Nothing older than the retention horizon is exported (it starts at
+the horizon at the earliest). At most 2 hours per export, EXPORTS_AT_ONCE at a time, and only
 with room on the disk (webui.export_room)."""
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ def download():
     if end - start > MAX_RANGE:
         return _refuse(_("At most 2 hours per export; export longer periods in parts."))
     clock, layout = ctx().clock, ctx().layout
+    # Video past the retention horizon is gone for the UI (as for the player), deleted or not yet.
+    start = max(start, ctx().retention_horizon())
     conn = catalog_db()
-    segments = segments_between(conn, camera.name, start, end)
+    segments = segments_between(conn, camera.name, start, end) if start < end else []
     outages = outages_between(conn, camera.name, start, end)
     export = ExportRequest(
         camera=camera.name,

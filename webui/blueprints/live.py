@@ -120,9 +120,11 @@ def stream(camera: str):
     sessions = cast(DbSessionInterface, current_app.session_interface)
     held = cast(Any, session)._get_current_object()  # the session itself: the stream outlives the request
     end_viewing = begin_live_stream(camera)
-    frames = follow(current, ctx().clock, lambda: sessions.still_valid(held))
+    web = ctx().databases.web
+    frames = follow(current, ctx().clock, lambda: sessions.keep_alive(held, web()))
     response = Response(stream_with_context(frames), mimetype="video/mp4", headers=headers)
     response.call_on_close(end_viewing)  # when the viewer leaves, the camera stops, or the session ends
+    response.call_on_close(lambda: sessions.keep_alive(held, web()))  # watched until now
     return response
 
 
