@@ -30,8 +30,9 @@ _CREDENTIALS_IN_TEXT = re.compile(
 )
 
 
-# A host name or address, a port (maybe empty), then the path, query, fragment or the end.
-_HOST_THEN_PATH = re.compile(r"(?:[a-z0-9][\w.-]*|\[[0-9a-f:.]+\])(?::\d*)?(?:[/?#]|$)", re.I)
+# A host name or address (IPv6 with its zone too), a port (maybe empty), then the path, query,
+# fragment or the end.
+_HOST_THEN_PATH = re.compile(r"(?:[a-z0-9][\w.-]*|\[[0-9a-f:.]+(?:%[\w.~%-]+)?\])(?::\d*)?(?:[/?#]|$)", re.I)
 
 SPILL = ("the user name or password in the url holds a / ? # or @ that is not percent-encoded, so the "
          "camera's address cannot be told apart from it: write / as %2F, ? as %3F, # as %23, @ as %40")
@@ -54,7 +55,11 @@ def credentials_spill(url: str) -> bool:
     if not sep or not at:
         return False
     head = re.split(r"[/?#]", credentials, maxsplit=1)
-    return len(head) == 2 and ":" in head[0] and _HOST_THEN_PATH.match(after) is not None
+    if len(head) < 2 or ":" not in head[0] or _HOST_THEN_PATH.match(after) is None:
+        return False
+    # "rtsp://10.0.0.1:554/live@main": a host, a port and a path with an '@' in it, no password (as
+    # mask_text reads it); a password of digits cut by a '/' has the camera's path after its '@'.
+    return not (head[0].rpartition(":")[2].isdigit() and not re.search(r"[/?#]", after))
 
 
 def mask_url(url: str) -> str:
