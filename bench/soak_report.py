@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from typing import Any
 
 DROPS_START = 0.01  # share of offered frames dropped from which a sweep step counts as saturated
 
@@ -26,6 +27,9 @@ class Result:
     sample_fps: float
     quality: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    traffic: str = "busy"
+    passes: Any = None  # soak_passes.PassFigures
+    recall: Any = None  # gate_recall.Recall
 
     def total(self, counter: str) -> int:
         return sum(c.get(counter, 0) for c in self.lpr.values())
@@ -61,8 +65,9 @@ def report(result: Result) -> None:
               f"{lpr['frames_analysed']:>9} {lpr['frames_skipped_motion']:>11} {lpr['frames_dropped']:>8} "
               f"{lpr['sightings']:>9}")
     cores = result.cores
-    print(f"CPU (cores of 2): dozor {cores['dozor']:.2f} (daemon {cores['daemon']:.2f}, LPR workers "
-          f"{cores['lpr_workers']:.2f}); RTSP server {cores['rtsp_server']:.2f}; "
+    print(f"CPU (cores of 2): dozor {cores['dozor']:.2f} (daemon {cores['daemon']:.2f}, of it decoding "
+          f"{cores['decode']:.2f}; models in the LPR workers {cores['lpr_workers']:.2f}); "
+          f"RTSP server {cores['rtsp_server']:.2f}; "
           f"this bench {cores['bench']:.2f}; other work on the machine {cores['other']:.2f}; "
           f"machine busy {cores['machine']:.2f}")
     mem = result.memory
@@ -72,6 +77,16 @@ def report(result: Result) -> None:
           f"{result.lpr_cameras} x {result.sample_fps:g}/s; dropped {result.total('frames_dropped')} "
           f"({result.drop_share * 100:.1f} %), skipped by motion {result.total('frames_skipped_motion')}, "
           f"worker restarts {result.total('worker_restarts')}")
+    if result.passes is not None and result.passes.passes:
+        figures = result.passes
+        print(f"car passes read: {figures.read} of {figures.passes} ({figures.share * 100:.1f} %); "
+              f"car's first frame to searchable: p50 {figures.latency(0.5):.1f} s, "
+              f"p95 {figures.latency(0.95):.1f} s")
+        if figures.unread:
+            more = " ..." if len(figures.unread) > 12 else ""
+            print("  not read: " + ", ".join(figures.unread[:12]) + more)
+    if result.recall is not None:
+        print(f"motion gate recall: {result.recall}")
     if result.quality:
         print(f"sightings per car pass {result.quality['sightings_per_pass']:.2f}, worst clip's sightings "
               f"matching no car {result.quality['stray_max_per_clip']}")
@@ -81,12 +96,16 @@ def report(result: Result) -> None:
 
 def summary_line(result: Result) -> str:
     found, cars = result.plates
-    return (f"soak cameras={result.cameras} lpr_cameras={result.lpr_cameras} "
-            f"minutes={result.seconds / 60:.1f} "
+    passes = result.passes
+    read = (f"passes_read={passes.share * 100:.1f}% latency_p95_s={passes.latency(0.95):.1f} "
+            if passes is not None and passes.passes else "")
+    return (f"soak traffic={result.traffic} cameras={result.cameras} lpr_cameras={result.lpr_cameras} "
+            f"minutes={result.seconds / 60:.1f} {read}"
             f"recorded_min={min(result.recorded.values()) * 100:.2f}% "
             f"rss_mb={result.memory['total_rss_mb']:.0f} "
             f"lpr_drops={result.total('frames_dropped')} lpr_drop_share={result.drop_share * 100:.1f}% "
-            f"plates_found={found}/{cars} cpu_cores={result.cores['dozor']:.2f}")
+            f"plates_found={found}/{cars} cpu_cores={result.cores['dozor']:.2f} "
+            f"decode_cores={result.cores['decode']:.2f} model_cores={result.cores['lpr_workers']:.2f}")
 
 
 def sweep_lines(results: list[Result], args: argparse.Namespace) -> str:
