@@ -1,0 +1,208 @@
+"""One connection's decoding for a frame tap: decode only what the subscribers need, late if need be.
+
+What each kind of subscription costs:
+- keyframes only (the live grid nobody watches): the due keyframes, nothing else (FrameTap.feed does not
+  even queue the rest);
+- every frame at `fps` (a watched live picture): every packet, from the next keyframe on;
+- with a MotionTest (plate reading): while the test finds the scene still, keyframes only, each
+  compared with the one before (`differs`); every packet is kept in the GopBuffer meanwhile. When a
+  keyframe differs, the car came in during the GOP before it: that GOP is decoded at once on a decoder
+  of its own and its frames are looked at (in stream order, at the subscription's rate), then every
+  frame is decoded until the test has found nothing moving for `hold` stream seconds. A P-frame much
+  larger than usual (recorder/coded_size.py) wakes it too, decoding the current GOP from its keyframe.
+  Only frames the test found moving are delivered, each with its `motion` score.
+Frames are decoded once for all subscribers. While the consumers that want more than keyframes sample
+at most half the stream's frame rate, frames no other frame refers to (B-frames, the upper layer of a
+camera's "SVC" mode) are not decoded at all (`skip_frame = NONREF`); many cameras send none.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import av
+
+from edge.clock import from_epoch
+from recorder.coded_size import CodedSizeWatch
+from recorder.frames import Frame, FrameSubscription
+from recorder.gop_buffer import Buffered, GopBuffer
+
+if TYPE_CHECKING:
+    from recorder.frame_tap import FrameTap
+
+log = logging.getLogger(__name__)
+
+RECENT = 64  # packets remembered to time the pictures a decoder hands back (B-frames come late)
+
+
+class TapDecoder:
+    def __init__(self, tap: FrameTap, codec: str, extradata: bytes | None):
+        self.tap = tap
+        self.codec = (codec, extradata)
+        self.gop = GopBuffer()
+        self.sizes = CodedSizeWatch()
+        self.decoder: av.CodecContext | None = None
+        self.position: Buffered | None = None  # the last packet the main decoder decoded
+        self.recent: collections.OrderedDict[int, Buffered] = collections.OrderedDict()
+        self.packets = 0  # handed to this decoder (all of them while a motion test subscribes)
+        self.decoded = 0  # packets decoded, replays included
+        self.replays = 0  # GOPs decoded late because a keyframe showed motion
+        self.signal_wakes = 0
+        self._signal_pending = False  # a size-signal wake waits for the motion test's verdict
+
+    # ---- per packet ----
+
+    def handle(self, item: Buffered, subs: tuple[FrameSubscription, ...]) -> None:
+        self.packets += 1
+        self.recent[item.seq] = item
+        if len(self.recent) > RECENT:
+            self.recent.popitem(last=False)
+        key, t = item.packet.is_keyframe, item.stream_time
+        watchers = [s for s in subs if s.motion is not None]
+        if watchers:
+            self.gop.add(item)
+            self._size_signal(item, watchers)
+        elif self.gop.current:
+            self.gop.clear()
+        awake = [s for s in watchers if s.awake_until >= t]
+        if self._signal_pending and watchers and not awake:
+            self.sizes.outcome(False, t)  # woke for nothing: the scene stayed still
+            self._signal_pending = False
+        every = [s for s in subs if not s.keyframes_only and s.motion is None] + awake
+        if every:
+            self._set_skipping(max(s.fps for s in every))
+            if self._catch_up(item, subs):
+                self._decode(item, subs)
+        elif key and (watchers or any(s.keyframes_only and s._due(item.wall) for s in subs)):
+            self._decode(item, subs)
+
+    def _size_signal(self, item: Buffered, watchers: list[FrameSubscription]) -> None:
+        t = item.stream_time
+        if not self.sizes.observe(item.packet.size, item.packet.is_keyframe, t):
+            return
+        asleep = [s for s in watchers if s.awake_until < t]
+        for sub in asleep:
+            sub.awake_until = t + sub.hold
+        if asleep:
+            self.signal_wakes += 1
+            self._signal_pending = True
+
+    def _catch_up(self, item: Buffered, subs: tuple[FrameSubscription, ...]) -> bool:
+        """Bring the main decoder to the packet before `item` from the buffer; False if it cannot be
+        (no keyframe since it lost its place: wait for the next one)."""
+        if item.packet.is_keyframe or (self.position is not None and self.position.seq == item.seq - 1):
+            return True
+        current = self.gop.current
+        if not current or current[-1] is not item:
+            return False
+        start = 0
+        if self.position is not None and current[0].seq <= self.position.seq < item.seq:
+            start = self.position.seq - current[0].seq + 1
+        for earlier in current[start:-1]:
+            self._decode(earlier, subs, catching_up=True)
+        return self.position is not None and self.position.seq == item.seq - 1
+
+    def _set_skipping(self, fastest: float) -> None:
+        if self.decoder is not None:
+            skip = "NONREF" if fastest <= self.gop.frames_per_second() / 2 else "DEFAULT"
+            if self.decoder.skip_frame != skip:
+                self.decoder.skip_frame = skip
+
+    # ---- decoding and delivery ----
+
+    def _decode(self, item: Buffered, subs: tuple[FrameSubscription, ...], catching_up: bool = False) -> None:
+        if self.decoder is None:
+            self.decoder = new_decoder(*self.codec)
+        self.decoded += 1
+        try:
+            pictures = self.decoder.decode(item.packet)
+        except av.error.FFmpegError as exc:
+            log.debug("%s: frame tap could not decode a packet: %s", self.tap.camera, exc)
+            self.position = None
+            return
+        self.position = item
+        for picture in pictures:
+            source = self.recent.get(picture.pts, item) if picture.pts is not None else item
+            self._deliver(source, picture, subs, catching_up)
+
+    def _deliver(self, item: Buffered, picture: av.VideoFrame, subs: tuple[FrameSubscription, ...],
+                 catching_up: bool) -> None:
+        frame: Frame | None = None
+        for sub in subs:
+            if sub.motion is not None:
+                frame = frame or self._frame(item, picture)
+                self._watch(sub, item, frame)
+            elif catching_up:
+                continue  # old frames would look like a step back of the clock to a paced consumer
+            elif (not sub.keyframes_only or item.packet.is_keyframe) and sub._due(item.wall):
+                frame = frame or self._frame(item, picture)
+                sub._offer(frame, item.wall)
+
+    def _frame(self, item: Buffered, picture: av.VideoFrame) -> Frame:
+        return Frame(self.tap.camera, from_epoch(item.wall), picture, item.seq, item.clock_shift)
+
+    def _watch(self, sub: FrameSubscription, item: Buffered, frame: Frame) -> None:
+        t = item.stream_time
+        if t <= sub.looked_until:
+            return
+        assert sub.motion is not None
+        if sub.awake_until < t and item.packet.is_keyframe:
+            if sub.motion.differs(frame):
+                sub.awake_until = t + sub.hold
+                self._replay(sub)
+            self._look(sub, item, frame)
+        elif t >= sub.next_sample:
+            self._look(sub, item, frame)
+
+    def _look(self, sub: FrameSubscription, item: Buffered, frame: Frame) -> None:
+        assert sub.motion is not None
+        t = item.stream_time
+        motion = sub.motion.look(frame)
+        sub.looked_until = t
+        sub.next_sample = t + 1 / sub.fps - 0.01
+        if motion > 0:
+            sub.awake_until = max(sub.awake_until, t + sub.hold)
+            if self._signal_pending:
+                self.sizes.outcome(True, t)
+                self._signal_pending = False
+            sub._put(replace(frame, motion=motion))
+
+    def _replay(self, sub: FrameSubscription) -> None:
+        """Decode the GOP before the current keyframe on a decoder of its own and look at its frames
+        that were not looked at yet."""
+        items = self.gop.previous
+        if not items or not self.gop.current:
+            return
+        self.replays += 1
+        by_seq = {i.seq: i for i in items}
+        decoder = new_decoder(*self.codec)
+        sub.next_sample = float("-inf")
+        for earlier in items:
+            self.decoded += 1
+            try:
+                pictures = decoder.decode(earlier.packet)
+            except av.error.FFmpegError:
+                return
+            for picture in pictures:
+                source = by_seq.get(picture.pts) if picture.pts is not None else None
+                if source is None or source.stream_time <= sub.looked_until:
+                    continue
+                if source.stream_time >= sub.next_sample:
+                    self._look(sub, source, self._frame(source, picture))
+
+
+def new_decoder(codec: str, extradata: bytes | None) -> av.CodecContext:
+    """One decoding thread per camera, for full rate and keyframes alike.
+
+    A single thread decodes a 1080p camera at 25 frames/s in under a tenth of one core, so frame
+    threading buys nothing here; it cost 15-20 % more CPU and ~3.5 MB more per camera (a second copy of
+    the decoder's pictures), which at 24 cameras was the difference between fitting the memory budget
+    and not (bench/soak.py), and it delays each frame by a few frames."""
+    decoder = av.CodecContext.create(codec, "r")
+    if extradata:
+        decoder.extradata = extradata
+    decoder.thread_count = 1
+    return decoder
