@@ -49,6 +49,9 @@ class Sighting:
     camera: str
     reads: list[PlateRead] = field(default_factory=list)
     evidence: Any = None
+    stored_id: int | None = None  # the store's row, once the worker made it searchable (still open)
+    stored_evidence: Any = None  # the evidence whose pictures that row points to
+    stored_paths: tuple[str | None, str | None] = (None, None)  # crop, scene (relative to storage.path)
 
     @property
     def credible(self) -> bool:
@@ -57,7 +60,7 @@ class Sighting:
 
     @property
     def first_seen(self) -> float:
-        return self.reads[0].time
+        return min(r.time for r in self.reads)  # reads may come out of order (the chooser picks frames)
 
     @property
     def last_seen(self) -> float:

@@ -2,9 +2,11 @@
 
 Started by plate_index.pool with the spawn method, so it shares no threads or locks with the recorder. It
 loads the models once, then loops: take a task (slot number and frame facts), read the plates in place,
-give the slot back, group reads into sightings (a camera always goes to the same worker), and write each
-finished sighting (pictures, store row, watchlist alerts). It beats a shared heartbeat every loop; the
-daemon restarts it if it dies or stops beating. On a stop message it finishes open sightings first.
+give the slot back (telling the daemon how well the frame read), group reads into sightings (a camera
+always goes to the same worker), and store each sighting as soon as it is credible and again when it is
+finished (pictures, store row, watchlist alerts: plate_index/publish.py). It beats a shared heartbeat
+every loop; the daemon restarts it if it dies or stops beating. On a stop message it finishes open
+sightings first.
 When a camera's frames come with a new clock shift (the wall clock stepped and the recorder moved the
 run's video onto the new time), its open sightings and this run's stored ones move the same way.
 """
@@ -80,6 +82,7 @@ def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
 class _Worker:
     def __init__(self, spec: WorkerSpec, alpr: Any, results: Any, heartbeat: Any):
         from plate_index.grouping import SightingGrouper
+        from plate_index.publish import SightingWriter
         from plate_index.recognise import Recogniser
         from plate_index.slots import FrameSlots
         from plate_index.store import open_store
@@ -93,6 +96,7 @@ class _Worker:
         self.grouper = SightingGrouper(spec.lpr.sighting_gap_seconds)
         self.last_frame: dict[str, float] = {}  # camera -> monotonic time of its last frame
         self.clock_shift: dict[str, float] = {}  # camera -> the clock shift of its latest frame
+        self.writer = SightingWriter(self.conn, spec.layout, results, self.clock_shift)
 
     def loop(self, tasks: Any, daemon: int) -> None:
         """Read frames until the stop message, or until the daemon is gone: a SIGKILLed daemon sends
@@ -152,15 +156,18 @@ class _Worker:
 
         finished: list = []
         reads: list = []
+        best = 0.0
         try:
             image = self.slots.view(task.slot, task.shape)
             reads = self.recogniser.read_frame(image, task.camera, task.time)
+            best = max((r.read.confidence for r in reads), default=0.0)
             for frame_read in reads:
                 evidence = (frame_read.crop, downscale_scene(image))
-                _, closed = self.grouper.add(frame_read.read, evidence)
+                sighting, closed = self.grouper.add(frame_read.read, evidence)
                 finished += closed
+                self.writer.publish(sighting)
         finally:
-            self.results.put(("done", task.slot, task.camera, len(reads)))
+            self.results.put(("done", task.slot, task.camera, len(reads), best))
         self.last_frame[task.camera] = time.monotonic()
         return finished + self.grouper.expire(task.camera, task.time)
 
@@ -176,32 +183,4 @@ class _Worker:
 
     def _store_all(self, sightings: list) -> None:
         for sighting in sightings:
-            if not sighting.credible:
-                continue
-            try:
-                self._store(sighting)
-            except Exception:  # disk full, locked database: lose this sighting, keep reading plates
-                log.exception("could not store a sighting from camera %s", sighting.camera)
-
-    def _store(self, sighting: Any) -> None:
-        from edge.clock import SystemClock
-        from plate_index.images import write_sighting_images
-        from plate_index.store import NewSighting, insert_sighting
-        from plate_index.watchlist import raise_alerts
-
-        crop, scene = sighting.evidence or (None, None)
-        crop_path, scene_path = write_sighting_images(self.spec.layout, sighting.camera, sighting.first_seen,
-                                                      crop, scene)
-        region, region_confidence = sighting.region
-        record = NewSighting(
-            camera=sighting.camera, plate=sighting.plate, first_seen=sighting.first_seen,
-            last_seen=sighting.last_seen, confidence=sighting.confidence, reads=len(sighting.reads),
-            alternatives=sighting.alternatives, region=region, region_confidence=region_confidence,
-            crop_path=crop_path, scene_path=scene_path,
-            clock_shift=self.clock_shift.get(sighting.camera, 0.0),
-        )
-        sighting_id = insert_sighting(self.conn, record)
-        log.debug("sighting %d: %s on %s, %d reads", sighting_id, record.plate, record.camera, record.reads)
-        raise_alerts(self.conn, sighting_id, record.camera, record.plate, record.alternatives,
-                     record.first_seen, SystemClock().now())
-        self.results.put(("sighting", sighting.camera))
+            self.writer.finish(sighting)
