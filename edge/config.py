@@ -171,11 +171,14 @@ class LprConfig(Section):
         json_schema_extra={"hint": "a whole number from 1 to 16"},
     )
     threads_per_worker: int = Field(
-        default=0,
+        default=1,
         ge=0,
         le=64,
-        description="ONNX Runtime threads per worker; 0 = one per CPU core.",
-        json_schema_extra={"hint": "0 or a whole number"},
+        description=(
+            "ONNX Runtime threads per worker; 0 = one per CPU core. One thread reads a frame for the least "
+            "CPU; more only help when cores sit idle. To use more cores, add workers."
+        ),
+        json_schema_extra={"hint": "1, or 0 for one per core"},
     )
 
     def effective_model_dir(self) -> str:
