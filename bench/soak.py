@@ -258,6 +258,13 @@ def main() -> None:
         results[-1].traffic = args.traffic
         report(results[-1])
     if not args.sweep:
+        traffic = TRAFFIC[args.traffic]
+        if traffic.cars_per_clip:  # after the soak, so it does not disturb its figures
+            from gate_recall import measure, recogniser_factory
+
+            print("motion gate recall on the same clips (bench/gate_recall.py):", flush=True)
+            results[0].recall = measure(clips[: traffic.clips], recogniser_factory(models))
+            print(f"motion gate recall: {results[0].recall}")
         print(summary_line(results[0]))
         return
     print(sweep_lines(results, args))

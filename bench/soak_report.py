@@ -85,8 +85,6 @@ def report(result: Result) -> None:
         if figures.unread:
             more = " ..." if len(figures.unread) > 12 else ""
             print("  not read: " + ", ".join(figures.unread[:12]) + more)
-    if result.recall is not None:
-        print(f"motion gate recall: {result.recall}")
     if result.quality:
         print(f"sightings per car pass {result.quality['sightings_per_pass']:.2f}, worst clip's sightings "
               f"matching no car {result.quality['stray_max_per_clip']}")
@@ -99,6 +97,8 @@ def summary_line(result: Result) -> str:
     passes = result.passes
     read = (f"passes_read={passes.share * 100:.1f}% latency_p95_s={passes.latency(0.95):.1f} "
             if passes is not None and passes.passes else "")
+    if result.recall is not None:
+        read += f"gate_recall={result.recall.share * 100:.2f}% "
     return (f"soak traffic={result.traffic} cameras={result.cameras} lpr_cameras={result.lpr_cameras} "
             f"minutes={result.seconds / 60:.1f} {read}"
             f"recorded_min={min(result.recorded.values()) * 100:.2f}% "
