@@ -46,7 +46,7 @@ class BenchTap:
         self.done = threading.Event()
         self.started = 0.0
 
-    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = ""):
+    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "", motion=None):
         return self
 
     def get(self, timeout: float | None = None):
