@@ -95,14 +95,14 @@ def gated_frames(path: Path, loops: int = 2) -> tuple[set[int], FrameTap]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         packets = [p for p in container.demux(stream) if p.size]
-    count, step = len(packets), packets[1].pts - packets[0].pts
-    first = [p.pts for p in packets]
-    for loop in range(loops):
-        for packet, pts in zip(packets, first, strict=True):
-            while tap.queued > 32:
-                time.sleep(0.002)
-            packet.pts = packet.dts = pts + loop * count * step
-            tap.feed(packet, start + float(packet.pts * packet.time_base))
+        count, step = len(packets), packets[1].pts - packets[0].pts
+        first = [p.pts for p in packets]
+        for loop in range(loops):
+            for packet, pts in zip(packets, first, strict=True):
+                while tap.queued > 32:
+                    time.sleep(0.002)
+                packet.pts = packet.dts = pts + loop * count * step
+                tap.feed(packet, start + float(packet.pts * packet.time_base))
     reader.join()
     sub.close()
     return {(s - 1) % count for s in seqs if (s - 1) // count == loops - 1}, tap

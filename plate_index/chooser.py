@@ -37,6 +37,9 @@ WELL_READ = 0.9
 SPARED_INTERVAL = 1.0
 WAIT_LONGEST = 10.0  # a frame waiting this long is dropped: its sighting would come too late
 PASSES_KEPT = 4  # per camera, for the worker's answers about frames of recent passes
+# Frames waiting at most, per worker's camera: each holds a decoded picture (~1.4 MB at 720p), and under
+# saturation the passes of every camera wait; past this the least urgent one is dropped.
+WAITING_PER_CAMERA = 1.5
 
 
 @dataclass
@@ -64,6 +67,7 @@ class FrameChooser:
         self.worker = worker
         self.counters = counters
         self._cameras = {camera: _Camera(spare.get(camera, True)) for camera in counters}
+        self._most_waiting = max(4, round(WAITING_PER_CAMERA * len(counters)))
         self._ready = threading.Condition()
         self._in_flight = 0
         self._numbers = 0
@@ -111,6 +115,8 @@ class FrameChooser:
             if held is not None:
                 self._not_read(camera, current)
             current.candidate, current.waiting_since = frame, now
+            if held is None:
+                self._keep_within_bounds(now)
             self._ready.notify()
 
     def done(self, camera: str, number: int, confidence: float) -> None:
@@ -164,6 +170,17 @@ class FrameChooser:
         if self._in_flight >= IN_FLIGHT:
             return None
         best, best_key = None, None
+        for camera, p, key in self._waiting(now):
+            if key[0] and now - p.last_sent < SPARED_INTERVAL:
+                continue  # read well, and a frame of it went less than a second ago
+            if best_key is None or key < best_key:  # passes read well sort last: only when none else
+                best, best_key = (camera, p), key
+        return best
+
+    def _waiting(self, now: float) -> list[tuple[str, _Pass, tuple]]:
+        """Passes with a frame waiting, each with its priority (lowest first); frames that waited too
+        long are dropped here."""
+        out = []
         for camera, state in self._cameras.items():
             for p in state.passes:
                 if p.candidate is None:
@@ -172,11 +189,13 @@ class FrameChooser:
                     p.candidate = None
                     self._not_read(camera, p)
                     continue
-                spared = p.well_read and state.spare
-                if spared and now - p.last_sent < SPARED_INTERVAL:
-                    continue
                 ripe = p.ended or now - p.began >= RIPE_SECONDS
-                key = (spared, not ripe, p.sent, p.started)
-                if best_key is None or key < best_key:  # passes read well sort last: only when none else
-                    best, best_key = (camera, p), key
-        return best
+                out.append((camera, p, (p.well_read and state.spare, not ripe, p.sent, p.started)))
+        return out
+
+    def _keep_within_bounds(self, now: float) -> None:
+        waiting = self._waiting(now)
+        if len(waiting) > self._most_waiting:
+            camera, p, _ = max(waiting, key=lambda w: w[2])
+            p.candidate = None
+            self._not_read(camera, p)

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECENT = 64  # packets remembered to time the pictures a decoder hands back (B-frames come late)
+# Keyframes further apart than this: a car that passes between two of them is seen only if its frames
+# grow the stream (VBR), so the installer is told once per connection.
+LONG_GOP_SECONDS = 4.0
 
 
 class TapDecoder:
@@ -52,6 +55,7 @@ class TapDecoder:
         self.replays = 0  # GOPs decoded late because a keyframe showed motion
         self.signal_wakes = 0
         self._signal_pending = False  # a size-signal wake waits for the motion test's verdict
+        self._long_gop_told = False
 
     # ---- per packet ----
 
@@ -65,6 +69,13 @@ class TapDecoder:
         if watchers:
             self.gop.add(item)
             self._size_signal(item, watchers)
+            if key and self.gop.gop_seconds > LONG_GOP_SECONDS and not self._long_gop_told:
+                self._long_gop_told = True
+                log.warning(
+                    "%s: keyframes come every %.0f s; plate reading may miss a car that passes between two "
+                    "of them: set the camera's I-frame interval to 2 s or less", self.tap.camera,
+                    self.gop.gop_seconds,
+                )
         elif self.gop.current:
             self.gop.clear()
         awake = [s for s in watchers if s.awake_until >= t]
