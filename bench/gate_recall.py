@@ -10,7 +10,11 @@ subscription, so it decodes only keyframes while the road is still and the GOP b
 shows a car. The same figures for the gate as it was before (every frame decoded, every fifth looked
 at) are shown beside it, and the share of the packets the tap decoded.
 
-    .venv/bin/python bench/gate_recall.py [--traffic busy,village]
+    .venv/bin/python bench/gate_recall.py [--traffic busy,village] [--variants]
+`--variants` adds one clip of 4 cars (each followed by 7.5 s of road) encoded four ways, to see what the
+frame-size wake (recorder/coded_size.py) does on each: the soak's ABR at 2 Mbit/s, strict CBR (x264
+nal-hrd=cbr), VBR (constant quality, crf 23, capped at 4 Mbit/s) and a noisy night scene (a quarter of
+the light, +-8 grey levels of noise per pixel, ABR) (bench/rate_variants.py).
 Last line: `gate_recall recall=X% slots=A/B passes=C/D decoded=E% full_decode_recall=F%`.
 """
 
@@ -158,6 +162,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--traffic", default="busy,village", help="the soak's clips: busy, village or both")
+    parser.add_argument("--variants", action="store_true", help="also CBR, VBR and night encodings of a clip")
     args = parser.parse_args()
     shared = Path(os.environ.get("DOZOR_SHARED_DIR") or REPO.parent / "shared")
     model_dir = os.environ.get("DOZOR_MODEL_DIR") or str(shared / "models")
@@ -169,6 +174,12 @@ def main() -> None:
         clips += camera_clips(cars, traffic, traffic.clips, cache)
     recall = measure(clips, recogniser_factory(model_dir))
     print(f"motion gate: {recall}")
+    if args.variants:
+        from rate_variants import VARIANTS, variant_clip
+
+        for kind in VARIANTS:
+            print(f"{kind}:", flush=True)
+            measure([variant_clip(cars[:4], kind, cache)], recogniser_factory(model_dir))
     decoded = recall.decoded / max(recall.packets, 1) * 100
     print(f"gate_recall recall={recall.share * 100:.2f}% slots={recall.passed}/{recall.slots} "
           f"passes={recall.passes_passed}/{recall.passes} decoded={decoded:.1f}% "

@@ -57,8 +57,8 @@ from edge.layout import DataLayout  # noqa: E402
 from edge.status import lpr_counters, take_snapshot  # noqa: E402
 
 OUT = REPO / "bench" / "out"
-COUNTERS = ("frames_analysed", "frames_skipped_motion", "frames_dropped", "reads", "sightings",
-            "worker_restarts")
+COUNTERS = ("frames_analysed", "frames_skipped_motion", "frames_dropped", "frames_spared", "reads",
+            "sightings", "worker_restarts")
 SETTLE_SECONDS = 10.0  # a pass this close to the window's end may not be searchable yet: not counted
 
 

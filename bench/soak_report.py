@@ -1,8 +1,8 @@
 """What the soak measured and how it is shown: one run's Result, its table, and the sweep's table.
 
 Kept apart from bench/soak.py (which runs the daemon and samples it) so the figures have one definition
-each: the drop share is of the frames offered to plate reading, the delivered share is against
-plate-reading cameras x sample_fps x seconds, recorded is the worst camera's covered share of the window.
+each: the frames offered to the models are those the motion gate found moving (read, dropped or spared
+by the chooser), the drop share is of those, recorded is the worst camera's covered share of the window.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DROPS_START = 0.01  # share of offered frames dropped from which a sweep step counts as saturated
+OFFERED = ("frames_analysed", "frames_dropped", "frames_spared")
 
 
 @dataclass
@@ -36,15 +37,12 @@ class Result:
 
     @property
     def offered(self) -> int:
-        return sum(self.total(c) for c in ("frames_analysed", "frames_skipped_motion", "frames_dropped"))
+        """Moving frames offered to the models."""
+        return sum(self.total(c) for c in OFFERED)
 
     @property
     def drop_share(self) -> float:
         return self.total("frames_dropped") / max(self.offered, 1)
-
-    @property
-    def delivered_share(self) -> float:
-        return self.offered / max(self.lpr_cameras * self.sample_fps * self.seconds, 1)
 
     @property
     def plates(self) -> tuple[int, int]:
@@ -73,10 +71,11 @@ def report(result: Result) -> None:
     mem = result.memory
     print(f"memory peak: daemon RSS {mem['daemon_rss_mb']:.0f} MB, daemon + workers RSS "
           f"{mem['total_rss_mb']:.0f} MB (PSS {mem['total_pss_mb']:.0f} MB)")
-    print(f"plate reading: {result.offered} frames offered = {result.delivered_share * 100:.1f} % of "
-          f"{result.lpr_cameras} x {result.sample_fps:g}/s; dropped {result.total('frames_dropped')} "
-          f"({result.drop_share * 100:.1f} %), skipped by motion {result.total('frames_skipped_motion')}, "
-          f"worker restarts {result.total('worker_restarts')}")
+    print(f"plate reading: {result.offered} moving frames offered to the models: read "
+          f"{result.total('frames_analysed')}, dropped {result.total('frames_dropped')} "
+          f"({result.drop_share * 100:.1f} %), spared (pass read well) {result.total('frames_spared')}; "
+          f"still frames looked at {result.total('frames_skipped_motion')}; worker restarts "
+          f"{result.total('worker_restarts')}")
     if result.passes is not None and result.passes.passes:
         figures = result.passes
         print(f"car passes read: {figures.read} of {figures.passes} ({figures.share * 100:.1f} %); "
@@ -114,7 +113,7 @@ def sweep_lines(results: list[Result], args: argparse.Namespace) -> str:
     out = [f"\n{'cameras':>7} {'offered':>8} {'dropped':>8} {'found':>8} {'recorded':>9} {'dozor':>6} "
            f"{'server':>6} {'other':>6}"]
     for r in results:
-        out.append(f"{r.cameras:>7} {r.delivered_share * 100:7.1f}% {r.drop_share * 100:7.1f}% "
+        out.append(f"{r.cameras:>7} {r.offered:>8} {r.drop_share * 100:7.1f}% "
                    f"{r.plates[0]:>4}/{r.plates[1]:<3} {min(r.recorded.values()) * 100:8.2f}% "
                    f"{r.cores['dozor']:6.2f} {r.cores['rtsp_server']:6.2f} {r.cores['other']:6.2f}")
     drops = next((r.cameras for r in results if r.drop_share > DROPS_START), "none")

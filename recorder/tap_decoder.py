@@ -142,10 +142,13 @@ class TapDecoder:
     def _deliver(self, item: Buffered, picture: av.VideoFrame, subs: tuple[FrameSubscription, ...],
                  catching_up: bool) -> None:
         frame: Frame | None = None
+        t = item.stream_time
         for sub in subs:
             if sub.motion is not None:
-                frame = frame or self._frame(item, picture)
-                self._watch(sub, item, frame)
+                asleep_keyframe = sub.awake_until < t and item.packet.is_keyframe
+                if t > sub.looked_until and (asleep_keyframe or t >= sub.next_sample):
+                    frame = frame or self._frame(item, picture)
+                    self._watch(sub, item, frame)
             elif catching_up:
                 continue  # old frames would look like a step back of the clock to a paced consumer
             elif (not sub.keyframes_only or item.packet.is_keyframe) and sub._due(item.wall):
