@@ -4,13 +4,15 @@ What each kind of subscription costs:
 - keyframes only (the live grid nobody watches): the due keyframes, nothing else (FrameTap.feed does not
   even queue the rest);
 - every frame at `fps` (a watched live picture): every packet, from the next keyframe on;
-- with a MotionTest (plate reading): while the test finds the scene still, keyframes only, each
-  compared with the one before (`differs`); every packet is kept in the GopBuffer meanwhile. When a
-  keyframe differs, the car came in during the GOP before it: that GOP is decoded at once on a decoder
-  of its own and its frames are looked at (in stream order, at the subscription's rate), then every
-  frame is decoded until the test has found nothing moving for `hold` stream seconds. A P-frame much
-  larger than usual (recorder/coded_size.py) wakes it too, decoding the current GOP from its keyframe.
-  Only frames the test found moving are delivered, each with its `motion` score.
+- with a MotionTest (plate reading): while the test finds the scene still, keyframes only (on a small
+  decoder of their own), each compared with the one before (`differs`); every packet is kept in the
+  GopBuffer meanwhile. When a keyframe differs, the car came in during the GOP before it: the main
+  decoder decodes what it has not decoded of that GOP (its state is kept while the road is still, so
+  a car soon after another costs no frame twice) and the keyframe, and their frames are looked at (in
+  stream order, at the subscription's rate); then every frame is decoded until the test has found
+  nothing moving for `hold` stream seconds. A P-frame much larger than usual (recorder/coded_size.py)
+  wakes it too, decoding the current GOP from its keyframe. Only frames the test found moving are
+  delivered, each with its `motion` score.
 Frames are decoded once for all subscribers. While the consumers that want more than keyframes sample
 at most half the stream's frame rate, frames no other frame refers to (B-frames, the upper layer of a
 camera's "SVC" mode) are not decoded at all (`skip_frame = NONREF`); many cameras send none.
@@ -49,6 +51,7 @@ class TapDecoder:
         self.sizes = CodedSizeWatch()
         self.decoder: av.CodecContext | None = None
         self.position: Buffered | None = None  # the last packet the main decoder decoded
+        self.stills: av.CodecContext | None = None  # keyframes while nobody needs every frame
         self.recent: collections.OrderedDict[int, Buffered] = collections.OrderedDict()
         self.packets = 0  # handed to this decoder (all of them while a motion test subscribes)
         self.decoded = 0  # packets decoded, replays included
@@ -88,7 +91,7 @@ class TapDecoder:
             if self._catch_up(item, subs):
                 self._decode(item, subs)
         elif key and (watchers or any(s.keyframes_only and s._due(item.wall) for s in subs)):
-            self._decode(item, subs)
+            self._decode_still(item, subs)
 
     def _size_signal(self, item: Buffered, watchers: list[FrameSubscription]) -> None:
         t = item.stream_time
@@ -139,8 +142,25 @@ class TapDecoder:
             source = self.recent.get(picture.pts, item) if picture.pts is not None else item
             self._deliver(source, picture, subs, catching_up)
 
+    def _decode_still(self, item: Buffered, subs: tuple[FrameSubscription, ...]) -> None:
+        """A keyframe while nobody needs every frame, on the small decoder: the main one keeps its place
+        (or, once that is older than the GOP before this keyframe and so of no use, its memory goes)."""
+        previous = self.gop.previous
+        if self.position is not None and not (previous and self.position.seq >= previous[0].seq):
+            self.decoder, self.position = None, None
+        if self.stills is None:
+            self.stills = new_decoder(*self.codec)
+        self.decoded += 1
+        try:
+            pictures = self.stills.decode(item.packet)
+        except av.error.FFmpegError as exc:
+            log.debug("%s: frame tap could not decode a keyframe: %s", self.tap.camera, exc)
+            return
+        for picture in pictures:
+            self._deliver(item, picture, subs, catching_up=False, still=True)
+
     def _deliver(self, item: Buffered, picture: av.VideoFrame, subs: tuple[FrameSubscription, ...],
-                 catching_up: bool) -> None:
+                 catching_up: bool, still: bool = False) -> None:
         frame: Frame | None = None
         t = item.stream_time
         for sub in subs:
@@ -148,7 +168,7 @@ class TapDecoder:
                 asleep_keyframe = sub.awake_until < t and item.packet.is_keyframe
                 if t > sub.looked_until and (asleep_keyframe or t >= sub.next_sample):
                     frame = frame or self._frame(item, picture)
-                    self._watch(sub, item, frame)
+                    self._watch(sub, item, frame, subs if still else None)
             elif catching_up:
                 continue  # old frames would look like a step back of the clock to a paced consumer
             elif (not sub.keyframes_only or item.packet.is_keyframe) and sub._due(item.wall):
@@ -158,16 +178,18 @@ class TapDecoder:
     def _frame(self, item: Buffered, picture: av.VideoFrame) -> Frame:
         return Frame(self.tap.camera, from_epoch(item.wall), picture, item.seq, item.clock_shift)
 
-    def _watch(self, sub: FrameSubscription, item: Buffered, frame: Frame) -> None:
+    def _watch(self, sub: FrameSubscription, item: Buffered, frame: Frame,
+               subs: tuple[FrameSubscription, ...] | None) -> None:
+        """Look at a frame; `subs` is given for a keyframe decoded while everybody was content with
+        keyframes, which wakes the main decoder when it differs."""
         t = item.stream_time
-        if t <= sub.looked_until:
-            return
         assert sub.motion is not None
-        if sub.awake_until < t and item.packet.is_keyframe:
+        if subs is not None and sub.awake_until < t:
             if sub.motion.differs(frame):
                 sub.awake_until = t + sub.hold
-                self._replay(sub)
-            self._look(sub, item, frame)
+                self._wake(item, subs)
+            else:
+                self._look(sub, item, frame)
         elif t >= sub.next_sample:
             self._look(sub, item, frame)
 
@@ -184,28 +206,19 @@ class TapDecoder:
                 self._signal_pending = False
             sub._put(replace(frame, motion=motion))
 
-    def _replay(self, sub: FrameSubscription) -> None:
-        """Decode the GOP before the current keyframe on a decoder of its own and look at its frames
-        that were not looked at yet."""
-        items = self.gop.previous
-        if not items or not self.gop.current:
-            return
-        self.replays += 1
-        by_seq = {i.seq: i for i in items}
-        decoder = new_decoder(*self.codec)
-        sub.next_sample = float("-inf")
-        for earlier in items:
-            self.decoded += 1
-            try:
-                pictures = decoder.decode(earlier.packet)
-            except av.error.FFmpegError:
-                return
-            for picture in pictures:
-                source = by_seq.get(picture.pts) if picture.pts is not None else None
-                if source is None or source.stream_time <= sub.looked_until:
-                    continue
-                if source.stream_time >= sub.next_sample:
-                    self._look(sub, source, self._frame(source, picture))
+    def _wake(self, keyframe: Buffered, subs: tuple[FrameSubscription, ...]) -> None:
+        """A keyframe showed motion: decode, on the main decoder, what it has not decoded of the GOP
+        before it, and the keyframe, looking at their frames (those not looked at yet)."""
+        items = self.gop.previous + [keyframe] if self.gop.current == [keyframe] else [keyframe]
+        start = 0
+        if self.position is not None and items[0].seq <= self.position.seq < keyframe.seq:
+            start = self.position.seq - items[0].seq + 1
+        self.replays += len(items) - start > 1
+        for sub in subs:
+            if sub.motion is not None:
+                sub.next_sample = float("-inf")
+        for earlier in items[start:]:
+            self._decode(earlier, subs, catching_up=True)
 
 
 def new_decoder(codec: str, extradata: bytes | None) -> av.CodecContext:
