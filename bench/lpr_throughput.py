@@ -39,37 +39,36 @@ IN_FLIGHT = 2  # plate_index.chooser.IN_FLIGHT: the worker always has the next f
 
 
 class BenchTap:
-    """Hands out the frames as fast as the service analyses them (never more than IN_FLIGHT ahead)."""
+    """Hands the frames to the service as fast as it analyses them (never more than IN_FLIGHT ahead)."""
 
     def __init__(self, camera: str, frames: list, counters_of):
         self.camera, self.frames, self.counters_of = camera, frames, counters_of
         self.done = threading.Event()
-        self.started = 0.0
+        self.started = threading.Event()
+        self.closed = False
 
-    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "", motion=None):
+    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "", motion=None, deliver=None):
+        threading.Thread(target=self._play, args=(deliver,), daemon=True).start()
         return self
 
-    def get(self, timeout: float | None = None):
-        counters = self.counters_of()
-        if counters is None or not self.started:
-            time.sleep(0.05)
-            return None
-        sent = getattr(self, "_sent", 0)
-        handled = counters.frames_analysed + counters.frames_dropped
-        if sent >= len(self.frames):
-            if handled >= sent:
+    def _play(self, deliver) -> None:
+        self.started.wait()
+        for sent, image in enumerate(self.frames):
+            while not self.closed:
+                counters = self.counters_of()
+                if counters and sent - counters.frames_analysed - counters.frames_dropped < IN_FLIGHT:
+                    break
+                time.sleep(0.002)
+            deliver(ClipFrame(self.camera, datetime.now(UTC) + timedelta(seconds=sent / 5), image, sent))
+        while not self.closed:
+            counters = self.counters_of()
+            if counters.frames_analysed + counters.frames_dropped >= len(self.frames):
                 self.done.set()
+                return
             time.sleep(0.005)
-            return None
-        if sent - handled >= IN_FLIGHT:
-            time.sleep(0.002)
-            return None
-        self._sent = sent + 1
-        image = self.frames[sent]
-        return ClipFrame(self.camera, datetime.now(UTC) + timedelta(seconds=sent / 5), image, sent)
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
 
 def raw_fps(alpr, frames: list) -> float:
@@ -92,7 +91,7 @@ def pipeline_fps(model_dir: str, frames: list, workdir: Path) -> float:
     while not all(w["ready"] for w in service.health["workers"]):
         time.sleep(0.1)
     began = time.perf_counter()
-    tap.started = began
+    tap.started.set()
     tap.done.wait(600)
     elapsed = time.perf_counter() - began
     service.stop()

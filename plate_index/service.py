@@ -1,12 +1,11 @@
 """LprService: plate reading as one object the daemon's supervisor owns (start, stop, health).
 
-In the daemon process it runs only light threads: per camera a feeder that takes from the recorder's
-frame tap the frames its motion gate found moving (the tap asks the gate, and decodes only keyframes
-while the road is still: recorder/tap_decoder.py), at most `lpr.sample_fps` of them a second, and
-offers them to the frame chooser of the camera's worker (a camera always goes to the same worker, so
-grouping sees all its reads); per worker a chooser that hands it the frames worth reading
-(plate_index/chooser.py); a monitor that restarts dead or hung workers and writes the counters to
-plates.db every few seconds. The models run in the worker processes (plate_index.worker). Missing
+In the daemon process it runs only light threads: per worker a chooser that hands it the frames worth
+reading (plate_index/chooser.py), fed by the cameras' frame taps with the frames their motion gates
+found moving, at most `lpr.sample_fps` a second (plate_index/feed.py: the tap asks the gate, and decodes
+only keyframes while the road is still, recorder/tap_decoder.py); a camera always goes to the same
+worker, so grouping sees all its reads; a monitor that restarts dead or hung workers and writes the
+counters to plates.db every few seconds. The models run in the worker processes (plate_index.worker). Missing
 models: one error in the log, no workers, recording untouched.
 """
 
@@ -21,26 +20,27 @@ from edge.clock import Clock, SystemClock, to_epoch
 from edge.config import Config
 from edge.layout import DataLayout
 from plate_index.chooser import IN_FLIGHT, FrameChooser
+from plate_index.feed import CameraFeed
 from plate_index.motion import MotionGate
 from plate_index.status import CameraCounters
 
 log = logging.getLogger(__name__)
 
 STATUS_SECONDS = 5.0
-FRAME_WAIT_SECONDS = 0.5
 PRUNE_SECONDS = 600.0
 # Frames a worker may have waiting or in hand: the chooser keeps IN_FLIGHT there (one being read, one
 # next) and makes every other choice as late as it can; each slot pins ~2.8 MB of shared memory per 720p
 # frame in both processes (48 slots at 24 cameras were ~130 MB of the soak's memory).
 SLOTS_PER_WORKER = IN_FLIGHT
-# Moving frames waiting for the feeder: a keyframe that shows a car delivers the GOP before it at once.
-FEED_QUEUE = 16
+
 
 
 class FrameSource(Protocol):
     """What a feeder needs from recorder.frame_tap.FrameTap (or a test's clip player)."""
 
-    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "", motion: Any = None) -> Any: ...
+    def subscribe(
+        self, fps: float, *, queue_size: int = 2, name: str = "", motion: Any = None, deliver: Any = None
+    ) -> Any: ...
 
 
 class LprService:
@@ -87,16 +87,16 @@ class LprService:
             self._disable(str(exc))
             return
         self._start_workers(count)
-        for camera in self.cameras:
-            worker = self.workers[self.counters[camera].worker]
-            gate = self._gates[camera] = MotionGate(self.config.camera(camera).motion)
-            subscription = self._tap(camera).subscribe(
-                self.config.lpr.sample_fps, queue_size=FEED_QUEUE, name="lpr", motion=gate
-            )
-            self._subscriptions.append(subscription)
-            self._thread(f"lpr-feed-{camera}", self._feed, camera, subscription, worker)
         for chooser in self._choosers:
             chooser.start()
+        for camera in self.cameras:
+            index = self.counters[camera].worker
+            gate = self._gates[camera] = MotionGate(self.config.camera(camera).motion)
+            feed = CameraFeed(camera, gate, self._choosers[index], self.workers[index])
+            subscription = self._tap(camera).subscribe(
+                self.config.lpr.sample_fps, name="lpr", motion=feed, deliver=feed.deliver
+            )
+            self._subscriptions.append(subscription)
         self._thread("lpr-monitor", self._monitor)
         log.info("plate reading started: %d camera(s), %d worker(s)", len(self.cameras), count)
 
@@ -171,21 +171,6 @@ class LprService:
             self._choosers.append(chooser)
             worker.start()
             self.workers.append(worker)
-
-    def _feed(self, camera: str, subscription: Any, worker: Any) -> None:
-        chooser = self._choosers[self.counters[camera].worker]
-        clock_shift = 0.0
-        while not self._stop.is_set():
-            frame = subscription.get(timeout=FRAME_WAIT_SECONDS)
-            if frame is None:
-                continue
-            try:
-                if frame.clock_shift != clock_shift:  # the wall clock stepped: even if nothing moves now,
-                    clock_shift = frame.clock_shift  # the camera's stored sightings must follow it
-                    worker.follow_clock(camera, clock_shift)
-                chooser.offer(camera, frame)
-            except Exception:  # a bad frame must not end this camera's plate reading
-                log.exception("plate reading: could not handle a frame of camera %s", camera)
 
     def _count_still_frames(self) -> None:
         for camera, gate in self._gates.items():

@@ -19,6 +19,7 @@ import functools
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 import av
@@ -76,14 +77,17 @@ class FrameTap:
 
     def subscribe(
         self, fps: float, *, queue_size: int = 2, name: str = "", keyframes_only: bool = False,
-        motion: MotionTest | None = None, hold: float = 1.0,
+        motion: MotionTest | None = None, hold: float = 1.0, deliver: Callable[[Frame], None] | None = None,
     ) -> FrameSubscription:
         """Frames at up to `fps`. With `keyframes_only`, only keyframes (for next to no CPU: the live
         grid). With a `motion` test, only the frames it finds moving, decoding just keyframes while it
-        finds the scene still and every frame until `hold` seconds after the last moving one."""
+        finds the scene still and every frame until `hold` seconds after the last moving one. With
+        `deliver`, frames are handed to it from the tap's thread (it must return at once) instead of
+        queued for `get()`."""
         if fps <= 0:
             raise ValueError("fps must be above 0")
-        sub = FrameSubscription(self, fps, queue_size, name, keyframes_only and motion is None, motion, hold)
+        sub = FrameSubscription(self, fps, queue_size, name, keyframes_only and motion is None, motion, hold,
+                                deliver)
         with self._lock:
             self._subs = (*self._subs, sub)
             self._update_mode()

@@ -4,7 +4,9 @@ A `Frame` keeps the decoder's own picture (YUV) and makes the BGR array only whe
 most frames a camera decodes are only looked at by the motion gate, which needs the brightness plane
 (`grey`, no conversion at all), and only the few the plate models read, or the live grid shows, are
 converted. A subscription's queue drops the OLDEST frame when nobody takes it, so a slow or dead
-consumer loses frames and holds at most `queue_size` pictures.
+consumer loses frames and holds at most `queue_size` pictures. A consumer that keeps only what it
+needs (plate reading's chooser) takes them through `deliver` instead, called from the tap's thread:
+no queue of pictures at all.
 
 A subscription with a `MotionTest` (plate reading) is asked about frames only while something moves:
 the tap decodes just the keyframes while the test finds the scene still, and delivers only the frames
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -80,7 +83,7 @@ class FrameSubscription:
 
     def __init__(
         self, tap: FrameTap, fps: float, queue_size: int, name: str, keyframes_only: bool,
-        motion: MotionTest | None = None, hold: float = 1.0,
+        motion: MotionTest | None = None, hold: float = 1.0, deliver: Callable[[Frame], None] | None = None,
     ):
         self.camera = tap.camera
         self.fps = fps
@@ -88,6 +91,7 @@ class FrameSubscription:
         self.keyframes_only = keyframes_only
         self.motion = motion
         self.hold = hold  # stream seconds the tap keeps decoding every frame after the last moving one
+        self.deliver = deliver  # frames go to it, from the tap's thread, instead of the queue
         self.delivered = 0
         self.dropped = 0
         self._tap = tap
@@ -130,6 +134,11 @@ class FrameSubscription:
         self._put(frame)
 
     def _put(self, frame: Frame) -> None:
+        if self.deliver is not None:
+            if not self.closed:
+                self.delivered += 1
+                self.deliver(frame)
+            return
         with self._ready:
             if self.closed:
                 return

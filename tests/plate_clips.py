@@ -202,7 +202,8 @@ class ClipTap:
     """Plays a clip file in real time as a camera's frame tap (for tests that run without RTSP): frames
     at the subscribed rate, a bounded queue that drops the oldest frame when the consumer is slow. With
     a `motion` test, only the frames it finds moving (every sampled frame is decoded and looked at: the
-    recorder's tap decodes fewer, recorder/tap_decoder.py)."""
+    recorder's tap decodes fewer, recorder/tap_decoder.py); with `deliver`, frames go to it from the
+    player's thread instead of the queue."""
 
     def __init__(self, camera: str, path: Path, *, loops: int = 1, start_now: bool = True):
         self.camera, self.path, self.loops = camera, path, loops
@@ -213,8 +214,10 @@ class ClipTap:
         if start_now:
             self.go.set()
 
-    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "", motion=None) -> ClipSubscription:
-        subscription = ClipSubscription(self.camera, fps, queue_size, motion)
+    def subscribe(
+        self, fps: float, *, queue_size: int = 2, name: str = "", motion=None, deliver=None
+    ) -> ClipSubscription:
+        subscription = ClipSubscription(self.camera, fps, queue_size, motion, deliver)
         self.subscriptions.append(subscription)
         threading.Thread(target=self._play, args=(subscription,), daemon=True).start()
         return subscription
@@ -244,14 +247,18 @@ class ClipTap:
 
 
 class ClipSubscription:
-    def __init__(self, camera: str, fps: float, queue_size: int, motion=None):
-        self.camera, self.fps, self.motion = camera, fps, motion
+    def __init__(self, camera: str, fps: float, queue_size: int, motion=None, deliver=None):
+        self.camera, self.fps, self.motion, self.deliver = camera, fps, motion, deliver
         self.delivered = self.dropped = 0
         self.closed = False
         self._frames: deque[ClipFrame] = deque(maxlen=queue_size)
         self._ready = threading.Condition()
 
     def put(self, frame: ClipFrame) -> None:
+        if self.deliver is not None:  # as the recorder's tap: straight to the consumer, no queue
+            self.delivered += 1
+            self.deliver(frame)
+            return
         with self._ready:
             if len(self._frames) == self._frames.maxlen:
                 self.dropped += 1
