@@ -54,7 +54,9 @@ class MotionGate:
         """The frame tap's question about a frame (anything with a `grey` plane)."""
         if not self.enabled:
             return 1.0
-        return self._look(self._small_of(frame))
+        small = self._small_of(frame)
+        self._cached = None  # it holds the frame's decoded picture (~1.4 MB at 720p) otherwise
+        return self._look(small)
 
     def moving(self, image: np.ndarray) -> bool:
         """True when `image` (BGR or grey) should go to the detector. The first frame always does."""
