@@ -4,9 +4,10 @@ Grouping finishes a sighting only `lpr.sighting_gap_seconds` after its last read
 may be read again), which with a 3-s pass made a car searchable 7 s or more after it appeared. So a
 sighting is written as soon as it is credible (plate_index/grouping.py), with the pictures of its best
 read so far, and rewritten when it is finished: the voted plate text, every alternative reading and
-the best pictures (the first ones are deleted if a better read came). Watchlist alerts are raised on
-the finished sighting, with its final text. A daemon killed in between leaves the first version, which
-is still a true sighting. Runs in the LPR worker process.
+the best pictures (the first ones are deleted if a better read came); a late read that reopens it
+rewrites it once more. Watchlist alerts are raised when it is first finished, with its text then. A
+daemon killed in between leaves the first version, which is still a true sighting. Runs in the LPR
+worker process.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 from edge.layout import DataLayout
 
 log = logging.getLogger(__name__)
+
+ON_DISK = object()  # a finished sighting's evidence: its pictures are written, the arrays let go
 
 
 class SightingWriter:
@@ -37,6 +40,9 @@ class SightingWriter:
     def finish(self, sighting: Any) -> None:
         if sighting.credible:
             self._guarded(self._write, sighting, True)
+        # Grouping keeps finished sightings a while (a late read may reopen one): not their pictures.
+        if sighting.evidence is sighting.stored_evidence:
+            sighting.evidence = sighting.stored_evidence = ON_DISK
 
     def _guarded(self, write: Any, sighting: Any, finished: bool) -> None:
         try:
@@ -57,7 +63,8 @@ class SightingWriter:
             update_sighting(self.conn, sighting.stored_id, record)
         log.debug("sighting %d: %s on %s, %d reads%s", sighting.stored_id, record.plate, record.camera,
                   record.reads, "" if finished else " (open)")
-        if finished:
+        if finished and not sighting.alerted:
+            sighting.alerted = True
             raise_alerts(self.conn, sighting.stored_id, record.camera, record.plate, record.alternatives,
                          record.first_seen, SystemClock().now())
 

@@ -59,6 +59,16 @@ def test_a_sighting_is_searchable_at_its_first_confident_read_and_finished_later
     assert [a["plate"] for a in list_alerts(conn)] == ["AA1234BB"]
     assert conn.execute("SELECT count(*) FROM sightings").fetchone()[0] == 1
 
+    # A late, less sure read of the pass (frames are read out of order) reopens it: one sighting, the
+    # same pictures, no second alert.
+    late, _ = grouper.add(_read("AA1234BB", T0 + 0.2, 0.9), _evidence(50))
+    assert late is finished
+    (finished,) = grouper.flush()
+    writer.finish(finished)
+    (hit,) = search(conn, "AA1")
+    assert hit.first_seen.timestamp() == T0 + 0.2 and (layout.root / hit.crop_path).exists()
+    assert len(list_alerts(conn)) == 1 and conn.execute("SELECT count(*) FROM sightings").fetchone()[0] == 1
+
 
 def test_a_lone_unsure_read_is_never_published(tmp_path):
     layout = DataLayout(tmp_path)
