@@ -37,9 +37,9 @@ WELL_READ = 0.9
 SPARED_INTERVAL = 1.0
 WAIT_LONGEST = 10.0  # a frame waiting this long is dropped: its sighting would come too late
 PASSES_KEPT = 4  # per camera, for the worker's answers about frames of recent passes
-# Frames waiting at most, per worker's camera: each holds a decoded picture (~1.4 MB at 720p), and under
-# saturation the passes of every camera wait; past this the least urgent one is dropped.
-WAITING_PER_CAMERA = 1.5
+# Frames waiting at most, per worker's camera: each holds a picture (1.4 MB at 720p, copied out of its
+# decoder), and under saturation the passes of every camera wait; past this the least urgent one goes.
+WAITING_PER_CAMERA = 1.0
 
 
 @dataclass
@@ -114,7 +114,7 @@ class FrameChooser:
                 return
             if held is not None:
                 self._not_read(camera, current)
-            current.candidate, current.waiting_since = frame, now
+            current.candidate, current.waiting_since = frame.detached(), now
             if held is None:
                 self._keep_within_bounds(now)
             self._ready.notify()

@@ -197,6 +197,9 @@ class ClipFrame:
     def grey(self) -> np.ndarray:
         return cv2.cvtColor(self.image, cv2.COLOR_BGR2GRAY)
 
+    def detached(self) -> ClipFrame:
+        return self
+
 
 class ClipTap:
     """Plays a clip file in real time as a camera's frame tap (for tests that run without RTSP): frames

@@ -31,9 +31,14 @@ class Worker:
         return True
 
 
-def frame(seconds: float, motion: float) -> SimpleNamespace:
-    return SimpleNamespace(wall_time=START + timedelta(seconds=seconds), seq=int(seconds * 25), image=motion,
-                           clock_shift=0.0, motion=motion)
+class Frame(SimpleNamespace):
+    def detached(self):
+        return self
+
+
+def frame(seconds: float, motion: float) -> Frame:
+    return Frame(wall_time=START + timedelta(seconds=seconds), seq=int(seconds * 25), image=motion,
+                 clock_shift=0.0, motion=motion)
 
 
 @pytest.fixture
