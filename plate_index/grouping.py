@@ -135,9 +135,10 @@ class SightingGrouper:
 
     def add(self, read: PlateRead, evidence: Any = None) -> tuple[Sighting, list[Sighting]]:
         """File a read; returns the sighting it joined and the sightings it closed (older than the gap).
-        `evidence` is kept when this read is the most confident of its sighting. A read within the gap
-        of a recently closed sighting of a similar plate (it came late) reopens that one; it is
-        returned as finished again when it closes again."""
+        `evidence` is kept when this read is the most confident of its sighting (a callable is called
+        then, and its result kept: pictures are made only for the reads that need them). A read
+        within the gap of a recently closed sighting of a similar plate (it came late) reopens that
+        one; it is returned as finished again when it closes again."""
         finished = self.expire(read.camera, read.time)
         candidates = [
             (similarity(read.text, s.plate), s)
@@ -152,7 +153,7 @@ class SightingGrouper:
             self._closed[read.camera].remove(sighting)
             self._open[read.camera].append(sighting)
         if not sighting.reads or read.confidence > sighting.confidence:
-            sighting.evidence = evidence
+            sighting.evidence = evidence() if callable(evidence) else evidence
         sighting.reads.append(read)
         return sighting, finished
 

@@ -13,6 +13,7 @@ run's video onto the new time), its open sightings and this run's stored ones mo
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
@@ -152,7 +153,7 @@ class _Worker:
             log.warning("camera %s: %d sightings of this run follow the stepped wall clock", camera, moved)
 
     def analyse(self, task: Task) -> list:
-        from plate_index.images import downscale_scene
+        from plate_index.images import encode_evidence
 
         finished: list = []
         reads: list = []
@@ -162,7 +163,7 @@ class _Worker:
             reads = self.recogniser.read_frame(image, task.camera, task.time)
             best = max((r.read.confidence for r in reads), default=0.0)
             for frame_read in reads:
-                evidence = (frame_read.crop, downscale_scene(image))
+                evidence = functools.partial(encode_evidence, frame_read.crop, image)
                 sighting, closed = self.grouper.add(frame_read.read, evidence)
                 finished += closed
                 self.writer.publish(sighting)

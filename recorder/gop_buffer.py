@@ -52,9 +52,9 @@ class GopBuffer:
             else:
                 self.current, self._bytes[1] = [], 0
 
-    def since_previous_keyframe(self) -> list[Buffered]:
-        """The previous GOP (when still whole) and the current one, oldest first."""
-        return self.previous + self.current if self.current else []
+    def forget_previous(self) -> None:
+        """The previous GOP is decoded already (the main decoder is in the current one): let it go."""
+        self.previous, self._bytes[0] = [], 0
 
     def frames_per_second(self, default: float = 25.0) -> float:
         items = self.previous + self.current if self.current else self.previous

@@ -89,6 +89,8 @@ class TapDecoder:
             self._set_skipping(max(s.fps for s in every))
             if self._catch_up(item, subs):
                 self._decode(item, subs)
+                if key and self.gop.previous:
+                    self.gop.forget_previous()
         elif key and (watchers or any(s.keyframes_only and s._due(item.wall) for s in subs)):
             self._decode_still(item, subs)
 
