@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECENT = 64  # packets remembered to time the pictures a decoder hands back (B-frames come late)
+RECENT = 16  # packets remembered to time the pictures a decoder hands back (B-frames come late)
 # Keyframes further apart than this: a car that passes between two of them is seen only if its frames
 # grow the stream (VBR), so the installer is told once per connection.
 LONG_GOP_SECONDS = 4.0
