@@ -22,7 +22,7 @@ $(BIN)/dozor: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-test: venv  ## the whole suite, as CI runs it
+test: lint  ## the lint checks and the whole suite, as CI runs them
 	$(BIN)/pytest -q
 
 test-fast: venv  ## unit tests only (no RTSP, models or browser)
@@ -56,8 +56,11 @@ install-system:  ## the appliance (as root): user, /opt/dozor venv, /etc/dozor, 
 uninstall-system:  ## remove units, venv and user; keeps recordings and config unless PURGE=1
 	PURGE=$(or $(PURGE),0) scripts/uninstall-system.sh
 
-lint: venv
-	$(BIN)/ruff check edge recorder plate_index webui tests bench
+PRODUCT := edge recorder plate_index accounts health webui dozor
+lint: venv  ## ruff, the type checker (mypy) and the layer contract (lint-imports, docs/architecture.md)
+	$(BIN)/ruff check $(PRODUCT) tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -20,7 +20,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,7 +58,7 @@ class BenchTap:
                 if counters and sent - counters.frames_analysed - counters.frames_dropped < IN_FLIGHT:
                     break
                 time.sleep(0.002)
-            deliver(ClipFrame(self.camera, datetime.now(UTC) + timedelta(seconds=sent / 5), image, sent))
+            deliver(ClipFrame(self.camera, time.time() + sent / 5, image, sent))
         while not self.closed:
             counters = self.counters_of()
             if counters.frames_analysed + counters.frames_dropped >= len(self.frames):

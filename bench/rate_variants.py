@@ -2,7 +2,7 @@
 
 For bench/gate_recall.py --variants: the frame-size wake (recorder/coded_size.py) depends on how the
 camera spends its bits, so its use is measured on each. Four cars, each followed by 7.5 s of empty road
-(a car every 10.5 s), 1280x720 at 25 frames/s, a keyframe every 2 s, no B-frames (as edge/demo/clip.py).
+(a car every 10.5 s), 1280x720 at 25 frames/s, a keyframe every 2 s, no B-frames (as dozor/demo/clip.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Recording CPU: Dozor against FFmpeg stream copy, on the same RTSP streams, in the same minute.
 
-A real RTSP server (edge/demo/rtsp_server.py) serves N cameras of a 1280x720 ~2 Mbit/s clip. `dozor run`
+A real RTSP server (dozor/demo/rtsp_server.py) serves N cameras of a 1280x720 ~2 Mbit/s clip. `dozor run`
 records all of them with the production defaults (live pictures at `recorder.live_fps`, nobody watching
 them; LPR and the web UI off, so only recording is measured) while N processes of
 `ffmpeg -rtsp_transport tcp -i URL -c copy -f segment` record the same streams. After a warm-up, the
@@ -28,8 +28,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from clips import synthetic_clip  # noqa: E402
 from recording import segments, wait_until, write_config  # noqa: E402
 
+from dozor.demo.simulated_cameras import RtspServer  # noqa: E402
 from edge.config import RecorderConfig  # noqa: E402
-from edge.demo.simulated_cameras import RtspServer  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 WINDOWS = 3
@@ -67,7 +67,7 @@ def main() -> None:
     procs: list[subprocess.Popen] = []
     try:
         log = (work / "dozor.log").open("wb")
-        dozor = subprocess.Popen([sys.executable, "-m", "edge", "run", "--config", str(config)],
+        dozor = subprocess.Popen([sys.executable, "-m", "dozor", "run", "--config", str(config)],
                                  cwd=REPO, stdout=log, stderr=log)
         procs.append(dozor)
         ffmpegs = []

@@ -1,7 +1,7 @@
 """Soak: the real daemon on 24 simulated cameras with plate reading, for minutes, on this machine.
 
 Each camera is a 1280x720 ~2 Mbit/s clip (bench/soak_clips.py, cached in bench/out/soak/) served in a
-loop by the real RTSP test server (edge/demo/rtsp_server.py). `--traffic` says what the cameras see:
+loop by the real RTSP test server (dozor/demo/rtsp_server.py). `--traffic` says what the cameras see:
 `busy` (a drive-by of a real car photo every 4.5 s), `village` (one every 30 s) or `empty` (the road and
 its sensor noise only). `dozor run --no-web` (as dozor.service runs it; the web UI is its own unit in
 production) records them with LPR on, the real models and production defaults (60 s segments, live
@@ -50,11 +50,11 @@ from soak_passes import SightingWatch, pass_figures  # noqa: E402
 from soak_procs import Sample, Tracker  # noqa: E402
 from soak_report import Result, report, summary_line, sweep_lines  # noqa: E402
 
+from dozor.demo.simulated_cameras import RtspServer, gi_problem  # noqa: E402
 from edge.clock import SystemClock  # noqa: E402
 from edge.config import load_config  # noqa: E402
-from edge.demo.simulated_cameras import RtspServer, gi_problem  # noqa: E402
 from edge.layout import DataLayout  # noqa: E402
-from edge.status import lpr_counters, take_snapshot  # noqa: E402
+from health.status import lpr_counters, take_snapshot  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 COUNTERS = ("frames_analysed", "frames_skipped_motion", "frames_dropped", "frames_spared", "reads",
@@ -94,7 +94,8 @@ def run_soak(cameras: int, minutes: float, clips: list[DriveByClip], args: argpa
     config_path = write_config(work / "dozor.toml", data, server, lpr, args)
     config, clock, notes = load_config(config_path), SystemClock(), []
     log = (work / "dozor.log").open("wb")
-    daemon = subprocess.Popen([sys.executable, "-m", "edge", "run", "--no-web", "--config", str(config_path)],
+    daemon = subprocess.Popen([sys.executable, "-m", "dozor", "run", "--no-web", "--config",
+                               str(config_path)],
                               cwd=REPO, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     tracker = Tracker(daemon.pid, server.process.pid)  # type: ignore[union-attr]
     watch = SightingWatch(DataLayout(data).plates_db)
@@ -188,7 +189,7 @@ def _found(config_path: Path, clips: dict[str, DriveByClip]) -> dict[str, tuple[
     """Per camera: how many of its cars `dozor search <first 3> --camera CAM` lists (any match kind)."""
     from click.testing import CliRunner
 
-    from edge.cli import main as dozor
+    from dozor.cli import main as dozor
 
     found = {}
     for camera, clip in clips.items():

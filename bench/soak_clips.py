@@ -4,7 +4,7 @@ the cameras at different start offsets.
 Three kinds of traffic (`TRAFFIC`): `busy` (a car every 4.5 s, today's soak: each clip encoded in one go
 from the tests' drive-by pieces, tests/plate_clips.py), `village` (a car every 30 s: each car's 4-s
 drive-by encoded once, then two-second pieces of empty road spliced after it, bench/clip_splice.py) and
-`empty` (the road with sensor noise and no car). All 1280x720 at ~2 Mbit/s with edge/demo/clip.py's
+`empty` (the road with sensor noise and no car). All 1280x720 at ~2 Mbit/s with dozor/demo/clip.py's
 RTSP-safe settings (a keyframe every 2 s), cached in bench/out/soak/, so a soak encodes a few minutes of
 video once instead of half an hour each run. Camera i plays clip i % N rotated to start at a different
 keyframe, so the cameras that share a clip do not see the same car at the same moment; a car is found
@@ -39,12 +39,12 @@ from plate_clips import (
     static_frames,
 )
 
-from edge.demo.clip import encode_frames
+from dozor.demo.clip import encode_frames
 
 log = logging.getLogger(__name__)
 
 BITRATE = 2_000_000
-GOP_FRAMES = 50  # edge/demo/clip.py: a keyframe every 2 s at 25 frames/s
+GOP_FRAMES = 50  # dozor/demo/clip.py: a keyframe every 2 s at 25 frames/s
 EPISODE_FRAMES = 100  # village: the car's 3 s and 1 s of empty road, two whole GOPs
 STILL_SECONDS = 20.0  # the empty road, encoded once per background
 SUB_SIZE, SUB_BITRATE = (640, 360), 512_000  # a typical camera sub-stream

@@ -1,7 +1,7 @@
 """`/api/search` latency over HTTP with millions of sightings, against plate_index.search called directly.
 
 Uses bench/search.py's synthetic store (24 cameras, 14 days; cached under bench/out/), serves it with the
-real `dozor web` process (cheroot, sessions, CSRF, audit log: every query writes an audit entry), signs
+real `dozor web` process (its server, sessions, CSRF, audit log: every query writes an audit entry), signs
 in as police, and times the same 3-character queries (a quarter typed in Cyrillic) over one keep-alive
 HTTP connection. The direct calls in the same run are the reference.
 
@@ -29,10 +29,10 @@ from urllib.parse import quote, urlencode
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from accounts.users import Accounts  # noqa: E402
+from accounts.webdb import open_web_db  # noqa: E402
 from edge.clock import SystemClock  # noqa: E402
 from edge.layout import DataLayout  # noqa: E402
-from webui.accounts import Accounts  # noqa: E402
-from webui.webdb import open_web_db  # noqa: E402
 
 
 def plate_bench():

@@ -1,6 +1,6 @@
 """Time to the first video frame on the sighting page, measured in Chromium, against a bare <video>.
 
-Starts the browser tests' seeded site (cheroot, 10 one-minute segments, sightings), then N times, each in
+Starts the browser tests' seeded site (real server, 10 one-minute segments, sightings), then N times, each in
 a fresh browser context (empty cache): signs in, opens a sighting, and reads the time from navigation
 start to the first frame the <video> presents (requestVideoFrameCallback). The reference in the same run
 is a bare <video> element pointed at the same segment file and offset, without Dozor's page or script.
@@ -20,12 +20,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "browser"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "browser")]
 
 from browser_support import launch_chromium, make_template, remove, sign_in, start_site  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
-
-from webui.testing import PASSWORDS  # noqa: E402
+from webapp import PASSWORDS  # noqa: E402
 
 HOOK = """
 window.__firstFrame = null;

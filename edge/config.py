@@ -26,6 +26,12 @@ CAMERA_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 MODEL_DIR_ENV = "DOZOR_MODEL_DIR"
 
 
+def setting(default: Any, hint: str, **options: Any) -> Any:
+    """One key of the file: its default (`...`: required), the hint a wrong value is answered with, and
+    its bounds (ge, gt, le, lt). Its meaning, for docs/config.md, is the docstring under it."""
+    return Field(default, json_schema_extra={"hint": hint}, **options)
+
+
 class ConfigError(Exception):
     """The configuration cannot be used. The CLI prints `str(error)` and exits 1; nothing is started."""
 
@@ -39,36 +45,18 @@ class ConfigError(Exception):
 class Section(BaseModel):
     """Base for every table: unknown keys are errors (a typo must not be silently ignored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class StorageConfig(Section):
-    path: Path = Field(
-        default=Path("/var/lib/dozor"),
-        description="Folder for segments, databases and plate images. Must be writable by the daemon.",
-        json_schema_extra={"hint": "an absolute folder on the big disk, e.g. /var/lib/dozor"},
-    )
-    retention_days: int = Field(
-        default=14,
-        ge=1,
-        le=3650,
-        description="Days of video, plate reads and crops to keep; older data is deleted.",
-        json_schema_extra={"hint": "a whole number of days, 14 is the community's rule"},
-    )
-    max_disk_gb: float = Field(
-        default=0,
-        ge=0,
-        description=(
-            "Cap on the space Dozor's data may use, in GB; 0 = no cap beyond keeping min_free_gb free."
-        ),
-        json_schema_extra={"hint": "0, or a size in GB below the disk's size"},
-    )
-    min_free_gb: float = Field(
-        default=2,
-        ge=0,
-        description="Free space to keep on the data disk, in GB; the oldest recordings go first to keep it.",
-        json_schema_extra={"hint": "a size in GB, 2 is a safe default"},
-    )
+    path: Path = setting(Path("/var/lib/dozor"), "an absolute folder on the big disk, e.g. /var/lib/dozor")
+    """Folder for segments, databases and plate images. Must be writable by the daemon."""
+    retention_days: int = setting(14, "a whole number of days, 14 is the community's rule", ge=1, le=3650)
+    """Days of video, plate reads and crops to keep; older data is deleted."""
+    max_disk_gb: float = setting(0, "0, or a size in GB below the disk's size", ge=0)
+    """Cap on the space Dozor's data may use, in GB; 0 = no cap beyond keeping min_free_gb free."""
+    min_free_gb: float = setting(2, "a size in GB, 2 is a safe default", ge=0)
+    """Free space to keep on the data disk, in GB; the oldest recordings go first to keep it."""
 
     @field_validator("path")
     @classmethod
@@ -79,43 +67,16 @@ class StorageConfig(Section):
 
 
 class RecorderConfig(Section):
-    segment_seconds: int = Field(
-        default=60,
-        ge=5,
-        le=3600,
-        description="Length of a segment file; it is cut at the first keyframe after this many seconds.",
-        json_schema_extra={"hint": "seconds between 5 and 3600; 60 is typical"},
-    )
-    stall_seconds: float = Field(
-        default=10,
-        ge=2,
-        le=120,
-        description="A camera that sends no packet for this long is reconnected.",
-        json_schema_extra={"hint": "seconds between 2 and 120"},
-    )
-    reconnect_min_seconds: float = Field(
-        default=1,
-        gt=0,
-        le=60,
-        description=(
-            "First wait before reconnecting a camera that dropped; doubles up to reconnect_max_seconds."
-        ),
-        json_schema_extra={"hint": "seconds, e.g. 1"},
-    )
-    reconnect_max_seconds: float = Field(
-        default=10,
-        gt=0,
-        le=600,
-        description="Longest wait between reconnection attempts.",
-        json_schema_extra={"hint": "seconds, e.g. 10"},
-    )
-    live_fps: float = Field(
-        default=1,
-        ge=0,
-        le=5,
-        description="Pictures per second written for the volunteers' live grid (0 = no live pictures).",
-        json_schema_extra={"hint": "1 is enough for a grid; 0 turns it off"},
-    )
+    segment_seconds: int = setting(60, "seconds between 5 and 3600; 60 is typical", ge=5, le=3600)
+    """Length of a segment file; it is cut at the first keyframe after this many seconds."""
+    stall_seconds: float = setting(10, "seconds between 2 and 120", ge=2, le=120)
+    """A camera that sends no packet for this long is reconnected."""
+    reconnect_min_seconds: float = setting(1, "seconds, e.g. 1", gt=0, le=60)
+    """First wait before reconnecting a camera that dropped; doubles up to reconnect_max_seconds."""
+    reconnect_max_seconds: float = setting(10, "seconds, e.g. 10", gt=0, le=600)
+    """Longest wait between reconnection attempts."""
+    live_fps: float = setting(1, "1 is enough for a grid; 0 turns it off", ge=0, le=5)
+    """Pictures per second written for the volunteers' live grid (0 = no live pictures)."""
 
     @model_validator(mode="after")
     def _backoff_order(self) -> RecorderConfig:
@@ -126,60 +87,28 @@ class RecorderConfig(Section):
 
 class LprConfig(Section):
     enabled: bool = Field(default=True, description="Read licence plates from cameras that have lpr = true.")
-    model_dir: str = Field(
-        default="",
+    model_dir: str = setting(
+        "", 'a folder path, or "" for the hub',
         description=(
             "Folder with the ONNX models (detector yolo-v9-t-*-license-plate-end2end.onnx, OCR "
             'cct_xs_v2_global.onnx and its yaml); "" = download fast-alpr\'s hub models on first run. '
             f"The environment variable {MODEL_DIR_ENV} overrides it."
         ),
-        json_schema_extra={"hint": 'a folder path, or "" for the hub'},
     )
-    sample_fps: float = Field(
-        default=5,
-        gt=0,
-        le=30,
-        description="Frames per second analysed per camera (frames in between are not looked at).",
-        json_schema_extra={"hint": "a number above 0 and at most 30; 5 catches a car at 60 km/h"},
-    )
-    detector_confidence: float = Field(
-        default=0.4,
-        gt=0,
-        lt=1,
-        description="Minimum detector score for a plate box.",
-        json_schema_extra={"hint": "a number between 0 and 1, 0.4 is the model's default"},
-    )
-    min_read_confidence: float = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="Reads whose mean OCR character confidence is lower are ignored.",
-        json_schema_extra={"hint": "a number between 0 and 1"},
-    )
-    sighting_gap_seconds: float = Field(
-        default=4,
-        gt=0,
-        le=60,
-        description="Reads of a similar plate on one camera closer than this in time are one sighting.",
-        json_schema_extra={"hint": "seconds, 4 suits a road camera"},
-    )
-    workers: int = Field(
-        default=1,
-        ge=1,
-        le=16,
-        description="LPR worker processes. One per two CPU cores is a good start.",
-        json_schema_extra={"hint": "a whole number from 1 to 16"},
-    )
-    threads_per_worker: int = Field(
-        default=1,
-        ge=0,
-        le=64,
-        description=(
-            "ONNX Runtime threads per worker; 0 = one per CPU core. One thread reads a frame for the least "
-            "CPU; more only help when cores sit idle. To use more cores, add workers."
-        ),
-        json_schema_extra={"hint": "1, or 0 for one per core"},
-    )
+    sample_fps: float = setting(5, "a number above 0 and at most 30; 5 catches a car at 60 km/h", gt=0, le=30)
+    """Frames per second analysed per camera (frames in between are not looked at)."""
+    detector_confidence: float = setting(0.4, "a number between 0 and 1, 0.4 is the model's default",
+                                         gt=0, lt=1)
+    """Minimum detector score for a plate box."""
+    min_read_confidence: float = setting(0.5, "a number between 0 and 1", ge=0, le=1)
+    """Reads whose mean OCR character confidence is lower are ignored."""
+    sighting_gap_seconds: float = setting(4, "seconds, 4 suits a road camera", gt=0, le=60)
+    """Reads of a similar plate on one camera closer than this in time are one sighting."""
+    workers: int = setting(1, "a whole number from 1 to 16", ge=1, le=16)
+    """LPR worker processes. One per two CPU cores is a good start."""
+    threads_per_worker: int = setting(1, "1, or 0 for one per core", ge=0, le=64)
+    """ONNX Runtime threads per worker; 0 = one per CPU core. One thread reads a frame for the least CPU;
+    more only help when cores sit idle. To use more cores, add workers."""
 
     def effective_model_dir(self) -> str:
         """The model folder actually used: the environment variable wins over the file."""
@@ -188,27 +117,24 @@ class LprConfig(Section):
 
 class WebConfig(Section):
     enabled: bool = Field(default=True, description="Serve the LAN web UI.")
-    listen: str = Field(
-        default="127.0.0.1:8080",
-        description="Address and port of the web UI, host:port. Use 0.0.0.0:8080 to serve the LAN.",
-        json_schema_extra={"hint": "host:port, e.g. 0.0.0.0:8080"},
-    )
+    listen: str = setting("127.0.0.1:8080", "host:port, e.g. 0.0.0.0:8080")
+    """Address and port of the web UI, host:port. Use 0.0.0.0:8080 to serve the LAN."""
     tls: bool = Field(
         default=False,
         description="Serve HTTPS with a certificate under <storage.path>/tls (self-signed at install).",
     )
-    session_idle_minutes: int = Field(
-        default=30,
-        ge=1,
-        le=24 * 60,
-        description="A signed-in user who does nothing for this long must sign in again.",
-        json_schema_extra={"hint": "minutes, 30 is the default"},
-    )
-    language: Literal["uk", "en"] = Field(
-        default="uk",
-        description="Default language of the UI (users can switch).",
-        json_schema_extra={"hint": '"uk" or "en"'},
-    )
+    session_idle_minutes: int = setting(30, "minutes, 30 is the default", ge=1, le=24 * 60)
+    """A signed-in user who does nothing for this long must sign in again."""
+    session_max_hours: int = setting(12, "hours, 12 is the default (a night shift)", ge=1, le=7 * 24)
+    """A session ends this long after sign-in, however busy (an open live grid polls all night); the user
+    signs in again."""
+    streams_per_user: int = setting(4, "4 is the default", ge=1, le=32)
+    """Live views, recorded videos and exports one user may have open at once."""
+    connections_per_address: int = setting(64, "64 is the default", ge=8, le=4096)
+    """Open connections one client address may hold; more are closed at once. A browser opens up to 6;
+    raise it if many people share one address (NAT)."""
+    language: Literal["uk", "en"] = setting("uk", '"uk" or "en"')
+    """Default language of the UI (users can switch)."""
 
     @field_validator("listen")
     @classmethod
@@ -229,13 +155,8 @@ class WebConfig(Section):
 
 class MotionConfig(Section):
     enabled: bool = Field(default=True, description="Skip the plate detector on frames where nothing moves.")
-    threshold: float = Field(
-        default=0.002,
-        ge=0,
-        le=1,
-        description="Share of the (downscaled) picture that must change for a frame to count as moving.",
-        json_schema_extra={"hint": "a fraction, e.g. 0.002 = 0.2 % of the picture"},
-    )
+    threshold: float = setting(0.002, "a fraction, e.g. 0.002 = 0.2 % of the picture", ge=0, le=1)
+    """Share of the (downscaled) picture that must change for a frame to count as moving."""
     mask: list[tuple[float, float]] = Field(
         default_factory=list,
         description=(
@@ -256,24 +177,15 @@ class MotionConfig(Section):
 
 
 class CameraConfig(Section):
-    name: str = Field(
-        description="Unique short name: lower-case letters, digits and '-'. Used in file names and URLs.",
-        json_schema_extra={"hint": 'e.g. "road-north"'},
-    )
-    url: str = Field(
-        description="RTSP address of the main stream, with credentials if the camera needs them.",
-        json_schema_extra={"hint": "rtsp://user:password@10.0.0.11:554/stream1"},
-    )
+    name: str = setting(..., 'e.g. "road-north"')
+    """Unique short name: lower-case letters, digits and '-'. Used in file names and URLs."""
+    url: str = setting(..., "rtsp://user:password@10.0.0.11:554/stream1")
+    """RTSP address of the main stream, with credentials if the camera needs them."""
     title: str = Field(default="", description="Human name shown in the UI; defaults to the name.")
     enabled: bool = Field(default=True, description="Record this camera.")
     lpr: bool = Field(default=True, description="Read licence plates on this camera.")
-    lpr_url: str = Field(
-        default="",
-        description=(
-            'Optional second RTSP stream (e.g. a sub-stream) for plate reading; "" = the main stream.'
-        ),
-        json_schema_extra={"hint": 'rtsp://... or ""'},
-    )
+    lpr_url: str = setting("", 'rtsp://... or ""')
+    """Optional second RTSP stream (e.g. a sub-stream) for plate reading; "" = the main stream."""
     motion: MotionConfig = Field(default_factory=MotionConfig, description="Motion gate for plate reading.")
 
     @field_validator("name")

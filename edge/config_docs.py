@@ -44,7 +44,7 @@ def _table(model: type[BaseModel], prefix: str) -> list[str]:
     for name, field in model.model_fields.items():
         if _inner_model(field.annotation) is not None:
             continue
-        meaning = (field.description or "").replace("|", "\\|")
+        meaning = " ".join((field.description or "").split()).replace("|", "\\|")  # a docstring may wrap
         rows.append(
             f"| `{prefix}{name}` | {_type_name(field)} | {_default(field)} | {meaning}{_bounds(field)} |"
         )

@@ -18,46 +18,29 @@ class UnsafePath(ValueError):
     """A path would leave its folder; the web UI answers 404."""
 
 
+class _Under:
+    """A fixed file or folder under the data folder, read as an attribute of a DataLayout."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, layout: DataLayout, owner: type | None = None) -> Path:
+        return layout.root / self.name
+
+
 @dataclass(frozen=True)
 class DataLayout:
     root: Path
 
-    @property
-    def catalog_db(self) -> Path:
-        """Segment catalog, outages and camera status (written by the recorder)."""
-        return self.root / "catalog.db"
-
-    @property
-    def plates_db(self) -> Path:
-        """Plate store: sightings, alternatives, watchlist, alerts (written by LPR)."""
-        return self.root / "plates.db"
-
-    @property
-    def web_db(self) -> Path:
-        """Accounts and the audit log (written by the web UI and the `dozor user` commands)."""
-        return self.root / "web.db"
-
-    @property
-    def summaries_db(self) -> Path:
-        """The nightly one-line summaries (written by the daemon's nightly job, edge.summary)."""
-        return self.root / "summaries.db"
-
-    @property
-    def segments_dir(self) -> Path:
-        return self.root / "segments"
-
-    @property
-    def plate_images_dir(self) -> Path:
-        return self.root / "plates"
-
-    @property
-    def live_dir(self) -> Path:
-        """Latest picture per camera for the live grid."""
-        return self.root / "live"
-
-    @property
-    def tls_dir(self) -> Path:
-        return self.root / "tls"
+    catalog_db = _Under("catalog.db")  # segments, outages, camera status (written by the recorder)
+    plates_db = _Under("plates.db")  # sightings, watchlist, alerts, LPR counters (written by plate reading)
+    web_db = _Under("web.db")  # accounts and the audit log (the web UI and the `dozor user` commands)
+    audit_anchor = _Under("audit-anchor.jsonl")  # the audit log's witnessed heads (accounts.audit_anchor)
+    summaries_db = _Under("summaries.db")  # the nightly one-line summaries (health.summary)
+    segments_dir = _Under("segments")
+    plate_images_dir = _Under("plates")
+    live_dir = _Under("live")  # the latest picture per camera, for the live grid
+    tls_dir = _Under("tls")
 
     def camera_segments_dir(self, camera: str) -> Path:
         return self.segments_dir / checked_camera_name(camera)

@@ -1,8 +1,8 @@
 """Logging set-up for every Dozor process: one logger per module, credentials masked, journald-aware.
 
 Under systemd (JOURNAL_STREAM is set) lines go to stderr with a `<priority>` prefix that journald turns
-into the message's level, and without a timestamp (journald adds its own). On a terminal, lines carry
-the time.
+into the message's level, and without a timestamp (journald adds its own); a line break inside a message
+is escaped, so no text can pose as a line of its own. On a terminal, lines carry the time.
 """
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ class _JournalFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         priority = _SYSLOG_PRIORITY.get(record.levelno, 6)
         return f"<{priority}>" + super().format(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """journald makes each line of the stream an entry of its own: a line break in a message (a user
+        name typed at the sign-in form, say) would let its text pose as a line of the service, such as
+        a witnessed audit head. Breaks in the message are escaped; tracebacks keep their lines."""
+        record.message = record.message.replace("\r", "\\r").replace("\n", "\\n")
+        return super().formatMessage(record)
 
 
 def setup_logging(level: str = "INFO", process: str = "dozor") -> None:

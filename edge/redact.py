@@ -2,6 +2,9 @@
 
 Installers paste RTSP addresses with user and password; anything Dozor prints goes through
 `mask_url`, and `CredentialFilter` on the root logger catches what a library might print.
+Passwords may hold '@', ':' and spaces (cameras allow them; '/', '?' and '#' must be percent-encoded
+in a URL, for FFmpeg as for urllib): a URL is split at the last '@' of its authority, as urllib
+does, and in free text at the last '@' followed by something shaped like a host.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ import logging
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-# scheme://user:password@host  ->  scheme://user:***@host (also inside longer text)
+# scheme://user:password@host  ->  scheme://user:***@host, inside longer text: the password runs to
+# the last '@' before the path that is followed by a host name or address (and a port, a path, the
+# end of the text, or a space or punctuation); greedy, so an '@' inside the password is passed over.
+_HOST_AHEAD = r"(?=(?:[a-z0-9][\w.-]*|\[[0-9a-f:.]+\])(?::\d+)?(?:[/?#\s,;)'\"]|$))"
 _CREDENTIALS_IN_TEXT = re.compile(
-    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/\s]*):(?P<pw>[^@/\s]*)@", re.I
+    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/\n]*):(?P<pw>[^/?#\n]*)@" + _HOST_AHEAD, re.I
 )
 
 

@@ -24,7 +24,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge.clock import to_epoch
 from plate_index.status import CameraCounters
 
 log = logging.getLogger(__name__)
@@ -92,9 +91,12 @@ class FrameChooser:
 
     def offer(self, camera: str, frame: Any) -> None:
         """A frame the motion gate passed (feeder threads)."""
-        t = to_epoch(frame.wall_time)
+        t = frame.wall_time
         now = time.monotonic()
         with self._ready:
+            if self._stop.is_set():  # a frame the tap had in hand as plate reading stopped
+                self.counters[camera].frames_dropped += 1
+                return
             state = self._cameras[camera]
             current = state.passes[-1] if state.passes else None
             if current is None or not (current.last <= t <= current.last + PASS_GAP) or (
@@ -156,7 +158,7 @@ class FrameChooser:
                 p.last_sent = time.monotonic()
                 self._in_flight += 1
             try:
-                sent = self.worker.submit(camera, to_epoch(frame.wall_time), frame.seq, frame.image,
+                sent = self.worker.submit(camera, frame.wall_time, frame.seq, frame.image,
                                           frame.clock_shift, tag=p.number)
             except Exception:  # a bad frame must not end plate reading
                 log.exception("plate reading: could not hand a frame of camera %s to the models", camera)

@@ -159,7 +159,8 @@ class SightingGrouper:
 
     def expire(self, camera: str, now: float) -> list[Sighting]:
         """Close the camera's sightings whose last read is more than the gap before `now`."""
-        still, done = [], []
+        still: list[Sighting] = []
+        done: list[Sighting] = []
         for sighting in self._open[camera]:
             (done if now - sighting.last_seen > self.gap else still).append(sighting)
         self._open[camera] = still

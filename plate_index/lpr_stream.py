@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from edge.backoff import Backoff
 from edge.config import CameraConfig, RecorderConfig
 from edge.redact import mask_url
 from recorder.frame_tap import FrameTap
@@ -36,13 +37,13 @@ class LprStream:
 
     def _run(self) -> None:
         url = self.camera.lpr_url
-        wait = self.settings.reconnect_min_seconds
+        backoff = Backoff(self.settings.reconnect_min_seconds, self.settings.reconnect_max_seconds)
         while not self._stop.is_set():
             try:
                 with RtspSource(url, stall_seconds=self.settings.stall_seconds) as source:
                     source.open()
                     log.info("%s: plate-reading stream %s connected", self.camera.name, mask_url(url))
-                    wait = self.settings.reconnect_min_seconds
+                    backoff.reset()
                     for packet in source.packets(audio=False):
                         if self._stop.is_set():
                             return
@@ -50,8 +51,8 @@ class LprStream:
                 reason = "the camera closed the stream"
             except (CameraUnreachable, StreamLost) as exc:
                 reason = str(exc)
+            wait = backoff.next()
             log.warning(
                 "%s: plate-reading stream lost (%s); retrying in %.0f s", self.camera.name, reason, wait
             )
             self._stop.wait(wait)
-            wait = min(wait * 2, self.settings.reconnect_max_seconds)

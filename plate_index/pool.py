@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.backoff import Backoff
 from plate_index.slots import FrameSlots
 from plate_index.status import CameraCounters
 from plate_index.worker import ClockShift, Task, WorkerSpec, run
@@ -52,7 +53,7 @@ class WorkerHandle:
         self.restarts = 0
         self.fatal = ""
         self._started_at = 0.0
-        self._backoff = BACKOFF_FIRST
+        self._backoff = Backoff(BACKOFF_FIRST, BACKOFF_MAX)
         self._retry_at = 0.0
         self._stopping = False
         self._collector = threading.Thread(
@@ -109,18 +110,18 @@ class WorkerHandle:
             hung = beat_age > (HANG_SECONDS if self.ready else LOAD_SECONDS)
             if alive and not hung:
                 if now - self._started_at > HEALTHY_AFTER:
-                    self._backoff = BACKOFF_FIRST
+                    self._backoff.reset()
                 return
             why = f"exit code {self._process.exitcode}" if not alive else f"no heartbeat for {beat_age:.0f} s"
-            log.error("LPR worker %d stopped (%s); restarting in %.0f s", self.spec.index, why, self._backoff)
+            wait = self._backoff.next()
+            log.error("LPR worker %d stopped (%s); restarting in %.0f s", self.spec.index, why, wait)
             self._kill()
             self.restarts += 1
             for counters in self.counters.values():
                 counters.worker_restarts += 1
                 counters.last_error = f"worker restarted: {why}"
             self._set_state("restarting")
-            self._retry_at = now + self._backoff
-            self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+            self._retry_at = now + wait
 
     def stop(self, timeout: float = 15.0) -> None:
         """Ask the worker to finish its open sightings and exit; kill it if it does not."""

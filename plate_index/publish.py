@@ -16,6 +16,7 @@ import logging
 import sqlite3
 from typing import Any
 
+from edge.clock import Clock, to_epoch
 from edge.layout import DataLayout
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,12 @@ ON_DISK = object()  # a finished sighting's evidence: its pictures are written, 
 
 class SightingWriter:
     def __init__(self, conn: sqlite3.Connection, layout: DataLayout, results: Any,
-                 clock_shift: dict[str, float]):
+                 clock_shift: dict[str, float], clock: Clock):
         self.conn = conn
         self.layout = layout
         self.results = results  # the daemon's queue: ("sighting", camera) counts a new one
         self.clock_shift = clock_shift  # camera -> the clock shift of its latest frame (the worker's)
+        self.clock = clock  # the alerts' time
 
     def publish(self, sighting: Any) -> None:
         """Make an open sighting searchable once it is credible (nothing to do before, or after)."""
@@ -51,7 +53,6 @@ class SightingWriter:
             log.exception("could not store a sighting from camera %s", sighting.camera)
 
     def _write(self, sighting: Any, finished: bool) -> None:
-        from edge.clock import SystemClock
         from plate_index.store import insert_sighting, update_sighting
         from plate_index.watchlist import raise_alerts
 
@@ -66,7 +67,7 @@ class SightingWriter:
         if finished and not sighting.alerted:
             sighting.alerted = True
             raise_alerts(self.conn, sighting.stored_id, record.camera, record.plate, record.alternatives,
-                         record.first_seen, SystemClock().now())
+                         record.first_seen, to_epoch(self.clock.now()))
 
     def _record(self, sighting: Any) -> Any:
         """The store's row for the sighting as it is now; pictures written when its best read changed."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from edge.clock import Clock, SystemClock, to_epoch
 from edge.config import Config
@@ -24,15 +24,19 @@ from plate_index.feed import CameraFeed
 from plate_index.motion import MotionGate
 from plate_index.status import CameraCounters
 
+if TYPE_CHECKING:
+    from plate_index.lpr_stream import LprStream
+    from plate_index.pool import WorkerHandle
+    from plate_index.slots import FrameSlots
+    from recorder.frames import FrameSubscription
+
 log = logging.getLogger(__name__)
 
 STATUS_SECONDS = 5.0
-PRUNE_SECONDS = 600.0
 # Frames a worker may have waiting or in hand: the chooser keeps IN_FLIGHT there (one being read, one
 # next) and makes every other choice as late as it can; each slot pins ~2.8 MB of shared memory per 720p
 # frame in both processes (48 slots at 24 cameras were ~130 MB of the soak's memory).
 SLOTS_PER_WORKER = IN_FLIGHT
-
 
 
 class FrameSource(Protocol):
@@ -40,7 +44,7 @@ class FrameSource(Protocol):
 
     def subscribe(
         self, fps: float, *, queue_size: int = 2, name: str = "", motion: Any = None, deliver: Any = None
-    ) -> Any: ...
+    ) -> FrameSubscription: ...
 
 
 class LprService:
@@ -59,14 +63,14 @@ class LprService:
             if c.enabled and c.lpr and config.lpr.enabled and (c.name in taps or c.lpr_url)
         ]
         self.taps = taps
-        self.workers: list[Any] = []
+        self.workers: list[WorkerHandle] = []
         self.counters: dict[str, CameraCounters] = {}
         self.disabled_reason = ""
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._subscriptions: list[Any] = []
-        self._slots: list[Any] = []
-        self._streams: list[Any] = []
+        self._subscriptions: list[FrameSubscription] = []
+        self._slots: list[FrameSlots] = []
+        self._streams: list[LprStream] = []
         self._choosers: list[FrameChooser] = []
         self._gates: dict[str, MotionGate] = {}
 
@@ -213,16 +217,3 @@ class LprService:
         thread.start()
         self._threads.append(thread)
 
-
-def lpr_services(context: Any) -> list[LprService]:
-    """The supervisor's factory (edge.supervisor.RunContext in, services out): plate reading on the
-    recorder's frame taps, and the pruning of plate data with the video's retention: every few minutes,
-    and at once when the recorder deleted video (a full disk must not wait for the next run)."""
-    from edge.clock_steps import AgeGuard
-    from plate_index.retention import prune_plates
-
-    config, clock, jobs = context.config, context.clock, context.jobs
-    guard = AgeGuard(clock, "plate retention")
-    jobs.every("plate-retention", PRUNE_SECONDS, lambda: prune_plates(config, clock, guard=guard))
-    context.recorder.retention.on_deleted(lambda: jobs.run_soon("plate-retention"))
-    return [LprService(config, context.recorder.taps, clock=clock)]

@@ -96,6 +96,21 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE sightings ADD COLUMN clock_shift REAL NOT NULL DEFAULT 0;
     """,
+    # Every plate the detector followed, read or not, without its text (plate_index.passes): the site
+    # report's "passes seen, plates read, median width".
+    """
+    CREATE TABLE passes (
+        id INTEGER PRIMARY KEY,
+        camera TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        views INTEGER NOT NULL,               -- frames the plate was detected on
+        width INTEGER NOT NULL,               -- its largest width in pixels
+        read INTEGER NOT NULL,                -- 1 when some frame of it was read
+        confidence REAL NOT NULL              -- the best OCR confidence of its frames
+    );
+    CREATE INDEX passes_by_camera ON passes(camera, first_seen);
+    """,
     # Frames the chooser did not send to the models because their car pass was already read well.
     """
     ALTER TABLE lpr_status ADD COLUMN frames_spared INTEGER NOT NULL DEFAULT 0;
@@ -272,8 +287,8 @@ def passes_by_plate(conn: sqlite3.Connection, since: float, until: float) -> Ite
 
 def prune(conn: sqlite3.Connection, layout: DataLayout, cutoff: float, *, batch: int = 2000) -> int:
     """Delete sightings first seen before `cutoff` (epoch s), their keys, crop and scene files, and
-    alerts raised before it. Works in batches so the LPR worker is never blocked for long. Returns the
-    number of sightings deleted."""
+    alerts raised and passes seen before it. Works in batches so the LPR worker is never blocked for
+    long. Returns the number of sightings deleted."""
     deleted = 0
     while True:
         rows = conn.execute(
@@ -299,6 +314,7 @@ def prune(conn: sqlite3.Connection, layout: DataLayout, cutoff: float, *, batch:
         deleted += len(rows)
     with conn:
         conn.execute("DELETE FROM alerts WHERE raised < ?", (cutoff,))
+        conn.execute("DELETE FROM passes WHERE first_seen < ?", (cutoff,))
     if deleted:
         log.info("pruned %d plate sightings older than the retention", deleted)
     return deleted

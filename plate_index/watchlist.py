@@ -88,7 +88,7 @@ def remove_entry(conn: sqlite3.Connection, key: str) -> bool:
 
 def raise_alerts(
     conn: sqlite3.Connection, sighting_id: int, camera: str, plate: str, alternatives: list[str],
-    first_seen: float, now: datetime,
+    first_seen: float, now: float,
 ) -> int:
     """Store an alert for every watchlist entry the sighting matches and log it; returns how many."""
     raised = 0
@@ -100,7 +100,7 @@ def raise_alerts(
             conn.execute(
                 "INSERT INTO alerts (raised, sighting_id, watchlist_id, pattern, note, match, camera, plate, "
                 "first_seen) VALUES (?,?,?,?,?,?,?,?,?)",
-                (to_epoch(now), sighting_id, entry.id, entry.pattern, entry.note, match, camera, plate,
+                (now, sighting_id, entry.id, entry.pattern, entry.note, match, camera, plate,
                  first_seen),
             )
         log.warning(

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from edge.clock import Clock, SystemClock
 from edge.config import LprConfig
 from edge.layout import DataLayout
 
@@ -77,27 +78,31 @@ def run(spec: WorkerSpec, tasks: Any, results: Any, heartbeat: Any) -> None:
     except ModelMissing as exc:
         results.put(("fatal", str(exc)))
         return
-    _Worker(spec, alpr, results, heartbeat).loop(tasks, daemon)
+    _Worker(spec, alpr, results, heartbeat, SystemClock()).loop(tasks, daemon)
 
 
 class _Worker:
-    def __init__(self, spec: WorkerSpec, alpr: Any, results: Any, heartbeat: Any):
+    def __init__(self, spec: WorkerSpec, alpr: Any, results: Any, heartbeat: Any, clock: Clock):
         from plate_index.grouping import SightingGrouper
+        from plate_index.passes import PassTracker
         from plate_index.publish import SightingWriter
         from plate_index.recognise import Recogniser
         from plate_index.slots import FrameSlots
         from plate_index.store import open_store
 
         self.spec = spec
+        self.clock = clock  # the alerts' time
         self.results = results
         self.heartbeat = heartbeat
         self.recogniser = Recogniser(alpr, spec.lpr.min_read_confidence)
         self.slots = FrameSlots(spec.slot_count, name=spec.shm_name)
         self.conn = open_store(spec.layout.plates_db)
         self.grouper = SightingGrouper(spec.lpr.sighting_gap_seconds)
+        self.passes = PassTracker()
         self.last_frame: dict[str, float] = {}  # camera -> monotonic time of its last frame
+        self.frame_interval: dict[str, float] = {}  # camera -> seconds between its frames while busy
         self.clock_shift: dict[str, float] = {}  # camera -> the clock shift of its latest frame
-        self.writer = SightingWriter(self.conn, spec.layout, results, self.clock_shift)
+        self.writer = SightingWriter(self.conn, spec.layout, results, self.clock_shift, clock)
 
     def loop(self, tasks: Any, daemon: int) -> None:
         """Read frames until the stop message, or until the daemon is gone: a SIGKILLed daemon sends
@@ -127,6 +132,7 @@ class _Worker:
                 give_back_free_memory()
                 trim_at = time.monotonic() + TRIM_SECONDS
         self._store_all(self.grouper.flush())
+        self._store_passes(self.passes.flush())
         self.slots.close()
         self.conn.close()
 
@@ -154,13 +160,17 @@ class _Worker:
 
     def analyse(self, task: Task) -> list:
         from plate_index.images import encode_evidence
+        from plate_index.passes import PlateView
 
         finished: list = []
         reads: list = []
         best = 0.0
         try:
             image = self.slots.view(task.slot, task.shape)
-            reads = self.recogniser.read_frame(image, task.camera, task.time)
+            plates = self.recogniser.analyse_frame(image, task.camera, task.time)
+            views = [PlateView(task.time, p.box, p.read is not None, p.ocr_confidence) for p in plates]
+            self._store_passes(self.passes.add(task.camera, task.time, views))
+            reads = sorted((p.read for p in plates if p.read), key=lambda r: -r.read.confidence)
             best = max((r.read.confidence for r in reads), default=0.0)
             for frame_read in reads:
                 evidence = functools.partial(encode_evidence, frame_read.crop, image)
@@ -169,18 +179,51 @@ class _Worker:
                 self.writer.publish(sighting)
         finally:
             self.results.put(("done", task.slot, task.camera, len(reads), best))
-        self.last_frame[task.camera] = time.monotonic()
+        self._paced(task.camera, time.monotonic())
         return finished + self.grouper.expire(task.camera, task.time)
 
     def _quiet_cameras(self) -> list:
-        """Close the sightings of cameras that sent no frame for a gap (the motion gate holds frames
-        back once the car has gone, so no later frame would close them)."""
+        """Close the sightings of cameras that sent no frame for a sighting gap, and the plate passes
+        of cameras that went quiet (the motion gate holds frames back once the car has gone, so no later
+        frame would close them)."""
         finished = []
         now = time.monotonic()
         for camera in self.grouper.open_cameras():
             if now - self.last_frame.get(camera, now) > self.spec.lpr.sighting_gap_seconds:
                 finished += self.grouper.flush(camera)
+        for camera, last in self.last_frame.items():
+            if now - last > self._pass_quiet(camera) and self.passes.open_passes(camera):
+                self._store_passes(self.passes.flush(camera))
         return finished
+
+    def _pass_quiet(self, camera: str) -> float:
+        """Seconds without a frame after which a camera's open passes end: the tracker's own rule (its
+        gap, and as many frames as it waits for) in this worker's time. A camera's frames may be analysed
+        seconds apart while its car is in view (the chooser sends a pass read well once a second; a
+        loaded machine reads each camera rarely): waiting only the tracker's 1 s cut one car into
+        several passes. Until the camera's pace is known, and at most, a sighting gap."""
+        most = self.spec.lpr.sighting_gap_seconds
+        interval = self.frame_interval.get(camera)
+        if interval is None:
+            return most
+        return min(most, max(self.passes.gap, self.passes.gap_frames * interval))
+
+    def _paced(self, camera: str, now: float) -> None:
+        """Follow how far apart the camera's frames are analysed while it is busy (a running mean)."""
+        last = self.last_frame.get(camera)
+        if last is not None and now - last < self.spec.lpr.sighting_gap_seconds:
+            before = self.frame_interval.get(camera, now - last)
+            self.frame_interval[camera] = 0.7 * before + 0.3 * (now - last)
+        self.last_frame[camera] = now
+
+    def _store_passes(self, passes: list) -> None:
+        from plate_index.passes import insert_pass
+
+        for done in passes:
+            try:
+                insert_pass(self.conn, done)
+            except Exception:  # disk full, locked database: lose this count, keep reading plates
+                log.exception("could not store a plate pass from camera %s", done.camera)
 
     def _store_all(self, sightings: list) -> None:
         for sighting in sightings:

@@ -23,6 +23,7 @@ import logging
 import sqlite3
 import threading
 
+from edge.backoff import Backoff
 from edge.clock import Clock, from_epoch
 from edge.clock_steps import ClockStepWatch
 from edge.config import CameraConfig, RecorderConfig
@@ -33,6 +34,7 @@ from recorder.active_segment import ActiveSegment
 from recorder.camera_status import StatusTracker
 from recorder.catalog import Catalog
 from recorder.frame_tap import FrameTap
+from recorder.reasons import OutageReason, Reason
 from recorder.retention import Retention
 from recorder.rtsp_source import CameraUnreachable, RtspSource, StreamInfo, StreamLost
 from recorder.segment_writer import KEPT_AUDIO, TimestampJump
@@ -89,7 +91,7 @@ class CameraRecorder:
     # ---- the connection loop ----
 
     def _run(self) -> None:
-        failures = 0
+        backoff = Backoff(self.settings.reconnect_min_seconds, self.settings.reconnect_max_seconds)
         while not self._stop.is_set():
             self.follow_clock_steps()
             recorded = False
@@ -97,17 +99,14 @@ class CameraRecorder:
                 recorded, reason = self._connect_and_record()
             except Exception as exc:  # noqa: BLE001 - a bug must cost one reconnect, never the camera
                 log.exception("%s: unexpected error while recording", self.name)
-                reason = f"internal error ({type(exc).__name__})"
+                reason = Reason(OutageReason.INTERNAL_ERROR, type(exc).__name__)
             if self._stop.is_set():
                 break
-            failures = 0 if recorded else failures + 1
+            if recorded:
+                backoff.reset()
             self._went_offline(reason)
-            self._wait(self._backoff(failures))
-        self._went_offline("recorder stopped")
-
-    def _backoff(self, failures: int) -> float:
-        low, high = self.settings.reconnect_min_seconds, self.settings.reconnect_max_seconds
-        return min(high, low * 2 ** max(0, failures - 1))
+            self._wait(backoff.next())
+        self._went_offline(Reason(OutageReason.RECORDER_STOPPED))
 
     def _wait(self, delay: float) -> None:
         """Sleep `delay`, but reconnect at once when the probe sees the stream come back."""
@@ -140,11 +139,11 @@ class CameraRecorder:
         )
         return step
 
-    def _went_offline(self, reason: str) -> None:
+    def _went_offline(self, reason: Reason) -> None:
         now = self.clock.now()
         if self._outage is None:
             at = from_epoch(self.status.last_packet) if self.status.last_packet else now
-            if reason == "recorder stopped":
+            if reason.code == OutageReason.RECORDER_STOPPED:
                 log.info("%s: recording stopped", self.name)
             elif self.status.state == "online":
                 log.warning("%s: recording interrupted: %s", self.name, reason)
@@ -161,7 +160,7 @@ class CameraRecorder:
             log.info("%s: recording (%s)", self.name, mask_url(self.camera.url))
         self.status.online(from_epoch(at_wall))
 
-    def _connect_and_record(self) -> tuple[bool, str]:
+    def _connect_and_record(self) -> tuple[bool, Reason]:
         """One connection; returns (whether anything was recorded, why it ended)."""
         with RtspSource(self.camera.url, stall_seconds=self.settings.stall_seconds) as source:
             try:
@@ -169,9 +168,9 @@ class CameraRecorder:
             except CameraUnreachable as exc:
                 return False, exc.reason
             if info.codec not in RECORDABLE_CODECS:
-                return False, f"video codec {info.codec} cannot be recorded (H.264 or H.265 needed)"
+                return False, Reason(OutageReason.CODEC, info.codec)
             if not (info.width and info.height):  # a safety net: open() learns it from the first keyframe
-                return False, "the camera sent no picture size (no SPS/PPS in its stream)"
+                return False, Reason(OutageReason.NO_PICTURE_SIZE)
             keep_audio = info.audio is not None and info.audio.codec_context.name == KEPT_AUDIO
             if info.audio is not None and not keep_audio and not self._audio_note_logged:
                 log.info("%s: %s audio is not recorded (only AAC is kept)", self.name,
@@ -181,7 +180,7 @@ class CameraRecorder:
 
     # ---- the packet loop (the hot path) ----
 
-    def _record(self, source: RtspSource, info: StreamInfo, keep_audio: bool) -> tuple[bool, str]:
+    def _record(self, source: RtspSource, info: StreamInfo, keep_audio: bool) -> tuple[bool, Reason]:
         """Copy packets until the stream ends; returns (whether anything was recorded, why it ended).
 
         Every microsecond here is paid 25 times a second per camera, so the loop keeps its state in
@@ -202,14 +201,14 @@ class CameraRecorder:
         first_pts = cut_at = wall = 0.0
         frames = size = 0
         write_video = write_audio = None  # the open segment's writer methods
-        reason = "the camera closed the connection"
+        reason = Reason(OutageReason.CONNECTION_CLOSED)
         try:
             for packet in source.packets(audio=keep_audio):
                 mono = clock.monotonic()
                 size += packet.size
                 if packet.stream_index != video_index:
                     if mono - last_video > stall:
-                        reason = f"no video for {stall:g} s"
+                        reason = Reason(OutageReason.NO_VIDEO, f"{stall:g}")
                         break
                     if write_audio is not None:
                         try:
@@ -219,7 +218,7 @@ class CameraRecorder:
                             write_video = write_audio = None
                     continue
                 if stop.is_set():
-                    reason = "recorder stopped"
+                    reason = Reason(OutageReason.RECORDER_STOPPED)
                     break
                 pts = packet.pts * tb
                 wall = anchor.observe(pts, mono + to_wall)
@@ -232,6 +231,7 @@ class CameraRecorder:
                         wall = anchor.observe(pts, mono + to_wall)
                     self._close_segment(anchor.wall(first_pts), wall)
                     self._open_segment(info, keep_audio, wall)
+                    write_video = write_audio = None  # never a closed segment's writer
                     if self._segment is not None:
                         writer = self._segment.writer
                         write_video, write_audio = writer.write_video, writer.write_audio
@@ -255,6 +255,8 @@ class CameraRecorder:
                     self.status.count(frames, size, wall)
                     frames = size = 0
                     self._tick(anchor.wall(first_pts), wall + frame_seconds)
+                    if self._segment is None:  # the tick's write failed and abandoned the segment
+                        write_video = write_audio = None
         except StreamLost as exc:
             reason = exc.reason
         finally:

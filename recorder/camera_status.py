@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from edge.clock import Clock, from_epoch
 from recorder.catalog import CameraStatus, Catalog
+from recorder.reasons import OutageReason, Reason
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class StatusTracker:
         self.last_packet: float | None = None  # wall epoch of the latest video packet
         self._state = "offline"
         self._since = clock.now()
-        self._reason = "starting"
+        self._reason: Reason | None = Reason(OutageReason.STARTING)
         self._last_tick = clock.monotonic()
         self._fps = 0.0
         self._kbps = 0.0
@@ -39,15 +40,16 @@ class StatusTracker:
         return self._state
 
     @property
-    def reason(self) -> str:
+    def reason(self) -> Reason | None:
+        """Why the camera is offline; None while it is online."""
         return self._reason
 
     def online(self, at: datetime) -> None:
         if self._state != "online":
-            self._state, self._since, self._reason = "online", at, ""
+            self._state, self._since, self._reason = "online", at, None
             self.publish()
 
-    def offline(self, at: datetime, reason: str) -> None:
+    def offline(self, at: datetime, reason: Reason) -> None:
         changed = self._state != "offline" or self._reason != reason
         if self._state != "offline":
             self._since = at

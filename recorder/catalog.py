@@ -19,6 +19,7 @@ from pathlib import Path
 from edge import db
 from edge.clock import from_epoch, to_epoch
 from edge.layout import DataLayout, UnsafePath
+from recorder.reasons import Reason
 
 MIGRATIONS = [
     """
@@ -95,7 +96,7 @@ class Outage:
     camera: str
     start: datetime
     end: datetime | None  # None: still going on
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class CameraStatus:
     camera: str
     state: str  # "online" or "offline"
     since: datetime
-    reason: str  # why offline ("" when online)
+    reason: Reason | None  # why offline (None when online)
     fps: float
     kbps: float
     last_packet: datetime | None
@@ -198,13 +199,14 @@ def _segment(r: sqlite3.Row) -> Segment:
 def _outage(r: sqlite3.Row) -> Outage:
     end = from_epoch(r["end_ts"]) if r["end_ts"] is not None else None
     start = from_epoch(r["start_ts"])
-    return Outage(id=r["id"], camera=r["camera"], start=start, end=end, reason=r["reason"])
+    return Outage(id=r["id"], camera=r["camera"], start=start, end=end, reason=Reason.parse(r["reason"]))
 
 
 def _status(r: sqlite3.Row) -> CameraStatus:
     last = from_epoch(r["last_packet_ts"]) if r["last_packet_ts"] is not None else None
     return CameraStatus(
-        camera=r["camera"], state=r["state"], since=from_epoch(r["since_ts"]), reason=r["reason"],
+        camera=r["camera"], state=r["state"], since=from_epoch(r["since_ts"]),
+        reason=Reason.parse(r["reason"]) if r["reason"] else None,
         fps=r["fps"], kbps=r["kbps"], last_packet=last, tap_drops=r["tap_drops"],
         updated=from_epoch(r["updated_ts"]),
     )
@@ -326,10 +328,10 @@ class Catalog:
             ).rowcount
             return moved, outages
 
-    def open_outage(self, camera: str, start: datetime, reason: str) -> int:
+    def open_outage(self, camera: str, start: datetime, reason: Reason) -> int:
         return self._write(
             "INSERT INTO outages (camera, start_ts, reason) VALUES (?, ?, ?)",
-            (camera, to_epoch(start), reason),
+            (camera, to_epoch(start), reason.stored()),
         )
 
     def close_outage(self, outage_id: int, end: datetime) -> None:
@@ -348,11 +350,12 @@ class Catalog:
 
     def set_status(self, status: CameraStatus) -> None:
         last = to_epoch(status.last_packet) if status.last_packet else None
+        reason = status.reason.stored() if status.reason else ""
         self._write(
             "INSERT OR REPLACE INTO camera_status (camera, state, since_ts, reason, fps, kbps,"
             " last_packet_ts, tap_drops, updated_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (status.camera, status.state, to_epoch(status.since), status.reason, status.fps, status.kbps,
-             last, status.tap_drops, to_epoch(status.updated)),
+            (status.camera, status.state, to_epoch(status.since), reason, status.fps, status.kbps, last,
+             status.tap_drops, to_epoch(status.updated)),
         )
 
     def forget_cameras_except(self, cameras: Iterable[str]) -> None:

@@ -20,7 +20,6 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from datetime import datetime
 
 import av
 
@@ -114,7 +113,7 @@ class FrameTap:
         self.active = bool(self._subs)
         self._every_packet = every_packet
 
-    def feed(self, packet: av.Packet, wall_time: datetime | float | None = None) -> None:
+    def feed(self, packet: av.Packet, wall_time: float | None = None) -> None:
         """Offer a video packet (never blocks). `wall_time` as the recorder computed it; when None,
         the tap anchors the stream's timestamps to arrival time itself (a tap-only connection)."""
         if not self.active or packet.pts is None:
@@ -137,7 +136,7 @@ class FrameTap:
                 self.clock_shift += step
             wall = self._anchor.observe(stream_time, to_epoch(self.clock.now()))
         else:
-            wall = wall_time if isinstance(wall_time, float) else to_epoch(wall_time)
+            wall = wall_time
         if not every_packet and not any(s._due(wall) for s in self._subs):
             return  # a keyframe no subscriber wants yet: not even copied
         copy = av.Packet(packet.size)  # the reader keeps (and rebases) its packet; we decode a copy

@@ -19,14 +19,10 @@ import collections
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy
-
-if TYPE_CHECKING:
-    from recorder.frame_tap import FrameTap
 
 LUMA_FIRST = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "gray"}
 I420 = {"yuv420p", "yuvj420p"}
@@ -43,7 +39,7 @@ class YuvCopy:
 @dataclass(frozen=True)
 class Frame:
     camera: str
-    wall_time: datetime  # UTC, on the same clock as the segments
+    wall_time: float  # epoch seconds UTC, on the same clock as the segments
     picture: Any  # the decoder's av.VideoFrame (or an H x W x 3 BGR array); read it through image/grey
     seq: int  # the packet's number within the connection (frames skipped by the tap still count)
     clock_shift: float = 0.0  # the wall-clock steps the reader's times had followed (camera_recorder)
@@ -95,6 +91,15 @@ class Frame:
         return Frame(self.camera, self.wall_time, copy, self.seq, self.clock_shift, self.motion)
 
 
+class Tap(Protocol):
+    """What a subscription and a connection's decoder need of their recorder.frame_tap.FrameTap (a
+    protocol, so that this module and the decoder do not import the tap that imports them)."""
+
+    camera: str
+
+    def _unsubscribe(self, sub: FrameSubscription) -> None: ...
+
+
 class MotionTest(Protocol):
     """What a subscription that wants frames only while something moves gives the tap (plate reading's
     motion gate). It is asked from the tap's thread, in stream order."""
@@ -113,7 +118,7 @@ class FrameSubscription:
     """Frames of one camera at `fps`; `get()` the next one. Close it when done."""
 
     def __init__(
-        self, tap: FrameTap, fps: float, queue_size: int, name: str, keyframes_only: bool,
+        self, tap: Tap, fps: float, queue_size: int, name: str, keyframes_only: bool,
         motion: MotionTest | None = None, hold: float = 1.0, deliver: Callable[[Frame], None] | None = None,
     ):
         self.camera = tap.camera

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-NEUTRAL = {b"ftyp", b"free", b"skip", b"wide", b"sidx", b"prft", b"styp", b"uuid", b"mfra", b"meta"}
+NEUTRAL = {"ftyp", "free", "skip", "wide", "sidx", "prft", "styp", "uuid", "mfra", "meta"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,36 @@ class FragmentScan:
         return self.playable_end < self.size
 
 
+@dataclass(frozen=True)
+class Box:
+    type: str
+    offset: int
+    size: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
+
+def boxes(handle: BinaryIO, start: int = 0, limit: int | None = None) -> Iterator[Box]:
+    """Complete top-level boxes from `start`; stops at the first box not yet fully written."""
+    if limit is None:
+        handle.seek(0, 2)
+        limit = handle.tell()
+    offset = start
+    while offset + 8 <= limit:
+        handle.seek(offset)
+        size, kind = struct.unpack(">I4s", handle.read(8))
+        if size == 1:
+            if offset + 16 > limit:
+                return
+            size = struct.unpack(">Q", handle.read(8))[0]
+        if size < 8 or offset + size > limit:
+            return  # size 0 (to end of file) never occurs in fragmented files; an unfinished box
+        yield Box(kind.decode("latin-1"), offset, size)
+        offset += size
+
+
 def scan(path: Path) -> FragmentScan:
     """Walk the top-level boxes; stop at the first one that is unknown, malformed or cut off.
 
@@ -36,32 +68,22 @@ def scan(path: Path) -> FragmentScan:
     moov = plain_mdat = pending_moof = False
     good_end = fragments = 0
     with path.open("rb") as f:
-        offset = 0
-        while offset + 8 <= size:
-            f.seek(offset)
-            box_size, box_type = struct.unpack(">I4s", f.read(8))
-            if box_size == 1:
-                if offset + 16 > size:
-                    break
-                box_size = struct.unpack(">Q", f.read(8))[0]
-            if box_size < 8 or offset + box_size > size:
-                break  # zeros (size 0 = "to the end" is never written by Dozor) or cut off
-            if box_type == b"moof" and not pending_moof:
+        for box in boxes(f, limit=size):
+            if box.type == "moof" and not pending_moof:
                 pending_moof = True
-            elif box_type == b"mdat" and pending_moof:
+            elif box.type == "mdat" and pending_moof:
                 pending_moof = False
                 fragments += 1
             elif pending_moof:
                 break  # a fragment's header without its data
-            elif box_type == b"moov":
+            elif box.type == "moov":
                 moov = True
-            elif box_type == b"mdat":
+            elif box.type == "mdat":
                 plain_mdat = True
-            elif box_type not in NEUTRAL:
+            elif box.type not in NEUTRAL:
                 break
-            offset += box_size
             if not pending_moof:
-                good_end = offset
+                good_end = box.end
     playable = moov and (fragments > 0 or plain_mdat)
     return FragmentScan(size=size, playable_end=good_end if playable else 0, fragments=fragments)
 

@@ -31,7 +31,7 @@ GB = 1_000_000_000
 BATCH = 50
 # On a full disk, free at least this much even when min_free_gb is 0, so the writer gets a few minutes.
 EMERGENCY_FREE_BYTES = 32 * 1024 * 1024
-# The last time recordings were deleted for free space, for `dozor status` (edge.status) to alert on.
+# The last time recordings were deleted for free space, for `dozor status` (health.status) to alert on.
 SPACE_DELETION_FILE = "space-deletion.json"
 
 

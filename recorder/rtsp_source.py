@@ -21,6 +21,7 @@ tap-only connection to a camera's `lpr_url` with it. Settings and why:
 
 from __future__ import annotations
 
+import errno
 import itertools
 import logging
 import time
@@ -32,6 +33,7 @@ import av
 import av.error
 
 from edge.redact import mask_text, mask_url
+from recorder.reasons import OutageReason, Reason
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +51,19 @@ class CameraUnreachable(Exception):
     `reason` is short, for people (shown in `dozor cameras` and the UI), and never contains a password.
     """
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
+    def __init__(self, reason: Reason):
+        super().__init__(reason.english())
         self.reason = reason
 
 
 class StreamLost(Exception):
     """A stream that was playing broke off (stall, network error); the recorder reconnects."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
+    def __init__(self, reason: Reason):
+        super().__init__(reason.english())
         self.reason = reason
 
 
-NO_PICTURE_SIZE = "the camera sent no picture size (no SPS/PPS in its stream)"
 # NAL unit types of the parameter sets: H.264 SPS, PPS; H.265 VPS, SPS, PPS (in this order in headers).
 PARAMETER_SETS = {"h264": (7, 8), "hevc": (32, 33, 34)}
 
@@ -127,7 +128,7 @@ class RtspSource:
         videos = self.container.streams.video
         if not videos:
             self.close()
-            raise CameraUnreachable("the stream has no video track")
+            raise CameraUnreachable(Reason(OutageReason.NO_VIDEO_TRACK))
         audios = self.container.streams.audio
         video, audio = videos[0], audios[0] if audios else None
         picture = None
@@ -177,8 +178,8 @@ class RtspSource:
         except (av.error.FFmpegError, OSError) as exc:
             raise CameraUnreachable(describe_error(exc)) from None
         if not got_video:
-            raise CameraUnreachable(f"no video for {self.stall_seconds:g} s")
-        raise CameraUnreachable(NO_PICTURE_SIZE)
+            raise CameraUnreachable(Reason(OutageReason.NO_VIDEO, f"{self.stall_seconds:g}"))
+        raise CameraUnreachable(Reason(OutageReason.NO_PICTURE_SIZE))
 
     def packets(self, *, audio: bool = True) -> Iterator[av.Packet]:
         """Video (and audio) packets with timestamps, until the camera disconnects (then it just ends).
@@ -259,24 +260,32 @@ def decoded_size(codec: str, extradata: bytes, data: bytes) -> tuple[int, int] |
     return None
 
 
-def describe_error(exc: BaseException) -> str:
-    """A short reason for people, without the URL (FFmpeg quotes it, password included)."""
-    if isinstance(exc, av.error.HTTPUnauthorizedError):
-        return "unauthorized: check the user and password in the camera's url"
-    if isinstance(exc, av.error.HTTPForbiddenError):
-        return "forbidden by the camera"
-    if isinstance(exc, av.error.HTTPNotFoundError):
-        return "stream not found on the camera (check the path in the url)"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, TimeoutError):
-        return "no answer (timed out)"
-    if isinstance(exc, av.error.InvalidDataError):
-        return "no usable RTSP stream (no answer, or not a camera stream)"
+_HTTP_ERRORS = {
+    av.error.HTTPUnauthorizedError: OutageReason.UNAUTHORIZED,
+    av.error.HTTPForbiddenError: OutageReason.FORBIDDEN,
+    av.error.HTTPNotFoundError: OutageReason.STREAM_NOT_FOUND,
+    ConnectionRefusedError: OutageReason.CONNECTION_REFUSED,
+    TimeoutError: OutageReason.TIMED_OUT,
+    av.error.InvalidDataError: OutageReason.NO_RTSP_STREAM,
+}
+_OS_ERRORS = {
+    errno.EHOSTUNREACH: OutageReason.NO_ROUTE,
+    errno.ENETUNREACH: OutageReason.NETWORK_UNREACHABLE,
+    errno.ECONNRESET: OutageReason.CONNECTION_RESET,
+}
+
+
+def describe_error(exc: BaseException) -> Reason:
+    """Why opening or reading failed, without the URL (FFmpeg quotes it, password included)."""
+    for kind, code in _HTTP_ERRORS.items():
+        if isinstance(exc, kind):
+            return Reason(code)
+    if isinstance(exc, OSError) and exc.errno in _OS_ERRORS:
+        return Reason(_OS_ERRORS[exc.errno])
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror[0].lower() + exc.strerror[1:]
+        return Reason(OutageReason.NETWORK_ERROR, exc.strerror[0].lower() + exc.strerror[1:])
     text = str(exc).split(":")[0].strip() or type(exc).__name__
-    return mask_text(text).lower()
+    return Reason(OutageReason.STREAM_ERROR, mask_text(text).lower())
 
 
 def seconds(ticks: int, time_base: Fraction) -> float:

@@ -12,6 +12,7 @@ them into the track header here: the header is written before any packet (`empty
 
 from __future__ import annotations
 
+import errno
 import logging
 from pathlib import Path
 
@@ -110,7 +111,13 @@ class SegmentWriter:
             return 0
 
     def close(self) -> None:
-        """Finish the file (trailer). Errors are raised; the file is released either way."""
+        """Finish the file (trailer). Errors are raised; the file is released either way. A packet
+        written after this raises OSError: FFmpeg would mux it into freed streams and crash the process."""
         if not self.closed:
             self.closed = True
+            self._mux = _refuse_packet
             self._out.close()
+
+
+def _refuse_packet(_packet: av.Packet) -> None:
+    raise OSError(errno.EBADF, "segment file already closed")

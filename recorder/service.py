@@ -18,6 +18,7 @@ from recorder.camera_recorder import CameraRecorder
 from recorder.catalog import Catalog
 from recorder.frame_tap import FrameTap
 from recorder.live_snapshots import LiveSnapshots
+from recorder.reasons import OutageReason, Reason
 from recorder.recovery import recover
 from recorder.retention import Retention
 
@@ -89,5 +90,7 @@ class Recorder:
             ).fetchone()
             last = row[0]
             if last is not None and to_epoch(now) - last > DOWNTIME_SECONDS:
-                outage = self.catalog.open_outage(name, from_epoch(last), "recorder was not running")
+                outage = self.catalog.open_outage(
+                    name, from_epoch(last), Reason(OutageReason.RECORDER_NOT_RUNNING)
+                )
                 self.catalog.close_outage(outage, now)

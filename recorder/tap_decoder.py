@@ -23,17 +23,12 @@ from __future__ import annotations
 import collections
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import av
 
-from edge.clock import from_epoch
 from recorder.coded_size import CodedSizeWatch
-from recorder.frames import Frame, FrameSubscription
+from recorder.frames import Frame, FrameSubscription, Tap
 from recorder.gop_buffer import Buffered, GopBuffer
-
-if TYPE_CHECKING:
-    from recorder.frame_tap import FrameTap
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +39,7 @@ LONG_GOP_SECONDS = 4.0
 
 
 class TapDecoder:
-    def __init__(self, tap: FrameTap, codec: str, extradata: bytes | None):
+    def __init__(self, tap: Tap, codec: str, extradata: bytes | None):
         self.tap = tap
         self.codec = (codec, extradata)
         self.gop = GopBuffer()
@@ -176,7 +171,7 @@ class TapDecoder:
                 sub._offer(frame, item.wall)
 
     def _frame(self, item: Buffered, picture: av.VideoFrame) -> Frame:
-        return Frame(self.tap.camera, from_epoch(item.wall), picture, item.seq, item.clock_shift)
+        return Frame(self.tap.camera, item.wall, picture, item.seq, item.clock_shift)
 
     def _watch(self, sub: FrameSubscription, item: Buffered, frame: Frame,
                subs: tuple[FrameSubscription, ...] | None) -> None:

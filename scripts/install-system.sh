@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Appliance install of Dozor (`sudo make install-system`): the `dozor` system user, this checkout in a
 # venv under /opt/dozor, /etc/dozor/config.toml (from config.example.toml, only if absent), the data
-# folder /var/lib/dozor, the plate models, a self-signed HTTPS certificate, and the systemd units.
+# folder /var/lib/dozor, the plate models, a self-signed HTTPS certificate, the audit log's append-only
+# anchor file, and the systemd units.
 #
 # A plain script rather than a `dozor install` command: it must run before any venv exists, as root,
 # and an installer can read every step. Safe to run again (after `git pull`, say): it reinstalls the
@@ -73,7 +74,9 @@ GID_NUM=$(awk -F: -v u="$USER_NAME" '$1 == u {print $4}' "$(r /etc/passwd)")
 # ---- folders: code (root), config (root, group dozor reads), data (dozor only) ----
 install -d -m 0755 -o 0 -g 0 "$(r $OPT)" "$(r $ETC)" "$(r $UNIT_DIR)" "$(r /usr/local/bin)"
 install -d -m 0750 -o "$UID_NUM" -g "$GID_NUM" "$(r $DATA)"
-# Data kept by an uninstall belongs to the old user's uid: give it to the new user.
+# Data kept by an uninstall belongs to the old user's uid: give it to the new user (the append-only
+# audit anchor takes no new owner until its attribute is lifted; it is set again below).
+[ -e "$(r $DATA)/audit-anchor.jsonl" ] && chattr -a "$(r $DATA)/audit-anchor.jsonl" 2>/dev/null || true
 find "$(r $DATA)" -mindepth 1 -maxdepth 1 ! -name models ! -user "$UID_NUM" \
   -exec chown -R "$UID_NUM:$GID_NUM" {} +
 install -d -m 0750 -o 0 -g "$GID_NUM" "$(r $MODELS_DIR)"
@@ -180,6 +183,18 @@ if [ "$TLS" = yes ]; then
     chmod 0644 "$(r "$TLS_DIR")/cert.pem"
     say "made a self-signed certificate for $san"
   fi
+fi
+
+# ---- the audit log's anchor file: the web service appends the log's head to it; append-only
+# (chattr +a), so the dozor user can add lines but never rewrite, cut or delete them ----
+ANCHOR="$STORAGE/audit-anchor.jsonl"
+install -d -m 0750 -o "$UID_NUM" -g "$GID_NUM" "$(r "$STORAGE")"
+[ -e "$(r "$ANCHOR")" ] || install -m 0600 -o "$UID_NUM" -g "$GID_NUM" /dev/null "$(r "$ANCHOR")"
+if chattr +a "$(r "$ANCHOR")" 2>/dev/null; then
+  say "the audit anchor $ANCHOR is append-only (chattr +a)"
+else
+  say "WARNING: $ANCHOR cannot be made append-only (a file system without attributes?): the"
+  say "         audit log is anchored by the systemd journal only (README, Security: the audit log)"
 fi
 
 # ---- systemd units ----

@@ -34,6 +34,8 @@ rm -rf "$(r /opt/dozor)"
 say "code removed (/opt/dozor)"
 
 if [ "$PURGE" = 1 ]; then
+  # the audit anchor is append-only (chattr +a): even root must lift that before deleting it
+  find "$(r /var/lib/dozor)" -maxdepth 1 -name audit-anchor.jsonl -exec chattr -a {} + 2>/dev/null || true
   rm -rf "$(r /var/lib/dozor)" "$(r /etc/dozor)"
   say "PURGE=1: recordings, plates, accounts, audit log and config deleted"
 else

@@ -1,6 +1,6 @@
 """Test clips for the RTSP test server, encoded with PyAV (never committed; cached per test session).
 
-The encoder (and its RTSP-safe settings) is edge/demo/clip.py's `encode_frames`, re-exported here for
+The encoder (and its RTSP-safe settings) is dozor/demo/clip.py's `encode_frames`, re-exported here for
 the plate tests' drive-by clips. Content moves and carries noise so that consecutive frames differ
 (decoders, motion gates) and the bitrate is realistic.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.demo.clip import encode_frames
+from dozor.demo.clip import encode_frames
 
 __all__ = ["encode_frames", "synthetic_clip"]
 

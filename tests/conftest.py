@@ -7,14 +7,16 @@ Tests that need ../shared skip with a reason when it is absent on a developer's 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from webapp import WebSite, make_segment_file
 
 REPO = Path(__file__).resolve().parent.parent
 
-# The real RTSP server and test clips (tests/rtsp.py).
-pytest_plugins = ["rtsp"]
+# The real RTSP server and test clips (tests/rtsp.py); the aiming aid's clips (tests/aim_fixtures.py).
+pytest_plugins = ["rtsp", "aim_fixtures"]
 
 
 def _require(path: Path, what: str) -> Path:
@@ -53,3 +55,24 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def web(data_dir: Path) -> WebSite:
+    """The web UI on the test's data folder, with one account per role (tests/webapp.PASSWORDS):
+    `web.client("police", clock=clock)` is a signed-in test client of a new app."""
+    return WebSite(data_dir)
+
+
+@pytest.fixture(scope="session")
+def segment_file(tmp_path_factory: pytest.TempPathFactory) -> Callable[[float], Path]:
+    """`segment_file(seconds)`: a segment file like the recorder's, encoded once per length per run."""
+    folder = tmp_path_factory.mktemp("segment-files")
+    made: dict[float, Path] = {}
+
+    def make(seconds: float = 10) -> Path:
+        if seconds not in made:
+            made[seconds] = make_segment_file(folder / f"segment-{seconds:g}s.mp4", seconds)
+        return made[seconds]
+
+    return make

@@ -18,7 +18,6 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -116,25 +115,37 @@ def _car_on_scene(
     scene: np.ndarray, photo: np.ndarray, box: tuple[int, int, int, int], u: float
 ) -> np.ndarray:
     """The car at progress u (0 = entering at the right, 1 = leaving at the left)."""
-    x, y, w, h = box
     plate_width = PLATE_WIDTH[0] + (PLATE_WIDTH[1] - PLATE_WIDTH[0]) * u
-    scale = plate_width / w
-    # The car: a window around the plate, 6 plates wide and 4.5 high, scaled.
-    left, top = max(0, int(x + w / 2 - 3 * w)), max(0, int(y + h / 2 - 2.6 * w))
-    right, bottom = min(photo.shape[1], int(x + w / 2 + 3 * w)), min(photo.shape[0], int(y + h / 2 + 1.9 * w))
-    car = cv2.resize(photo[top:bottom, left:right], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    plate_cx, plate_cy = (x + w / 2 - left) * scale, (y + h / 2 - top) * scale
+    car, plate_cx, plate_cy = car_window(photo, box, plate_width)
     centre_x = WIDTH * (0.95 - 0.9 * u)  # the plate stays in the picture for the whole pass
     centre_y = HEIGHT * (0.58 + 0.06 * u)
     frame = scene.copy()
-    ox, oy = int(centre_x - plate_cx), int(centre_y - plate_cy)
+    paste(frame, car, int(centre_x - plate_cx), int(centre_y - plate_cy))
+    return frame
+
+
+def car_window(
+    photo: np.ndarray, box: tuple[int, int, int, int], plate_width: float
+) -> tuple[np.ndarray, float, float]:
+    """The car around its plate (a window 6 plates wide and 4.5 high), scaled so that the plate is
+    `plate_width` px wide, and the plate's centre in it."""
+    x, y, w, h = box
+    scale = plate_width / w
+    left, top = max(0, int(x + w / 2 - 3 * w)), max(0, int(y + h / 2 - 2.6 * w))
+    right, bottom = min(photo.shape[1], int(x + w / 2 + 3 * w)), min(photo.shape[0], int(y + h / 2 + 1.9 * w))
+    car = cv2.resize(photo[top:bottom, left:right], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return car, (x + w / 2 - left) * scale, (y + h / 2 - top) * scale
+
+
+def paste(frame: np.ndarray, picture: np.ndarray, ox: int, oy: int) -> None:
+    """Put `picture` on `frame` with its top left corner at (ox, oy), clipped to the frame."""
+    height, width = frame.shape[:2]
     sx0, sy0 = max(0, -ox), max(0, -oy)
     dx0, dy0 = max(0, ox), max(0, oy)
-    cw = min(car.shape[1] - sx0, WIDTH - dx0)
-    ch = min(car.shape[0] - sy0, HEIGHT - dy0)
+    cw = min(picture.shape[1] - sx0, width - dx0)
+    ch = min(picture.shape[0] - sy0, height - dy0)
     if cw > 0 and ch > 0:
-        frame[dy0:dy0 + ch, dx0:dx0 + cw] = car[sy0:sy0 + ch, sx0:sx0 + cw]
-    return frame
+        frame[dy0:dy0 + ch, dx0:dx0 + cw] = picture[sy0:sy0 + ch, sx0:sx0 + cw]
 
 
 def _noisy(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -187,7 +198,7 @@ class ClipFrame:
     """The recorder's frame-tap Frame, as far as plate reading uses it."""
 
     camera: str
-    wall_time: object  # datetime, UTC
+    wall_time: float  # epoch seconds UTC
     image: np.ndarray
     seq: int
     clock_shift: float = 0.0
@@ -227,7 +238,7 @@ class ClipTap:
 
     def _play(self, subscription: ClipSubscription) -> None:
         self.go.wait()
-        start_wall, start = datetime.now(UTC), time.monotonic()
+        start_wall, start = time.time(), time.monotonic()
         every = max(1, round(FPS / subscription.fps))
         seq, offset = 0, 0.0
         for _ in range(self.loops):
@@ -239,7 +250,7 @@ class ClipTap:
                 if delay > 0:
                     time.sleep(delay)
                 shift = self.clock_shift
-                wall_time = start_wall + timedelta(seconds=offset + t + shift)
+                wall_time = start_wall + offset + t + shift
                 frame = ClipFrame(self.camera, wall_time, image, seq, shift)
                 moved = subscription.motion.look(frame) if subscription.motion is not None else 1.0
                 if moved > 0:

@@ -103,7 +103,7 @@ class DozorRun:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "edge", *extra, "run", "--config", str(config_path)],
+                [sys.executable, "-m", "dozor", *extra, "run", "--config", str(config_path)],
                 stdout=log, stderr=log, env=env, cwd=REPO,
             )
 
@@ -135,13 +135,37 @@ def tmpfs(mount_point: Path, size_mb: int):
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
-def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.2) -> bool:
+def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.2) -> Any:
+    """The predicate's first true value within `timeout` seconds (its last value, false, after it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        if value := predicate():
+            return value
         time.sleep(interval)
-    return bool(predicate())
+    return predicate()
+
+
+def get_json(url: str) -> Any:
+    """GET a local URL and decode its JSON body (OSError while nothing answers there)."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - a local test URL
+        return json.loads(response.read())
+
+
+def succeeds(action: Callable[[], Any]) -> Callable[[], Any]:
+    """A predicate for wait_until: the action's result (True if it returns None), or None while it
+    raises OSError (a server still starting)."""
+
+    def attempt() -> Any:
+        try:
+            result = action()
+        except OSError:
+            return None
+        return True if result is None else result
+
+    return attempt
 
 
 def segments(data_dir: Path, camera: str | None = None) -> list[Segment]:

@@ -1,4 +1,4 @@
-"""pytest plugin: a real RTSP server (Debian's gst-rtsp-server, edge/demo/rtsp_server.py) serving test clips.
+"""pytest plugin: a real RTSP server (Debian's gst-rtsp-server, dozor/demo/rtsp_server.py) serving test clips.
 
 Fixtures:
 - `test_clip(**kwargs)` (session): a synthetic clip encoded once per session (tests/clips.py), cached
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.demo.simulated_cameras import SYSTEM_PYTHON, RtspServer, gi_problem
+from dozor.demo.simulated_cameras import SYSTEM_PYTHON, RtspServer, gi_problem
 
 __all__ = ["RtspServer"]  # tests import the server class from here, as before
 

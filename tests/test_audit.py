@@ -1,5 +1,6 @@
-"""The audit log is append-only and hash-chained: `dozor audit verify` passes on an intact log and
-names the entry when one is edited, deleted in the middle, or cut off the end."""
+"""The audit log is append-only and hash-chained: `dozor audit verify` passes on an intact, witnessed
+log, names the entry when one is edited, deleted in the middle, or cut off the end, and does not call a
+log intact that no witness vouches for (exit 2)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from edge.cli import main
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.audit_anchor import HeadWitness
+from accounts.webdb import open_web_db
+from dozor.cli import main
 from edge.clock import ManualClock
 from edge.layout import DataLayout
-from webui import audit
-from webui.webdb import open_web_db
 
 
 @pytest.fixture
@@ -33,10 +36,11 @@ def log_with_entries(data_dir):
             clock,
             actor="olena",
             ip="10.0.0.5",
-            action=audit.SEARCH,
+            action=AuditAction.SEARCH,
             target="",
             detail={"query": f"BE{i}"},
         )
+    HeadWitness(DataLayout(data_dir).audit_anchor, journal=False).witness(audit.read_head(conn), clock.now())
     yield conn
     conn.close()
 
@@ -57,6 +61,14 @@ def test_intact_log_verifies(config_path, log_with_entries):
     result = verify(config_path)
     assert result.exit_code == 0, result.output
     assert "intact: 10 entries" in result.output
+    assert "anchor file" in result.output and "1 witnessed head(s), the highest entry 10" in result.output
+
+
+def test_a_log_no_witness_vouches_for_is_not_called_intact(config_path, log_with_entries, data_dir):
+    DataLayout(data_dir).audit_anchor.unlink()
+    result = verify(config_path)
+    assert result.exit_code == 2, result.output
+    assert "no witnessed head" in result.output and "hash chain intact (10 entries)" in result.output
 
 
 def test_rows_cannot_be_updated_or_deleted_through_sql(log_with_entries):
@@ -107,6 +119,7 @@ def test_removing_the_triggers_alone_is_reported(config_path, log_with_entries):
 
 def test_appending_after_verification_keeps_the_chain(config_path, log_with_entries):
     audit.append(
-        log_with_entries, ManualClock(), actor="cli:root", ip="local", action=audit.USER_ADD, target="bob"
+        log_with_entries, ManualClock(), actor="cli:root", ip="local", action=AuditAction.USER_ADD,
+        target="bob",
     )
     assert verify(config_path).exit_code == 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from plate_index.chooser import IN_FLIGHT, FrameChooser
 from plate_index.status import CameraCounters
 
-START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+START = 1_772_352_000.0  # 2026-03-01 08:00 UTC
 
 
 class Worker:
@@ -37,7 +36,7 @@ class Frame(SimpleNamespace):
 
 
 def frame(seconds: float, motion: float) -> Frame:
-    return Frame(wall_time=START + timedelta(seconds=seconds), seq=int(seconds * 25), image=motion,
+    return Frame(wall_time=START + seconds, seq=int(seconds * 25), image=motion,
                  clock_shift=0.0, motion=motion)
 
 

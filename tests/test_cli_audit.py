@@ -1,24 +1,33 @@
 """Every access to plate data is audited from the shell too: `dozor search`, `dozor watchlist ...` and
-`dozor alerts` write hash-chained entries (actor `cli:<unix user>`) into the web UI's audit log, and a
-shell that cannot write the audit log is shown no plate data."""
+`dozor alerts` write hash-chained entries into the web UI's audit log, naming the person (the login user
+behind `sudo -u dozor`, not just `cli:dozor`), the web service witnesses them like its own, and a shell
+that cannot write the audit log is shown no plate data."""
 
 from __future__ import annotations
 
-import getpass
 import json
+import os
+import pwd
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from webapp import make_config
 
-from edge.cli import main
+from accounts import audit, audit_chain
+from accounts.audit import AuditAction
+from accounts.webdb import open_web_db
+from dozor.cli import main
+from dozor.cli.common import cli_actor
 from edge.layout import DataLayout
 from plate_index.store import NewSighting, insert_sighting, open_store
-from webui import audit
-from webui.webdb import open_web_db
+from webui import create_app
 
 T = 1_772_366_400.0  # 2026-03-01T12:00:00Z
-ME = f"cli:{getpass.getuser()}"
+ME = cli_actor()
 
 
 @pytest.fixture
@@ -40,7 +49,7 @@ def run(*args: str):
 def audit_entries(data_dir):
     conn = open_web_db(DataLayout(data_dir))
     try:
-        return list(reversed(audit.entries(conn))), audit.verify(conn)
+        return list(reversed(audit.entries(conn))), audit_chain.verify(conn)
     finally:
         conn.close()
 
@@ -50,7 +59,8 @@ def test_cli_search_writes_an_audit_entry_with_the_query_and_filters(config, dat
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.splitlines()[0])["plate"] == "BE7123AA"
     (entry,), (checked, problems) = audit_entries(data_dir)
-    assert (entry.actor, entry.ip, entry.action, entry.target) == (ME, "local", audit.SEARCH, "ве7")
+    expected = (ME, "local", AuditAction.SEARCH, "ве7")
+    assert (entry.actor, entry.ip, entry.action, entry.target) == expected
     assert entry.detail == {"via": "cli", "camera": "road-north", "exact": True}
     assert (checked, problems) == (1, [])
 
@@ -59,7 +69,7 @@ def test_a_refused_query_is_audited_too(config, data_dir):
     result = run("search", "Б", "--config", config)
     assert result.exit_code == 1
     (entry,), _ = audit_entries(data_dir)
-    assert entry.action == audit.SEARCH and entry.target == "Б"
+    assert entry.action == AuditAction.SEARCH and entry.target == "Б"
 
 
 def test_watchlist_changes_and_views_and_alerts_are_audited_in_one_chain(config, data_dir):
@@ -74,23 +84,28 @@ def test_watchlist_changes_and_views_and_alerts_are_audited_in_one_chain(config,
         assert result.exit_code == 0, result.output
     found, (checked, problems) = audit_entries(data_dir)
     assert [(e.action, e.target) for e in found] == [
-        (audit.WATCHLIST_ADD, "BH12*"),
-        (audit.WATCHLIST_VIEW, ""),
-        (audit.ALERTS_VIEW, ""),
-        (audit.WATCHLIST_REMOVE, "BH12*"),
+        (AuditAction.WATCHLIST_ADD, "BH12*"),
+        (AuditAction.WATCHLIST_VIEW, ""),
+        (AuditAction.ALERTS_VIEW, ""),
+        (AuditAction.WATCHLIST_REMOVE, "BH12*"),
     ]
     assert all(e.actor == ME for e in found) and found[0].detail["note"] == "stolen"
     assert (checked, problems) == (4, [])
-    assert all(e.action in audit.ACTIONS for e in found)
+    assert all(e.action in set(AuditAction) for e in found)
+    unwitnessed = run("audit", "verify", "--config", config)
+    assert unwitnessed.exit_code == 2 and "hash chain intact (4 entries)" in unwitnessed.output
+    create_app(make_config(data_dir)).extensions["dozor_audit_keeper"].tick()  # the web service's round
     verified = run("audit", "verify", "--config", config)
     assert verified.exit_code == 0 and "intact: 4 entries" in verified.output
+    assert "the highest entry 4" in verified.output
 
 
 def test_cli_and_web_entries_share_the_chain(config, data_dir):
     from edge.clock import ManualClock
 
     conn = open_web_db(DataLayout(data_dir))
-    audit.append(conn, ManualClock(), actor="olena", ip="10.0.0.5", action=audit.SEARCH, target="AA1")
+    audit.append(conn, ManualClock(), actor="olena", ip="10.0.0.5", action=AuditAction.SEARCH,
+                 target="AA1")
     conn.close()
     assert run("search", "BE7", "--config", config).exit_code == 0
     found, (checked, problems) = audit_entries(data_dir)
@@ -111,3 +126,42 @@ def test_no_plate_data_without_a_writable_audit_log(config, data_dir):
             assert "audit log" in result.output and "BE7123AA" not in result.output
     finally:
         shutil.rmtree(layout.web_db)
+
+
+# ---- who: the person behind `sudo -u dozor` ----
+
+
+def test_the_login_user_is_named_when_the_command_runs_as_another_user(tmp_path):
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    other = next(u for u in pwd.getpwall() if u.pw_uid != os.geteuid())
+    loginuid = tmp_path / "loginuid"
+    loginuid.write_text(str(other.pw_uid))
+    assert cli_actor(loginuid, {}) == f"cli:{other.pw_name} as {me}"
+    assert cli_actor(loginuid, {"SUDO_USER": "mallory"}) == f"cli:{other.pw_name} as {me}"  # kernel wins
+    loginuid.write_text(str(os.geteuid()))
+    assert cli_actor(loginuid, {}) == f"cli:{me}"
+
+
+def test_without_a_login_uid_sudo_user_names_the_person(tmp_path):
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    loginuid = tmp_path / "loginuid"
+    loginuid.write_text("4294967295")  # a service, cron, a container: no login session
+    assert cli_actor(loginuid, {"SUDO_USER": "olena"}) == f"cli:olena as {me}"
+    assert cli_actor(loginuid, {}) == f"cli:{me}"
+    assert cli_actor(tmp_path / "absent", {}) == f"cli:{me}"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: sets the login uid, as pam_loginuid does")
+def test_a_command_run_as_root_after_a_login_names_the_person(config, data_dir):
+    """A real login uid in a real process (what pam_loginuid sets at an SSH login, inherited through
+    sudo): `dozor search` run as root names the person who logged in, whatever SUDO_USER says."""
+    person = pwd.getpwnam("daemon")
+    command = f"echo {person.pw_uid} > /proc/self/loginuid && exec {sys.executable} -m dozor.cli search " \
+              f"BE7 --json --config {config}"
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent, env={**os.environ, "SUDO_USER": "x"})
+    if "loginuid" in done.stderr:
+        pytest.skip(f"this kernel does not let root set the login uid: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    (entry,), _ = audit_entries(data_dir)
+    assert entry.actor == "cli:daemon as root"

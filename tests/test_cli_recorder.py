@@ -14,12 +14,13 @@ from recording import REPO, segments, wait_until, write_config
 from edge.clock import parse_utc
 from edge.layout import DataLayout
 from recorder.catalog import CameraStatus, Catalog, NewSegment
+from recorder.reasons import OutageReason, Reason
 
 PASSWORD = "s3cret-Pw9"
 
 
 def dozor(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "edge", *args], capture_output=True, text=True, cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "dozor", *args], capture_output=True, text=True, cwd=REPO,
                           timeout=60)
 
 
@@ -35,8 +36,9 @@ def _catalog_with_history(data_dir):
             row = catalog.add_segment(new)
             catalog.update_segment(row, start=moment, end=moment + timedelta(seconds=60), size=15_000_000,
                                    complete=True)
-    catalog.set_status(CameraStatus("gate", "online", start, "", 25.0, 2048.0, start, 0, datetime.now(UTC)))
-    catalog.set_status(CameraStatus("road", "offline", start, "connection refused", 0, 0, None, 0,
+    catalog.set_status(CameraStatus("gate", "online", start, None, 25.0, 2048.0, start, 0, datetime.now(UTC)))
+    refused = Reason(OutageReason.CONNECTION_REFUSED)
+    catalog.set_status(CameraStatus("road", "offline", start, refused, 0, 0, None, 0,
                                     datetime.now(UTC) - timedelta(minutes=5)))
     catalog.close()
     return start

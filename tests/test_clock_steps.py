@@ -18,6 +18,7 @@ from plate_index.search import search
 from plate_index.store import NewSighting, follow_clock_shift, insert_sighting, last_sighting_id, open_store
 from plate_index.watchlist import add_entry, raise_alerts
 from recorder.catalog import Catalog, NewSegment, list_segments, outages_between
+from recorder.reasons import OutageReason, Reason
 
 T0 = datetime(2026, 3, 15, 12, tzinfo=UTC)
 HOUR = 3600.0
@@ -50,12 +51,14 @@ def test_catalog_moves_this_runs_rows_of_the_camera_only(tmp_path):
     layout = DataLayout(tmp_path)
     catalog = Catalog(layout)
     earlier_run = _segment(catalog, layout, "gate", T0 - timedelta(hours=2))
-    power_cut = catalog.open_outage("gate", T0 - timedelta(hours=3), "power cut")
+    power_cut = catalog.open_outage("gate", T0 - timedelta(hours=3),
+                                    Reason(OutageReason.RECORDER_NOT_RUNNING))
     catalog.close_outage(power_cut, T0 - timedelta(hours=2))
     mine = catalog.last_ids()
     ours = [_segment(catalog, layout, "gate", T0 + timedelta(minutes=m)) for m in range(3)]
     other_camera = _segment(catalog, layout, "road", T0)
-    open_outage = catalog.open_outage("gate", T0 + timedelta(minutes=3), "camera closed the connection")
+    open_outage = catalog.open_outage("gate", T0 + timedelta(minutes=3),
+                                      Reason(OutageReason.CONNECTION_CLOSED))
 
     assert catalog.shift_times("gate", mine, -HOUR) == (3, 1)
 
@@ -83,7 +86,7 @@ def test_store_moves_this_runs_sightings_their_search_keys_and_alerts_once(tmp_p
     before = insert_sighting(conn, _new("gate", "BE1234AA", to_epoch(T0) - 2 * HOUR))  # an earlier run
     run_start = last_sighting_id(conn)
     mine = insert_sighting(conn, _new("gate", "BE1234AA", to_epoch(T0) + 10))
-    raise_alerts(conn, mine, "gate", "BE1234AA", [], to_epoch(T0) + 10, T0)
+    raise_alerts(conn, mine, "gate", "BE1234AA", [], to_epoch(T0) + 10, to_epoch(T0))
     other = insert_sighting(conn, _new("road", "BE1234AA", to_epoch(T0) + 20))
 
     assert follow_clock_shift(conn, "gate", run_start, -HOUR) == 1

@@ -111,7 +111,7 @@ def test_model_dir_env_overrides_file(monkeypatch):
 def test_check_config_cli_exit_codes_and_no_traceback(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[storage]\nretention_days = -1\n")
-    cmd = [sys.executable, "-m", "edge.cli.__main__"]
+    cmd = [sys.executable, "-m", "dozor.cli.__main__"]
     ok = subprocess.run([*cmd, "check-config", str(EXAMPLE)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     failed = subprocess.run([*cmd, "check-config", str(bad)], capture_output=True, text=True)

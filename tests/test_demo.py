@@ -57,7 +57,7 @@ def test_demo_shows_a_plate_in_search_within_90_s_and_cleans_up(gi_python, model
     env = {**os.environ, "DOZOR_MODEL_DIR": str(model_dir), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     started = time.monotonic()
     demo = subprocess.Popen(
-        [sys.executable, "-m", "edge.cli", "demo", "--port", str(port)],
+        [sys.executable, "-m", "dozor.cli", "demo", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -70,7 +70,10 @@ def installed(tmp_path_factory, model_dir):
     (etc / "shadow").write_text("root:*:19000:0:99999:7:::\n")
     (etc / "gshadow").write_text("root:*::\n")
     output = run_script("install-system.sh", root, MODELS=str(model_dir))
-    return root, output, model_dir
+    yield root, output, model_dir
+    anchor = root / "var/lib/dozor/audit-anchor.jsonl"
+    if anchor.exists():  # an append-only file would stay in pytest's temporary folders for good
+        subprocess.run(["chattr", "-a", str(anchor)], check=False)
 
 
 def test_first_install_makes_the_appliance(installed):
@@ -85,6 +88,10 @@ def test_first_install_makes_the_appliance(installed):
     assert s["etc/dozor/config.toml"][2:] == ("0o640", 0, gid), "root writes, the daemon's group reads"
     assert s["var/lib/dozor"][1:] == ("0o750", uid, gid)
     assert s["var/lib/dozor/tls/key.pem"][2:] == ("0o600", uid, gid)
+    anchor = root / "var/lib/dozor/audit-anchor.jsonl"
+    assert s["var/lib/dozor/audit-anchor.jsonl"][2:] == ("0o600", uid, gid)
+    attributes = subprocess.run(["lsattr", "-d", str(anchor)], capture_output=True, text=True).stdout
+    assert attributes.split()[0].count("a") == 1, f"the audit anchor is append-only: {attributes}"
     assert s["etc/systemd/system/multi-user.target.wants/dozor.service"][:2] == (
         "link", "/etc/systemd/system/dozor.service")
     assert "etc/systemd/system/multi-user.target.wants/dozor-web.service" in s
@@ -100,7 +107,7 @@ def test_first_install_makes_the_appliance(installed):
     venv = root / "opt/dozor/venv"
     done = subprocess.run([str(venv / "bin/dozor"), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "dozor" in done.stdout
-    installed_files = list(venv.glob("lib/python3*/site-packages/edge/supervisor.py"))
+    installed_files = list(venv.glob("lib/python3*/site-packages/dozor/supervisor.py"))
     assert installed_files, "the code is copied into the venv, not an editable link to the checkout"
 
     cert = root / "var/lib/dozor/tls/cert.pem"

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from edge.cli import main
+from dozor.cli import main
 
 pytestmark = pytest.mark.shared
 

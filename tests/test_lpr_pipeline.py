@@ -11,6 +11,7 @@ import time
 
 import pytest
 from plate_clips import CARS_PER_CLIP, ClipTap, make_test_clips
+from recording import wait_until
 
 from edge.config import load_config
 from edge.layout import DataLayout
@@ -36,12 +37,8 @@ def _config(tmp_path, model_dir, cameras):
 
 
 def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
+    if not wait_until(predicate, timeout):
+        pytest.fail(f"timed out waiting for {what}")
 
 
 def _run(service, taps, extra=None):

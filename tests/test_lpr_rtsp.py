@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from plate_clips import make_test_clips, score
 from recording import DozorRun, covered_seconds, segments, wait_until
 
-from edge.cli import main
+from dozor.cli import main
 from edge.clock import SystemClock
 from edge.layout import DataLayout
 
@@ -121,6 +121,20 @@ def test_cars_found_over_rtsp_and_killed_worker_loses_no_recording(
     assert figures["sightings_per_pass"] <= 1.2
     assert figures["stray_max_per_clip"] <= 1
     assert restarts >= 1
+
+    # The site report's plate figures: the workers also counted every plate they followed as a pass,
+    # read or not, with its largest width (the clips' plates grow from 110 to 170 px).
+    from plate_index.passes import pass_figures
+
+    conn.row_factory = sqlite3.Row
+    for camera in clips:
+        sightings = sum(1 for row in rows if row[0] == camera)
+        passes = pass_figures(conn, camera, 0, 2e9)
+        print(f"{camera}: {passes.seen} passes, {passes.read} read, median width {passes.median_width} px, "
+              f"{sightings} sightings")
+        assert 0.8 * sightings <= passes.seen <= 1.3 * sightings + 1
+        assert passes.read >= 0.8 * passes.seen
+        assert 110 <= (passes.median_width or 0) <= 175
 
     # Acceptance 3: the recording has no gap around the kill (nor anywhere after the start-up).
     for camera in clips:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
-from edge.cli import main
+from dozor.cli import main
 from plate_index.normalise import BadQuery
 from plate_index.store import open_store
 from plate_index.watchlist import add_entry, list_alerts, list_entries, raise_alerts, remove_entry
@@ -39,7 +39,7 @@ def test_sighting_matching_an_entry_raises_an_alert_of_the_right_kind(
     store, pattern, plate, alternatives, expected
 ):
     add_entry(store, pattern, "stolen car", NOW)
-    count = raise_alerts(store, 7, "road-north", plate, alternatives, 1000.0, NOW)
+    count = raise_alerts(store, 7, "road-north", plate, alternatives, 1000.0, NOW.timestamp())
     alerts = list_alerts(store)
     assert count == (1 if expected else 0)
     assert [a["match"] for a in alerts] == ([expected] if expected else [])
@@ -50,7 +50,7 @@ def test_sighting_matching_an_entry_raises_an_alert_of_the_right_kind(
 def test_alert_is_logged_as_a_warning_by_ids_and_the_plate_only_at_debug(store, caplog):
     entry = add_entry(store, "AA1234BB", "stolen", NOW)
     with caplog.at_level(logging.DEBUG, logger="plate_index.watchlist"):
-        raise_alerts(store, 1, "road-north", "AA1234BB", [], 1000.0, NOW)
+        raise_alerts(store, 1, "road-north", "AA1234BB", [], 1000.0, NOW.timestamp())
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert f"sighting 1 on camera road-north matches watchlist entry {entry.id}" in warning
     assert "AA1234BB" not in warning and "stolen" not in warning
@@ -89,3 +89,29 @@ def test_watchlist_cli_add_list_remove_and_alerts(tmp_path):
     assert removed.exit_code == 0
     missing = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config)])
     assert missing.exit_code == 1 and "not on the watchlist" in missing.output
+
+
+def test_the_worker_stamps_alerts_with_its_clock_not_the_system_clock(tmp_path):
+    """A worker's alerts follow the clock it was given (tests age data with a manual clock)."""
+    import queue
+    from types import SimpleNamespace
+
+    from edge.clock import ManualClock
+    from edge.config import LprConfig
+    from edge.layout import DataLayout
+    from plate_index.grouping import PlateRead, Sighting
+    from plate_index.slots import FrameSlots
+    from plate_index.worker import WorkerSpec, _Worker
+
+    layout, slots = DataLayout(tmp_path), FrameSlots(1)
+    add_entry(open_store(layout.plates_db), "AA1234BB", "", NOW)
+    spec = WorkerSpec(0, LprConfig(), layout, slots.name, slots.count)
+    worker = _Worker(spec, None, queue.Queue(), SimpleNamespace(value=0.0), ManualClock(NOW))
+    read = PlateRead("road-north", NOW.timestamp() - 60, "AA1234BB", (0.95,) * 8, 0.95)
+    try:
+        worker._store(Sighting("road-north", [read, read]))
+    finally:
+        worker.conn.close()
+        slots.close()
+    (alert,) = list_alerts(open_store(layout.plates_db))
+    assert alert["raised"] == "2026-03-01T12:00:00.000Z"

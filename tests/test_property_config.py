@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from edge.cli import main
+from dozor.cli import main
 from edge.config import Config, ConfigError, load_config, parse_config
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from edge.cli import main
+from dozor.cli import main
 from edge.clock import to_epoch
 from edge.layout import DataLayout
 from plate_index.normalise import MAX_PLATE_CHARS, PLATE_CHARS, BadQuery, fold, normalise, parse_query
@@ -184,8 +184,9 @@ def test_watchlist_takes_a_pattern_or_says_why_not(tmp_path_factory, text):
 
 @pytest.fixture(scope="module")
 def police(tmp_path_factory, store):
+    from webapp import add_standard_users, login, make_config
+
     from webui import create_app
-    from webui.testing import add_standard_users, login, make_config
 
     data = tmp_path_factory.mktemp("site")
     backup = sqlite3.connect(DataLayout(data).plates_db)

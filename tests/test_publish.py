@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from edge.clock import SystemClock
 from edge.layout import DataLayout
 from plate_index.grouping import PlateRead, SightingGrouper
 from plate_index.publish import SightingWriter
@@ -32,7 +33,7 @@ def test_a_sighting_is_searchable_at_its_first_confident_read_and_finished_later
     conn = open_store(layout.plates_db)
     add_entry(conn, "AA1234BB", "stolen", datetime.now(UTC))
     results: queue.SimpleQueue = queue.SimpleQueue()
-    writer = SightingWriter(conn, layout, results, {})
+    writer = SightingWriter(conn, layout, results, {}, SystemClock())
     grouper = SightingGrouper(4.0)
 
     sighting, _ = grouper.add(_read("AA1284BB", T0 + 1.0, 0.85), _evidence(10))  # an OCR slip, but credible
@@ -73,7 +74,7 @@ def test_a_sighting_is_searchable_at_its_first_confident_read_and_finished_later
 def test_a_lone_unsure_read_is_never_published(tmp_path):
     layout = DataLayout(tmp_path)
     conn = open_store(layout.plates_db)
-    writer = SightingWriter(conn, layout, queue.SimpleQueue(), {})
+    writer = SightingWriter(conn, layout, queue.SimpleQueue(), {}, SystemClock())
     grouper = SightingGrouper(4.0)
     sighting, _ = grouper.add(_read("SHOP12", T0, 0.6))
     writer.publish(sighting)

@@ -14,6 +14,7 @@ from recording import covered_seconds, decode_problems, make_config, running_rec
 
 from edge.layout import DataLayout
 from recorder.catalog import open_catalog, outages_between
+from recorder.reasons import OutageReason, Reason
 
 
 def _outages(data_dir, camera, start, end):
@@ -58,7 +59,7 @@ def test_camera_back_after_outage_resumes_within_5s_and_others_lose_nothing(
     outage = outages[0]
     assert abs((outage.start - down_at).total_seconds()) < 2
     assert outage.end is not None and abs((outage.end - resumed.start).total_seconds()) < 0.5
-    assert outage.reason == "the camera closed the connection"
+    assert outage.reason == Reason(OutageReason.CONNECTION_CLOSED)
     wall = (stopped - started).total_seconds()
     for other in ("road", "square"):  # nothing lost: no gap from their first frame to the stop
         found = segments(data_dir, other)
@@ -123,7 +124,7 @@ def test_stalled_camera_is_reconnected_after_stall_seconds_and_the_stall_is_an_o
         outages = _outages(data_dir, "cam", stalled_at, datetime.now(UTC))
 
     assert 2 <= noticed <= 6, f"the stall was noticed after {noticed:.1f} s (stall_seconds = 3)"
-    assert len(outages) == 1 and outages[0].reason == "no answer (timed out)"
+    assert len(outages) == 1 and outages[0].reason == Reason(OutageReason.TIMED_OUT)
     assert abs((outages[0].start - stalled_at).total_seconds()) < 1
     resumed = _first_segment_after(data_dir, "cam", back_at)
     assert (resumed.start - back_at).total_seconds() <= 5

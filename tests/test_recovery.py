@@ -24,6 +24,7 @@ from edge.clock import SystemClock
 from edge.layout import DataLayout
 from recorder import mp4_fragments
 from recorder.catalog import Catalog, NewSegment, list_segments, outages_between
+from recorder.reasons import OutageReason
 from recorder.recovery import recover
 from recorder.segment_writer import SegmentWriter
 
@@ -156,4 +157,4 @@ def test_kill_9_during_recording_then_restart_every_file_plays_and_recording_res
     layout = DataLayout(data_dir)
     conn = Catalog(layout).read()
     gaps = outages_between(conn, None, killed_at - timedelta(seconds=3), restarted_at)
-    assert {o.camera for o in gaps if o.reason == "recorder was not running"} == {"a", "b"}
+    assert {o.camera for o in gaps if o.reason.code == OutageReason.RECORDER_NOT_RUNNING} == {"a", "b"}

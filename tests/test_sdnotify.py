@@ -13,12 +13,13 @@ import uuid
 import pytest
 from recording import make_config, wait_until
 
+from dozor.liveness import Liveness
+from dozor.supervisor import Supervisor
 from edge.clock import ManualClock
 from edge.layout import DataLayout
-from edge.liveness import Liveness
 from edge.sdnotify import Notifier
-from edge.supervisor import Supervisor
 from recorder.catalog import CameraStatus, Catalog
+from recorder.reasons import OutageReason, Reason
 
 
 class NotifySocket:
@@ -97,7 +98,8 @@ def test_liveness_names_a_dead_thread_and_a_silent_camera(data_dir):
     layout = DataLayout(data_dir)
     catalog = Catalog(layout)
     now = clock.now()
-    catalog.set_status(CameraStatus("gate", "offline", now, "connection refused", 0, 0, None, 0, now))
+    refused = Reason(OutageReason.CONNECTION_REFUSED)
+    catalog.set_status(CameraStatus("gate", "offline", now, refused, 0, 0, None, 0, now))
 
     class Thread:
         def __init__(self, alive: bool):

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from edge.cli import main
+from dozor.cli import main
 from edge.layout import DataLayout
 from plate_index.store import NewSighting, insert_sighting, open_store
 

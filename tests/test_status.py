@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from edge.cli import main
-from edge.clock import SystemClock, to_epoch
+from dozor.cli import main
+from edge.clock import SystemClock, age_text, to_epoch
 from edge.layout import DataLayout
-from edge.status import age_text
 from plate_index.status import CameraCounters, write_status
 from plate_index.store import open_store
 from recorder.catalog import CameraStatus, Catalog, NewSegment
+from recorder.reasons import OutageReason, Reason
 
 
 def write_config(tmp_path, data_dir):
@@ -42,9 +42,10 @@ def seed(data_dir, *, updated_ago: float = 2.0):
     record(catalog, "road-north", now - timedelta(days=13, hours=22, minutes=10), 60)
     record(catalog, "road-north", now - timedelta(seconds=70), 60)
     updated = now - timedelta(seconds=updated_ago)
-    catalog.set_status(CameraStatus("road-north", "online", now - timedelta(hours=5), "", 25.0, 2048.0,
+    catalog.set_status(CameraStatus("road-north", "online", now - timedelta(hours=5), None, 25.0, 2048.0,
                                     updated, 0, updated))
-    catalog.set_status(CameraStatus("yard", "offline", now - timedelta(minutes=12), "connection refused",
+    refused = Reason(OutageReason.CONNECTION_REFUSED)
+    catalog.set_status(CameraStatus("yard", "offline", now - timedelta(minutes=12), refused,
                                     0, 0, None, 0, updated))
     catalog.close()
     conn = open_store(layout.plates_db)
@@ -56,7 +57,7 @@ def seed(data_dir, *, updated_ago: float = 2.0):
 def test_age_text_reads_like_people_say_it():
     assert age_text(13 * 86400 + 22 * 3600 + 600) == "13 d 22 h"
     assert age_text(5 * 3600 + 180) == "5 h 3 min"
-    assert age_text(125) == "2 min" and age_text(42) == "42 s" and age_text(None) == "-"
+    assert age_text(125) == "2 min 5 s" and age_text(42) == "42 s" and age_text(None) == "-"
 
 
 def test_status_shows_cameras_disk_horizon_and_plate_reading(tmp_path, data_dir):

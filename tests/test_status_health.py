@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from webapp import make_config
+
 from edge.clock import ManualClock
 from edge.layout import DataLayout
 from recorder.catalog import CameraStatus, Catalog, NewSegment
+from recorder.reasons import OutageReason, Reason
 from webui import create_app
-from webui.testing import make_config
 
 
 def test_healthz_tells_monitoring_whether_the_appliance_records(data_dir):
@@ -20,8 +22,9 @@ def test_healthz_tells_monitoring_whether_the_appliance_records(data_dir):
     segment = catalog.add_segment(NewSegment("road-north", start, "segments/road-north/a.mp4", "h264", 640,
                                              360, None))
     catalog.update_segment(segment, start=start, end=now - timedelta(seconds=15), size=10, complete=True)
-    catalog.set_status(CameraStatus("road-north", "online", now, "", 25, 900, now, 0, now))
-    catalog.set_status(CameraStatus("village-square", "offline", now, "timeout", 0, 0, None, 0, now))
+    catalog.set_status(CameraStatus("road-north", "online", now, None, 25, 900, now, 0, now))
+    timed_out = Reason(OutageReason.TIMED_OUT)
+    catalog.set_status(CameraStatus("village-square", "offline", now, timed_out, 0, 0, None, 0, now))
     catalog.close()
     client = create_app(make_config(data_dir), clock=clock).test_client()
 

@@ -12,14 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from recording import make_config
 
+from dozor.supervisor import Supervisor
 from edge.clock import ManualClock, to_epoch
 from edge.config import parse_config
 from edge.jobs import Jobs
 from edge.layout import DataLayout
-from edge.summary import NightlySummary, day_bounds, recent_summaries, store_summary, summarise_day
-from edge.supervisor import Supervisor
+from health.summary import NightlySummary, day_bounds, recent_summaries, store_summary, summarise_day
 from plate_index.store import NewSighting, insert_sighting, open_store
 from recorder.catalog import Catalog, NewSegment
+from recorder.reasons import OutageReason, Reason
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -55,9 +56,10 @@ def a_day(data_dir):
     catalog = Catalog(layout)
     record_hours(catalog, "road-north", local("2026-03-09", 23, 30), local("2026-03-10", 12))
     record_hours(catalog, "road-north", local("2026-03-10", 12, 20), local("2026-03-10", 18))
-    outage = catalog.open_outage("road-north", local("2026-03-10", 12), "connection refused")
+    refused = Reason(OutageReason.CONNECTION_REFUSED)
+    outage = catalog.open_outage("road-north", local("2026-03-10", 12), refused)
     catalog.close_outage(outage, local("2026-03-10", 12, 20))
-    catalog.open_outage("yard", local("2026-03-08", 9), "no route to host")  # still going on
+    catalog.open_outage("yard", local("2026-03-08", 9), Reason(OutageReason.NO_ROUTE))  # still going on
     catalog.close()
     conn = open_store(layout.plates_db)
     for moment in (local("2026-03-10", 8), local("2026-03-10", 9), local("2026-03-10", 23, 59),
@@ -87,7 +89,7 @@ def test_a_dst_day_has_23_hours():
 def test_the_nightly_job_logs_and_stores_yesterday_and_catch_up_does_not_repeat_it(a_day, caplog):
     clock = ManualClock(local("2026-03-11", 0, 5))
     nightly = NightlySummary(a_day, clock, KYIV)
-    caplog.set_level(logging.INFO, logger="edge.summary")
+    caplog.set_level(logging.INFO, logger="health.summary")
     nightly.run()
     assert "summary 2026-03-10: road-north 17.7 h" in caplog.text
     assert nightly.catch_up() is None, "yesterday is already there"

@@ -10,9 +10,10 @@ import time
 
 from recording import make_config, wait_until
 
+from dozor.services import ChildProcess
+from dozor.supervisor import Supervisor
 from edge.clock import ManualClock
 from edge.jobs import Jobs
-from edge.supervisor import ChildProcess, Supervisor
 from recorder.wallclock import WallClockAnchor
 
 

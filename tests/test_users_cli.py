@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from webapp import login, make_config
 
-from edge.cli import main
+from accounts import audit
+from accounts.webdb import open_web_db
+from dozor.cli import main
 from edge.clock import ManualClock
 from edge.layout import DataLayout
-from webui import audit, create_app
-from webui.testing import login, make_config
-from webui.webdb import open_web_db
+from webui import create_app
 
 
 @pytest.fixture
@@ -78,10 +79,14 @@ def test_list_shows_no_accounts_on_a_fresh_install(config_path):
 @pytest.mark.parametrize(
     ("name", "role", "password", "message"),
     [
-        ("bob", "police", "short", "at least 8"),
-        ("bob", "police", "aaaaaaaaaaaa", "too simple"),
+        ("bob", "police", "short-9ch", "at least 10"),
+        ("bob", "police", "password123", "most common passwords"),
+        ("bob", "police", "йцукенгшщз", "most common passwords"),  # qwertyuiop on the Ukrainian layout
+        ("olena", "police", "olena12345", "user name"),
+        ("bob", "police", "abcdefghijkl", "too easy to guess"),
         ("b", "police", "long-enough-1", "not allowed"),
         ("bob/../x", "police", "long-enough-1", "not allowed"),
+        ("\u0430dmin", "admin", "long-enough-1", "not allowed"),  # a Cyrillic "а" posing as "admin"
     ],
 )
 def test_bad_accounts_are_refused_with_a_reason(config_path, name, role, password, message):
@@ -199,14 +204,14 @@ def test_account_changes_are_audited_with_the_unix_user(config_path, data_dir):
 def test_admin_manages_accounts_in_the_browser_form(data_dir):
     clock = ManualClock()
     conn = open_web_db(DataLayout(data_dir))
-    from webui.accounts import Accounts
+    from accounts.users import Accounts
 
     Accounts(conn, clock).add("chief", "admin", "chief-pass-1")
     conn.close()
     app = create_app(make_config(data_dir), clock=clock)
     client = app.test_client()
     login(client, "chief", "chief-pass-1")
-    from webui.testing import page_token
+    from webapp import page_token
 
     token = page_token(client, "/admin/users")
     response = client.post(

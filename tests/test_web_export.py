@@ -6,40 +6,40 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
+import signal
 import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from edge.layout import DataLayout
-from webui import audit, create_app
-from webui.testing import (
-    add_standard_users,
-    login,
+from webapp import (
     make_config,
-    make_segment_file,
     page_token,
     seed_recordings,
 )
-from webui.webdb import open_web_db
+
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.webdb import open_web_db
+from edge.layout import DataLayout
+from webui import create_app
+from webui.blueprints.export import ROOM
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_segment_file(tmp_path_factory.mktemp("clip") / "t.mp4", 20)
+def template(segment_file):
+    return segment_file(20)
 
 
 @pytest.fixture
-def site(data_dir, template):
-    add_standard_users(data_dir)
+def site(web, data_dir, template):
     start = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     seed_recordings(DataLayout(data_dir), "road-north", start, 3, 20, template=template)
-    app = create_app(make_config(data_dir))
-    client = app.test_client()
-    login(client, "police")
+    client = web.client("police")
     return client, start, data_dir
 
 
@@ -104,7 +104,7 @@ def test_export_gives_a_zip_whose_checksums_and_manifest_hold(site, tmp_path):
 def test_export_is_audited_with_its_reason(site):
     client, start, data_dir = site
     export(client, start=start.isoformat(), end=(start + timedelta(seconds=5)).isoformat(), reason="case 7")
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.EXPORT)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.EXPORT)[0]
     assert entry.actor == "police" and entry.target == "road-north"
     assert entry.detail["reason"] == "case 7"
 
@@ -136,5 +136,71 @@ def test_export_of_a_time_without_video_says_so_and_is_audited(site):
     )
     assert response.status_code == 400
     assert "немає запису" in response.get_data(as_text=True)
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.EXPORT)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.EXPORT)[0]
     assert "failed" in entry.detail
+
+
+def _export_30s(client, start, reason="case 11"):
+    end = start + timedelta(seconds=30)
+    return export(client, start=start.isoformat(), end=end.isoformat(), reason=reason)
+
+
+def test_exports_beyond_the_cap_at_once_wait_their_turn(site):
+    client, start, data_dir = site
+    room = client.application.extensions[ROOM]
+    with room.folder(1 << 20), room.folder(1 << 20):
+        response = _export_30s(client, start, "case 12")
+        assert response.status_code == 400
+        assert "Інші експорти" in response.get_data(as_text=True)
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.EXPORT)[0]
+    assert entry.detail["reason"] == "case 12" and "busy" in entry.detail["failed"]
+    response = _export_30s(client, start)
+    assert response.status_code == 200, "the turn comes once the others are done"
+    response.close()
+
+
+def test_an_export_that_would_eat_into_the_recorders_free_space_is_refused(site):
+    client, start, data_dir = site
+    room = client.application.extensions[ROOM]
+    room.min_free_bytes = shutil.disk_usage(data_dir).free  # the disk is as full as the recorder allows
+    response = _export_30s(client, start)
+    assert response.status_code == 400
+    assert "Недостатньо вільного місця" in response.get_data(as_text=True)
+    assert not list(data_dir.glob(".export-*")), "nothing was written"
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.EXPORT)[0]
+    assert "disk" in entry.detail["failed"]
+
+
+EXPORTER = """
+import sys, time
+from pathlib import Path
+from edge.layout import DataLayout
+from webui.export_room import ExportRoom
+room = ExportRoom(DataLayout(Path(sys.argv[1])), 0)
+with room.folder(1 << 20) as work:
+    (work / "video.mp4").write_bytes(bytes(8 << 20))
+    print("exporting", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_kill_9_during_an_export_leaves_nothing_after_the_next_start_and_running_ones_stay(data_dir):
+    def exporter():
+        command = [sys.executable, "-c", EXPORTER, str(data_dir)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "exporting"
+        return process
+
+    killed, running = exporter(), exporter()
+    try:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(10)
+        assert len(list(data_dir.glob(".export-*"))) == 2
+        create_app(make_config(data_dir))  # the web UI starts again
+        left = list(data_dir.glob(".export-*"))
+        assert len(left) == 1 and (left[0] / "video.mp4").exists(), "the running export keeps its folder"
+    finally:
+        running.kill()
+        running.wait(10)
+    create_app(make_config(data_dir))
+    assert not list(data_dir.glob(".export-*"))

@@ -9,10 +9,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from webapp import login, page_token
 
 import webui
-from webui import create_app
-from webui.testing import add_standard_users, login, make_config, page_token
 
 WEBUI = Path(webui.__file__).parent
 PO = WEBUI / "translations" / "uk" / "LC_MESSAGES" / "messages.po"
@@ -46,9 +45,8 @@ def test_compiled_catalog_matches_its_source():
 
 
 @pytest.fixture
-def app(data_dir):
-    add_standard_users(data_dir)
-    return create_app(make_config(data_dir))
+def app(web):
+    return web.app()
 
 
 def test_pages_are_ukrainian_by_default_and_english_after_switching(app):
@@ -64,9 +62,8 @@ def test_pages_are_ukrainian_by_default_and_english_after_switching(app):
     assert "Plate search" in page, "the choice survives signing in"
 
 
-def test_config_can_make_english_the_default(data_dir):
-    add_standard_users(data_dir)
-    app = create_app(make_config(data_dir, language="en"))
+def test_config_can_make_english_the_default(web):
+    app = web.app(language="en")
     assert "Sign in" in app.test_client().get("/login").get_data(as_text=True)
 
 
@@ -89,3 +86,36 @@ def test_durations_read_like_people_say_them(app):
         assert format_age(13 * 86400 + 22 * 3600 + 59) == "13 д 22 год"
         assert format_age(5 * 3600 + 3 * 60) == "5 год 3 хв"
         assert format_age(42) == "42 с"
+
+
+def test_every_outage_reason_has_a_ukrainian_text():
+    from recorder.reasons import OutageReason
+    from webui.reasons import TEXTS
+
+    with PO.open("rb") as handle:
+        translated = {m.id: m.string for m in read_po(handle) if m.id and m.string}
+    assert set(TEXTS) == set(OutageReason), "every code needs a text in webui/reasons.py"
+    untranslated = [code for code, text in TEXTS.items() if text._args[0] not in translated]
+    assert not untranslated, f"no Ukrainian text for {untranslated}"
+
+
+def test_every_audit_action_has_a_label_in_ukrainian():
+    from accounts.audit import AuditAction
+    from webui.i18n import ACTION_LABELS
+
+    with PO.open("rb") as handle:
+        translated = {m.id for m in read_po(handle) if m.id and m.string}
+    assert set(ACTION_LABELS) == set(AuditAction)
+    assert all(label._args[0] in translated for label in ACTION_LABELS.values())
+
+
+def test_every_account_refusal_has_a_text_in_ukrainian(app):
+    from accounts.passwords import Weakness
+    from accounts.users import AccountError, AccountProblem
+    from webui.blueprints.users import ACCOUNT_MESSAGES, account_message
+
+    assert set(ACCOUNT_MESSAGES) == set(Weakness) | (set(AccountProblem) - {AccountProblem.OTHER})
+    with app.test_request_context():
+        for code in ACCOUNT_MESSAGES:
+            shown = account_message(AccountError("the English message", code))
+            assert any("а" <= c <= "я" or c in "іїєґ" for c in shown.lower()), (code, shown)

@@ -1,5 +1,6 @@
-"""The route scan: every route in app.url_map is checked for who may open it, CSRF, path traversal and
-escaping, so a route added later without thinking about roles makes this file fail.
+"""The route scan: every route in app.url_map is checked for who may open it, CSRF, path traversal,
+escaping and the audit entry of any plate data it serves, so a route added later without thinking about
+roles or the audit log makes this file fail.
 
 The data behind the routes is real (segment files, catalog rows, sightings with pictures, a live
 picture), and the free-text fields (camera titles, plate text, region) carry HTML and script.
@@ -11,12 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from edge.layout import DataLayout
-from webui import create_app
-from webui.access import ALL_ROLES, PUBLIC, roles_of
-from webui.accounts import Role
-from webui.testing import (
+from webapp import (
     add_standard_users,
     login,
     make_config,
@@ -26,6 +22,13 @@ from webui.testing import (
     seed_sighting,
     write_live_picture,
 )
+
+from accounts import audit
+from accounts.users import Role
+from accounts.webdb import open_web_db
+from edge.layout import DataLayout
+from webui import create_app
+from webui.access import ALL_ROLES, PUBLIC, roles_of
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "health.healthz", "static"}
 # Everything a volunteer may open. Adding a route here needs a reason: volunteers see no plate data
@@ -47,7 +50,18 @@ TRAVERSALS = ["..", "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e", "..\
 # A camera (or any path value) called <script> must find nothing, not be echoed back.
 SCRIPT_IN_PATH = "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
 # Routes that stream forever or send binary files: fetched for status codes only.
-NOT_PAGES = {"live.stream", "recordings.segment_file", "sightings.picture", "live.picture", "static"}
+NOT_PAGES = {"live.stream", "recordings.segment_file", "sightings.picture", "live.picture", "static",
+             "installer.aim_picture"}
+# The installer's pages: the aiming aid shows live plates, the site report the whole site: admins only.
+INSTALLER_ENDPOINTS = {
+    "installer.aim_index", "installer.aim_page", "installer.aim_start", "installer.aim_stop",
+    "installer.aim_picture", "installer.aim_state", "installer.site_report", "installer.site_report_file",
+}
+# Routes that serve plate data (plate text, plate or scene pictures, video, live video) without an audit
+# entry of their own, each with the reason. Empty: every one writes its entry.
+AUDIT_EXEMPT: dict[str, str] = {}
+# What the audit scan must find, or it proves nothing: each kind of plate data served by some route.
+PLATE_DATA_KINDS = {"plate text", "picture", "video", "live video", "export"}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +96,7 @@ def app(data_dir, segment_template):
         {"name": "village-square", "url": "rtsp://10.0.0.12/s", "title": "Площа"},
     ]
     app = create_app(make_config(data_dir, cameras=cameras))
+    app.layout = layout
     app.samples = {
         "sighting_id": sighting_id,
         "segment_id": segment_ids[0],
@@ -123,6 +138,13 @@ def test_every_route_declares_who_may_open_it(app):
     with app.test_request_context():
         public = {e for e in app.view_functions if roles_of(e) == PUBLIC}
     assert public == PUBLIC_ENDPOINTS
+
+
+def test_the_installer_pages_are_for_admins_only(app):
+    with app.test_request_context():
+        installer = {e for e in app.view_functions if e.startswith("installer.")}
+        assert installer == INSTALLER_ENDPOINTS
+        assert all(roles_of(e) == frozenset({Role.ADMIN}) for e in installer)
 
 
 def test_anonymous_users_are_refused_everywhere_but_login_static_and_healthz(app):
@@ -249,3 +271,75 @@ def test_plate_data_is_never_cached_by_the_browser(app):
         response = client.get(url)
         assert response.status_code in (200, 206), url
         assert response.headers["Cache-Control"] == "no-store", url
+
+
+# ---- every route that serves plate data writes an audit entry ----
+
+QUERIES = {"search.api": "?q=BE7"}  # the sample URL of a route that needs a query to return data
+
+
+def export_form(app) -> dict:
+    start = datetime.now(UTC) - timedelta(minutes=2)
+    return {"camera": "road-north", "start": start.isoformat(),
+            "end": (start + timedelta(seconds=15)).isoformat(), "reason": "case 12/2026"}
+
+
+def fetch(app, client, endpoint, method, url):
+    """The route's response as a browser gets it; a live stream is read for its first bytes and left."""
+    if endpoint == "live.stream":
+        response = client.get(url, buffered=False)
+        body = next(iter(response.response), b"") if response.status_code == 200 else b""
+        response.close()
+        return response, body
+    if method == "POST":
+        token = page_token(client, "/search" if endpoint != "auth.logout" else "/live")
+        form = export_form(app) if endpoint == "export.download" else {}
+        response = client.post(url, data={"csrf_token": token, **form})
+    else:
+        response = client.get(url + QUERIES.get(endpoint, ""))
+    return response, response.data
+
+
+def plate_data_in(response, body: bytes) -> str | None:
+    """What plate data a response carries, judged by what it is, not by which route sent it."""
+    kind = response.mimetype
+    if response.status_code not in (200, 206) or not body:
+        return None
+    if kind == "image/jpeg":
+        return "picture"
+    if kind == "video/mp4":
+        return "live video" if not response.headers.get("Content-Length") else "video"
+    if kind == "application/zip":
+        return "export"
+    text = body.decode("utf-8", errors="replace")
+    plates = ("BE7123AA", EVIL_PLATE, "&lt;script&gt;alert(2)", "\\u003cscript\\u003ealert(2)")
+    return "plate text" if any(p in text for p in plates) else None
+
+
+def test_every_route_serving_plate_data_writes_an_audit_entry(app):
+    """Acceptance 1's route scan: each GET (and the export POST) of every route, by every role allowed to
+    open it, in a fresh session; whatever comes back with plate text, a picture, video or live video
+    must have added an audit entry (or be listed in AUDIT_EXEMPT with its reason)."""
+    conn = open_web_db(app.layout)
+    kinds, silent = set(), []
+    try:
+        for role in ALL_ROLES:
+            for endpoint, method, url in requests_of(app):
+                with app.test_request_context():
+                    roles = roles_of(endpoint)
+                reads = method == "GET" or endpoint == "export.download"
+                if roles == PUBLIC or role not in roles or not reads:
+                    continue
+                client = signed_in(app, role.value)  # a new session: no viewing carried over
+                before = audit.read_head(conn).entry_id
+                response, body = fetch(app, client, endpoint, method, url)
+                found = plate_data_in(response, body)
+                if found is None:
+                    continue
+                kinds.add(found)
+                if audit.read_head(conn).entry_id == before and endpoint not in AUDIT_EXEMPT:
+                    silent.append((role.value, method, url, found))
+    finally:
+        conn.close()
+    assert not silent, f"plate data served without an audit entry: {silent}"
+    assert kinds == PLATE_DATA_KINDS, f"the scan saw only {kinds}"

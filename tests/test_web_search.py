@@ -1,5 +1,6 @@
 """Police search over HTTP: the JSON has `dozor search --json`'s fields, Latin and Cyrillic find the
-same plates, filters work, every query is audited with its text; the sighting page shows the route."""
+same plates, filters work, every query is audited with its text; the sighting page shows the route; a
+sighting past the retention horizon is never shown, even before the daemon deletes it."""
 
 from __future__ import annotations
 
@@ -9,19 +10,20 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
+from webapp import login, seed_sighting
 
-from edge.cli import main
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.webdb import open_web_db
+from dozor.cli import main
+from edge.clock import ManualClock
 from edge.layout import DataLayout
-from webui import audit, create_app
-from webui.testing import add_standard_users, login, make_config, seed_sighting
-from webui.webdb import open_web_db
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def site(data_dir):
-    add_standard_users(data_dir)
+def site(web, data_dir):
     layout = DataLayout(data_dir)
     ids = {
         "north": seed_sighting(layout, "road-north", "BE7123AA", T0, alternatives=["8E7123AA"]),
@@ -31,9 +33,9 @@ def site(data_dir):
         ),
         "other": seed_sighting(layout, "road-north", "AA1234BB", T0 + timedelta(minutes=7), pictures=False),
     }
-    app = create_app(make_config(data_dir))
-    client = app.test_client()
-    login(client, "police")
+    clock = ManualClock(T0 + timedelta(days=1))
+    client = web.client("police", clock=clock)
+    client.clock = clock
     return client, ids, data_dir
 
 
@@ -76,7 +78,7 @@ def test_camera_and_time_filters(site):
 def test_every_query_is_audited_with_its_text_and_filters(site):
     client, _, data_dir = site
     client.get("/api/search?q=" + quote("ве7") + "&camera=road-north")
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.SEARCH)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.SEARCH)[0]
     assert entry.actor == "police" and entry.target == "ве7"
     assert entry.detail == {"camera": "road-north"}
 
@@ -96,6 +98,28 @@ def test_sighting_page_is_audited_and_shows_the_route_across_cameras(site):
     assert page.count('class="timeline-row"') == 2
     assert f'href="/sightings/{ids["square"]}"' in page
     assert "Маршрут: усі проїзди BE7123AA" in page
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.SIGHTING_VIEW)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.SIGHTING_VIEW)[0]
     assert entry.target == str(ids["north"]) and entry.detail["plate"] == "BE7123AA"
     assert client.get("/sightings/99999").status_code == 404
+
+
+def test_sightings_past_the_retention_horizon_are_never_served(site):
+    """retention_days = 14: on day 15 the daemon may not have deleted the sightings yet, but the UI acts
+    as if it had: no search result, no page, no picture, no place in another sighting's route."""
+    client, ids, _ = site
+    assert len(client.get("/api/search?q=BE7").get_json()["results"]) == 3
+    client.clock.advance(13 * 86400 + 600)  # the horizon is T0 + 10 min: "north" (T0) is past, "square" not
+    login(client, "police")  # 13 idle days ended the session
+    found = client.get("/api/search?q=BE7").get_json()["results"]
+    assert [h["id"] for h in found] == [ids["square"]]
+    assert client.get(f"/sightings/{ids['north']}").status_code == 404
+    assert client.get(f"/sightings/{ids['north']}/crop.jpg").status_code == 404
+    assert client.get(f"/sightings/{ids['north']}/scene.jpg").status_code == 404
+    since = quote((T0 - timedelta(days=30)).isoformat())  # an explicit older filter does not reach back
+    assert [h["id"] for h in client.get(f"/api/search?q=BE7&since={since}").get_json()["results"]] == [
+        ids["square"]
+    ]
+    page = client.get(f"/sightings/{ids['square']}").get_data(as_text=True)
+    assert f"/sightings/{ids['north']}\"" not in page  # the route lists only what is within the horizon
+    client.clock.advance(15 * 60)
+    assert client.get("/api/search?q=BE7").get_json()["results"] == []

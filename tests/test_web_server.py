@@ -1,17 +1,16 @@
-"""`dozor web` serves the UI (cheroot) as its own process and stops cleanly on SIGTERM."""
+"""`dozor web` serves the UI (webui.server) as its own process and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
-import json
 import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from recording import get_json, succeeds, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +32,8 @@ def test_dozor_web_serves_and_stops_on_sigterm(tmp_path, data_dir):
         [str(dozor), "web", "--config", str(config)], stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    health = json.loads(response.read())
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read()
-                assert time.monotonic() < deadline, "dozor web did not answer"
-                time.sleep(0.2)
+        health = wait_until(succeeds(lambda: get_json(f"http://127.0.0.1:{port}/healthz")), 20)
+        assert health, "dozor web did not answer" if process.poll() is None else process.stderr.read()
         assert health["status"] == "ok"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
             assert response.headers["Server"] == "Dozor"

@@ -1,4 +1,4 @@
-"""The web server (cheroot) stops promptly even while a viewer watches live video (a stream that never
+"""The web server (webui.server) stops promptly even while a viewer watches live video (a stream that never
 ends by itself), and refuses oversized requests."""
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from recording import succeeds, wait_until
+from webapp import PASSWORDS, add_standard_users, seed_recordings
 
 from edge.layout import DataLayout
 from webui.server import WebServer
-from webui.testing import PASSWORDS, add_standard_users, seed_recordings
 
 DOZOR = str(Path(sys.executable).parent / "dozor")
 
@@ -34,7 +35,7 @@ def endless(environ, start_response):
 
 
 def test_close_is_bounded_while_a_stream_never_ends():
-    server = WebServer(endless, "127.0.0.1", 0, threads=2)
+    server = WebServer(endless, "127.0.0.1", 0, threads=2, long_lived=lambda environ: True)
     serving = threading.Thread(target=server.run, daemon=True)
     serving.start()
     conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
@@ -58,13 +59,13 @@ def test_oversized_headers_and_bodies_are_refused():
     server = WebServer(app, "127.0.0.1", 0, threads=2)
     threading.Thread(target=server.run, daemon=True).start()
     try:
-        for headers, body in (({"X-Big": "a" * 70_000}, None), ({}, b"0" * 2_000_000)):
+        for headers, body, status in (({"X-Big": "a" * 70_000}, None, 431), ({}, b"0" * 2_000_000, 413)):
             conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
             try:
                 conn.request("POST", "/", body=body, headers=headers)
-                assert conn.getresponse().status == 413
+                assert conn.getresponse().status == status
             except (ConnectionResetError, BrokenPipeError):
-                pass  # the server answered 413 and closed while the client was still sending
+                pass  # the server answered and closed while the client was still sending
             conn.close()
     finally:
         server.close()
@@ -86,14 +87,8 @@ def test_dozor_web_stops_on_sigterm_with_a_live_stream_open(tmp_path, data_dir):
     )
     process = subprocess.Popen([DOZOR, "web", "--config", str(config)], stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                cookie = _sign_in(port, "volunteer")
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
-                time.sleep(0.2)
+        cookie = wait_until(succeeds(lambda: _sign_in(port, "volunteer")), 20)
+        assert cookie, "dozor web did not answer" if process.poll() is None else process.stderr.read()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", "/live/road-north/stream", headers={"Cookie": cookie})
         response = conn.getresponse()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import time
-import urllib.request
 from types import SimpleNamespace
 
 import pytest
+from recording import get_json, succeeds, wait_until
 
+from dozor.services import web_services
 from edge.config import load_config
-from webui.service import web_services
 
 pytestmark = pytest.mark.slow
 
@@ -36,15 +34,8 @@ def test_web_child_process_serves_until_stopped(tmp_path, data_dir):
     (service,) = web_services(context)
     service.start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    assert json.loads(response.read())["status"] == "ok"
-                break
-            except OSError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+        health = wait_until(succeeds(lambda: get_json(f"http://127.0.0.1:{port}/healthz")), 20)
+        assert health and health["status"] == "ok"
     finally:
         service.stop()
     assert service.process.returncode == 0

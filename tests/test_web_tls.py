@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import signal
 import socket
 import ssl
 import subprocess
@@ -16,11 +15,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from recording import wait_until
+from web_http import dozor_web, is_open, raw_socket, timed_get
+from webapp import PASSWORDS, add_standard_users
 
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.webdb import open_web_db
 from edge.layout import DataLayout
-from webui import audit
-from webui.testing import PASSWORDS, add_standard_users
-from webui.webdb import open_web_db
+from webui.server import HANDSHAKE_SECONDS
 
 pytestmark = pytest.mark.slow
 DOZOR = str(Path(sys.executable).parent / "dozor")
@@ -63,26 +66,10 @@ def https_site(tmp_path, data_dir):
         capture_output=True,
     )
     add_standard_users(data_dir)
-    port = free_port()
-    process = subprocess.Popen(
-        [DOZOR, "web", "--config", str(write_config(tmp_path, data_dir, port))],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     context = ssl.create_default_context(cafile=str(tls / "cert.pem"))
     context.check_hostname = False
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-    yield port, context
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=15) == 0
+    with dozor_web(tmp_path, data_dir, tls=True) as port:
+        yield port, context
 
 
 def request(port, context, method, path, body=None, headers=None):
@@ -115,7 +102,7 @@ def test_https_login_sets_a_secure_cookie_and_the_audit_sees_the_real_address(ht
     )
     assert response.status == 302, response.status
     assert "Secure" in response.getheader("Set-Cookie")
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=audit.LOGIN_OK)[0]
+    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.LOGIN_OK)[0]
     assert entry.ip == "127.0.0.1", "the client's address, not the proxy's and not a forged one"
 
 
@@ -136,3 +123,26 @@ def test_missing_certificate_is_a_clear_error(tmp_path, data_dir):
     )
     assert done.returncode == 1
     assert "cert.pem" in done.stderr and "openssl req" in done.stderr
+
+
+def test_tls_handshakes_that_never_finish_neither_stall_the_ui_nor_stay_open(https_site):
+    port, context = https_site
+    stalled = [raw_socket(port, f"127.0.0.{2 + n % 2}") for n in range(64)]
+    for sock in stalled[::2]:
+        sock.sendall(b"\x16\x03\x01\x02\x00")  # the record header of a ClientHello, and nothing after it
+    began = time.monotonic()
+    for _ in range(3):
+        seconds, status, _ = timed_get(port, "/healthz", context=context)
+        assert status == 200 and seconds < 1.0, seconds
+    assert all(is_open(sock) for sock in stalled)
+    timed_out = wait_until(lambda: not any(is_open(sock) for sock in stalled), HANDSHAKE_SECONDS + 5, 0.25)
+    assert timed_out, "unfinished handshakes were not timed out"
+    assert time.monotonic() - began > HANDSHAKE_SECONDS - 2
+    for sock in stalled:
+        sock.close()
+
+
+def test_hsts_is_sent_under_tls(https_site):
+    port, context = https_site
+    response, _ = request(port, context, "GET", "/login")
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"

@@ -9,24 +9,25 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+from webapp import seed_recordings
 
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.webdb import open_web_db
 from edge.clock import SystemClock
 from edge.layout import DataLayout
-from webui import audit, create_app
+from recorder.reasons import OutageReason, Reason
 from webui.fmp4 import boxes, codec_string, init_segment
 from webui.live_stream import follow
-from webui.testing import add_standard_users, login, make_config, make_segment_file, seed_recordings
-from webui.webdb import open_web_db
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_segment_file(tmp_path_factory.mktemp("clip") / "t.mp4", 10)
+def template(segment_file):
+    return segment_file(10)
 
 
 @pytest.fixture
-def recorded(data_dir, template):
-    add_standard_users(data_dir)
+def recorded(web, data_dir, template):
     layout = DataLayout(data_dir)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     ids = seed_recordings(layout, "road-north", start, 3, 10, template=template)
@@ -34,13 +35,11 @@ def recorded(data_dir, template):
 
     catalog = Catalog(layout)
     catalog.close_outage(
-        catalog.open_outage("road-north", start + timedelta(seconds=30), "stall"),
+        catalog.open_outage("road-north", start + timedelta(seconds=30), Reason(OutageReason.NO_VIDEO, "10")),
         start + timedelta(seconds=50),
     )
     catalog.close()
-    app = create_app(make_config(data_dir))
-    client = app.test_client()
-    login(client, "police")
+    client = web.client("police")
     return client, start, ids, layout
 
 
@@ -49,7 +48,7 @@ def test_segments_around_a_moment_come_with_outages(recorded):
     moment = quote((start + timedelta(seconds=12)).isoformat())
     data = client.get(f"/api/recordings/road-north/segments?from={moment}").get_json()
     assert [s["id"] for s in data["segments"]] == ids[1:]
-    assert data["outages"][0]["reason"] == "stall"
+    assert data["outages"][0]["reason"] == "no_video:10"
     assert data["segments"][0]["url"] == f"/video/segments/{ids[1]}.mp4"
 
 
@@ -69,7 +68,7 @@ def test_opening_a_segment_is_audited_once_not_per_range(recorded):
     client.get(f"/video/segments/{ids[0]}.mp4", headers={"Range": "bytes=0-"})
     for offset in (5000, 10000, 20000):
         client.get(f"/video/segments/{ids[0]}.mp4", headers={"Range": f"bytes={offset}-"})
-    views = audit.entries(open_web_db(layout), action=audit.VIDEO_VIEW)
+    views = audit.entries(open_web_db(layout), action=AuditAction.VIDEO_VIEW)
     assert len(views) == 1 and views[0].detail["segment"] == ids[0]
 
 
@@ -84,7 +83,7 @@ def test_recordings_page_shows_the_outage(recorded):
     page = client.get(f"/recordings?camera=road-north&at={quote((start + timedelta(seconds=5)).isoformat())}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'class="outage"' in html and "stall" in html
+    assert 'class="outage"' in html and "немає відео 10 с" in html
 
 
 def test_codec_string_comes_from_the_init_segment(template):

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 
-from webui.accounts import Accounts, Role, User
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.users import Accounts, Role, User
 from webui.context import ctx, web_db
 
 log = logging.getLogger(__name__)
@@ -107,3 +109,12 @@ def client_ip() -> str:
 def actor() -> str:
     user = current_user()
     return user.username if user else "-"
+
+
+def audit_request(
+    action: AuditAction, target: str = "", detail: dict[str, Any] | None = None, *, who: str | None = None
+) -> audit.AuditEntry:
+    """Write the audit entry for the request at hand: the signed-in user (or `who`, for sign-in
+    attempts), the client's address, the app's clock."""
+    return audit.append(web_db(), ctx().clock, actor=who if who is not None else actor(), ip=client_ip(),
+                        action=action, target=target, detail=detail)

@@ -10,20 +10,24 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from accounts.audit_anchor import HeadWitness
+from accounts.webdb import open_web_db, secret_key
 from edge import __version__
 from edge.clock import Clock, SystemClock
 from edge.config import Config
 from edge.layout import DataLayout, UnsafePath
 from webui import access
+from webui.audit_keeper import AuditKeeper
 from webui.blueprints import BLUEPRINTS
 from webui.context import StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
 from webui.security import add_security_headers
 from webui.sessions import DbSessionInterface
-from webui.webdb import open_web_db, secret_key
+from webui.streams import init_streams
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +35,7 @@ log = logging.getLogger(__name__)
 def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout | None = None) -> Flask:
     """The web UI for `config`: web.db migrated, roles enforced, CSRF on, sessions in web.db.
     `clock` (tests move time: idle timeout, lockout) and `layout` (the data folder) default to the real
-    ones."""
+    ones. Starts the audit keeper's thread (webui.audit_keeper: witnesses the audit log's head)."""
     clock = clock or SystemClock()
     layout = layout or DataLayout(config.storage.path)
     conn = open_web_db(layout)
@@ -48,11 +52,20 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
-    app.json.ensure_ascii = False  # Ukrainian camera titles stay readable in /api responses
-    app.extensions["dozor"] = WebContext(config=config, clock=clock, layout=layout)
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Ukrainian camera titles stay readable in /api responses
+    context = WebContext(config=config, clock=clock, layout=layout)
+    app.extensions["dozor"] = context
+    keeper = AuditKeeper(layout, clock, context.viewings, HeadWitness(layout.audit_anchor))
+    app.extensions["dozor_audit_keeper"] = keeper
+    keeper.start()
     app.session_interface = DbSessionInterface(
-        clock, idle_seconds=config.web.session_idle_minutes * 60, always_secure=config.web.tls
+        clock,
+        idle_seconds=config.web.session_idle_minutes * 60,
+        max_seconds=config.web.session_max_hours * 3600,
+        always_secure=config.web.tls,
     )
+    init_streams(app, config.web.streams_per_user)
     CSRFProtect(app)
     init_babel(app, config.web.language)
     app.before_request(access.enforce)

@@ -1,6 +1,6 @@
 """What every request may use: the app's config, clock and data layout, and its databases.
 
-Connections are kept per thread (cheroot serves requests on a fixed pool of threads, and a SQLite
+Connections are kept per thread (the server runs requests on fixed pools of threads, and a SQLite
 connection must stay in its thread): opening and closing one per request would throw away SQLite's page
 cache each time and, for web.db, checkpoint the WAL on every close (measured: ~2 ms of a 10 ms search).
 The recorder's catalog and the plate store are opened read-only: the web process can never damage
@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import abort, current_app
@@ -20,6 +21,7 @@ from edge.clock import Clock
 from edge.config import CameraConfig, Config
 from edge.db import connect
 from edge.layout import DataLayout
+from webui.viewings import Viewings
 
 
 class StoreMissing(Exception):
@@ -66,9 +68,16 @@ class WebContext:
     clock: Clock
     layout: DataLayout
     databases: Databases = field(init=False)
+    viewings: Viewings = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "databases", Databases(self.layout))
+        object.__setattr__(self, "viewings", Viewings(self.clock))
+
+    def retention_horizon(self) -> datetime:
+        """The oldest moment the UI may show: sightings and video before it are past
+        storage.retention_days and gone for the UI, even if the daemon has not deleted them yet."""
+        return self.clock.now() - timedelta(days=self.config.storage.retention_days)
 
 
 def ctx() -> WebContext:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 import subprocess
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,63 +63,71 @@ def _concat_list(segments: list[Any], layout: DataLayout, start: datetime, end: 
     return "\n".join(lines) + "\n"
 
 
-def build_export(layout: DataLayout, request: ExportRequest, segments: list[Any], outages: list[Any]) -> Path:
-    """Write the zip into a temporary folder under the data folder; the caller deletes `path.parent`."""
+def space_needed(layout: DataLayout, segments: list[Any]) -> int:
+    """Bytes an export of `segments` may write: the cut video and the zip that stores it."""
+    total = 0
+    for segment in segments:
+        try:
+            total += segment.file(layout).stat().st_size
+        except (OSError, ValueError):
+            continue
+    return 2 * total + (16 << 20)
+
+
+def build_export(
+    layout: DataLayout, request: ExportRequest, segments: list[Any], outages: list[Any], work: Path
+) -> Path:
+    """Write the zip into `work` (a temporary folder of webui.export_room, which deletes it)."""
     if not segments:
         raise ExportFailed("no recording in this time range")
-    work = Path(tempfile.mkdtemp(prefix=".export-", dir=layout.root))
+    stamp = request.start.strftime("%Y%m%d-%H%M%SZ")
+    video = work / f"{request.camera}_{stamp}.mp4"
+    listing = work / "segments.ffconcat"
+    listing.write_text(_concat_list(segments, layout, request.start, request.end), encoding="utf-8")
+    command = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-nostdin",
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        str(listing),
+        "-map",
+        "0:v",
+        "-map",
+        "0:a?",
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        "-y",
+        str(video),
+    ]
     try:
-        stamp = request.start.strftime("%Y%m%d-%H%M%SZ")
-        video = work / f"{request.camera}_{stamp}.mp4"
-        listing = work / "segments.ffconcat"
-        listing.write_text(_concat_list(segments, layout, request.start, request.end), encoding="utf-8")
-        command = [
-            "ffmpeg",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-nostdin",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            str(listing),
-            "-map",
-            "0:v",
-            "-map",
-            "0:a?",
-            "-c",
-            "copy",
-            "-movflags",
-            "+faststart",
-            "-y",
-            str(video),
-        ]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=FFMPEG_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ExportFailed(f"ffmpeg could not run: {exc}") from None
-        if done.returncode != 0 or not video.exists():
-            log.error("export ffmpeg failed: %s", done.stderr.strip()[-500:])
-            raise ExportFailed("the video could not be cut from the recordings")
-        manifest = _manifest(request, layout, segments, outages, video)
-        manifest_path = work / "manifest.json"
-        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        sums = work / "SHA256SUMS"
-        sums.write_text(
-            "".join(f"{sha256_of(p)}  {p.name}\n" for p in (video, manifest_path)), encoding="utf-8"
-        )
-        archive = work / f"dozor-evidence_{request.camera}_{stamp}.zip"
-        with zipfile.ZipFile(archive, "w") as zf:
-            zf.write(video, video.name, compress_type=zipfile.ZIP_STORED)
-            zf.write(manifest_path, manifest_path.name, compress_type=zipfile.ZIP_DEFLATED)
-            zf.write(sums, sums.name, compress_type=zipfile.ZIP_DEFLATED)
-        listing.unlink()
-        return archive
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        done = subprocess.run(command, capture_output=True, text=True, timeout=FFMPEG_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ExportFailed(f"ffmpeg could not run: {exc}") from None
+    if done.returncode != 0 or not video.exists():
+        log.error("export ffmpeg failed: %s", done.stderr.strip()[-500:])
+        raise ExportFailed("the video could not be cut from the recordings")
+    manifest = _manifest(request, layout, segments, outages, video)
+    manifest_path = work / "manifest.json"
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    sums = work / "SHA256SUMS"
+    sums.write_text(
+        "".join(f"{sha256_of(p)}  {p.name}\n" for p in (video, manifest_path)), encoding="utf-8"
+    )
+    archive = work / f"dozor-evidence_{request.camera}_{stamp}.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(video, video.name, compress_type=zipfile.ZIP_STORED)
+        zf.write(manifest_path, manifest_path.name, compress_type=zipfile.ZIP_DEFLATED)
+        zf.write(sums, sums.name, compress_type=zipfile.ZIP_DEFLATED)
+    listing.unlink()
+    return archive
 
 
 def _manifest(
@@ -152,7 +158,8 @@ def _manifest(
             for s in segments
         ],
         "outages_in_range": [
-            {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason}
+            {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None,
+             "reason": o.reason.english()}
             for o in outages
         ],
     }

@@ -1,48 +1,17 @@
 """Reading fragmented MP4 files as the recorder writes them: top-level boxes, the init segment
 (ftyp + moov), the codec string a browser's MediaSource needs, and the newest complete fragments.
 
-This is what lets the live view send the camera's own H.264 to the browser at full frame rate without
+The box walk itself is recorder.mp4_fragments' (the recorder's recovery reads the same files). This is
+what lets the live view send the camera's own H.264 to the browser at full frame rate without
 decoding or encoding anything: it tails the segment file the recorder is writing and forwards whole
 moof+mdat fragments as they are completed.
 """
 
 from __future__ import annotations
 
-import struct
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
-
-@dataclass(frozen=True)
-class Box:
-    type: str
-    offset: int
-    size: int
-
-    @property
-    def end(self) -> int:
-        return self.offset + self.size
-
-
-def boxes(handle: BinaryIO, start: int = 0, limit: int | None = None) -> Iterator[Box]:
-    """Complete top-level boxes from `start`; stops at the first box not yet fully written."""
-    if limit is None:
-        handle.seek(0, 2)
-        limit = handle.tell()
-    offset = start
-    while offset + 8 <= limit:
-        handle.seek(offset)
-        size, kind = struct.unpack(">I4s", handle.read(8))
-        if size == 1:
-            if offset + 16 > limit:
-                return
-            size = struct.unpack(">Q", handle.read(8))[0]
-        if size < 8 or offset + size > limit:
-            return  # size 0 (to end of file) never occurs in fragmented files; an unfinished box
-        yield Box(kind.decode("latin-1"), offset, size)
-        offset += size
+from recorder.mp4_fragments import Box, boxes
 
 
 def init_segment(path: Path) -> bytes | None:

@@ -12,27 +12,35 @@ from datetime import datetime
 from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
+from accounts.audit import AuditAction
+from edge.clock import age_text
 from webui.reasons import reason_text
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
 LANGUAGE_BUTTONS = {"uk": "УКР", "en": "ENG"}
 ACTION_LABELS = {
-    "login_ok": lazy_gettext("signed in"),
-    "login_failed": lazy_gettext("sign-in failed"),
-    "login_locked": lazy_gettext("sign-in refused (locked)"),
-    "logout": lazy_gettext("signed out"),
-    "search": lazy_gettext("plate search"),
-    "sighting_view": lazy_gettext("sighting viewed"),
-    "video_view": lazy_gettext("video viewed"),
-    "export": lazy_gettext("evidence exported"),
-    "user_add": lazy_gettext("account created"),
-    "user_disable": lazy_gettext("account disabled"),
-    "user_enable": lazy_gettext("account enabled"),
-    "user_password": lazy_gettext("password changed"),
-    "watchlist_view": lazy_gettext("watchlist viewed"),
-    "watchlist_add": lazy_gettext("watchlist entry added"),
-    "watchlist_remove": lazy_gettext("watchlist entry removed"),
-    "alerts_view": lazy_gettext("watchlist alerts viewed"),
+    AuditAction.LOGIN_OK: lazy_gettext("signed in"),
+    AuditAction.LOGIN_FAILED: lazy_gettext("sign-in failed"),
+    AuditAction.LOGIN_LOCKED: lazy_gettext("sign-in refused (locked)"),
+    AuditAction.LOGIN_LOCK_ENDED: lazy_gettext("sign-in lock over"),
+    AuditAction.LOGOUT: lazy_gettext("signed out"),
+    AuditAction.SEARCH: lazy_gettext("plate search"),
+    AuditAction.SIGHTING_VIEW: lazy_gettext("sighting viewed"),
+    AuditAction.VIDEO_VIEW: lazy_gettext("video viewed"),
+    AuditAction.EXPORT: lazy_gettext("evidence exported"),
+    AuditAction.USER_ADD: lazy_gettext("account created"),
+    AuditAction.USER_DISABLE: lazy_gettext("account disabled"),
+    AuditAction.USER_ENABLE: lazy_gettext("account enabled"),
+    AuditAction.USER_PASSWORD: lazy_gettext("password changed"),
+    AuditAction.WATCHLIST_VIEW: lazy_gettext("watchlist viewed"),
+    AuditAction.WATCHLIST_ADD: lazy_gettext("watchlist entry added"),
+    AuditAction.WATCHLIST_REMOVE: lazy_gettext("watchlist entry removed"),
+    AuditAction.ALERTS_VIEW: lazy_gettext("watchlist alerts viewed"),
+    AuditAction.SIGHTING_PICTURE: lazy_gettext("plate or scene picture viewed"),
+    AuditAction.LIVE_VIEW: lazy_gettext("live view started"),
+    AuditAction.LIVE_VIEW_END: lazy_gettext("live view ended"),
+    AuditAction.AUDIT_VIEW: lazy_gettext("audit log viewed"),
+    AuditAction.AIM_VIEW: lazy_gettext("aiming picture viewed"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),
@@ -69,17 +77,7 @@ def local_time(moment: datetime | None, with_date: bool = True) -> str:
 
 
 def format_age(seconds: float | None) -> str:
-    """A duration the way people say it: "13 d 22 h", "5 h 3 min", "42 s"."""
-    if seconds is None:
-        return "—"
-    seconds = max(0, int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return gettext("%(d)d d %(h)d h", d=days, h=hours)
-    if hours:
-        return gettext("%(h)d h %(m)d min", h=hours, m=minutes)
-    if minutes:
-        return gettext("%(m)d min %(s)d s", m=minutes, s=secs)
-    return gettext("%(s)d s", s=secs)
+    """A duration the way people say it, in the reader's language (edge.clock.age_text)."""
+    words = (gettext("%(d)d d %(h)d h"), gettext("%(h)d h %(m)d min"), gettext("%(m)d min %(s)d s"),
+             gettext("%(s)d s"))
+    return age_text(seconds, words, unknown="—")

@@ -1,9 +1,11 @@
 """The live view's byte stream: the init segment and then each new fragment of the segment file the
 recorder is writing for a camera, following it into the next segment file when the recorder cuts one.
 
-Runs inside a web server thread for as long as the viewer watches; it ends when the camera stops
-producing (so a dead camera does not hold a thread), after MAX_SECONDS (the page reconnects), or when
-the browser goes away (the server closes the generator on the next write).
+Runs on one of the web server's stream threads for as long as the viewer watches; it ends when the
+camera stops producing (so a dead camera does not hold a thread), after MAX_SECONDS (the page
+reconnects), when the viewer may no longer watch (signed out, account disabled, new password, session
+lifetime over: checked every CHECK_SECONDS), or when the browser goes away (the server closes the
+generator on the next write).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ POLL_SECONDS = 0.1
 LOOKUP_SECONDS = 1.0  # how often to ask the catalog whether the recorder started a new segment file
 IDLE_SECONDS = 15.0
 MAX_SECONDS = 30 * 60
+CHECK_SECONDS = 2.0
 
 
 def _new_fragments(path: Path, offset: int) -> tuple[list[bytes], int]:
@@ -37,14 +40,22 @@ def _new_fragments(path: Path, offset: int) -> tuple[list[bytes], int]:
         return [], offset
 
 
-def follow(current_file: Callable[[], Path | None], clock: Clock) -> Iterator[bytes]:
-    """Yield fMP4 bytes: init + newest fragment of the current file, then every new fragment."""
+def follow(
+    current_file: Callable[[], Path | None], clock: Clock, allowed: Callable[[], bool] = lambda: True
+) -> Iterator[bytes]:
+    """Yield fMP4 bytes: init + newest fragment of the current file, then every new fragment, while
+    `allowed()` (the viewer's session still stands)."""
     started = clock.monotonic()
     path: Path | None = None
     offset = 0
     last_data = started
-    last_lookup = float("-inf")
+    last_lookup = last_check = float("-inf")
     while clock.monotonic() - started < MAX_SECONDS:
+        if clock.monotonic() - last_check >= CHECK_SECONDS:
+            if not allowed():
+                log.info("live stream ended: the viewer's session ended")
+                return
+            last_check = clock.monotonic()
         newest = path
         if clock.monotonic() - last_lookup >= LOOKUP_SECONDS:
             newest, last_lookup = current_file(), clock.monotonic()

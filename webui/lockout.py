@@ -1,58 +1,115 @@
-"""Brute-force protection for the login form: 5 failures for one user name from one address lock that
-pair for 15 minutes.
+"""Brute-force protection for the login form: at most 5 password checks per user name (from any
+address) and per client address (for any name) in 15 minutes, however many requests arrive at once.
 
-Per user+IP (not per user) so an attacker on the LAN cannot lock a police officer out of their own
-account from another machine. Failures are kept in web.db, so restarting the web process does not
-reset the count.
+A check is reserved before the slow scrypt hash, in one write transaction that counts the recent checks
+of the name and of the address and adds this one (BEGIN IMMEDIATE serialises it across threads and
+processes), so a burst of 32 guesses gets 5 checks and 27 refusals. A successful check takes its
+reservation back, with the user's earlier failures from that address. Per name, so guesses from many
+addresses add up; per address, so one machine cannot try one password on every account. The price: a
+person who knows a user name can lock it for 15 minutes; the audit log shows from where.
+
+Refusals do not each write an audit entry (1,500 anonymous posts once wrote 1,496): the first refusal
+of a lock episode says so, and the first sign-in attempt after the episode writes its end with the
+number refused, so an episode costs two entries however long an attacker keeps trying. Everything is
+kept in web.db, so restarting the web process resets nothing.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import timedelta
 
 from edge.clock import Clock, to_epoch
 
-MAX_FAILURES = 5
+MAX_CHECKS_PER_NAME = 5
+MAX_CHECKS_PER_ADDRESS = 5
 LOCK_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of `Lockout.reserve`: a reserved check (`ticket`), or a refusal for `wait` seconds."""
+
+    ticket: int | None
+    wait: float = 0.0
+    locked: str = ""  # "name:<user name>" or "address:<ip>" while refused
+    new_episode: bool = False  # the first refusal of this lock: worth an audit entry
+
+    @property
+    def allowed(self) -> bool:
+        return self.ticket is not None
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A lock that has ended: what it locked, since when, and how many attempts it refused."""
+
+    key: str
+    started: float
+    refused: int
 
 
 class Lockout:
     def __init__(
-        self,
-        conn: sqlite3.Connection,
-        clock: Clock,
-        max_failures: int = MAX_FAILURES,
-        lock: timedelta = timedelta(minutes=LOCK_MINUTES),
+        self, conn: sqlite3.Connection, clock: Clock, window: timedelta = timedelta(minutes=LOCK_MINUTES)
     ):
         self.conn = conn
         self.clock = clock
-        self.max_failures = max_failures
-        self.lock_seconds = lock.total_seconds()
+        self.window = window.total_seconds()
 
-    def _recent(self, username: str, ip: str) -> list[float]:
-        since = to_epoch(self.clock.now()) - self.lock_seconds
-        rows = self.conn.execute(
-            "SELECT at FROM login_failures WHERE username = ? AND ip = ? AND at > ? ORDER BY at",
-            (username, ip, since),
-        )
-        return [r["at"] for r in rows]
-
-    def locked_for(self, username: str, ip: str) -> float:
-        """Seconds until this user+address may try again; 0 when not locked."""
-        recent = self._recent(username, ip)
-        if len(recent) < self.max_failures:
-            return 0.0
-        return max(0.0, recent[-1] + self.lock_seconds - to_epoch(self.clock.now()))
-
-    def failed(self, username: str, ip: str) -> None:
+    def reserve(self, username: str, ip: str) -> Attempt:
+        """Reserve one password check for `username` from `ip`, or count a refusal if either is locked."""
         now = to_epoch(self.clock.now())
+        since = now - self.window
         with self.conn:
-            self.conn.execute(
+            self.conn.execute("BEGIN IMMEDIATE")
+            name_ends = self._lock_end("username = ?", username, since, MAX_CHECKS_PER_NAME)
+            address_ends = self._lock_end("ip = ?", ip, since, MAX_CHECKS_PER_ADDRESS)
+            if name_ends or address_ends:
+                key = f"name:{username}" if name_ends else f"address:{ip}"
+                until = max(name_ends, address_ends)
+                new = self._refused(key, now, until)
+                return Attempt(None, wait=max(0.0, until - now), locked=key, new_episode=new)
+            cursor = self.conn.execute(
                 "INSERT INTO login_failures (username, ip, at) VALUES (?, ?, ?)", (username, ip, now)
             )
-            self.conn.execute("DELETE FROM login_failures WHERE at < ?", (now - 2 * self.lock_seconds,))
+            self.conn.execute("DELETE FROM login_failures WHERE at < ?", (now - 2 * self.window,))
+        return Attempt(cursor.lastrowid)
 
-    def succeeded(self, username: str, ip: str) -> None:
+    def _lock_end(self, where: str, value: str, since: float, limit: int) -> float:
+        """When the checks matching `where` fall below `limit` again; 0 if they are below it now."""
+        rows = self.conn.execute(
+            f"SELECT at FROM login_failures WHERE {where} AND at > ? ORDER BY at DESC LIMIT ?",
+            (value, since, limit),
+        ).fetchall()
+        return rows[-1]["at"] + self.window if len(rows) >= limit else 0.0
+
+    def _refused(self, key: str, now: float, until: float) -> bool:
+        """Count a refusal in the episode of `key`; True if it opened the episode."""
+        updated = self.conn.execute(
+            "UPDATE login_locks SET refused = refused + 1, until = ? WHERE key = ?", (until, key)
+        ).rowcount
+        if updated:
+            return False
+        self.conn.execute(
+            "INSERT INTO login_locks (key, started, until, refused) VALUES (?, ?, ?, 1)", (key, now, until)
+        )
+        return True
+
+    def succeeded(self, attempt: Attempt, username: str, ip: str) -> None:
+        """The password was right: the check and this user's earlier failures from `ip` no longer count."""
         with self.conn:
+            self.conn.execute("DELETE FROM login_failures WHERE rowid = ?", (attempt.ticket,))
             self.conn.execute("DELETE FROM login_failures WHERE username = ? AND ip = ?", (username, ip))
+
+    def ended_episodes(self) -> list[Episode]:
+        """Locks that are over, each returned once (the caller writes their audit entry)."""
+        now = to_epoch(self.clock.now())
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            rows = self.conn.execute(
+                "SELECT key, started, refused FROM login_locks WHERE until <= ?", (now,)
+            ).fetchall()
+            self.conn.execute("DELETE FROM login_locks WHERE until <= ?", (now,))
+        return [Episode(r["key"], r["started"], r["refused"]) for r in rows]

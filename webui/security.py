@@ -1,8 +1,9 @@
 """HTTP hardening applied to every response, and a small per-address rate limit.
 
 The CSP allows scripts, styles and media only from Dozor itself (no inline script: every script is a
-file in webui/static), and frames from nowhere. Responses are `no-store` except static files, because
-most pages carry plate data that must not linger in a shared browser's cache.
+file in webui/static), and frames from nowhere; under HTTPS, HSTS keeps browsers on HTTPS. Responses
+are `no-store` except static files, because most pages carry plate data that must not linger in a
+shared browser's cache.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask import Response, request
 
 from edge.clock import Clock
 
+HSTS_SECONDS = 365 * 24 * 3600
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -38,6 +40,10 @@ def add_security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure:
+        # A year; browsers ignore it over a certificate they had to be told to accept (self-signed),
+        # and keep to HTTPS once the appliance has a trusted one.
+        response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"
     if request.endpoint == "static":
         response.headers["Cache-Control"] = "public, max-age=3600"
     else:

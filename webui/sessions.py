@@ -1,7 +1,8 @@
 """Server-side sessions in web.db: the browser holds only a random id, the server holds the rest.
 
 Why not Flask's signed-cookie sessions: a cookie session cannot be ended from the server, and Dozor
-must end sessions at logout, at an idle timeout and when an admin disables an account. The cookie is
+must end sessions at logout, at an idle timeout, at the absolute lifetime (a live grid left polling on a
+screen would otherwise stay signed in forever) and when an admin disables an account. The cookie is
 HttpOnly and SameSite=Strict (Secure under HTTPS); only a SHA-256 of the id is stored, so a copy of
 web.db does not hand out live sessions. The id is renewed at login (no session fixation).
 """
@@ -57,9 +58,10 @@ def _hash(sid: str) -> str:
 
 
 class DbSessionInterface(SessionInterface):
-    def __init__(self, clock: Clock, idle_seconds: float, always_secure: bool):
+    def __init__(self, clock: Clock, idle_seconds: float, max_seconds: float, always_secure: bool):
         self.clock = clock
         self.idle_seconds = idle_seconds
+        self.max_seconds = max_seconds
         self.always_secure = always_secure
         self._created = 0
 
@@ -68,11 +70,13 @@ class DbSessionInterface(SessionInterface):
         if not sid or len(sid) > 100:
             return ServerSession()
         conn = web_db()
-        row = conn.execute("SELECT data, last_seen FROM sessions WHERE id_hash = ?", (_hash(sid),)).fetchone()
+        row = conn.execute(
+            "SELECT data, created_at, last_seen FROM sessions WHERE id_hash = ?", (_hash(sid),)
+        ).fetchone()
         if row is None:
             return ServerSession()
         now = to_epoch(self.clock.now())
-        if now - row["last_seen"] > self.idle_seconds:
+        if now - row["last_seen"] > self.idle_seconds or now - row["created_at"] > self.max_seconds:
             with conn:
                 conn.execute("DELETE FROM sessions WHERE id_hash = ?", (_hash(sid),))
             return ServerSession()
@@ -122,8 +126,24 @@ class DbSessionInterface(SessionInterface):
                     (data, user_id, _hash(session.sid)),
                 )
 
+    def still_valid(self, session: ServerSession) -> bool:
+        """Whether `session` still stands: not ended (sign-out, account disabled, new password) and not
+        past its absolute lifetime. A live stream asks this as it goes (the idle timeout is checked when
+        the page reconnects)."""
+        if not session.sid:
+            return False
+        row = web_db().execute(
+            "SELECT s.created_at FROM sessions s JOIN users u ON u.id = s.user_id"
+            " WHERE s.id_hash = ? AND u.active = 1",
+            (_hash(session.sid),),
+        ).fetchone()
+        return row is not None and to_epoch(self.clock.now()) - row["created_at"] <= self.max_seconds
+
     def prune(self) -> int:
-        """Delete sessions idle for longer than the timeout (called at each login)."""
-        cutoff = to_epoch(self.clock.now()) - self.idle_seconds
+        """Delete sessions idle for longer than the timeout or past their lifetime (called at each login)."""
+        now = to_epoch(self.clock.now())
         with web_db() as conn:
-            return conn.execute("DELETE FROM sessions WHERE last_seen < ?", (cutoff,)).rowcount
+            return conn.execute(
+                "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?",
+                (now - self.idle_seconds, now - self.max_seconds),
+            ).rowcount

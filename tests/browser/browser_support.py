@@ -1,5 +1,5 @@
 """What the browser tests and the screenshot script share: Debian's Chromium driven by Playwright (no
-browser download), the web UI served by cheroot on a free port in a thread, and a realistic data
+browser download), the web UI served by webui.server on a free port in a thread, and a realistic data
 folder (cameras, recordings, sightings with pictures, live pictures, a segment being written)."""
 
 from __future__ import annotations
@@ -7,16 +7,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from edge.config import Config
-from edge.layout import DataLayout
-from webui.fmp4 import boxes
-from webui.testing import (
+from recording import get_json, succeeds, wait_until
+from webapp import (
     add_standard_users,
     make_config,
     make_segment_file,
@@ -24,6 +21,11 @@ from webui.testing import (
     seed_sighting,
     write_live_picture,
 )
+
+from edge.config import Config
+from edge.layout import DataLayout
+from recorder.reasons import OutageReason, Reason
+from webui.fmp4 import boxes
 
 CHROMIUM = os.environ.get("DOZOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -99,7 +101,7 @@ def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], d
     }
     catalog = Catalog(layout)
     try:
-        catalog.open_outage(OFFLINE_CAMERA, now - timedelta(minutes=40), "no answer (timed out)")
+        catalog.open_outage(OFFLINE_CAMERA, now - timedelta(minutes=40), Reason(OutageReason.TIMED_OUT))
         for camera in CAMERAS:
             offline = camera["name"] == OFFLINE_CAMERA
             catalog.set_status(
@@ -107,7 +109,7 @@ def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], d
                     camera=camera["name"],
                     state="offline" if offline else "online",
                     since=now - (timedelta(minutes=40) if offline else timedelta(days=3, hours=5)),
-                    reason="no answer (timed out)" if offline else "",
+                    reason=Reason(OutageReason.TIMED_OUT) if offline else None,
                     fps=0 if offline else 25.0,
                     kbps=0 if offline else 1980.0,
                     last_packet=now - timedelta(minutes=40) if offline else now,
@@ -218,17 +220,7 @@ def start_site(data_dir: Path, template: Path, *, live_camera: str | None = "roa
 
 
 def _wait_for(url: str, seconds: float = 10) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a local test URL
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    assert wait_until(succeeds(lambda: get_json(url)), seconds, interval=0.1), f"{url} did not answer"
 
 
 def sign_in(page: Any, site: Site, user: str, password: str) -> None:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, launch_chromium, make_template, start_site
+from browser_support import CHROMIUM, SEGMENT_SECONDS, launch_chromium, start_site
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +26,8 @@ def chromium():
 
 
 @pytest.fixture(scope="session")
-def segment_template(tmp_path_factory):
-    return make_template(tmp_path_factory.mktemp("segments"))
+def segment_template(segment_file):
+    return segment_file(SEGMENT_SECONDS)
 
 
 @pytest.fixture(scope="module")

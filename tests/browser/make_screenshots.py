@@ -13,12 +13,15 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from browser_support import Site, launch_chromium, make_template, remove, sign_in, start_site
-from playwright.sync_api import sync_playwright
-
-from webui.testing import PASSWORDS, seed_recordings
-
 REPO = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # the test helpers, when run as a script
+
+from browser_support import Site, launch_chromium, make_template, remove, sign_in, start_site  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+from webapp import PASSWORDS, seed_recordings  # noqa: E402
+
+from recorder.reasons import OutageReason, Reason  # noqa: E402
+
 VIEWPORT = {"width": 1440, "height": 900}
 
 
@@ -68,7 +71,8 @@ def seed_history(site: Site, template: Path) -> None:
     seed_recordings(site.layout, "road-north", outage_start - timedelta(hours=8), 16, 1800, template=template)
     catalog = Catalog(site.layout)
     try:
-        catalog.close_outage(catalog.open_outage("road-north", outage_start, "no answer (timed out)"), after)
+        outage = catalog.open_outage("road-north", outage_start, Reason(OutageReason.TIMED_OUT))
+        catalog.close_outage(outage, after)
     finally:
         catalog.close()
 

@@ -11,9 +11,9 @@ import threading
 import pytest
 from browser_support import sign_in
 from test_web_attacks import PAYLOADS, leave_traces_in_the_audit_log, seed_evil
+from webapp import PASSWORDS
 
 from webui import create_app
-from webui.testing import PASSWORDS, make_segment_file
 
 pytestmark = pytest.mark.slow
 
@@ -29,12 +29,12 @@ INJECTED = (
 
 
 @pytest.fixture(scope="module")
-def evil_site(tmp_path_factory):
+def evil_site(tmp_path_factory, segment_file):
     from webui.server import build_server
 
     data_dir = tmp_path_factory.mktemp("evil") / "data"
     data_dir.mkdir()
-    template = make_segment_file(tmp_path_factory.mktemp("clip") / "template.mp4", 10)
+    template = segment_file(10)
     seeded = seed_evil(data_dir, template)
     leave_traces_in_the_audit_log(create_app(seeded["config"]))
     server = build_server(seeded["config"], threads=8, host="127.0.0.1", port=0)

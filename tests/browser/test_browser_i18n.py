@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import sign_in
-
-from webui.testing import PASSWORDS
+from webapp import PASSWORDS
 
 pytestmark = pytest.mark.slow
 

@@ -1,5 +1,5 @@
 """End to end with the real recorder: a real RTSP server, the Recorder writing segments and live
-pictures, the web UI under cheroot, and Chromium. A volunteer's grid shows the recorder's pictures and
+pictures, the web UI under webui.server, and Chromium. A volunteer's grid shows the recorder's pictures and
 an offline badge when a camera fails; a click plays the camera live at full frame rate from the segment
 being written; police play what was just recorded."""
 
@@ -13,11 +13,12 @@ from urllib.parse import quote
 
 import pytest
 from browser_support import sign_in
+from recording import wait_until
+from webapp import PASSWORDS, add_standard_users
 
 from edge.config import parse_config
 from edge.layout import DataLayout
 from recorder.live_snapshots import mark_watched
-from webui.testing import PASSWORDS, add_standard_users
 
 pytestmark = pytest.mark.slow
 CAMERAS = {"road-north": "Північна дорога", "square": "Площа"}
@@ -67,10 +68,7 @@ def test_live_grid_live_video_and_recordings_from_the_real_recorder(page, record
     url, rtsp, layout = recorded_site
     site = SimpleNamespace(url=url)
     picture = layout.live_dir / "road-north.jpg"
-    deadline = time.monotonic() + 30
-    while not picture.exists():
-        assert time.monotonic() < deadline, "the recorder wrote no live picture"
-        time.sleep(0.5)
+    assert wait_until(picture.exists, 30, interval=0.5), "the recorder wrote no live picture"
     unwatched = _updates(picture, 6)
     mark_watched(layout, "road-north")  # what the web UI does for every picture it serves
     time.sleep(3)  # the recorder notices within a second and decodes from the next keyframe

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import CAMERAS, OFFLINE_CAMERA, sign_in
-
-from webui.testing import PASSWORDS
+from webapp import PASSWORDS
 
 pytestmark = pytest.mark.slow
 

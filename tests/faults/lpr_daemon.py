@@ -3,7 +3,7 @@ its LPR worker processes, and what `dozor status --json` and the plate store say
 
 The hang timeout of the daemon's LPR pool (plate_index.pool.HANG_SECONDS, 20 s) can be shortened for a
 run (`hang_seconds`), so the short form of the suite can freeze a worker past it without waiting 20 s;
-everything else is the shipped daemon, started as `python -m edge run`.
+everything else is the shipped daemon, started as `python -m dozor run`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent.parent
 # `python -c` with the pool's hang timeout set first, then the ordinary `dozor` command line.
 _LAUNCH = (
     "import sys; import plate_index.pool as pool; pool.HANG_SECONDS = float(sys.argv[1]); "
-    "from edge.cli import main; sys.argv = ['dozor', *sys.argv[2:]]; main()"
+    "from dozor.cli import main; sys.argv = ['dozor', *sys.argv[2:]]; main()"
 )
 
 
@@ -50,7 +50,7 @@ class Daemon:
         self.layout = DataLayout(self.config.storage.path)
         argv = ["run", "--config", str(config_path)]
         command = ([sys.executable, "-c", _LAUNCH, str(hang_seconds), *argv] if hang_seconds
-                   else [sys.executable, "-m", "edge", *argv])
+                   else [sys.executable, "-m", "dozor", *argv])
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=log, cwd=REPO,
@@ -68,7 +68,7 @@ class Daemon:
     def lpr(self) -> dict[str, Any]:
         """The plate-reading counters of the one camera, as `dozor status --json` shows them ({} before
         the first write)."""
-        from edge.status import lpr_counters
+        from health.status import lpr_counters
 
         try:
             rows = lpr_counters(self.layout)
@@ -90,7 +90,7 @@ class Daemon:
         """`dozor status --config PATH --json`: exit code and the object."""
         import json
 
-        done = subprocess.run([sys.executable, "-m", "edge", "status", "--config", str(self.config_path),
+        done = subprocess.run([sys.executable, "-m", "dozor", "status", "--config", str(self.config_path),
                                "--json"], capture_output=True, text=True, cwd=REPO, timeout=60)
         return done.returncode, json.loads(done.stdout)
 

@@ -23,6 +23,7 @@ from resources import Resources, settled
 
 from edge.layout import DataLayout
 from recorder.catalog import Outage, open_catalog, outages_between
+from recorder.reasons import OutageReason
 from recorder.wallclock import WallClockAnchor
 
 FAULT_SECONDS = 4.0  # how long each camera failure lasts
@@ -58,7 +59,7 @@ def _outages(data_dir: Path, camera: str, start: datetime, end: datetime) -> lis
     """The camera's outages on the timeline, without the one `dozor run` stopping opens."""
     with closing(open_catalog(DataLayout(data_dir), readonly=True)) as conn:
         found = outages_between(conn, camera, start, end)
-    return [o for o in found if o.reason != "recorder stopped"]
+    return [o for o in found if o.reason.code != OutageReason.RECORDER_STOPPED]
 
 
 def _recording_since(data_dir: Path, moment: datetime, *cameras: str) -> bool:

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from recording import covered_seconds, segments, wait_until, write_config
 from resources import sample
 
-from edge.cli import main
+from dozor.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from lpr_daemon import Daemon, write_config
 from recording import wait_until
 
-from edge.cli import main
+from dozor.cli import main
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
 

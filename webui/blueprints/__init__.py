@@ -6,6 +6,7 @@ from webui.blueprints import (
     auth,
     export,
     health,
+    installer,
     live,
     recordings,
     search,
@@ -22,6 +23,7 @@ BLUEPRINTS = [
     export.bp,
     live.bp,
     admin.bp,
+    installer.bp,
     users.bp,
     audit_log.bp,
 ]

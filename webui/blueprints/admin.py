@@ -1,6 +1,6 @@
 """Camera health for everyone signed in, and the admin overview: cameras (online/offline since, fps,
 kbit/s, last frame, drops), disk use and the oldest recording, camera effectiveness, the last 14 nightly
-summaries (edge.summary), links to accounts and the audit log."""
+summaries (health.summary), links to accounts and the audit log."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import shutil
 
 from flask import Blueprint, current_app, render_template
 
+from accounts.users import Role
+from health.cameras import availability
 from webui.access import ALL_ROLES, allow
-from webui.accounts import Role
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, plates_db
 from webui.effectiveness import EffectivenessCache
 
@@ -39,13 +40,14 @@ def camera_rows() -> list[dict]:
     rows = []
     for camera in ctx().config.cameras:
         status = statuses.get(camera.name)
-        stale = status is None or status.is_stale(now)
+        state = availability(camera.enabled, status, now)
         rows.append(
             {
                 "camera": camera,
                 "status": status,
-                "online": bool(status and status.state == "online" and not stale),
-                "recorder_down": stale,
+                "state": state,
+                "online": state.online,
+                "recorder_down": camera.enabled and not state.recorder_running,
                 "lpr": lpr.get(camera.name),
             }
         )
@@ -75,8 +77,8 @@ def overview():
         effect = current_app.extensions["dozor_effectiveness"].get(plates_db(), EFFECTIVENESS_DAYS)
     except StoreMissing:
         effect = None
-    from edge.status import space_deletion
-    from edge.summary import recent_summaries
+    from health.status import space_deletion
+    from health.summary import recent_summaries
 
     return render_template(
         "admin/overview.html",

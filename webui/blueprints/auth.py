@@ -7,6 +7,7 @@ them). A failed login says only "wrong user name or password", whichever was wro
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,12 +15,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from webui import audit
-from webui.access import ALL_ROLES, allow, client_ip, current_user, public, safe_next
-from webui.accounts import Accounts, Role, normalise_username
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.users import Accounts, Role, normalise_username
+from edge.clock import from_epoch, utc_iso
+from webui.access import ALL_ROLES, allow, audit_request, client_ip, current_user, public, safe_next
 from webui.context import ctx, web_db
 from webui.i18n import LANGUAGES
-from webui.lockout import Lockout
+from webui.lockout import Episode, Lockout
 
 bp = Blueprint("auth", __name__)
 
@@ -56,18 +59,21 @@ def login():
     conn, clock = web_db(), ctx().clock
     name, ip = normalise_username(form.username.data)[:64], client_ip()
     lockout = Lockout(conn, clock)
-    wait = lockout.locked_for(name, ip)
-    if wait > 0:
-        audit.append(conn, clock, actor=name, ip=ip, action=audit.LOGIN_LOCKED)
-        minutes = math.ceil(wait / 60)
+    for episode in lockout.ended_episodes():
+        _audit_episode_end(episode)
+    attempt = lockout.reserve(name, ip)
+    if not attempt.allowed:
+        if attempt.new_episode:
+            until = utc_iso(clock.now() + timedelta(seconds=attempt.wait))
+            audit_request(AuditAction.LOGIN_LOCKED, attempt.locked, {"until": until}, who=name)
+        minutes = math.ceil(attempt.wait / 60)
         error = _("Too many failed attempts. Try again in %(n)d min.", n=minutes)
         return render_template("auth/login.html", form=form, error=error), 429
     user = Accounts(conn, clock).authenticate(name, form.password.data)
     if user is None:
-        lockout.failed(name, ip)
-        audit.append(conn, clock, actor=name, ip=ip, action=audit.LOGIN_FAILED)
+        audit_request(AuditAction.LOGIN_FAILED, who=name)
         return render_template("auth/login.html", form=form, error=_("Wrong user name or password.")), 401
-    lockout.succeeded(name, ip)
+    lockout.succeeded(attempt, name, ip)
     language = session.get("lang")
     session.clear()
     session.renew()
@@ -75,15 +81,31 @@ def login():
     if language:
         session["lang"] = language
     current_app.session_interface.prune()
-    audit.append(conn, clock, actor=user.username, ip=ip, action=audit.LOGIN_OK, target=user.role.value)
+    audit_request(AuditAction.LOGIN_OK, user.role.value, who=user.username)
     return redirect(safe_next(form.next.data, home_for(user.role)))
+
+
+def _audit_episode_end(episode: Episode) -> None:
+    """One entry for a whole lock episode: what was locked, since when, how many attempts it refused.
+    Written in the name of the locked user name or address, not of whoever signs in now (hence not
+    audit_request)."""
+    kind, _sep, subject = episode.key.partition(":")
+    audit.append(
+        web_db(),
+        ctx().clock,
+        actor=subject if kind == "name" else "-",
+        ip=subject if kind == "address" else "-",
+        action=AuditAction.LOGIN_LOCK_ENDED,
+        target=episode.key,
+        detail={"since": utc_iso(from_epoch(episode.started)), "refused": episode.refused},
+    )
 
 
 @bp.route("/logout", methods=["POST"])
 @allow(*ALL_ROLES)
 def logout():
     user = current_user()
-    audit.append(web_db(), ctx().clock, actor=user.username, ip=client_ip(), action=audit.LOGOUT)
+    audit_request(AuditAction.LOGOUT, who=user.username)
     session.end()
     return redirect(url_for("auth.login"))
 

@@ -1,24 +1,40 @@
 """Evidence export for police: one camera, a time range and a reason (required) -> a zip with the
-stream-copied video, a manifest and SHA-256 checksums. Every export, and every failed attempt, is
-audited with its reason."""
+stream-copied video, a manifest and SHA-256 checksums. Every export, and every failed or refused
+attempt, is audited with its reason. At most 2 hours per export, EXPORTS_AT_ONCE at a time, and only
+with room on the disk (webui.export_room)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 
+from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
-from webui import audit
-from webui.access import PLATE_ROLES, actor, allow, client_ip
-from webui.context import catalog_db, ctx, known_camera, web_db
-from webui.evidence import ExportFailed, ExportRequest, build_export
+from webui.access import PLATE_ROLES, actor, allow, audit_request
+from webui.context import catalog_db, ctx, known_camera
+from webui.evidence import ExportFailed, ExportRequest, build_export, space_needed
+from webui.export_room import ExportRefused, ExportRoom, Refusal, remove_abandoned
+from webui.streams import long_lived
 
 bp = Blueprint("export", __name__)
+ROOM = "dozor_export_room"
 MAX_RANGE = timedelta(hours=2)
 REASON_MIN, REASON_MAX = 5, 500
+
+
+@bp.record_once
+def _setup(state) -> None:
+    """The app's export room; folders left by an export that never finished are deleted now."""
+    context = state.app.extensions["dozor"]
+    min_free = int(context.config.storage.min_free_gb * (1 << 30))
+    state.app.extensions[ROOM] = ExportRoom(context.layout, min_free)
+    remove_abandoned(context.layout)
+
+
+def export_room() -> ExportRoom:
+    return current_app.extensions[ROOM]
 
 
 @bp.route("/export")
@@ -28,6 +44,7 @@ def form():
 
 
 @bp.route("/export", methods=["POST"])
+@long_lived
 @allow(*PLATE_ROLES)
 def download():
     from recorder.catalog import outages_between, segments_between
@@ -59,34 +76,26 @@ def download():
         created=clock.now(),
     )
     detail = {"start": utc_iso(start), "end": utc_iso(end), "reason": reason}
+    room = export_room()
     try:
-        archive = build_export(layout, export, segments, outages)
-    except ExportFailed as exc:
-        audit.append(
-            web_db(),
-            clock,
-            actor=actor(),
-            ip=client_ip(),
-            action=audit.EXPORT,
-            target=camera.name,
-            detail={**detail, "failed": str(exc)},
-        )
-        return _refuse(_("The export failed: no recording in this time range, or it could not be cut."))
-    audit.append(
-        web_db(),
-        clock,
-        actor=actor(),
-        ip=client_ip(),
-        action=audit.EXPORT,
-        target=camera.name,
-        detail={**detail, "file": archive.name},
-    )
-    # Open the zip, then delete its folder: the open file keeps the data until the download ends (or
-    # the browser gives up), and nothing is left behind either way. (call_on_close would not run:
-    # werkzeug skips it for files passed straight to the server.)
-    handle = archive.open("rb")
-    shutil.rmtree(archive.parent, ignore_errors=True)
+        with room.folder(space_needed(layout, segments)) as work:
+            archive = build_export(layout, export, segments, outages, work)
+            # The open file keeps the zip's data until the download ends (or the browser gives up),
+            # while its folder is deleted now: nothing is left behind either way.
+            handle = archive.open("rb")
+    except (ExportFailed, ExportRefused) as exc:
+        audit_request(AuditAction.EXPORT, camera.name, {**detail, "failed": str(exc)})
+        return _refuse(_failure_message(exc))
+    audit_request(AuditAction.EXPORT, camera.name, {**detail, "file": archive.name})
     return send_file(handle, mimetype="application/zip", as_attachment=True, download_name=archive.name)
+
+
+def _failure_message(error: Exception) -> str:
+    if isinstance(error, ExportRefused) and error.reason == Refusal.BUSY:
+        return _("Other exports are being made right now. Try again in a few minutes.")
+    if isinstance(error, ExportRefused):
+        return _("Not enough free disk space for this export: export a shorter time range.")
+    return _("The export failed: no recording in this time range, or it could not be cut.")
 
 
 def _refuse(message: str):

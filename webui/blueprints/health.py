@@ -1,5 +1,5 @@
 """`/healthz` for monitoring: is the web process up and can it read its databases, and is the appliance
-recording (cameras online of configured, age of the newest segment, free disk; edge.status). No
+recording (cameras online of configured, age of the newest segment, free disk; health.status). No
 sign-in needed, so it shows no plate data, no camera names and no users, and it is rate-limited per
 address. `status` is the web UI's own health (503 when degraded); monitoring alerts on the rest."""
 
@@ -48,7 +48,7 @@ def healthz():
 
 
 def _appliance() -> dict:
-    from edge.status import health_figures
+    from health.status import health_figures
 
     try:
         return health_figures(ctx().config, ctx().clock.now())

@@ -3,31 +3,43 @@
 The grid shows the picture the recorder already writes once a second per camera (DataLayout.live_dir),
 so twenty viewers cost twenty small file reads, not twenty decoders. A click opens one camera at full
 frame rate: the camera's own H.264, forwarded from the segment being recorded (webui.live_stream).
+
+Both show the whole frame at the camera's resolution, so passing cars' plates can be read on them: each
+viewing is audited like recorded video is, with who, which camera, when it started and how long it
+lasted (a start entry, and an end entry with the duration; webui.auditing).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     jsonify,
     render_template,
     request,
     send_file,
+    session,
     stream_with_context,
 )
 
+from accounts.audit import AuditAction
 from edge.clock import utc_iso
 from edge.db import connect
+from health.cameras import availability
 from recorder.live_snapshots import mark_watched
 from webui.access import ALL_ROLES, allow
+from webui.auditing import LIVE_IDLE, begin_live_stream, record_viewing
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_camera
 from webui.fmp4 import codec_string, init_segment
 from webui.live_stream import follow
 from webui.reasons import reason_text
+from webui.sessions import DbSessionInterface
+from webui.streams import long_lived
 
 bp = Blueprint("live", __name__)
 LAYOUTS = [f"{n}x{n}" for n in range(1, 6)]
@@ -50,6 +62,9 @@ def picture(camera: str):
     path = layout.inside(layout.live_dir / f"{camera}.jpg")
     if not path.is_relative_to(layout.live_dir.resolve()) or not path.is_file():
         abort(404)  # a symlink out of live/ (to web.db, a plate crop) is not a live picture
+    record_viewing(
+        ("live", camera), AuditAction.LIVE_VIEW, camera, {"kind": "pictures"}, idle=LIVE_IDLE, ends=True
+    )
     mark_watched(layout, camera)  # the recorder refreshes a watched camera at live_fps
     return send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
 
@@ -67,17 +82,16 @@ def status():
     now = ctx().clock.now()
     out = []
     for camera in ctx().config.cameras:
-        s = statuses.get(camera.name)
-        recorder_down = s is None or s.is_stale(now)
-        reason = (s.reason if s else "") if not recorder_down else "recorder not running"
+        state = availability(camera.enabled, statuses.get(camera.name), now)
         out.append(
             {
                 "camera": camera.name,
                 "title": camera.display_name,
-                "online": bool(s and s.state == "online" and not recorder_down),
-                "since": utc_iso(s.since) if s else None,
-                "reason": reason,
-                "reason_text": reason_text(reason),
+                "online": state.online,
+                "recorder_down": camera.enabled and not state.recorder_running,
+                "since": utc_iso(state.since) if state.since else None,
+                "reason": state.reason.stored() if state.reason else "",
+                "reason_text": reason_text(state.reason),
             }
         )
     return jsonify(now=utc_iso(now), cameras=out)
@@ -91,9 +105,11 @@ def single(camera: str):
 
 
 @bp.route("/live/<camera>/stream")
+@long_lived
 @allow(*ALL_ROLES)
 def stream(camera: str):
-    """Endless fragmented MP4 of the camera, for MediaSource; X-Codec carries the codec string."""
+    """Fragmented MP4 of the camera for MediaSource (X-Codec carries the codec string), for as long as
+    the viewer's session stands."""
     known_camera(camera)
     current = _current_file_finder(camera)
     first = current()
@@ -101,7 +117,13 @@ def stream(camera: str):
     if init is None:
         return jsonify(error="no live video for this camera right now"), 503
     headers = {"X-Codec": codec_string(init) or "", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(follow(current, ctx().clock)), mimetype="video/mp4", headers=headers)
+    sessions = cast(DbSessionInterface, current_app.session_interface)
+    held = cast(Any, session)._get_current_object()  # the session itself: the stream outlives the request
+    end_viewing = begin_live_stream(camera)
+    frames = follow(current, ctx().clock, lambda: sessions.still_valid(held))
+    response = Response(stream_with_context(frames), mimetype="video/mp4", headers=headers)
+    response.call_on_close(end_viewing)  # when the viewer leaves, the camera stops, or the session ends
+    return response
 
 
 def _current_file_finder(camera: str):

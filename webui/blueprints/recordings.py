@@ -2,8 +2,9 @@
 every player uses: the list of segments around a moment, and the segment files themselves.
 
 Segment files are served as they are, with HTTP byte ranges (the browser seeks inside the fragmented
-MP4): no transcoding, so a Raspberry Pi serves video at the cost of a file copy. Opening a segment file
-from its start is audited as a video view.
+MP4): no transcoding, so a Raspberry Pi serves video at the cost of a file copy. Each segment a session
+watches is one audited video view, whatever byte ranges the player asks for (webui.auditing). Video
+older than the retention horizon is not served, even if the daemon has not deleted it yet.
 """
 
 from __future__ import annotations
@@ -11,17 +12,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 
+from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
-from webui import audit
-from webui.access import PLATE_ROLES, actor, allow, client_ip
-from webui.context import catalog_db, ctx, known_camera, web_db
+from webui.access import PLATE_ROLES, allow, wants_json
+from webui.auditing import record_viewing
+from webui.context import catalog_db, ctx, known_camera
 from webui.reasons import reason_text
+from webui.streams import long_lived
 from webui.timeline import Row, Timeline, span_marks
 
 bp = Blueprint("recordings", __name__)
 MAX_WINDOW = timedelta(hours=24)
 DEFAULT_WINDOW = timedelta(minutes=30)
+
+
+class BadMoment(ValueError):
+    """A date and time in the query that Dozor cannot use: 400 with the value and an example."""
 
 
 def _moment(name: str, default=None):
@@ -31,7 +39,19 @@ def _moment(name: str, default=None):
     try:
         return parse_utc(value)
     except ValueError:
-        abort(400)
+        raise BadMoment(value[:40]) from None
+
+
+@bp.errorhandler(BadMoment)
+def _bad_moment(error: BadMoment):
+    message = _(
+        "“%(value)s” is not a date and time Dozor can show: use a time after 1970, for example "
+        "2026-03-01T14:30.",
+        value=str(error),
+    )
+    if wants_json():
+        return jsonify(error=message), 400
+    return render_template("error.html", code=400, message=message), 400
 
 
 @bp.route("/recordings")
@@ -74,7 +94,7 @@ def segments_api(camera: str):
     end = _moment("to", start + DEFAULT_WINDOW)
     if end <= start or end - start > MAX_WINDOW:
         return jsonify(error="from/to must span at most 24 hours"), 400
-    conn = catalog_db()
+    conn, horizon = catalog_db(), ctx().retention_horizon()
     segments = [
         {
             "id": s.id,
@@ -87,9 +107,10 @@ def segments_api(camera: str):
             "url": url_for("recordings.segment_file", segment_id=s.id),
         }
         for s in segments_between(conn, camera, start, end)
+        if s.end >= horizon
     ]
     outages = [
-        {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason,
+        {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason.stored(),
          "reason_text": reason_text(o.reason)}
         for o in outages_between(conn, camera, start, end)
     ]
@@ -97,26 +118,19 @@ def segments_api(camera: str):
 
 
 @bp.route("/video/segments/<int:segment_id>.mp4")
+@long_lived
 @allow(*PLATE_ROLES)
 def segment_file(segment_id: int):
     from recorder.catalog import segment_by_id
 
     segment = segment_by_id(catalog_db(), segment_id)
-    if segment is None:
+    if segment is None or segment.end < ctx().retention_horizon():
         abort(404)
     known_camera(segment.camera)
     layout = ctx().layout
     path = segment.file(layout)
     if not path.is_relative_to(layout.segments_dir.resolve()) or not path.is_file():
         abort(404)
-    if request.range is None or request.range.ranges[0][0] == 0:
-        audit.append(
-            web_db(),
-            ctx().clock,
-            actor=actor(),
-            ip=client_ip(),
-            action=audit.VIDEO_VIEW,
-            target=segment.camera,
-            detail={"segment": segment.id, "start": utc_iso(segment.start)},
-        )
+    detail = {"segment": segment.id, "start": utc_iso(segment.start)}
+    record_viewing(("segment", segment.id), AuditAction.VIDEO_VIEW, segment.camera, detail)
     return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)

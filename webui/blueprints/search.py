@@ -1,7 +1,9 @@
 """Police plate search: the page (results as you type three characters, Latin or Cyrillic) and its
 JSON endpoint `GET /api/search?q=ABC`, whose results carry the fields of `dozor search --json`.
 
-Every query is audited with its text and filters: who looked for which plate is itself sensitive.
+Every query is audited with its text and filters: who looked for which plate is itself sensitive. The
+plate pictures of the results are shown under that entry (webui.auditing.cover). Sightings older than
+the retention horizon are never found, even if the daemon has not deleted them yet.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from datetime import datetime
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
+from accounts.audit import AuditAction
 from edge.clock import parse_utc
 from plate_index.normalise import BadQuery
-from webui import audit
-from webui.access import PLATE_ROLES, actor, allow, client_ip
-from webui.context import StoreMissing, ctx, plates_db, web_db
+from webui.access import PLATE_ROLES, allow, audit_request
+from webui.auditing import cover
+from webui.blueprints.sightings import picture_key
+from webui.context import StoreMissing, camera_titles, ctx, plates_db
 
 bp = Blueprint("search", __name__)
 PAGE_LIMIT = 200
@@ -54,15 +58,9 @@ def api():
         )
         if v
     }
-    audit.append(
-        web_db(),
-        ctx().clock,
-        actor=actor(),
-        ip=client_ip(),
-        action=audit.SEARCH,
-        target=query,
-        detail=filters,
-    )
+    audit_request(AuditAction.SEARCH, query, filters)
+    horizon = ctx().retention_horizon()
+    since = max(since, horizon) if since else horizon
     try:
         parse_query(query)  # a bad query is reported even before anything was recorded
         hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
@@ -70,7 +68,8 @@ def api():
         return jsonify(error=bad_query_message(exc)), 400
     except StoreMissing:
         hits = []
-    titles = {c.name: c.display_name for c in ctx().config.cameras}
+    cover(picture_key(hit.id, "crop") for hit in hits)
+    titles = camera_titles()
     # url_for once, not twice per hit (it was 40 % of the time of a 100-result response)
     page_url = url_for("sightings.page", sighting_id=_ID).replace(str(_ID), "{}")
     crop_url = url_for("sightings.picture", sighting_id=_ID, kind="crop").replace(str(_ID), "{}")

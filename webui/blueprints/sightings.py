@@ -1,8 +1,10 @@
 """The sighting page: scene and plate pictures, the facts, the video from ~5 s before, and the
 plate's "route" (every sighting of the same plate across cameras on one timeline).
 
-Opening a sighting is audited. Pictures are served only to police and admins, from files under the
-plate image folder, never by a path taken from the URL.
+Opening a sighting is audited, and so is every picture not shown by the sighting page or a search
+result list that wrote an entry for it (webui.auditing). Pictures are served only to police and admins,
+from files under the plate image folder, never by a path taken from the URL. A sighting older than the
+retention horizon is not found, even if the daemon has not deleted it yet.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, render_template, send_file
 
-from webui import audit
-from webui.access import PLATE_ROLES, actor, allow, client_ip
-from webui.context import ctx, plates_db, web_db
+from accounts.audit import AuditAction
+from webui.access import PLATE_ROLES, allow, audit_request
+from webui.auditing import cover, record_viewing
+from webui.context import camera_titles, ctx, plates_db
 from webui.timeline import route_timeline
 
 bp = Blueprint("sightings", __name__)
@@ -26,9 +29,14 @@ def load_sighting(sighting_id: int):
     from plate_index.search import get_sighting
 
     hit = get_sighting(plates_db(), sighting_id)
-    if hit is None:
+    if hit is None or hit.first_seen < ctx().retention_horizon():
         abort(404)
     return hit
+
+
+def picture_key(sighting_id: int, kind: str) -> tuple:
+    """What a viewing of one sighting picture is called (webui.viewings)."""
+    return ("sighting-picture", sighting_id, kind)
 
 
 @bp.route("/sightings/<int:sighting_id>")
@@ -38,21 +46,15 @@ def page(sighting_id: int):
     from plate_index.search import search
 
     hit = load_sighting(sighting_id)
-    audit.append(
-        web_db(),
-        ctx().clock,
-        actor=actor(),
-        ip=client_ip(),
-        action=audit.SIGHTING_VIEW,
-        target=str(hit.id),
-        detail={"plate": hit.plate, "camera": hit.camera},
-    )
+    audit_request(AuditAction.SIGHTING_VIEW, str(hit.id), {"plate": hit.plate, "camera": hit.camera})
+    cover([picture_key(hit.id, kind) for kind in PICTURES])  # the page shows both under its entry
     try:
-        same = search(plates_db(), hit.plate, exact=True, limit=ROUTE_LIMIT)
+        horizon = ctx().retention_horizon()
+        same = search(plates_db(), hit.plate, exact=True, since=horizon, limit=ROUTE_LIMIT)
         route = sorted((h for h in same if h.plate == hit.plate), key=lambda h: h.first_seen) or [hit]
     except BadQuery:  # a plate text search cannot take (too short, odd characters): just this sighting
         route = [hit]
-    titles = {c.name: c.display_name for c in ctx().config.cameras}
+    titles = camera_titles()
     return render_template(
         "sightings/page.html",
         hit=hit,
@@ -77,4 +79,6 @@ def picture(sighting_id: int, kind: str):
     path = layout.inside(layout.root / relative)
     if not path.is_relative_to(layout.plate_images_dir.resolve()) or not path.is_file():
         abort(404)
+    detail = {"kind": kind, "plate": hit.plate, "camera": hit.camera}
+    record_viewing(picture_key(hit.id, kind), AuditAction.SIGHTING_PICTURE, str(hit.id), detail)
     return send_file(path, mimetype="image/jpeg", max_age=0)

@@ -6,12 +6,15 @@ the installer can always fix accounts with `dozor user ...` over SSH.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, get_flashed_messages, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webui import user_changes
+from accounts import user_changes
+from accounts.passwords import MIN_LENGTH, Weakness
+from accounts.users import AccountError, AccountProblem, Accounts, Role
 from webui.access import allow, client_ip, current_user
-from webui.accounts import AccountError, Accounts, Role
 from webui.context import ctx, web_db
 
 bp = Blueprint("users", __name__)
@@ -46,8 +49,9 @@ def change():
             )
             flash(_("Account %(name)s created.", name=name), "ok")
         elif action in ("disable", "enable"):
-            if action == "disable" and name == me.username:
-                raise AccountError(_("You cannot disable your own account."))
+            target = Accounts(conn, clock).require(name)  # "ADMIN", " admin" are the account "admin"
+            if action == "disable" and target.id == me.id:
+                raise AccountError("you cannot disable your own account", AccountProblem.SELF)
             user_changes.set_active(
                 conn, clock, by=me.username, ip=ip, username=name, active=action == "enable"
             )
@@ -60,24 +64,32 @@ def change():
         else:
             raise AccountError(_("Unknown request."))
     except AccountError as exc:
-        flash(account_message(str(exc)), "error")
+        flash(account_message(exc), "error")
     return redirect(url_for("users.page"))
 
 
-def account_message(message: str) -> str:
-    """webui.accounts' reasons (English, shared with the CLI) in the admin's language."""
-    from webui.accounts import MIN_PASSWORD_LENGTH
+def account_message(error: AccountError) -> str:
+    """accounts.users' reasons (English, shared with the CLI) in the admin's language, by their code."""
+    text = ACCOUNT_MESSAGES.get(error.reason)
+    return text() if text is not None else str(error)
 
-    if message.startswith("the password must have at least"):
-        return _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-    if "too simple" in message:
-        return _("The password is too simple: use at least 4 different characters.")
-    if "is not allowed" in message:
-        return _("This user name is not allowed: use 2-32 letters, digits, '.', '_' or '-'.")
-    if "already exists" in message:
-        return _("An account with this name already exists.")
-    if message.startswith("no user called"):
-        return _("There is no such account.")
-    if message.startswith("unknown role"):
-        return _("Choose a role: administrator, police or volunteer.")
-    return message
+
+# One text per code (tests/test_web_i18n.py checks that each has its Ukrainian translation); a function,
+# since the text is translated in the language of the request at hand.
+ACCOUNT_MESSAGES: dict[AccountProblem | Weakness, Callable[[], str]] = {
+    Weakness.SHORT: lambda: _("The password must have at least %(n)d characters.", n=MIN_LENGTH),
+    Weakness.COMMON: lambda: _("This is one of the most common passwords, or close to one: choose another."),
+    Weakness.NAME: lambda: _("The password must not be made of the user name."),
+    Weakness.GUESSABLE: lambda: _(
+        "The password is too easy to guess (a common word, a keyboard row, a sequence or a date): "
+        "make it longer, for example a few unrelated words."
+    ),
+    AccountProblem.BAD_NAME: lambda: _(
+        "This user name is not allowed: use 2-32 Latin letters, digits, '.', '_' or '-', "
+        "starting with a letter."
+    ),
+    AccountProblem.EXISTS: lambda: _("An account with this name already exists."),
+    AccountProblem.UNKNOWN: lambda: _("There is no such account."),
+    AccountProblem.BAD_ROLE: lambda: _("Choose a role: administrator, police or volunteer."),
+    AccountProblem.SELF: lambda: _("You cannot disable your own account."),
+}

@@ -95,9 +95,9 @@
           const info = byName[tile.camera];
           const badge = tile.el.querySelector(".offline");
           if (!info || info.online) { badge.hidden = true; tile.el.classList.remove("is-offline"); return; }
-          let text = info.reason === "recorder not running" ? grid.dataset.recorderDown : grid.dataset.offline
+          let text = info.recorder_down ? grid.dataset.recorderDown : grid.dataset.offline
             .replace("{time}", info.since ? Dozor.localTime(info.since) : "?");
-          if (info.reason && info.reason !== "recorder not running") text += " · " + info.reason_text;
+          if (info.reason && !info.recorder_down) text += " · " + info.reason_text;
           badge.textContent = text;
           badge.hidden = false;
           tile.el.classList.add("is-offline");

@@ -1,0 +1,5 @@
+"""`python -m dozor` runs the `dozor` command."""
+
+from dozor.cli import main
+
+main()

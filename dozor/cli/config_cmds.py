@@ -1,0 +1,59 @@
+"""`dozor check-config`: validate a config file before (re)starting the daemon."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from dozor.cli.common import load_or_exit
+
+
+@click.command("check-config")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--online", is_flag=True,
+              help="Also connect to every enabled camera (and its lpr_url) and say which fail and why.")
+def check_config(path: str, online: bool) -> None:
+    """Validate the config at PATH: exit 0 if it can be used, 1 with every problem listed if not."""
+    config = load_or_exit(path)
+    with_lpr = sum(1 for c in config.cameras if c.enabled and c.lpr)
+    enabled = sum(1 for c in config.cameras if c.enabled)
+    click.echo(
+        f"{path}: OK - {enabled} camera(s) recording, {with_lpr} with plate reading; "
+        f"data in {config.storage.path}, kept {config.storage.retention_days} days"
+    )
+    for warning in _warnings(config):
+        click.echo(f"warning: {warning}", err=True)
+    if online:
+        from dozor.cli.online_check import check_cameras
+
+        check_cameras(config)
+
+
+def _warnings(config) -> list[str]:
+    out = []
+    if not config.cameras:
+        out.append("no [[cameras]] configured: the daemon will record nothing")
+    storage = config.storage.path
+    probe = storage if storage.exists() else storage.parent
+    if not os.access(probe, os.W_OK):
+        out.append(f"{storage} is not writable by this user; the daemon needs to write there")
+    if config.web.host not in ("127.0.0.1", "localhost", "::1") and not config.web.tls:
+        out.append(
+            "the web UI serves the LAN without TLS; passwords cross the network in clear (set web.tls)"
+        )
+    return out
+
+
+COMMANDS = [check_config]
+
+
+@click.command("config-docs")
+def config_docs() -> None:
+    """Print the configuration reference (docs/config.md) generated from the schema."""
+    from edge.config_docs import render
+
+    click.echo(render(), nl=False)
+
+
+COMMANDS.append(config_docs)

@@ -1,0 +1,244 @@
+"""`dozor search`, `dozor lpr`, `dozor watchlist ...`, `dozor alerts`: the plate store from a shell.
+
+For installers and police support on the appliance; the web UI calls the same functions
+(plate_index.search, plate_index.watchlist). Human output shows local time; --json prints one object per
+line with ISO-8601 UTC times, the contract other tools rely on.
+Every access to plate data is audited, from the shell too: searches, watchlist views and changes and
+alert views write an entry (actor `cli:<person>`, see cli_actor) into the web UI's hash-chained audit
+log before anything is shown; a shell that cannot write the audit log is shown no plate data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from accounts.audit import AuditAction
+from dozor.cli.common import cli_actor, config_option, fail, load_or_exit, print_json_lines
+from edge.clock import SystemClock, parse_utc
+from edge.config import Config
+from edge.layout import DataLayout
+
+
+def _time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_utc(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not an ISO-8601 time; e.g. 2026-03-01T14:00 or 2026-03-01T14:00:00Z")
+    return None
+
+
+def _store(config_path: str, *, create: bool = False):
+    """(config, connection to plates.db); the connection is None when the store does not exist yet
+    and `create` is False (a search before the first plate was read finds nothing, it is no error)."""
+    from plate_index.store import open_store
+
+    config = load_or_exit(config_path)
+    path = DataLayout(config.storage.path).plates_db
+    if not path.exists() and not create:
+        return config, None
+    try:
+        return config, open_store(path)
+    except Exception as exc:  # sqlite3 errors: permissions, a newer schema
+        fail(f"cannot open the plate store {path}: {exc}")
+    return config, None
+
+
+def _audit(config: Config, action: AuditAction, target: str = "", detail: dict | None = None) -> None:
+    """Append the audit entry for this command, or exit 1 without showing anything if it cannot.
+    (The entry's chain-hash log line is for the daemon's journal; here it would clutter the results.)"""
+    import logging
+    import sqlite3
+
+    from accounts import audit
+    from accounts.webdb import open_web_db
+
+    layout = DataLayout(config.storage.path)
+    quiet = logging.getLogger("accounts.audit")
+    if quiet.getEffectiveLevel() > logging.DEBUG:
+        quiet.setLevel(logging.WARNING)
+    try:
+        conn = open_web_db(layout)
+        try:
+            audit.append(conn, SystemClock(), actor=cli_actor(), ip="local", action=action, target=target,
+                         detail=detail)
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError) as exc:
+        fail(f"cannot write the audit log {layout.web_db} ({exc}); plate data is shown only to audited "
+             "users: run the command as the daemon's user or with sudo")
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+@click.command("search")
+@click.argument("prefix")
+@config_option
+@click.option("--camera", help="Only this camera (its name).")
+@click.option("--since", help="Only sightings first seen at or after this time (ISO-8601; UTC if no zone).")
+@click.option("--until", help="Only sightings first seen before this time (ISO-8601; UTC if no zone).")
+@click.option("--exact", is_flag=True, help="No tolerant matches (OCR look-alikes, alternative readings).")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 5000), help="Most results.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per sighting.")
+def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json) -> None:
+    """Sightings whose plate starts with PREFIX (Latin or Cyrillic letters), exact matches first,
+    newest first."""
+    from plate_index.normalise import BadQuery
+    from plate_index.search import search
+
+    since_at, until_at = _time(since, "--since"), _time(until, "--until")
+    config, conn = _store(config_path)
+    if camera and camera not in {c.name for c in config.cameras}:
+        click.echo(f"warning: no camera called {camera!r} in the config", err=True)
+    filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
+    _audit(config, AuditAction.SEARCH, prefix, {"via": "cli", **{k: v for k, v in filters.items() if v}})
+    try:
+        if conn is None:
+            from plate_index.normalise import parse_query
+
+            parse_query(prefix)
+            hits = []
+        else:
+            hits = search(
+                conn, prefix, camera=camera, since=since_at, until=until_at, exact=exact, limit=limit
+            )
+    except BadQuery as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        print_json_lines([hit.to_json() for hit in hits])
+        return
+    if not hits:
+        click.echo("no sightings found", err=True)
+    for hit in hits:
+        click.echo(
+            f"{_local(hit.first_seen)}  {hit.camera:<16} {hit.plate:<10} {hit.match:<8} "
+            f"{hit.confidence:.2f}  {hit.crop_path or '-'}"
+        )
+
+
+@click.command("lpr")
+@click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per image.")
+def lpr_cmd(images, config_path, as_json) -> None:
+    """Read the plates on still IMAGES with the configured models (to evaluate a camera or the models)."""
+    import cv2
+
+    from plate_index.models import ModelMissing, build_alpr
+    from plate_index.recognise import Recogniser
+
+    config = load_or_exit(config_path)
+    try:
+        recogniser = Recogniser(build_alpr(config.lpr), config.lpr.min_read_confidence)
+    except ModelMissing as exc:
+        fail(str(exc))
+        return
+    failed = False
+    for image_path in images:
+        image = cv2.imread(image_path)
+        if image is None:
+            click.echo(f"error: {image_path} is not an image this build can read", err=True)
+            failed = True
+            continue
+        reads = recogniser.read_frame(image, camera="", time=0.0)
+        plates = [
+            {"plate": r.read.text, "confidence": round(r.read.confidence, 3), "box": list(r.read.box),
+             "region": r.read.region, "detector_confidence": round(r.detector_confidence, 3)}
+            for r in reads
+        ]
+        if as_json:
+            print_json_lines([{"image": image_path, "plates": plates}])
+        else:
+            found = ", ".join(f"{p['plate']} ({p['confidence']:.2f}) at {p['box']}" for p in plates)
+            click.echo(f"{image_path}: {found or 'no plate read'}")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.group("watchlist")
+def watchlist_group() -> None:
+    """Plates that raise an alert when a camera sees them."""
+
+
+@watchlist_group.command("add")
+@click.argument("pattern")
+@config_option
+@click.option("--note", default="", help="Why it is listed (shown with every alert).")
+def watchlist_add(pattern, config_path, note) -> None:
+    """Add a plate (AA1234BB), or a pattern with * (any characters) and ? (one character): BH12*."""
+    from plate_index.normalise import BadQuery, parse_query
+    from plate_index.watchlist import WILDCARDS, add_entry
+
+    config, conn = _store(config_path, create=True)
+    try:
+        normal = parse_query(pattern, wildcards=WILDCARDS)
+        # the attempt, before it
+        _audit(config, AuditAction.WATCHLIST_ADD, normal, {"via": "cli", "note": note})
+        entry = add_entry(conn, pattern, note, SystemClock().now())
+    except BadQuery as exc:
+        fail(str(exc))
+        return
+    click.echo(f"added {entry.pattern} (id {entry.id})")
+
+
+@watchlist_group.command("list")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
+def watchlist_list(config_path, as_json) -> None:
+    """Show the watchlist."""
+    from plate_index.watchlist import list_entries
+
+    config, conn = _store(config_path, create=True)
+    _audit(config, AuditAction.WATCHLIST_VIEW, "", {"via": "cli"})
+    entries = list_entries(conn)
+    if as_json:
+        print_json_lines([e.to_json() for e in entries])
+        return
+    for entry in entries:
+        click.echo(f"{entry.id:>5}  {entry.pattern:<12} {_local(entry.added)}  {entry.note}")
+
+
+@watchlist_group.command("remove")
+@click.argument("entry")
+@config_option
+def watchlist_remove(entry, config_path) -> None:
+    """Remove ENTRY (its id from `dozor watchlist list`, or the plate/pattern)."""
+    from plate_index.watchlist import remove_entry
+
+    config, conn = _store(config_path, create=True)
+    _audit(config, AuditAction.WATCHLIST_REMOVE, entry, {"via": "cli"})
+    if not remove_entry(conn, entry):
+        fail(f"{entry!r} is not on the watchlist; see `dozor watchlist list`")
+    click.echo(f"removed {entry}")
+
+
+@click.command("alerts")
+@config_option
+@click.option("--since", help="Only alerts raised at or after this time (ISO-8601).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per alert.")
+def alerts_cmd(config_path, since, limit, as_json) -> None:
+    """Watchlist alerts, newest first."""
+    from plate_index.watchlist import list_alerts
+
+    since_at = _time(since, "--since")
+    config, conn = _store(config_path)
+    _audit(config, AuditAction.ALERTS_VIEW, "", {"via": "cli", **({"since": since} if since else {})})
+    alerts = list_alerts(conn, since=since_at, limit=limit) if conn is not None else []
+    if as_json:
+        print_json_lines(alerts)
+        return
+    for alert in alerts:
+        click.echo(
+            f"{_local(parse_utc(alert['first_seen']))}  {alert['camera']:<16} {alert['plate']:<10} "
+            f"{alert['pattern']} ({alert['match']})  {alert['note']}"
+        )
+
+
+COMMANDS = [search_cmd, lpr_cmd, watchlist_group, alerts_cmd]

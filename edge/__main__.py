@@ -1,5 +1,0 @@
-"""`python -m edge` runs the `dozor` command."""
-
-from edge.cli import main
-
-main()
