@@ -1,28 +1,30 @@
 """Soak: the real daemon on 24 simulated cameras with plate reading, for minutes, on this machine.
 
-Each camera is a 1280x720 ~2 Mbit/s drive-by clip of real car photos (bench/soak_clips.py, encoded once
-into bench/out/soak/; a car every 4.5 s, a busy road) served in a loop by the real RTSP test server
-(dozor/demo/rtsp_server.py). `dozor run --no-web` (as dozor.service runs it; the web UI is its own unit in
+Each camera is a 1280x720 ~2 Mbit/s clip (bench/soak_clips.py, cached in bench/out/soak/) served in a
+loop by the real RTSP test server (dozor/demo/rtsp_server.py). `--traffic` says what the cameras see:
+`busy` (a drive-by of a real car photo every 4.5 s), `village` (one every 30 s) or `empty` (the road and
+its sensor noise only). `dozor run --no-web` (as dozor.service runs it; the web UI is its own unit in
 production) records them with LPR on, the real models and production defaults (60 s segments, live
-pictures at 1/s, lpr.sample_fps 5, one LPR worker). Every few seconds the CPU of the daemon, of its LPR
-workers, of the RTSP server (test load, not Dozor) and of the whole machine (other work distorts every
-figure, so it is shown), the RSS/PSS and the LPR counters (plates.db's lpr_status, what `dozor status`
-shows) are sampled. At the end: the share of the window (warm-up end to stop) each camera's catalog
-covers, and whether `dozor search <first 3 characters> --camera CAM` finds every car of the clips (all
-are cars whose still photo the models read exactly). Frames the LPR worker had no slot for are dropped
-and counted; frames that never reached plate reading (decoder behind) show as the shortfall of frames
-offered against cameras x sample_fps x seconds.
+pictures, lpr.sample_fps 5, one LPR worker). Every few seconds the CPU of the daemon (and of its frame
+taps' decoding threads within it), of its LPR workers (the models), of the RTSP server (test load, not
+Dozor) and of the whole machine (other work distorts every figure, so it is shown), the RSS/PSS and the
+LPR counters (plates.db's lpr_status, what `dozor status` shows) are sampled, and plates.db is watched
+for new sightings. At the end: the share of the window (warm-up end to stop) each camera's catalog
+covers; whether `dozor search <first 3 characters> --camera CAM` finds every car of the clips (all are
+cars whose still photo the models read exactly); the share of the car passes in the window that were
+read, and from each car's first frame to its sighting being searchable, p50 and p95
+(bench/soak_passes.py); then the motion gate's recall on the same clips (bench/gate_recall.py).
 
-    .venv/bin/python bench/soak.py [--cameras 24] [--minutes 10]
+    .venv/bin/python bench/soak.py [--cameras 24] [--minutes 10] [--traffic busy|village|empty]
     .venv/bin/python bench/soak.py --sweep 1,2,4,8,16,24 [--minutes 2]   # where plate reading saturates
 Options --sample-fps, --lpr-workers, --lpr-cameras (plate reading on the first K cameras only; 0 =
-recording only), --substream (plate reading from a 640x360 `lpr_url` sub-stream of each camera) and --gap
-(more empty road after each car; new clips are encoded) show what moves the saturation point.
-Needs DOZOR_SHARED_DIR and DOZOR_MODEL_DIR (the Makefile sets them).
-Last line: `soak cameras=N minutes=M recorded_min=X rss_mb=Y lpr_drops=Z plates_found=A/B cpu_cores=C`
-(rss_mb: peak RSS of the daemon and its workers; cpu_cores: theirs, the RTSP server excluded).
+recording only) and --substream (plate reading from a 640x360 `lpr_url` sub-stream of each camera) show
+what moves the saturation point. Needs DOZOR_SHARED_DIR and DOZOR_MODEL_DIR (the Makefile sets them).
+Last line: `soak traffic=T cameras=N ... passes_read=P% latency_p95_s=L recorded_min=X rss_mb=Y
+plates_found=A/B cpu_cores=C decode_cores=D model_cores=M` (rss_mb: peak RSS of the daemon and its
+workers; cpu_cores: theirs, the RTSP server excluded).
 Sweep: `soak_sweep drops_start_at=K misses_start_at=L ...`: drops "start" where more than 1 % of the
-offered frames drop, misses where a car of the clips is no longer found.
+frames sent to the models drop, misses where a car of the clips is no longer found.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
 from plate_clips import DriveByClip, score  # noqa: E402
 from recording import covered_seconds, segments, wait_until  # noqa: E402
-from soak_clips import camera_clip, readable_cars, substream  # noqa: E402
+from soak_clips import TRAFFIC, camera_clips, readable_cars, substream  # noqa: E402
+from soak_passes import SightingWatch, pass_figures  # noqa: E402
 from soak_procs import Sample, Tracker  # noqa: E402
 from soak_report import Result, report, summary_line, sweep_lines  # noqa: E402
 
@@ -54,8 +57,9 @@ from edge.layout import DataLayout  # noqa: E402
 from health.status import lpr_counters, take_snapshot  # noqa: E402
 
 OUT = REPO / "bench" / "out"
-COUNTERS = ("frames_analysed", "frames_skipped_motion", "frames_dropped", "reads", "sightings",
-            "worker_restarts")
+COUNTERS = ("frames_analysed", "frames_skipped_motion", "frames_dropped", "frames_spared", "reads",
+            "sightings", "worker_restarts")
+SETTLE_SECONDS = 10.0  # a pass this close to the window's end may not be searchable yet: not counted
 
 
 def write_config(path: Path, data: Path, server: RtspServer, lpr: list[str], args: argparse.Namespace
@@ -74,7 +78,7 @@ def write_config(path: Path, data: Path, server: RtspServer, lpr: list[str], arg
 
 
 def lpr_now(data: Path) -> dict[str, dict[str, int]]:
-    return {row["camera"]: {c: row[c] for c in COUNTERS} for row in lpr_counters(DataLayout(data))}
+    return {row["camera"]: {c: row.get(c, 0) for c in COUNTERS} for row in lpr_counters(DataLayout(data))}
 
 
 def run_soak(cameras: int, minutes: float, clips: list[DriveByClip], args: argparse.Namespace) -> Result:
@@ -94,6 +98,8 @@ def run_soak(cameras: int, minutes: float, clips: list[DriveByClip], args: argpa
                                str(config_path)],
                               cwd=REPO, stdout=log, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     tracker = Tracker(daemon.pid, server.process.pid)  # type: ignore[union-attr]
+    watch = SightingWatch(DataLayout(data).plates_db)
+    watch.start()
     try:
         if not wait_until(lambda: _ready(config, data, cameras, len(lpr)), 120, interval=1):
             notes.append("not every camera was online with plate reading running after 120 s")
@@ -123,6 +129,7 @@ def run_soak(cameras: int, minutes: float, clips: list[DriveByClip], args: argpa
                 daemon.kill()
                 daemon.wait()
         server.close()
+        watch.stop()
     seconds = (end - start).total_seconds()
     result = Result(
         cameras=cameras, lpr_cameras=len(lpr), seconds=seconds, sample_fps=args.sample_fps, notes=notes,
@@ -133,7 +140,11 @@ def run_soak(cameras: int, minutes: float, clips: list[DriveByClip], args: argpa
              for cam in lpr},
         cores=_cores(first, last, seconds, bench_cpu),
     )
-    result.quality = _quality(data, {cam: by_camera[cam] for cam in lpr})
+    reading = {cam: by_camera[cam] for cam in lpr}
+    result.quality = _quality(data, reading)
+    starts = {cam: found[0].start for cam in lpr if (found := segments(data, cam))}
+    result.passes = pass_figures(reading, starts, _sightings(data), watch.visible, (start, end),
+                                 SETTLE_SECONDS)
     if args.keep:
         result.notes.append(f"kept {work}")
     else:
@@ -155,10 +166,12 @@ def _peaks(sample: Sample, peaks: dict[str, float]) -> dict[str, float]:
 
 def _cores(first: Sample, last: Sample, seconds: float, bench_cpu: float) -> dict[str, float]:
     daemon = (last.daemon_cpu - first.daemon_cpu) / seconds
+    decode = (last.decode_cpu - first.decode_cpu) / seconds
     workers = (last.workers_cpu - first.workers_cpu) / seconds
     server = (last.server_cpu - first.server_cpu) / seconds
     machine = (last.machine_busy - first.machine_busy) / seconds
-    return {"daemon": daemon, "lpr_workers": workers, "dozor": daemon + workers, "rtsp_server": server,
+    return {"daemon": daemon, "decode": decode, "lpr_workers": workers, "dozor": daemon + workers,
+            "rtsp_server": server,
             "bench": bench_cpu / seconds, "machine": machine,
             "other": max(0.0, machine - daemon - workers - server - bench_cpu / seconds)}
 
@@ -190,18 +203,23 @@ def _found(config_path: Path, clips: dict[str, DriveByClip]) -> dict[str, tuple[
     return found
 
 
-def _quality(data: Path, clips: dict[str, DriveByClip]) -> dict[str, float]:
-    """Sightings per car pass and stray sightings (tests/plate_clips.score), from the store."""
+def _sightings(data: Path) -> list[tuple]:
+    """(id, camera, plate, first_seen) of every sighting in the store."""
     import sqlite3
 
     path = DataLayout(data).plates_db
     if not path.exists():
-        return {}
+        return []
     conn = sqlite3.connect(path)
     try:
-        rows = conn.execute("SELECT camera, plate, first_seen FROM sightings").fetchall()
+        return conn.execute("SELECT id, camera, plate, first_seen FROM sightings").fetchall()
     finally:
         conn.close()
+
+
+def _quality(data: Path, clips: dict[str, DriveByClip]) -> dict[str, float]:
+    """Sightings per car pass and stray sightings (tests/plate_clips.score), from the store."""
+    rows = [row[1:] for row in _sightings(data)]
     return score(rows, clips) if rows else {}
 
 
@@ -215,8 +233,8 @@ def main() -> None:
     parser.add_argument("--lpr-cameras", type=int, help="plate reading on the first K cameras (default all)")
     parser.add_argument("--substream", action="store_true",
                         help="plate reading from a 640x360 sub-stream (lpr_url) instead of the main stream")
-    parser.add_argument("--gap", type=float, default=0.0,
-                        help="extra seconds of empty road after each car (default 0: a car every 4.5 s)")
+    parser.add_argument("--traffic", choices=sorted(TRAFFIC), default="busy",
+                        help="busy: a car every 4.5 s (default); village: every 30 s; empty: no car")
     parser.add_argument("--warmup", type=float, default=10, help="seconds after start-up before measuring")
     parser.add_argument("--interval", type=float, default=5, help="seconds between samples")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and logs")
@@ -231,15 +249,23 @@ def main() -> None:
     minutes = args.minutes or (2.0 if args.sweep else 10.0)
     cache = OUT / "soak"
     cars = readable_cars(Path(shared) / "plates", Path(models), cache)
-    clips = [camera_clip(cars, i, cache, args.gap) for i in range(max(counts))]
-    print(f"{len(cars)} cars read on stills; clips of {len(clips[0].passes)} cars, "
+    clips = camera_clips(cars, TRAFFIC[args.traffic], max(counts), cache)
+    print(f"{len(cars)} cars read on stills; {args.traffic} traffic: clips of {len(clips[0].passes)} cars, "
           f"{clips[0].duration:.1f} s each; {minutes:g} min per soak", flush=True)
     results = []
     for count in counts:
         print(f"soak: {count} cameras for {minutes:g} min ...", flush=True)
         results.append(run_soak(count, minutes, clips, args))
+        results[-1].traffic = args.traffic
         report(results[-1])
     if not args.sweep:
+        traffic = TRAFFIC[args.traffic]
+        if traffic.cars_per_clip:  # after the soak, so it does not disturb its figures
+            from gate_recall import measure, recogniser_factory
+
+            print("motion gate recall on the same clips (bench/gate_recall.py):", flush=True)
+            results[0].recall = measure(clips[: traffic.clips], recogniser_factory(models))
+            print(f"motion gate recall: {results[0].recall}")
         print(summary_line(results[0]))
         return
     print(sweep_lines(results, args))

@@ -26,6 +26,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def threads_cpu_seconds(pid: int, prefix: str) -> float:
+    """CPU so far of the process's threads whose name starts with `prefix` (the frame tap names its
+    decoding threads "tap <camera>"; threads that ended are not counted)."""
+    total = 0.0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:
+            if not (task / "comm").read_text().startswith(prefix):
+                continue
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
 def rss_mb(pid: int) -> float:
     try:
         pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
@@ -75,6 +94,7 @@ class Sample:
     """CPU seconds so far (cumulative) and memory now, of each part."""
 
     daemon_cpu: float
+    decode_cpu: float  # the daemon's frame-tap threads: decoding for plate reading and live pictures
     workers_cpu: float
     server_cpu: float
     machine_busy: float
@@ -92,6 +112,17 @@ class Tracker:
     daemon: int
     server: int
     _worker_cpu: dict[int, float] = field(default_factory=dict)
+    _decode_seen: float = 0.0
+    _decode_lost: float = 0.0
+
+    def _decode_cpu(self) -> float:
+        """Decoding threads' CPU so far; a tap's thread ends when nobody subscribes (a camera that went
+        offline), so a drop of the live sum is counted as seconds of threads that ended."""
+        now = threads_cpu_seconds(self.daemon, "tap ")
+        if now < self._decode_seen:
+            self._decode_lost += self._decode_seen - now
+        self._decode_seen = now
+        return now + self._decode_lost
 
     def sample(self) -> Sample:
         below = descendants(self.daemon)
@@ -100,6 +131,7 @@ class Tracker:
         busy, _ = machine_busy_seconds()
         return Sample(
             daemon_cpu=cpu_seconds(self.daemon),
+            decode_cpu=self._decode_cpu(),
             workers_cpu=sum(self._worker_cpu.values()),
             server_cpu=cpu_seconds(self.server),
             machine_busy=busy,

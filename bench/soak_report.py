@@ -1,16 +1,18 @@
 """What the soak measured and how it is shown: one run's Result, its table, and the sweep's table.
 
 Kept apart from bench/soak.py (which runs the daemon and samples it) so the figures have one definition
-each: the drop share is of the frames offered to plate reading, the delivered share is against
-plate-reading cameras x sample_fps x seconds, recorded is the worst camera's covered share of the window.
+each: the frames offered to the models are those the motion gate found moving (read, dropped or spared
+by the chooser), the drop share is of those, recorded is the worst camera's covered share of the window.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from typing import Any
 
 DROPS_START = 0.01  # share of offered frames dropped from which a sweep step counts as saturated
+OFFERED = ("frames_analysed", "frames_dropped", "frames_spared")
 
 
 @dataclass
@@ -26,21 +28,21 @@ class Result:
     sample_fps: float
     quality: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    traffic: str = "busy"
+    passes: Any = None  # soak_passes.PassFigures
+    recall: Any = None  # gate_recall.Recall
 
     def total(self, counter: str) -> int:
         return sum(c.get(counter, 0) for c in self.lpr.values())
 
     @property
     def offered(self) -> int:
-        return sum(self.total(c) for c in ("frames_analysed", "frames_skipped_motion", "frames_dropped"))
+        """Moving frames offered to the models."""
+        return sum(self.total(c) for c in OFFERED)
 
     @property
     def drop_share(self) -> float:
         return self.total("frames_dropped") / max(self.offered, 1)
-
-    @property
-    def delivered_share(self) -> float:
-        return self.offered / max(self.lpr_cameras * self.sample_fps * self.seconds, 1)
 
     @property
     def plates(self) -> tuple[int, int]:
@@ -61,17 +63,27 @@ def report(result: Result) -> None:
               f"{lpr['frames_analysed']:>9} {lpr['frames_skipped_motion']:>11} {lpr['frames_dropped']:>8} "
               f"{lpr['sightings']:>9}")
     cores = result.cores
-    print(f"CPU (cores of 2): dozor {cores['dozor']:.2f} (daemon {cores['daemon']:.2f}, LPR workers "
-          f"{cores['lpr_workers']:.2f}); RTSP server {cores['rtsp_server']:.2f}; "
+    print(f"CPU (cores of 2): dozor {cores['dozor']:.2f} (daemon {cores['daemon']:.2f}, of it decoding "
+          f"{cores['decode']:.2f}; models in the LPR workers {cores['lpr_workers']:.2f}); "
+          f"RTSP server {cores['rtsp_server']:.2f}; "
           f"this bench {cores['bench']:.2f}; other work on the machine {cores['other']:.2f}; "
           f"machine busy {cores['machine']:.2f}")
     mem = result.memory
     print(f"memory peak: daemon RSS {mem['daemon_rss_mb']:.0f} MB, daemon + workers RSS "
           f"{mem['total_rss_mb']:.0f} MB (PSS {mem['total_pss_mb']:.0f} MB)")
-    print(f"plate reading: {result.offered} frames offered = {result.delivered_share * 100:.1f} % of "
-          f"{result.lpr_cameras} x {result.sample_fps:g}/s; dropped {result.total('frames_dropped')} "
-          f"({result.drop_share * 100:.1f} %), skipped by motion {result.total('frames_skipped_motion')}, "
-          f"worker restarts {result.total('worker_restarts')}")
+    print(f"plate reading: {result.offered} moving frames offered to the models: read "
+          f"{result.total('frames_analysed')}, dropped {result.total('frames_dropped')} "
+          f"({result.drop_share * 100:.1f} %), spared (pass read well) {result.total('frames_spared')}; "
+          f"still frames looked at {result.total('frames_skipped_motion')}; worker restarts "
+          f"{result.total('worker_restarts')}")
+    if result.passes is not None and result.passes.passes:
+        figures = result.passes
+        print(f"car passes read: {figures.read} of {figures.passes} ({figures.share * 100:.1f} %); "
+              f"car's first frame to searchable: p50 {figures.latency(0.5):.1f} s, "
+              f"p95 {figures.latency(0.95):.1f} s")
+        if figures.unread:
+            more = " ..." if len(figures.unread) > 12 else ""
+            print("  not read: " + ", ".join(figures.unread[:12]) + more)
     if result.quality:
         print(f"sightings per car pass {result.quality['sightings_per_pass']:.2f}, worst clip's sightings "
               f"matching no car {result.quality['stray_max_per_clip']}")
@@ -81,12 +93,18 @@ def report(result: Result) -> None:
 
 def summary_line(result: Result) -> str:
     found, cars = result.plates
-    return (f"soak cameras={result.cameras} lpr_cameras={result.lpr_cameras} "
-            f"minutes={result.seconds / 60:.1f} "
+    passes = result.passes
+    read = (f"passes_read={passes.share * 100:.1f}% latency_p95_s={passes.latency(0.95):.1f} "
+            if passes is not None and passes.passes else "")
+    if result.recall is not None:
+        read += f"gate_recall={result.recall.share * 100:.2f}% "
+    return (f"soak traffic={result.traffic} cameras={result.cameras} lpr_cameras={result.lpr_cameras} "
+            f"minutes={result.seconds / 60:.1f} {read}"
             f"recorded_min={min(result.recorded.values()) * 100:.2f}% "
             f"rss_mb={result.memory['total_rss_mb']:.0f} "
             f"lpr_drops={result.total('frames_dropped')} lpr_drop_share={result.drop_share * 100:.1f}% "
-            f"plates_found={found}/{cars} cpu_cores={result.cores['dozor']:.2f}")
+            f"plates_found={found}/{cars} cpu_cores={result.cores['dozor']:.2f} "
+            f"decode_cores={result.cores['decode']:.2f} model_cores={result.cores['lpr_workers']:.2f}")
 
 
 def sweep_lines(results: list[Result], args: argparse.Namespace) -> str:
@@ -95,7 +113,7 @@ def sweep_lines(results: list[Result], args: argparse.Namespace) -> str:
     out = [f"\n{'cameras':>7} {'offered':>8} {'dropped':>8} {'found':>8} {'recorded':>9} {'dozor':>6} "
            f"{'server':>6} {'other':>6}"]
     for r in results:
-        out.append(f"{r.cameras:>7} {r.delivered_share * 100:7.1f}% {r.drop_share * 100:7.1f}% "
+        out.append(f"{r.cameras:>7} {r.offered:>8} {r.drop_share * 100:7.1f}% "
                    f"{r.plates[0]:>4}/{r.plates[1]:<3} {min(r.recorded.values()) * 100:8.2f}% "
                    f"{r.cores['dozor']:6.2f} {r.cores['rtsp_server']:6.2f} {r.cores['other']:6.2f}")
     drops = next((r.cameras for r in results if r.drop_share > DROPS_START), "none")

@@ -106,8 +106,9 @@ class LprConfig(Section):
     """Reads of a similar plate on one camera closer than this in time are one sighting."""
     workers: int = setting(1, "a whole number from 1 to 16", ge=1, le=16)
     """LPR worker processes. One per two CPU cores is a good start."""
-    threads_per_worker: int = setting(0, "0 or a whole number", ge=0, le=64)
-    """ONNX Runtime threads per worker; 0 = one per CPU core."""
+    threads_per_worker: int = setting(1, "1, or 0 for one per core", ge=0, le=64)
+    """ONNX Runtime threads per worker; 0 = one per CPU core. One thread reads a frame for the least CPU;
+    more only help when cores sit idle. To use more cores, add workers."""
 
     def effective_model_dir(self) -> str:
         """The model folder actually used: the environment variable wins over the file."""

@@ -5,7 +5,10 @@ frames as arrays, live pictures, plate-reading copies). glibc serves blocks abov
 mmap and returns them on free, but it raises that threshold to the largest block freed so far, after
 which such pictures come from the heap, whose freed space is kept and fragments: at 24 cameras the
 daemon's memory grew by ~90 MB this way (bench/soak.py: 585 MB -> 493 MB with a fixed threshold). A
-fixed threshold of 1 MiB keeps pictures on mmap; small Python objects are unaffected.
+fixed threshold of 128 KiB keeps pictures on mmap, the planes of a decoded 720p frame too (0.9 MB of
+brightness, 0.23 MB of each colour: at 1 MiB these went to the heap, and 24 cameras' keyframe decoders
+left up to 130 MB of freed heap between two trims; bench/soak.py --traffic empty); small Python
+objects are unaffected.
 
 glibc also gives threads their own heaps ("arenas", up to 8 per core) to avoid lock contention, and each
 keeps its own free space. The daemon runs three or four threads per camera, but they take the GIL for
@@ -25,7 +28,7 @@ log = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # from glibc's malloc.h
 M_ARENA_MAX = -8
-THRESHOLD_BYTES = 1 << 20
+THRESHOLD_BYTES = 128 << 10
 ARENAS = 2
 
 

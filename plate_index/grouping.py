@@ -25,6 +25,10 @@ LONE_READ_MIN_CONFIDENCE = 0.8
 # Two readings of one plate differ by at most 2 characters in 7-8 (0.71); two different plates of one
 # district (same letters, other digits) usually by 3-4 (<= 0.6).
 MIN_SIMILARITY = 0.7
+# Frames are read in the order the chooser picks them (plate_index/chooser.py), not in time order: a
+# frame of a pass may be read up to ~10 s after a later frame closed its sighting. A closed sighting is
+# kept this long (frame time) so such a read joins it instead of starting a second one for the pass.
+REOPEN_SECONDS = 12.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class Sighting:
     camera: str
     reads: list[PlateRead] = field(default_factory=list)
     evidence: Any = None
+    stored_id: int | None = None  # the store's row, once the worker made it searchable (still open)
+    stored_evidence: Any = None  # the evidence whose pictures that row points to
+    stored_paths: tuple[str | None, str | None] = (None, None)  # crop, scene (relative to storage.path)
+    alerted: bool = False  # watchlist alerts were raised (once, when it was first finished)
 
     @property
     def credible(self) -> bool:
@@ -57,7 +65,7 @@ class Sighting:
 
     @property
     def first_seen(self) -> float:
-        return self.reads[0].time
+        return min(r.time for r in self.reads)  # reads may come out of order (the chooser picks frames)
 
     @property
     def last_seen(self) -> float:
@@ -123,22 +131,29 @@ class SightingGrouper:
     def __init__(self, gap_seconds: float):
         self.gap = gap_seconds
         self._open: dict[str, list[Sighting]] = defaultdict(list)
+        self._closed: dict[str, list[Sighting]] = defaultdict(list)  # recently: a late read reopens one
 
     def add(self, read: PlateRead, evidence: Any = None) -> tuple[Sighting, list[Sighting]]:
         """File a read; returns the sighting it joined and the sightings it closed (older than the gap).
-        `evidence` is kept when this read is the most confident of its sighting."""
+        `evidence` is kept when this read is the most confident of its sighting (a callable is called
+        then, and its result kept: pictures are made only for the reads that need them). A read
+        within the gap of a recently closed sighting of a similar plate (it came late) reopens that
+        one; it is returned as finished again when it closes again."""
         finished = self.expire(read.camera, read.time)
         candidates = [
             (similarity(read.text, s.plate), s)
-            for s in self._open[read.camera]
-            if read.time - s.last_seen <= self.gap
+            for s in self._open[read.camera] + self._closed[read.camera]
+            if read.time - s.last_seen <= self.gap and s.first_seen - read.time <= self.gap
         ]
         score, sighting = max(candidates, key=lambda c: c[0], default=(0.0, None))
         if sighting is None or score < MIN_SIMILARITY:
             sighting = Sighting(camera=read.camera)
             self._open[read.camera].append(sighting)
+        elif sighting in self._closed[read.camera]:
+            self._closed[read.camera].remove(sighting)
+            self._open[read.camera].append(sighting)
         if not sighting.reads or read.confidence > sighting.confidence:
-            sighting.evidence = evidence
+            sighting.evidence = evidence() if callable(evidence) else evidence
         sighting.reads.append(read)
         return sighting, finished
 
@@ -149,6 +164,7 @@ class SightingGrouper:
         for sighting in self._open[camera]:
             (done if now - sighting.last_seen > self.gap else still).append(sighting)
         self._open[camera] = still
+        self._remember(camera, done, now)
         return done
 
     def flush(self, camera: str | None = None) -> list[Sighting]:
@@ -156,12 +172,18 @@ class SightingGrouper:
         cameras = [camera] if camera is not None else list(self._open)
         done = []
         for name in cameras:
-            done += self._open.pop(name, [])
+            closed = self._open.pop(name, [])
+            self._remember(name, closed, max((s.last_seen for s in closed), default=0.0))
+            done += closed
         return done
+
+    def _remember(self, camera: str, closed: list[Sighting], now: float) -> None:
+        kept = [s for s in self._closed[camera] if now - s.last_seen <= self.gap + REOPEN_SECONDS]
+        self._closed[camera] = kept + closed
 
     def shift(self, camera: str, seconds: float) -> None:
         """The wall clock stepped: the camera's open sightings follow it, as its later reads will."""
-        for sighting in self._open.get(camera, []):
+        for sighting in self._open.get(camera, []) + self._closed.get(camera, []):
             sighting.reads = [replace(read, time=read.time + seconds) for read in sighting.reads]
 
     def open_cameras(self) -> list[str]:

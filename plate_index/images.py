@@ -2,8 +2,9 @@
 
 Files live under DataLayout.plate_images_dir as <day>/<camera>/<time>-<token>-crop.jpg (UTC day), so
 pruning by age and by camera stays a matter of folders; the store keeps their paths relative to
-storage.path. Each sighting writes its pictures once, when it is finished (not per read), to keep
-JPEG encoding off the per-frame path.
+storage.path. A sighting's pictures are encoded when a read becomes its best one (`encode_evidence`:
+~40 KB of JPEG held instead of ~700 KB of pixels, for every sighting being grouped) and written when it
+is stored.
 """
 
 from __future__ import annotations
@@ -21,29 +22,42 @@ CROP_MIN_WIDTH = 160  # small distant plates are upscaled so the police can read
 JPEG_QUALITY = 85
 
 
+Picture = np.ndarray | bytes | None  # pixels (BGR), or a JPEG already encoded
+
+
 def write_sighting_images(
-    layout: DataLayout, camera: str, first_seen: float, crop: np.ndarray | None, scene: np.ndarray | None
+    layout: DataLayout, camera: str, first_seen: float, crop: Picture, scene: Picture
 ) -> tuple[str | None, str | None]:
     """Write the crop and scene JPEGs; returns their paths relative to storage.path (None if absent)."""
-    import cv2
-
     moment = from_epoch(first_seen)
     folder = layout.plate_images_dir / moment.strftime("%Y-%m-%d") / checked_camera_name(camera)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{moment.strftime('%H%M%S')}-{secrets.token_hex(4)}"
     paths: list[str | None] = []
-    for suffix, image in (("crop", _crop_for_display(crop)), ("scene", scene)):
-        if image is None or image.size == 0:
+    for suffix, picture in (("crop", crop), ("scene", scene)):
+        data = picture if isinstance(picture, bytes) else _jpeg(_crop_for_display(picture) if suffix == "crop"
+                                                                 else picture)
+        if not data:
             paths.append(None)
             continue
         path = folder / f"{stem}-{suffix}.jpg"
-        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        if not ok:
-            paths.append(None)
-            continue
-        _write_atomically(path, data.tobytes())
+        _write_atomically(path, data)
         paths.append(str(path.relative_to(layout.root)))
     return paths[0], paths[1]
+
+
+def encode_evidence(crop: np.ndarray | None, frame: np.ndarray) -> tuple[bytes | None, bytes | None]:
+    """The crop (upscaled if small) and the frame downscaled to SCENE_WIDTH, as JPEG bytes."""
+    return _jpeg(_crop_for_display(crop)), _jpeg(downscale_scene(frame))
+
+
+def _jpeg(image: np.ndarray | None) -> bytes | None:
+    import cv2
+
+    if image is None or image.size == 0:
+        return None
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    return data.tobytes() if ok else None
 
 
 def downscale_scene(image: np.ndarray) -> np.ndarray:

@@ -1,8 +1,8 @@
 """One LPR worker process seen from the daemon: its slots, queues, heartbeat, counters and restarts.
 
-`submit` is what a camera's feeder calls for every moving frame: it never blocks (a frame finds a free
-slot or is dropped and counted). A camera may hold only its share of the slots, so under overload every
-camera keeps getting frames read instead of the feeders that happen to be quickest taking them all.
+`submit` is what the worker's frame chooser (plate_index/chooser.py) calls for each frame it picks: it
+never blocks (a frame finds a free slot or is dropped and counted); `on_done` tells the chooser how each
+frame read, so the chooser decides which frames get the slots.
 `check` is called every second by the service: a worker that died or stopped beating is killed and
 started again, with backoff (1 s doubling to 60 s, reset after a minute of good health), on fresh queues
 and with every slot free, so nothing it left half-done can wedge the daemon. A worker that reports
@@ -16,6 +16,7 @@ import multiprocessing
 import queue
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -40,8 +41,9 @@ class WorkerHandle:
         self._ctx = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._free: queue.SimpleQueue[int] = queue.SimpleQueue()
-        self._in_flight: dict[str, int] = dict.fromkeys(counters, 0)
-        self._share = max(1, slots.count // max(1, len(counters)))  # slots one camera may hold
+        self._tags: dict[int, int] = {}  # slot -> the submitter's tag of the frame in it
+        self.on_done: Callable[[str, int, float], None] = lambda camera, tag, confidence: None
+        self.on_restart: Callable[[], None] = lambda: None
         self._process: Any = None
         self._tasks: Any = None
         self._results: Any = None
@@ -68,11 +70,13 @@ class WorkerHandle:
         self._collector.start()
 
     def submit(
-        self, camera: str, frame_time: float, seq: int, image: np.ndarray, clock_shift: float = 0.0
+        self, camera: str, frame_time: float, seq: int, image: np.ndarray, clock_shift: float = 0.0,
+        tag: int = 0,
     ) -> bool:
-        """Hand a frame to the worker; False (and counted as dropped) when no slot is free."""
+        """Hand a frame to the worker; False (and counted as dropped) when no slot is free. `tag` comes
+        back with `on_done`."""
         with self._lock:
-            if self.state != "running" or self._in_flight[camera] >= self._share:
+            if self.state != "running":
                 self.counters[camera].frames_dropped += 1
                 return False
             try:
@@ -82,7 +86,7 @@ class WorkerHandle:
                 return False
             shape = self.slots.write(slot, image)
             self._tasks.put(Task(slot, camera, frame_time, seq, shape, clock_shift))
-            self._in_flight[camera] += 1
+            self._tags[slot] = tag
             return True
 
     def follow_clock(self, camera: str, clock_shift: float) -> None:
@@ -135,7 +139,7 @@ class WorkerHandle:
     def _spawn(self) -> None:
         self._tasks, self._results = self._ctx.Queue(), self._ctx.Queue()
         self._free = queue.SimpleQueue()
-        self._in_flight = dict.fromkeys(self.counters, 0)
+        self._tags = {}
         for slot in range(self.slots.count):
             self._free.put(slot)
         self.ready = False
@@ -147,6 +151,7 @@ class WorkerHandle:
         self._process.start()
         self._started_at = time.monotonic()
         self._set_state("running")
+        self.on_restart()
 
     def _kill(self) -> None:
         process = self._process
@@ -174,13 +179,16 @@ class WorkerHandle:
                 continue
             kind = message[0]
             if kind == "done":
-                _, slot, camera, reads = message
+                _, slot, camera, reads, confidence = message
                 with self._lock:
-                    if results is self._results:  # not a leftover from before a restart
+                    current = results is self._results  # not a leftover from before a restart
+                    if current:
                         self._free.put(slot)
-                        self._in_flight[camera] = max(0, self._in_flight[camera] - 1)
+                    tag = self._tags.pop(slot, 0) if current else 0
                 self.counters[camera].frames_analysed += 1
                 self.counters[camera].reads += reads
+                if current:
+                    self.on_done(camera, tag, confidence)
             elif kind == "sighting":
                 self.counters[message[1]].sightings += 1
             elif kind == "ready":

@@ -1,11 +1,12 @@
 """LprService: plate reading as one object the daemon's supervisor owns (start, stop, health).
 
-In the daemon process it runs only light threads: per camera a feeder that takes frames from the
-recorder's frame tap at `lpr.sample_fps`, applies the motion gate and hands moving frames to that
-camera's worker (a camera always goes to the same worker, so grouping sees all its reads); a monitor
-that restarts dead or hung workers and writes the counters to plates.db every few seconds. The models
-run in the worker processes (plate_index.worker). Missing models: one error in the log, no workers,
-recording untouched.
+In the daemon process it runs only light threads: per worker a chooser that hands it the frames worth
+reading (plate_index/chooser.py), fed by the cameras' frame taps with the frames their motion gates
+found moving, at most `lpr.sample_fps` a second (plate_index/feed.py: the tap asks the gate, and decodes
+only keyframes while the road is still, recorder/tap_decoder.py); a camera always goes to the same
+worker, so grouping sees all its reads; a monitor that restarts dead or hung workers and writes the
+counters to plates.db every few seconds. The models run in the worker processes (plate_index.worker). Missing
+models: one error in the log, no workers, recording untouched.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from edge.clock import Clock, SystemClock, to_epoch
 from edge.config import Config
 from edge.layout import DataLayout
+from plate_index.chooser import IN_FLIGHT, FrameChooser
+from plate_index.feed import CameraFeed
 from plate_index.motion import MotionGate
 from plate_index.status import CameraCounters
 
@@ -25,22 +28,23 @@ if TYPE_CHECKING:
     from plate_index.lpr_stream import LprStream
     from plate_index.pool import WorkerHandle
     from plate_index.slots import FrameSlots
-    from recorder.frame_tap import FrameSubscription
+    from recorder.frames import FrameSubscription
 
 log = logging.getLogger(__name__)
 
 STATUS_SECONDS = 5.0
-FRAME_WAIT_SECONDS = 0.5
-# Frames a worker may have waiting or in hand. A worker reads one frame at a time, so a few keep it busy;
-# more only queue stale frames (seconds old under overload) and pin ~2.8 MB of shared memory each per
-# 720p frame in both processes (48 slots at 24 cameras were ~130 MB of the soak's memory).
-SLOTS_PER_WORKER = 4
+# Frames a worker may have waiting or in hand: the chooser keeps IN_FLIGHT there (one being read, one
+# next) and makes every other choice as late as it can; each slot pins ~2.8 MB of shared memory per 720p
+# frame in both processes (48 slots at 24 cameras were ~130 MB of the soak's memory).
+SLOTS_PER_WORKER = IN_FLIGHT
 
 
 class FrameSource(Protocol):
     """What a feeder needs from recorder.frame_tap.FrameTap (or a test's clip player)."""
 
-    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "") -> FrameSubscription: ...
+    def subscribe(
+        self, fps: float, *, queue_size: int = 2, name: str = "", motion: Any = None, deliver: Any = None
+    ) -> FrameSubscription: ...
 
 
 class LprService:
@@ -67,6 +71,8 @@ class LprService:
         self._subscriptions: list[FrameSubscription] = []
         self._slots: list[FrameSlots] = []
         self._streams: list[LprStream] = []
+        self._choosers: list[FrameChooser] = []
+        self._gates: dict[str, MotionGate] = {}
 
     def start(self) -> None:
         """Start workers and feeders; never raises for a plate-reading problem (it is logged)."""
@@ -85,12 +91,16 @@ class LprService:
             self._disable(str(exc))
             return
         self._start_workers(count)
+        for chooser in self._choosers:
+            chooser.start()
         for camera in self.cameras:
-            worker = self.workers[self.counters[camera].worker]
-            subscription = self._tap(camera).subscribe(self.config.lpr.sample_fps, queue_size=1, name="lpr")
+            index = self.counters[camera].worker
+            gate = self._gates[camera] = MotionGate(self.config.camera(camera).motion)
+            feed = CameraFeed(camera, gate, self._choosers[index], self.workers[index])
+            subscription = self._tap(camera).subscribe(
+                self.config.lpr.sample_fps, name="lpr", motion=feed, deliver=feed.deliver
+            )
             self._subscriptions.append(subscription)
-            gate = MotionGate(self.config.camera(camera).motion)
-            self._thread(f"lpr-feed-{camera}", self._feed, camera, subscription, gate, worker)
         self._thread("lpr-monitor", self._monitor)
         log.info("plate reading started: %d camera(s), %d worker(s)", len(self.cameras), count)
 
@@ -103,8 +113,11 @@ class LprService:
             stream.stop()
         for thread in self._threads:
             thread.join(timeout=5)
+        for chooser in self._choosers:
+            chooser.stop()
         for worker in self.workers:
             worker.stop()
+        self._count_still_frames()
         for slots in self._slots:
             slots.close()
         self._write_status()
@@ -156,27 +169,16 @@ class LprService:
             spec = WorkerSpec(index, self.config.lpr, self.layout, slots.name, slots.count, self.log_level,
                               first_sighting_id)
             worker = WorkerHandle(spec, mine, slots)
+            spare = {name: self.config.camera(name).motion.enabled for name in mine}
+            chooser = FrameChooser(worker, mine, spare)
+            worker.on_done, worker.on_restart = chooser.done, chooser.worker_restarted
+            self._choosers.append(chooser)
             worker.start()
             self.workers.append(worker)
 
-    def _feed(self, camera: str, subscription: FrameSubscription, gate: MotionGate,
-              worker: WorkerHandle) -> None:
-        counters = self.counters[camera]
-        clock_shift = 0.0
-        while not self._stop.is_set():
-            frame = subscription.get(timeout=FRAME_WAIT_SECONDS)
-            if frame is None:
-                continue
-            try:
-                if frame.clock_shift != clock_shift:  # the wall clock stepped: even if nothing moves now,
-                    clock_shift = frame.clock_shift  # the camera's stored sightings must follow it
-                    worker.follow_clock(camera, clock_shift)
-                if not gate.moving(frame.image):
-                    counters.frames_skipped_motion += 1
-                    continue
-                worker.submit(camera, frame.wall_time, frame.seq, frame.image, clock_shift)
-            except Exception:  # a bad frame must not end this camera's plate reading
-                log.exception("plate reading: could not handle a frame of camera %s", camera)
+    def _count_still_frames(self) -> None:
+        for camera, gate in self._gates.items():
+            self.counters[camera].frames_skipped_motion = gate.still
 
     def _monitor(self) -> None:
         ticks = 0
@@ -185,6 +187,7 @@ class LprService:
                 worker.check()
             ticks += 1
             if ticks % int(STATUS_SECONDS) == 0:
+                self._count_still_frames()
                 self._write_status()
 
     def _write_status(self) -> None:
@@ -213,3 +216,4 @@ class LprService:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+

@@ -1,8 +1,8 @@
 """LPR counters per camera, kept in plates.db's lpr_status table for `dozor status` and the admin page.
 
 The daemon's LprService owns the numbers (frames analysed, skipped by the motion gate, dropped under
-overload, reads, sightings, worker restarts) and writes them every few seconds; readers get the last
-snapshot without talking to the daemon.
+overload, spared because their car pass was already read well, reads, sightings, worker restarts) and
+writes them every few seconds; readers get the last snapshot without talking to the daemon.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class CameraCounters:
     frames_skipped_motion: int = 0
     frames_dropped: int = 0
     reads: int = 0
+    frames_spared: int = 0
     sightings: int = 0
     worker_restarts: int = 0
     last_error: str = ""

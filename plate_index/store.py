@@ -111,6 +111,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX passes_by_camera ON passes(camera, first_seen);
     """,
+    # Frames the chooser did not send to the models because their car pass was already read well.
+    """
+    ALTER TABLE lpr_status ADD COLUMN frames_spared INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 
@@ -173,6 +177,7 @@ _INSERT_KEY = (
     "INSERT OR IGNORE INTO sighting_keys (kind, key3, first_seen, sighting_id, key, camera_id) "
     "VALUES (?,?,?,?,?,?)"
 )
+_DELETE_KEY = "DELETE FROM sighting_keys WHERE kind=? AND key3=? AND first_seen=? AND sighting_id=? AND key=?"
 
 
 def insert_sighting(conn: sqlite3.Connection, sighting: NewSighting) -> int:
@@ -186,6 +191,30 @@ def insert_sighting(conn: sqlite3.Connection, sighting: NewSighting) -> int:
         keys = _key_rows(sighting_id, sighting.first_seen, plate, alternatives, number)
         conn.executemany(_INSERT_KEY, keys)
     return sighting_id
+
+
+def update_sighting(conn: sqlite3.Connection, sighting_id: int, sighting: NewSighting) -> None:
+    """Rewrite a stored sighting that grouping has since finished (more reads, maybe another plate text
+    or first time), with its search keys, in one transaction."""
+    plate = normalise(sighting.plate)
+    alternatives = [normalise(a) for a in sighting.alternatives]
+    with conn:
+        row = conn.execute("SELECT plate, alternatives, first_seen FROM sightings WHERE id = ?",
+                           (sighting_id,)).fetchone()
+        if row is None:  # pruned meanwhile (a full disk): store it anew
+            conn.execute(_INSERT_SIGHTING, (sighting_id, *_sighting_values(sighting, plate, alternatives)))
+        else:
+            old = search_keys(row[0], json.loads(row[1]))
+            conn.executemany(_DELETE_KEY, [(kind, key[:3], row[2], sighting_id, key) for kind, key in old])
+            conn.execute(
+                "UPDATE sightings SET camera=?, plate=?, first_seen=?, last_seen=?, confidence=?, reads=?, "
+                "alternatives=?, region=?, region_confidence=?, crop_path=?, scene_path=?, clock_shift=? "
+                "WHERE id=?",
+                (*_sighting_values(sighting, plate, alternatives), sighting_id),
+            )
+        keys = _key_rows(sighting_id, sighting.first_seen, plate, alternatives,
+                         camera_id(conn, sighting.camera) or 0)
+        conn.executemany(_INSERT_KEY, keys)
 
 
 def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], first_id: int) -> int:
@@ -276,11 +305,7 @@ def prune(conn: sqlite3.Connection, layout: DataLayout, cutoff: float, *, batch:
                 for kind, key in search_keys(row["plate"], json.loads(row["alternatives"]))
             ]
         with conn:
-            conn.executemany(
-                "DELETE FROM sighting_keys "
-                "WHERE kind=? AND key3=? AND first_seen=? AND sighting_id=? AND key=?",
-                keys,
-            )
+            conn.executemany(_DELETE_KEY, keys)
             conn.executemany("DELETE FROM sightings WHERE id=?", [(row["id"],) for row in rows])
         for row in rows:
             for relative in (row["crop_path"], row["scene_path"]):

@@ -2,15 +2,18 @@
 
 Started by plate_index.pool with the spawn method, so it shares no threads or locks with the recorder. It
 loads the models once, then loops: take a task (slot number and frame facts), read the plates in place,
-give the slot back, group reads into sightings (a camera always goes to the same worker), and write each
-finished sighting (pictures, store row, watchlist alerts). It beats a shared heartbeat every loop; the
-daemon restarts it if it dies or stops beating. On a stop message it finishes open sightings first.
+give the slot back (telling the daemon how well the frame read), group reads into sightings (a camera
+always goes to the same worker), and store each sighting as soon as it is credible and again when it is
+finished (pictures, store row, watchlist alerts: plate_index/publish.py). It beats a shared heartbeat
+every loop; the daemon restarts it if it dies or stops beating. On a stop message it finishes open
+sightings first.
 When a camera's frames come with a new clock shift (the wall clock stepped and the recorder moved the
 run's video onto the new time), its open sightings and this run's stored ones move the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
@@ -18,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from edge.clock import Clock, SystemClock, to_epoch
+from edge.clock import Clock, SystemClock
 from edge.config import LprConfig
 from edge.layout import DataLayout
 
@@ -82,6 +85,7 @@ class _Worker:
     def __init__(self, spec: WorkerSpec, alpr: Any, results: Any, heartbeat: Any, clock: Clock):
         from plate_index.grouping import SightingGrouper
         from plate_index.passes import PassTracker
+        from plate_index.publish import SightingWriter
         from plate_index.recognise import Recogniser
         from plate_index.slots import FrameSlots
         from plate_index.store import open_store
@@ -96,7 +100,9 @@ class _Worker:
         self.grouper = SightingGrouper(spec.lpr.sighting_gap_seconds)
         self.passes = PassTracker()
         self.last_frame: dict[str, float] = {}  # camera -> monotonic time of its last frame
+        self.frame_interval: dict[str, float] = {}  # camera -> seconds between its frames while busy
         self.clock_shift: dict[str, float] = {}  # camera -> the clock shift of its latest frame
+        self.writer = SightingWriter(self.conn, spec.layout, results, self.clock_shift, clock)
 
     def loop(self, tasks: Any, daemon: int) -> None:
         """Read frames until the stop message, or until the daemon is gone: a SIGKILLed daemon sends
@@ -153,38 +159,62 @@ class _Worker:
             log.warning("camera %s: %d sightings of this run follow the stepped wall clock", camera, moved)
 
     def analyse(self, task: Task) -> list:
-        from plate_index.images import downscale_scene
+        from plate_index.images import encode_evidence
         from plate_index.passes import PlateView
 
         finished: list = []
         reads: list = []
+        best = 0.0
         try:
             image = self.slots.view(task.slot, task.shape)
             plates = self.recogniser.analyse_frame(image, task.camera, task.time)
             views = [PlateView(task.time, p.box, p.read is not None, p.ocr_confidence) for p in plates]
             self._store_passes(self.passes.add(task.camera, task.time, views))
             reads = sorted((p.read for p in plates if p.read), key=lambda r: -r.read.confidence)
+            best = max((r.read.confidence for r in reads), default=0.0)
             for frame_read in reads:
-                evidence = (frame_read.crop, downscale_scene(image))
-                _, closed = self.grouper.add(frame_read.read, evidence)
+                evidence = functools.partial(encode_evidence, frame_read.crop, image)
+                sighting, closed = self.grouper.add(frame_read.read, evidence)
                 finished += closed
+                self.writer.publish(sighting)
         finally:
-            self.results.put(("done", task.slot, task.camera, len(reads)))
-        self.last_frame[task.camera] = time.monotonic()
+            self.results.put(("done", task.slot, task.camera, len(reads), best))
+        self._paced(task.camera, time.monotonic())
         return finished + self.grouper.expire(task.camera, task.time)
 
     def _quiet_cameras(self) -> list:
-        """Close the sightings of cameras that sent no frame for a gap (the motion gate holds frames
-        back once the car has gone, so no later frame would close them)."""
+        """Close the sightings of cameras that sent no frame for a sighting gap, and the plate passes
+        of cameras that went quiet (the motion gate holds frames back once the car has gone, so no later
+        frame would close them)."""
         finished = []
         now = time.monotonic()
         for camera in self.grouper.open_cameras():
             if now - self.last_frame.get(camera, now) > self.spec.lpr.sighting_gap_seconds:
                 finished += self.grouper.flush(camera)
         for camera, last in self.last_frame.items():
-            if now - last > self.passes.gap and self.passes.open_passes(camera):
+            if now - last > self._pass_quiet(camera) and self.passes.open_passes(camera):
                 self._store_passes(self.passes.flush(camera))
         return finished
+
+    def _pass_quiet(self, camera: str) -> float:
+        """Seconds without a frame after which a camera's open passes end: the tracker's own rule (its
+        gap, and as many frames as it waits for) in this worker's time. A camera's frames may be analysed
+        seconds apart while its car is in view (the chooser sends a pass read well once a second; a
+        loaded machine reads each camera rarely): waiting only the tracker's 1 s cut one car into
+        several passes. Until the camera's pace is known, and at most, a sighting gap."""
+        most = self.spec.lpr.sighting_gap_seconds
+        interval = self.frame_interval.get(camera)
+        if interval is None:
+            return most
+        return min(most, max(self.passes.gap, self.passes.gap_frames * interval))
+
+    def _paced(self, camera: str, now: float) -> None:
+        """Follow how far apart the camera's frames are analysed while it is busy (a running mean)."""
+        last = self.last_frame.get(camera)
+        if last is not None and now - last < self.spec.lpr.sighting_gap_seconds:
+            before = self.frame_interval.get(camera, now - last)
+            self.frame_interval[camera] = 0.7 * before + 0.3 * (now - last)
+        self.last_frame[camera] = now
 
     def _store_passes(self, passes: list) -> None:
         from plate_index.passes import insert_pass
@@ -197,31 +227,4 @@ class _Worker:
 
     def _store_all(self, sightings: list) -> None:
         for sighting in sightings:
-            if not sighting.credible:
-                continue
-            try:
-                self._store(sighting)
-            except Exception:  # disk full, locked database: lose this sighting, keep reading plates
-                log.exception("could not store a sighting from camera %s", sighting.camera)
-
-    def _store(self, sighting: Any) -> None:
-        from plate_index.images import write_sighting_images
-        from plate_index.store import NewSighting, insert_sighting
-        from plate_index.watchlist import raise_alerts
-
-        crop, scene = sighting.evidence or (None, None)
-        crop_path, scene_path = write_sighting_images(self.spec.layout, sighting.camera, sighting.first_seen,
-                                                      crop, scene)
-        region, region_confidence = sighting.region
-        record = NewSighting(
-            camera=sighting.camera, plate=sighting.plate, first_seen=sighting.first_seen,
-            last_seen=sighting.last_seen, confidence=sighting.confidence, reads=len(sighting.reads),
-            alternatives=sighting.alternatives, region=region, region_confidence=region_confidence,
-            crop_path=crop_path, scene_path=scene_path,
-            clock_shift=self.clock_shift.get(sighting.camera, 0.0),
-        )
-        sighting_id = insert_sighting(self.conn, record)
-        log.debug("sighting %d: %s on %s, %d reads", sighting_id, record.plate, record.camera, record.reads)
-        raise_alerts(self.conn, sighting_id, record.camera, record.plate, record.alternatives,
-                     record.first_seen, to_epoch(self.clock.now()))
-        self.results.put(("sighting", sighting.camera))
+            self.writer.finish(sighting)

@@ -1,11 +1,12 @@
 """Latest picture of each camera for the volunteers' live grid: `DataLayout.live_dir/<camera>.jpg`.
 
-A frame-tap consumer per camera at `recorder.live_fps`. Nobody watching: keyframes only, which costs
-almost no CPU but refreshes only as often as the camera sends keyframes (every 2-4 s on many cameras).
-Someone watching (the web UI touches `<camera>.watched` on every picture it serves): every frame is
-decoded and the picture refreshes at live_fps, so a volunteer's grid really moves once a second while
-unwatched cameras cost nothing. Files are replaced atomically (temporary file + os.replace), so the
-web UI never serves half a JPEG.
+A frame-tap consumer per camera. Nobody watching: one keyframe every UNWATCHED_SECONDS (a thumbnail
+that is never older than that), and the keyframes in between are not even copied, so an unwatched
+camera's picture costs nothing (decoding a keyframe into a JPEG every 2 s cost twice what recording
+the camera costs). Someone watching (the web UI touches `<camera>.watched` on every picture it serves):
+every frame is decoded and the picture refreshes at `recorder.live_fps`, from the next keyframe on, so
+a volunteer's grid really moves once a second. Files are replaced atomically (temporary file +
+os.replace), so the web UI never serves half a JPEG.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 JPEG_QUALITY = 80
 WATCHED_SECONDS = 15.0  # a grid refreshing once a second keeps its cameras at full rate
+UNWATCHED_SECONDS = 30.0  # how old an unwatched camera's picture may get
 
 
 def live_picture(layout: DataLayout, camera: str) -> Path:
@@ -75,7 +77,9 @@ class LiveSnapshots:
         self._threads = []
 
     def _subscribe(self, tap: FrameTap, full_rate: bool) -> FrameSubscription:
-        return tap.subscribe(self.fps, queue_size=1, name="live", keyframes_only=not full_rate)
+        if full_rate:
+            return tap.subscribe(self.fps, queue_size=1, name="live")
+        return tap.subscribe(1 / UNWATCHED_SECONDS, queue_size=1, name="live", keyframes_only=True)
 
     def _run(self, tap: FrameTap) -> None:
         target = live_picture(self.layout, tap.camera)

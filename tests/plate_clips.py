@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -202,11 +202,22 @@ class ClipFrame:
     image: np.ndarray
     seq: int
     clock_shift: float = 0.0
+    motion: float = 0.0
+
+    @property
+    def grey(self) -> np.ndarray:
+        return cv2.cvtColor(self.image, cv2.COLOR_BGR2GRAY)
+
+    def detached(self) -> ClipFrame:
+        return self
 
 
 class ClipTap:
     """Plays a clip file in real time as a camera's frame tap (for tests that run without RTSP): frames
-    at the subscribed rate, a bounded queue that drops the oldest frame when the consumer is slow."""
+    at the subscribed rate, a bounded queue that drops the oldest frame when the consumer is slow. With
+    a `motion` test, only the frames it finds moving (every sampled frame is decoded and looked at: the
+    recorder's tap decodes fewer, recorder/tap_decoder.py); with `deliver`, frames go to it from the
+    player's thread instead of the queue."""
 
     def __init__(self, camera: str, path: Path, *, loops: int = 1, start_now: bool = True):
         self.camera, self.path, self.loops = camera, path, loops
@@ -217,8 +228,10 @@ class ClipTap:
         if start_now:
             self.go.set()
 
-    def subscribe(self, fps: float, *, queue_size: int = 2, name: str = "") -> ClipSubscription:
-        subscription = ClipSubscription(self.camera, fps, queue_size)
+    def subscribe(
+        self, fps: float, *, queue_size: int = 2, name: str = "", motion=None, deliver=None
+    ) -> ClipSubscription:
+        subscription = ClipSubscription(self.camera, fps, queue_size, motion, deliver)
         self.subscriptions.append(subscription)
         threading.Thread(target=self._play, args=(subscription,), daemon=True).start()
         return subscription
@@ -238,21 +251,28 @@ class ClipTap:
                     time.sleep(delay)
                 shift = self.clock_shift
                 wall_time = start_wall + offset + t + shift
-                subscription.put(ClipFrame(self.camera, wall_time, image, seq, shift))
+                frame = ClipFrame(self.camera, wall_time, image, seq, shift)
+                moved = subscription.motion.look(frame) if subscription.motion is not None else 1.0
+                if moved > 0:
+                    subscription.put(replace(frame, motion=moved))
                 seq, last = seq + 1, t
             offset += last + every / FPS
         self.finished.set()
 
 
 class ClipSubscription:
-    def __init__(self, camera: str, fps: float, queue_size: int):
-        self.camera, self.fps = camera, fps
+    def __init__(self, camera: str, fps: float, queue_size: int, motion=None, deliver=None):
+        self.camera, self.fps, self.motion, self.deliver = camera, fps, motion, deliver
         self.delivered = self.dropped = 0
         self.closed = False
         self._frames: deque[ClipFrame] = deque(maxlen=queue_size)
         self._ready = threading.Condition()
 
     def put(self, frame: ClipFrame) -> None:
+        if self.deliver is not None:  # as the recorder's tap: straight to the consumer, no queue
+            self.delivered += 1
+            self.deliver(frame)
+            return
         with self._ready:
             if len(self._frames) == self._frames.maxlen:
                 self.dropped += 1

@@ -119,3 +119,19 @@ def test_a_lone_unsure_read_is_not_credible_but_a_lone_sure_one_is():
     grouper.add(_read("AA0000XX", 0.2, conf=0.6, camera="c"))
     credible = {s.plate: s.credible for s in grouper.flush()}
     assert credible == {"FFJ144": False, "BH1234AA": True, "AA0000XX": True}
+
+
+def test_a_late_read_of_a_closed_pass_reopens_it_instead_of_making_a_second_sighting():
+    """The chooser reads frames out of time order: the next car's read can close a pass before the
+    pass's own earlier frame is read."""
+    grouper = SightingGrouper(gap_seconds=4)
+    first, _ = grouper.add(_read("BH1234AA", 100.8))
+    _, closed = grouper.add(_read("AA7777KK", 105.0))  # the next car, read first
+    assert closed == [first]
+    late, closed = grouper.add(_read("BH1234AA", 100.2))  # the first car's earlier frame, read later
+    assert late is first and closed == []
+    assert first.first_seen == 100.2 and len(first.reads) == 2
+    _, closed = grouper.add(_read("AA7777KK", 110.0))
+    assert first in closed, "finished again when it closes again"
+    again, _ = grouper.add(_read("BH1234AA", 130.0))  # the same car much later: a new pass
+    assert again is not first

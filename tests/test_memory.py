@@ -26,8 +26,8 @@ def test_glibc_accepts_the_mmap_threshold_and_the_arena_cap():
 
 
 def test_freed_pictures_inside_the_heap_go_back_to_the_system_on_the_trim():
-    keep_pictures_off_the_heap()  # half-megabyte blocks now come from the heap, as small pictures do
-    blocks = [b"\x01" * (512 * 1024) for _ in range(300)]  # 150 MB, touched
+    keep_pictures_off_the_heap()  # 64-KiB blocks come from the heap (below the mmap threshold)
+    blocks = [b"\x01" * (64 * 1024) for _ in range(2400)]  # 150 MB, touched
     del blocks[:-1]  # freed, but below a block still in use: the heap cannot shrink from its top
     held = _rss_mb()
     give_back_free_memory()
