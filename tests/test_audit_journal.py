@@ -172,6 +172,8 @@ def witnessed(tmp_path_factory):
             return len({h.entry_id for h in from_journal(journal).heads if h.entry_id > 0}) >= 2
 
         wait_for(witnessed_twice, 90, "two witnessed heads in the journal")
+        for extra in range(3):  # entries after the second head, so it is not also the log's last entry
+            police.get(f"/api/search?q=BF{extra:03d}")
         log_id = from_journal(journal).heads[-1].log_id
         fake_witness_line(folders["run"] / "journal" / "socket", log_id)
         web = int((base / "web.pid").read_text())
