@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from recording import succeeds, wait_until
-from webapp import PASSWORDS
+from webapp import PASSWORDS, TEST_CASE
 
 DOZOR = str(Path(sys.executable).parent / "dozor")
 
@@ -104,7 +104,27 @@ def sign_in(port: int, user: str, source: str = "127.0.0.1", password: str | Non
     response.read()
     conn.close()
     assert response.status == 302, response.status
-    return (response.getheader("Set-Cookie") or cookie).split(";")[0]
+    cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]
+    if user in ("police", "admin"):
+        _choose_case(port, cookie, source, context)
+    return cookie
+
+
+def _choose_case(port: int, cookie: str, source: str, context: ssl.SSLContext | None) -> None:
+    """Choose the test case through /case, as police and admins must before plate data."""
+    scheme = "https" if context else "http"
+    conn = connection(port, source, context=context)
+    conn.request("GET", "/case", headers={"Cookie": cookie})
+    page = conn.getresponse().read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    conn.request("POST", "/case", body=urlencode({**TEST_CASE, "csrf_token": token}), headers={
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": f"{scheme}://127.0.0.1:{port}/case",
+    })
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    assert response.status == 302, response.status
 
 
 def timed_get(port: int, path: str, cookie: str = "", source: str = "127.0.0.1",

@@ -4,6 +4,7 @@ from webui.blueprints import (
     admin,
     audit_log,
     auth,
+    cases,
     export,
     health,
     installer,
@@ -16,6 +17,7 @@ from webui.blueprints import (
 
 BLUEPRINTS = [
     auth.bp,
+    cases.bp,
     health.bp,
     search.bp,
     sightings.bp,

@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, render_template, send_file
 
 from accounts.audit import AuditAction
-from webui.access import PLATE_ROLES, allow, audit_request
+from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.context import camera_titles, ctx, plates_db
 from webui.timeline import route_timeline
@@ -41,6 +41,7 @@ def picture_key(sighting_id: int, kind: str) -> tuple:
 
 @bp.route("/sightings/<int:sighting_id>")
 @allow(*PLATE_ROLES)
+@needs_case
 def page(sighting_id: int):
     from plate_index.normalise import BadQuery
     from plate_index.search import search
@@ -68,6 +69,7 @@ def page(sighting_id: int):
 
 @bp.route("/sightings/<int:sighting_id>/<kind>.jpg")
 @allow(*PLATE_ROLES)
+@needs_case
 def picture(sighting_id: int, kind: str):
     if kind not in PICTURES:
         abort(404)
