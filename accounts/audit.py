@@ -53,6 +53,9 @@ class AuditAction(StrEnum):
     AIM_VIEW = "aim_view"  # an admin saw the aiming aid's live picture of a camera (it shows plates)
     CASE_CHOSEN = "case_chosen"  # the first case of a session (accounts.cases), with its note
     CASE_CHANGED = "case_changed"  # ... and each later one, with the case it replaced
+    HOLD_PLACED = "hold_placed"  # a case hold: video (and sightings) of a camera kept until a date
+    HOLD_RELEASED = "hold_released"  # ... released by hand
+    HOLD_ENDED = "hold_ended"  # ... reached its end date (written by the daemon, actor "system")
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ ACTION_LABELS = {
     AuditAction.AIM_VIEW: lazy_gettext("aiming picture viewed"),
     AuditAction.CASE_CHOSEN: lazy_gettext("case chosen"),
     AuditAction.CASE_CHANGED: lazy_gettext("case changed"),
+    AuditAction.HOLD_PLACED: lazy_gettext("hold placed"),
+    AuditAction.HOLD_RELEASED: lazy_gettext("hold released"),
+    AuditAction.HOLD_ENDED: lazy_gettext("hold ended"),
 }
 # The default reasons of [access] reasons (edge.config.DEFAULT_REASONS); others are shown as written.
 REASON_LABELS = {

@@ -77,7 +77,7 @@ def overview():
         effect = current_app.extensions["dozor_effectiveness"].get(plates_db(), EFFECTIVENESS_DAYS)
     except StoreMissing:
         effect = None
-    from health.status import space_deletion
+    from health.status import hold_figures, space_deletion
     from health.summary import recent_summaries
 
     return render_template(
@@ -93,4 +93,5 @@ def overview():
         titles=camera_titles(),
         summaries=recent_summaries(layout),
         space_deleted=space_deletion(ctx().config, now),
+        held=hold_figures(ctx().config, now),
     )
