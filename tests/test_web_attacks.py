@@ -156,6 +156,7 @@ def page_urls(app) -> list[tuple[str, str]]:
         "camera": "road-north",
         "kind": "crop",
         "filename": "css/dozor.css",
+        "hold_id": 1,
     }
     adapter = app.url_map.bind("localhost")
     out = []
@@ -209,7 +210,8 @@ def test_a_token_from_another_session_is_refused_on_every_post_route(evil_app):
     assert len(posts) >= 5
     adapter = evil_app.url_map.bind("localhost")
     for rule in posts:
-        url = adapter.build(rule.endpoint, {a: "road-north" for a in rule.arguments})
+        values = {a: 1 if a.endswith("_id") else "road-north" for a in rule.arguments}
+        url = adapter.build(rule.endpoint, values)
         for token in (stolen, "x" * 40, stolen[:-2] + "AA"):
             data = {
                 "csrf_token": token,

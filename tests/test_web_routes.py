@@ -105,6 +105,7 @@ def app(data_dir, segment_template):
         "camera": "road-north",
         "kind": "crop",
         "filename": "css/dozor.css",
+        "hold_id": 1,
     }
     return app
 

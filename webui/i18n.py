@@ -13,7 +13,7 @@ from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from accounts.audit import AuditAction
-from edge.clock import age_text
+from edge.clock import age_text, from_epoch
 from webui.reasons import reason_text
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
@@ -73,6 +73,7 @@ def init_babel(app: Flask, default_language: str) -> Babel:
 
     babel = Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["epoch_time"] = lambda epoch: local_time(from_epoch(epoch))
     app.jinja_env.filters["age"] = format_age
     app.jinja_env.filters["reason"] = reason_text
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

@@ -4,6 +4,8 @@ session after that choice carries the case, the change of case included."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_support import choose_case_in, sign_in, start_site
 from webapp import PASSWORDS
@@ -14,6 +16,7 @@ from accounts.webdb import open_web_db
 from recorder.catalog import list_segments, open_catalog
 
 pytestmark = pytest.mark.slow
+CASE_PAGE = re.compile(r"/case\?next=")
 CASE = {"number": "12026100000000123", "reason": "theft", "note": "сірий Ланос, вул. Київська"}
 OTHER = {"number": "ЄО 4512", "reason": "road_accident", "note": ""}
 
@@ -39,7 +42,7 @@ def test_no_plate_data_before_a_case_and_every_entry_after_carries_it(page, site
     segment = list_segments(conn, "road-north")[0].id
     conn.close()
     sign_in(page, site, "police", PASSWORDS["police"], case=None)
-    page.wait_for_url("**/case?next=*")
+    page.wait_for_url(CASE_PAGE)
     assert page.locator("h1").inner_text() == "Справа, над якою ви працюєте"
     for path in ("/search", f"/sightings/{sighting}", f"/sightings/{sighting}/crop.jpg",
                  f"/video/segments/{segment}.mp4", "/recordings?camera=road-north", "/export"):
@@ -64,7 +67,7 @@ def test_no_plate_data_before_a_case_and_every_entry_after_carries_it(page, site
     page.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
 
     page.click("#case-link")
-    page.wait_for_url("**/case?next=*")
+    page.wait_for_url(CASE_PAGE)
     choose_case_in(page, OTHER)
     page.wait_for_url("**/sightings/*")  # back where the officer was
     page.wait_for_function("() => document.getElementById('player').currentTime > 0.5")

@@ -64,6 +64,7 @@ def page(sighting_id: int):
         timeline=route_timeline(route, current=hit.id, titles=titles),
         video_from=hit.first_seen - VIDEO_LEAD,
         video_lead=VIDEO_LEAD,
+        max_hold_days=ctx().config.access.max_hold_days,
     )
 
 
