@@ -104,3 +104,33 @@ def test_admins_see_every_hold_and_release_any_and_police_release_their_own(web,
     assert {e.actor for e in released} == {"admin", "police"}
     assert all(e.detail["case"] == "12026100000000123" for e in released)
     assert police.post(f"/admin/holds/{first.id}/release", data={"csrf_token": token}).status_code == 403
+
+
+def test_held_video_and_sightings_stay_viewable_past_retention_until_the_end(web, data_dir, segment_file):
+    from webapp import seed_recordings
+
+    from edge.clock import ManualClock
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    layout = DataLayout(data_dir)
+    segments = seed_recordings(layout, "road-north", now - timedelta(minutes=10), 10, 10,
+                               template=segment_file(10))
+    held_segment, free_segment = segments[0], segments[-1]  # the sighting's hold covers up to ~8:55 ago
+    sighting = seed_sighting(layout, "road-north", "BE7123AA", now - timedelta(minutes=10, seconds=-2))
+    clock = ManualClock(now)
+    app = web.app(clock=clock)
+    police = web.client("police", app=app)
+    token = page_token(police, "/holds")
+    police.post("/holds", data={"csrf_token": token, "camera": "road-north", "days": 30,
+                                "start": (now - timedelta(minutes=10)).isoformat(),
+                                "end": (now - timedelta(minutes=9, seconds=55)).isoformat()})
+    police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 20})
+    clock.advance(timedelta(days=15).total_seconds())  # past the 14 days, nothing deleted by the daemon yet
+    police = web.client("police", app=app)  # the old session expired
+    assert police.get(f"/sightings/{sighting}").status_code == 200
+    assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 200
+    assert police.get(f"/video/segments/{free_segment}.mp4").status_code == 404
+    clock.advance(timedelta(days=16).total_seconds())  # both holds ended
+    police = web.client("police", app=app)
+    assert police.get(f"/sightings/{sighting}").status_code == 404
+    assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 404

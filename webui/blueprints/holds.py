@@ -112,7 +112,7 @@ def _what_to_hold() -> tuple[str, datetime, datetime]:
     sighting_id = request.form.get("sighting_id", type=int)
     if sighting_id is not None:
         hit = get_sighting(plates_db(), sighting_id)
-        if hit is None or hit.first_seen < ctx().retention_horizon():
+        if hit is None or ctx().gone(hit.camera, hit.first_seen, hit.last_seen):
             abort(404)
         return hit.camera, hit.first_seen - SIGHTING_MARGIN, hit.last_seen + SIGHTING_MARGIN
     camera = known_camera(request.form.get("camera", "")).name

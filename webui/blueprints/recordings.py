@@ -109,7 +109,7 @@ def segments_api(camera: str):
             "url": url_for("recordings.segment_file", segment_id=s.id),
         }
         for s in segments_between(conn, camera, start, end)
-        if s.end >= horizon
+        if s.end >= horizon or not ctx().gone(camera, s.start, s.end)
     ]
     outages = [
         {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason.stored(),
@@ -127,7 +127,7 @@ def segment_file(segment_id: int):
     from recorder.catalog import segment_by_id
 
     segment = segment_by_id(catalog_db(), segment_id)
-    if segment is None or segment.end < ctx().retention_horizon():
+    if segment is None or ctx().gone(segment.camera, segment.start, segment.end):
         abort(404)
     known_camera(segment.camera)
     layout = ctx().layout

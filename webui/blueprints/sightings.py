@@ -29,7 +29,7 @@ def load_sighting(sighting_id: int):
     from plate_index.search import get_sighting
 
     hit = get_sighting(plates_db(), sighting_id)
-    if hit is None or hit.first_seen < ctx().retention_horizon():
+    if hit is None or ctx().gone(hit.camera, hit.first_seen, hit.last_seen):
         abort(404)
     return hit
 
