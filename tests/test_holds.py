@@ -138,3 +138,38 @@ def test_under_the_cap_no_alert(site):
     snap = take_snapshot(config, NOW)
     assert snap.disk["holds"] == 1 and snap.disk["holds_over_cap"] is False
     assert not any("case holds" in e for e in snap.errors)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    from recording import tmpfs
+
+    with tmpfs(tmp_path / "disk", 16) as mount_point:
+        yield mount_point
+
+
+def test_a_full_disk_takes_unheld_video_first_and_held_only_when_nothing_else_is_left(small_disk):
+    """Recording must never stop: the free-space floor takes the oldest unheld segments first, and held
+    ones, oldest first, only when no unheld segment is left."""
+    import shutil
+
+    layout, clock = DataLayout(small_disk), ManualClock(NOW)
+    catalog = Catalog(layout)
+    start = NOW - timedelta(minutes=30)
+    paths = [segment(catalog, layout, "road-north", start + timedelta(minutes=i), 1_000_000)
+             for i in range(8)]
+    conn = holds.open_holds(layout)  # the four oldest are held
+    four_minutes = to_epoch(start), to_epoch(start + timedelta(minutes=4))
+    holds.place(conn, holds.Hold(0, "road-north", *four_minutes, None, "ЄО 1", "theft", "police",
+                                 to_epoch(NOW), to_epoch(NOW + timedelta(days=9))))
+    conn.close()
+    storage = parse_config({"storage": {"path": str(small_disk), "min_free_gb": 0.003}}).storage
+    ballast = small_disk / "ballast"
+    ballast.write_bytes(b"\0" * (shutil.disk_usage(small_disk).free - 500_000))  # half a MB left
+    Retention(catalog, layout, storage, clock).run()  # 3 MB to free: three unheld, the oldest of them
+    assert {s.path for s in list_segments(catalog.read())} == {*paths[:4], paths[7]}
+    with ballast.open("ab") as more:
+        more.write(b"\0" * (shutil.disk_usage(small_disk).free - 500_000))
+    Retention(catalog, layout, storage, clock).run()  # the last unheld, then the oldest held
+    assert {s.path for s in list_segments(catalog.read())} == set(paths[2:4])
+    catalog.close()
