@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from accounts.cases import Case
 from edge.clock import Clock, from_epoch, to_epoch
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,11 @@ class AuditAction(StrEnum):
     LIVE_VIEW_END = "live_view_end"  # ... and when it ended, with its duration
     AUDIT_VIEW = "audit_view"  # the audit log itself shows searched plates
     AIM_VIEW = "aim_view"  # an admin saw the aiming aid's live picture of a camera (it shows plates)
+    CASE_CHOSEN = "case_chosen"  # the first case of a session (accounts.cases), with its note
+    CASE_CHANGED = "case_changed"  # ... and each later one, with the case it replaced
+    HOLD_PLACED = "hold_placed"  # a case hold: video (and sightings) of a camera kept until a date
+    HOLD_RELEASED = "hold_released"  # ... released by hand
+    HOLD_ENDED = "hold_ended"  # ... reached its end date (written by the daemon, actor "system")
 
 
 @dataclass(frozen=True)
@@ -74,17 +80,35 @@ class AuditEntry:
     action: str  # an AuditAction's value (entries written by another version may hold others)
     target: str
     detail: dict[str, Any]
+    case_number: str = ""  # the case the entry was written for (accounts.cases); "" for none
+    case_reason: str = ""
 
 
 def _digest(
-    entry_id: int, at: float, actor: str, ip: str, action: str, target: str, detail: str, prev_hash: str
+    entry_id: int,
+    at: float,
+    actor: str,
+    ip: str,
+    action: str,
+    target: str,
+    detail: str,
+    prev_hash: str,
+    case: tuple[str, str] = ("", ""),
 ) -> str:
-    canonical = json.dumps(
-        [entry_id, at, actor, ip, action, target, detail, prev_hash],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """The entry's hash. The case is covered when there is one; an entry without a case hashes exactly
+    as entries did before cases existed (web.db migration 4), so older logs still verify."""
+    fields: list[Any] = [entry_id, at, actor, ip, action, target, detail, prev_hash]
+    if any(case):
+        fields += list(case)
+    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def case_of(row: sqlite3.Row) -> tuple[str, str]:
+    """(case number, reason) of a stored row; ("", "") in a web.db from before migration 4."""
+    if "case_number" not in row.keys():  # noqa: SIM118 - `in` on a Row looks at its values
+        return "", ""
+    return row["case_number"], row["case_reason"]
 
 
 def append(
@@ -96,9 +120,12 @@ def append(
     action: AuditAction,
     target: str = "",
     detail: dict[str, Any] | None = None,
+    case: Case | None = None,
 ) -> AuditEntry:
-    """Add one entry at the end of the chain (one short write transaction, safe across processes)."""
+    """Add one entry at the end of the chain (one short write transaction, safe across processes),
+    written for `case` if given."""
     at = to_epoch(clock.now())
+    case_fields = (case.number, case.reason) if case else ("", "")
     action_code = AuditAction(action).value  # the stored and hashed text
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
     with conn:
@@ -106,11 +133,11 @@ def append(
         head = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
         last_id, prev_hash = (head["last_id"], head["last_hash"]) if head else (0, GENESIS)
         entry_id = last_id + 1
-        digest = _digest(entry_id, at, actor, ip, action_code, target, detail_text, prev_hash)
+        digest = _digest(entry_id, at, actor, ip, action_code, target, detail_text, prev_hash, case_fields)
         conn.execute(
-            "INSERT INTO audit (id, at, actor, ip, action, target, detail, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry_id, at, actor, ip, action_code, target, detail_text, prev_hash, digest),
+            "INSERT INTO audit (id, at, actor, ip, action, target, detail, prev_hash, hash, case_number,"
+            " case_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry_id, at, actor, ip, action_code, target, detail_text, prev_hash, digest, *case_fields),
         )
         conn.execute(
             "INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?)"
@@ -118,7 +145,7 @@ def append(
             (entry_id, digest),
         )
     log.debug("audit entry %d %s by %s, chain hash %s", entry_id, action_code, actor, digest[:16])
-    return AuditEntry(entry_id, from_epoch(at), actor, ip, action_code, target, detail or {})
+    return AuditEntry(entry_id, from_epoch(at), actor, ip, action_code, target, detail or {}, *case_fields)
 
 
 def entries(
@@ -126,6 +153,7 @@ def entries(
     *,
     actor: str = "",
     action: str = "",
+    case_number: str = "",
     before_id: int | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
@@ -135,6 +163,8 @@ def entries(
         sql, args = sql + " AND actor = ?", [*args, actor]
     if action:
         sql, args = sql + " AND action = ?", [*args, action]
+    if case_number:
+        sql, args = sql + " AND case_number = ?", [*args, case_number]
     if before_id is not None:
         sql, args = sql + " AND id < ?", [*args, before_id]
     rows = conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit])
@@ -147,6 +177,7 @@ def entries(
             r["action"],
             r["target"],
             json.loads(r["detail"]),
+            *case_of(r),
         )
         for r in rows
     ]

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from accounts.audit import GENESIS, Head, _digest, hash_of, read_head
+from accounts.audit import GENESIS, Head, _digest, case_of, hash_of, read_head
 from edge.clock import Clock, from_epoch, to_epoch
 
 CHUNK = 20_000  # entries one quick check hashes at most (~0.12 s); a longer backlog is caught up in steps
@@ -150,6 +150,7 @@ def _walk(
             row["target"],
             row["detail"],
             row["prev_hash"],
+            case_of(row),
         )
         if recomputed != row["hash"]:
             problems.append(f"entry {row['id']} edited: its content does not match its hash")

@@ -87,6 +87,13 @@ MIGRATIONS = [
         at REAL NOT NULL
     );
     """,
+    # 4: the case each entry was written for (accounts.cases); entries from before keep '' and their
+    # hashes, which cover the case only when there is one (accounts.audit._digest)
+    """
+    ALTER TABLE audit ADD COLUMN case_number TEXT NOT NULL DEFAULT '';
+    ALTER TABLE audit ADD COLUMN case_reason TEXT NOT NULL DEFAULT '';
+    CREATE INDEX audit_by_case ON audit(case_number) WHERE case_number != '';
+    """,
 ]
 
 

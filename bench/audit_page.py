@@ -62,7 +62,8 @@ def fill(data: Path, entries: int) -> None:
                      prev, digest))
         prev = digest
     with conn:
-        conn.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO audit (id, at, actor, ip, action, target, detail, prev_hash, hash)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         conn.execute("INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?)", (entries, prev))
     conn.close()
 
@@ -97,6 +98,7 @@ def main() -> None:
             admin, police = web.Browserish(port), web.Browserish(port)
             admin.sign_in("olena", PASSWORD)
             police.sign_in("petro", PASSWORD)
+            police.choose_case()
             page = lambda: admin.request("GET", "/admin/audit")  # noqa: E731
             catch_up = []
             while True:

@@ -196,7 +196,7 @@ def _found(config_path: Path, clips: dict[str, DriveByClip]) -> dict[str, tuple[
         hits = 0
         for car in {p.plate for p in clip.passes}:
             args = ["search", car[:3], "--config", str(config_path), "--camera", camera, "--limit", "5000",
-                    "--json"]
+                    "--json", "--case", "ЄО 1", "--reason", "other"]
             lines = CliRunner().invoke(dozor, args, catch_exceptions=False).stdout.splitlines()
             hits += car in {json.loads(line)["plate"] for line in lines if line.strip()}
         found[camera] = (hits, len({p.plate for p in clip.passes}))

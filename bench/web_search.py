@@ -75,6 +75,14 @@ class Browserish:
                                                               "csrf_token": token}))
         assert status == 302, f"sign-in failed: {status}"
 
+    def choose_case(self, number: str = "ЄО 1", reason: str = "other") -> None:
+        """Police must name a case before any plate data ([access] require_case)."""
+        _, page = self.request("GET", "/case")
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
+        status, _ = self.request("POST", "/case", urlencode({"number": number, "reason": reason,
+                                                             "csrf_token": token}))
+        assert status == 302, f"choosing a case failed: {status}"
+
 
 def wait_until_up(port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 30
@@ -123,6 +131,7 @@ def main() -> None:
             wait_until_up(port, server)
             client = Browserish(port)
             client.sign_in("officer", "bench-password-1")
+            client.choose_case()
             prefixes = bench.queries(args.queries)
             for query in prefixes[:50]:  # warm the page cache, as on a running appliance
                 client.request("GET", "/api/search?q=" + quote(query))

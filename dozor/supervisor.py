@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+from dozor.holds_job import HOLDS_SECONDS, end_due_holds
 from dozor.liveness import Liveness
 from dozor.services import RunContext, Service, ServiceFactory, service_factories
 from edge.clock import Clock, SystemClock
@@ -76,6 +77,7 @@ class Supervisor:
         recorder = Recorder(self.config, clock=self.clock, layout=self.layout)
         jobs = Jobs()
         jobs.every("retention", RETENTION_SECONDS, recorder.retention.run)
+        jobs.every("case-holds", HOLDS_SECONDS, lambda: end_due_holds(self.layout, self.clock))
         jobs.every("give-back-memory", TRIM_SECONDS, give_back_free_memory, run_now=False)
         nightly = NightlySummary(self.config, self.clock)
         jobs.daily("nightly-summary", SUMMARY_AT[0], SUMMARY_AT[1], nightly.run)

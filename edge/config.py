@@ -153,6 +153,53 @@ class WebConfig(Section):
         return int(self.listen.rpartition(":")[2])
 
 
+DEFAULT_REASONS = ["theft", "missing_person", "road_accident", "hit_and_run", "wanted_vehicle", "other"]
+
+
+class AccessConfig(Section):
+    require_case: bool = Field(
+        default=True,
+        description=(
+            "Police and admins choose a case (number and reason) before they see any plate data; every "
+            "audit entry of that work carries it. Turn off only where the law asks for no purpose."
+        ),
+    )
+    case_pattern: str = setting(
+        r"^(?:\d{17}|(?:ЄО|EO) ?№? ?\d{1,10})$",
+        "a regular expression, e.g. ^\\d{17}$ for ЄРДР numbers only",
+    )
+    """What a case number must look like (a regular expression over the whole number, after surrounding
+    spaces are removed). The default takes an ЄРДР number (17 digits) or an ЄО journal number."""
+    case_example: str = setting("12026100000000123, ЄО 4512", "text shown under the case number field")
+    """An example of valid case numbers, shown to the officer next to the field."""
+    reasons: list[str] = setting(
+        DEFAULT_REASONS, 'a list of short codes or words, e.g. ["theft", "missing_person", "other"]'
+    )
+    """The reasons an officer chooses from. The default codes are shown translated; any other entry is
+    shown as written."""
+    max_hold_days: int = setting(90, "a whole number of days from 1 to 365", ge=1, le=365)
+    """The longest a case hold may keep video and sightings past retention."""
+
+    @field_validator("case_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression ({exc})") from None
+        return value
+
+    @field_validator("reasons")
+    @classmethod
+    def _reasons(cls, value: list[str]) -> list[str]:
+        cleaned = [reason.strip() for reason in value]
+        if not cleaned or any(not reason or len(reason) > 60 for reason in cleaned):
+            raise ValueError("needs at least one reason, each 1-60 characters")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("a reason is listed twice")
+        return cleaned
+
+
 class MotionConfig(Section):
     enabled: bool = Field(default=True, description="Skip the plate detector on frames where nothing moves.")
     threshold: float = setting(0.002, "a fraction, e.g. 0.002 = 0.2 % of the picture", ge=0, le=1)
@@ -233,6 +280,9 @@ class Config(Section):
     recorder: RecorderConfig = Field(default_factory=RecorderConfig, description="Recording of the cameras.")
     lpr: LprConfig = Field(default_factory=LprConfig, description="Licence-plate reading.")
     web: WebConfig = Field(default_factory=WebConfig, description="The LAN web UI.")
+    access: AccessConfig = Field(
+        default_factory=AccessConfig, description="Who may see plate data, and for what purpose."
+    )
     cameras: list[CameraConfig] = Field(default_factory=list, description="One [[cameras]] table per camera.")
 
     @field_validator("cameras")

@@ -36,6 +36,7 @@ class DataLayout:
     plates_db = _Under("plates.db")  # sightings, watchlist, alerts, LPR counters (written by plate reading)
     web_db = _Under("web.db")  # accounts and the audit log (the web UI and the `dozor user` commands)
     audit_anchor = _Under("audit-anchor.jsonl")  # the audit log's witnessed heads (accounts.audit_anchor)
+    holds_db = _Under("holds.db")  # case holds that retention keeps (recorder.holds; written by the web UI)
     summaries_db = _Under("summaries.db")  # the nightly one-line summaries (health.summary)
     segments_dir = _Under("segments")
     plate_images_dir = _Under("plates")

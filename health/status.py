@@ -75,7 +75,7 @@ def take_snapshot(config: Config, now: datetime) -> Snapshot:
         now=utc_iso(now),
         recorder_running=running,
         cameras=cameras,
-        disk=disk_figures(config, recorded),
+        disk={**disk_figures(config, recorded), **hold_figures(config, now)},
         oldest_recording=utc_iso(oldest) if oldest else None,
         retention_horizon_s=round((now - oldest).total_seconds()) if oldest else None,
         last_segment_end=utc_iso(newest) if newest else None,
@@ -134,6 +134,26 @@ def disk_figures(config: Config, recorded_bytes: int) -> dict[str, Any]:
     }
 
 
+def hold_figures(config: Config, now: datetime) -> dict[str, Any]:
+    """Case holds in force and the video they keep; `holds_over_cap` when held video alone is more than
+    max_disk_gb (retention then keeps it and goes on recording: only the admin can release holds or
+    raise the cap). Shown by `dozor status` and the admin page."""
+    from recorder.catalog import held_bytes, open_catalog
+    from recorder.holds import active
+
+    layout = DataLayout(config.storage.path)
+    holds, held = active(layout, now.timestamp()), 0
+    if holds and layout.catalog_db.exists():
+        conn = open_catalog(layout, readonly=True)
+        try:
+            held = held_bytes(conn, holds)
+        finally:
+            conn.close()
+    cap = config.storage.max_disk_gb
+    over = bool(cap and held > cap * GB)
+    return {"holds": len(holds), "held_gb": round(held / GB, 2), "holds_over_cap": over}
+
+
 def lpr_counters(layout: DataLayout) -> list[dict[str, Any]]:
     """plates.db's lpr_status rows (times as UTC ISO), [] before plate reading ever ran."""
     if not layout.plates_db.exists():
@@ -173,6 +193,12 @@ def _errors(config: Config, snap: Snapshot) -> list[str]:
         if cam.state != "online" and cam.camera in enabled and snap.recorder_running:
             out.append(f"camera {cam.camera} offline: {cam.why}")
     out += _disk_errors(config, snap)
+    if snap.disk["holds_over_cap"]:
+        out.append(
+            f"case holds alone exceed the disk cap: {snap.disk['holds']} hold(s) keep "
+            f"{snap.disk['held_gb']:.2f} GB of video, max_disk_gb = {config.storage.max_disk_gb}; recording "
+            "goes on past the cap: release holds that are no longer needed, or raise max_disk_gb"
+        )
     for row in snap.lpr:
         if row["last_error"]:
             out.append(f"plate reading on {row['camera']}: {row['last_error']}")

@@ -2,7 +2,8 @@
 goes: by age (`storage.retention_days`, held back after a forward clock step like the video's, see
 edge.clock_steps), and also when the recorder deleted video early to keep the disk from filling (cap or
 free space), so plate pictures never outlive their video nor keep a full disk full. Run by the daemon's
-scheduler every few minutes and right after the recorder deleted segments.
+scheduler every few minutes and right after the recorder deleted segments. Sightings and pictures that a
+case hold covers (recorder.holds) stay, like the held video.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from edge.clock_steps import AgeGuard
 from edge.config import Config
 from edge.layout import DataLayout
 from plate_index.store import open_store, prune
+from recorder import holds
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +39,10 @@ def prune_plates(config: Config, clock: Clock | None = None, *, guard: AgeGuard 
         cutoff = max(cutoff, oldest - VIDEO_MARGIN_SECONDS)
     if cutoff <= 0:
         return 0
+    held = holds.active(layout, to_epoch((clock or SystemClock()).now()))
     conn = open_store(layout.plates_db)
     try:
-        return prune(conn, layout, cutoff)
+        return prune(conn, layout, cutoff, keep=held)
     finally:
         conn.close()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from edge.db import connect, migrate
 from edge.layout import DataLayout
 from plate_index.normalise import fold, normalise
+from recorder.holds import Hold, keep_clause
 
 log = logging.getLogger(__name__)
 
@@ -285,16 +286,25 @@ def passes_by_plate(conn: sqlite3.Connection, since: float, until: float) -> Ite
     )
 
 
-def prune(conn: sqlite3.Connection, layout: DataLayout, cutoff: float, *, batch: int = 2000) -> int:
+def prune(
+    conn: sqlite3.Connection,
+    layout: DataLayout,
+    cutoff: float,
+    *,
+    batch: int = 2000,
+    keep: Sequence[Hold] = (),
+) -> int:
     """Delete sightings first seen before `cutoff` (epoch s), their keys, crop and scene files, and
-    alerts raised and passes seen before it. Works in batches so the LPR worker is never blocked for
-    long. Returns the number of sightings deleted."""
+    alerts raised and passes seen before it; sightings a case hold in `keep` covers stay, with their
+    pictures. Works in batches so the LPR worker is never blocked for long. Returns the number of
+    sightings deleted."""
     deleted = 0
+    kept, kept_args = keep_clause(keep, "camera", "first_seen", "last_seen")
     while True:
         rows = conn.execute(
-            "SELECT id, plate, first_seen, alternatives, crop_path, scene_path FROM sightings "
-            "WHERE first_seen < ? ORDER BY first_seen LIMIT ?",
-            (cutoff, batch),
+            "SELECT id, plate, first_seen, alternatives, crop_path, scene_path FROM sightings "  # noqa: S608
+            f"WHERE first_seen < ?{kept} ORDER BY first_seen LIMIT ?",
+            (cutoff, *kept_args, batch),
         ).fetchall()
         if not rows:
             break

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from edge import db
 from edge.clock import from_epoch, to_epoch
 from edge.layout import DataLayout, UnsafePath
+from recorder.holds import Hold, keep_clause
 from recorder.reasons import Reason
 
 MIGRATIONS = [
@@ -178,6 +180,17 @@ def camera_statuses(conn: sqlite3.Connection) -> dict[str, CameraStatus]:
     return {r["camera"]: _status(r) for r in conn.execute("SELECT * FROM camera_status ORDER BY camera")}
 
 
+def held_bytes(conn: sqlite3.Connection, holds: Sequence[Hold]) -> int:
+    """Bytes of the finished segments some hold in `holds` covers."""
+    if not holds:
+        return 0
+    covered = " OR ".join("(camera = ? AND start_ts < ? AND end_ts > ?)" for _ in holds)
+    args = [value for hold in holds for value in (hold.camera, hold.end, hold.start)]
+    sql = f"SELECT COALESCE(SUM(bytes), 0) FROM segments WHERE state = 'complete' AND ({covered})"  # noqa: S608
+    row = conn.execute(sql, args).fetchone()
+    return int(row[0])
+
+
 def recorded_bytes(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(SUM(bytes), 0) FROM segments").fetchone()[0])
 
@@ -292,12 +305,17 @@ class Catalog:
         with self._lock:
             return {r["path"]: r["id"] for r in self._conn.execute("SELECT id, path FROM segments")}
 
-    def oldest_complete(self, limit: int, older_than: datetime | None = None) -> list[Segment]:
-        """The oldest finished segments across all cameras (retention deletes from here)."""
-        sql, args = "SELECT * FROM segments WHERE state = 'complete'", []
+    def oldest_complete(
+        self, limit: int, older_than: datetime | None = None, keep: Sequence[Hold] = ()
+    ) -> list[Segment]:
+        """The oldest finished segments across all cameras that no hold in `keep` covers (retention
+        deletes from here)."""
+        sql, args = "SELECT * FROM segments WHERE state = 'complete'", list[Any]()
         if older_than is not None:
             sql += " AND end_ts < ?"
             args.append(to_epoch(older_than))
+        kept, kept_args = keep_clause(keep, "camera", "start_ts", "end_ts")
+        sql, args = sql + kept, args + kept_args
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY start_ts LIMIT ?", (*args, limit))
             return [_segment(r) for r in rows]

@@ -6,6 +6,12 @@ catalog row together. Age is measured with the injected Clock, so tests can age 
 step of the wall clock holds deletion by age back for a while (edge.clock_steps.AgeGuard), never deletion
 for disk space. `max_disk_gb` counts the recorded segments; plate data follows the video: whoever
 registered with `on_deleted` (plate reading's retention) is told when segments went.
+
+Case holds (recorder.holds) keep what they cover: by age and by the disk cap, held segments are skipped
+and the oldest unheld go first; held video counts towards the cap, and when holds alone exceed it
+nothing held goes (`dozor status` and the admin page say so) and recording goes on. Only to keep the
+free-space floor, when no unheld segment is left, does held video go, oldest first: a full disk would
+stop recording.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from edge.clock import Clock, to_epoch
 from edge.clock_steps import AgeGuard
 from edge.config import StorageConfig
 from edge.layout import DataLayout
+from recorder import holds as case_holds
 from recorder.catalog import Catalog, Segment
+from recorder.holds import Hold
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,7 @@ class Retention:
         self._lock = threading.Lock()  # the job and the camera threads' emergencies do not interleave
         self.age_guard = AgeGuard(clock, "video retention")
         self._listeners: list[Callable[[], None]] = []
+        self.holds_over_cap = False  # logged once when it starts (health.status reports it every time)
 
     def on_deleted(self, listener: Callable[[], None]) -> None:
         """Call `listener()` (quickly; it runs in the deleting thread) whenever segments were deleted."""
@@ -65,20 +74,26 @@ class Retention:
         """One pass: age (unless the clock just stepped forward), then the cap, then free space."""
         report = RetentionReport()
         with self._lock:
+            held = self._holds()
             if self.age_guard.allows():
                 cutoff = self.clock.now() - timedelta(days=self.storage.retention_days)
-                while batch := self.catalog.oldest_complete(BATCH, older_than=cutoff):
+                while batch := self.catalog.oldest_complete(BATCH, older_than=cutoff, keep=held):
                     report.by_age += len(batch)
                     report.freed_bytes += self._delete(batch)
                 self.catalog.delete_outages_before(cutoff)
             if self.storage.max_disk_gb > 0:
                 cap = int(self.storage.max_disk_gb * GB)
                 excess = self.catalog.total_bytes() - cap
-                while excess > 0 and (batch := self._oldest_worth(excess)):
+                while excess > 0 and (batch := self._oldest_worth(excess, held)):
                     report.by_cap += len(batch)
                     freed = self._delete(batch)
                     report.freed_bytes += freed
                     excess = self.catalog.total_bytes() - cap
+                over = excess > 0 and bool(held)
+                if over and not self.holds_over_cap:
+                    log.warning("case holds alone exceed the disk cap (max_disk_gb = %s): held video is "
+                                "kept and recording goes on", self.storage.max_disk_gb)
+                self.holds_over_cap = over
             deleted, freed = self._free_until(int(self.storage.min_free_gb * GB))
             report.by_free_space += deleted
             report.freed_bytes += freed
@@ -113,11 +128,24 @@ class Retention:
     def free_bytes(self) -> int:
         return shutil.disk_usage(self.layout.root).free
 
+    def _holds(self) -> list[Hold]:
+        try:
+            return case_holds.active(self.layout, to_epoch(self.clock.now()))
+        except Exception:  # noqa: BLE001 - an unreadable holds.db must not stop retention or recording
+            log.exception("cannot read the case holds; retention keeps no held video this round")
+            return []
+
     def _free_until(self, target: int) -> tuple[int, int]:
         deleted = freed = 0
         newest = None
+        held = self._holds()
         while (missing := target - self.free_bytes()) > 0:
-            batch = self._oldest_worth(missing)
+            batch = self._oldest_worth(missing, held)
+            if not batch and held:
+                log.warning("the disk is full of held video: the oldest held segments go, or recording "
+                            "would stop")
+                held = []
+                batch = self._oldest_worth(missing)
             if not batch:
                 break
             deleted += len(batch)
@@ -139,10 +167,10 @@ class Retention:
         except OSError as exc:
             log.debug("cannot note the space deletion: %s", exc)
 
-    def _oldest_worth(self, size: int) -> list[Segment]:
-        """The fewest oldest segments whose bytes add up to `size` (at least one)."""
+    def _oldest_worth(self, size: int, held: list[Hold] | None = None) -> list[Segment]:
+        """The fewest oldest segments no hold in `held` covers whose bytes add up to `size` (at least one)."""
         out, total = [], 0
-        for segment in self.catalog.oldest_complete(BATCH):
+        for segment in self.catalog.oldest_complete(BATCH, keep=held or ()):
             out.append(segment)
             total += segment.bytes
             if total >= size:

@@ -24,11 +24,13 @@ def rewrite(conn, rows) -> None:
     with conn:
         conn.execute("DELETE FROM audit")
         for new_id, row in enumerate(rows, start=1):
+            case = audit.case_of(row)
             digest = audit._digest(new_id, row["at"], row["actor"], row["ip"], row["action"], row["target"],
-                                   row["detail"], prev)
-            conn.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   row["detail"], prev, case)
+            conn.execute("INSERT INTO audit (id, at, actor, ip, action, target, detail, prev_hash, hash,"
+                         " case_number, case_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          (new_id, row["at"], row["actor"], row["ip"], row["action"], row["target"],
-                          row["detail"], prev, digest))
+                          row["detail"], prev, digest, *case))
             prev = digest
         conn.execute("INSERT OR REPLACE INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?)",
                      (len(rows), prev))

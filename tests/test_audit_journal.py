@@ -30,7 +30,7 @@ import pytest
 from click.testing import CliRunner
 from insider import all_rows, insider, rewrite
 from recording import wait_until
-from webapp import PASSWORDS, add_standard_users, csrf_token
+from webapp import PASSWORDS, TEST_CASE, add_standard_users, csrf_token
 
 from accounts.audit_witnessed import from_journal, journal_refused
 from dozor.cli import main
@@ -104,6 +104,10 @@ class Browser:
         token = csrf_token(self.get("/login").decode())
         form = urllib.parse.urlencode({"username": user, "password": PASSWORDS[user], "csrf_token": token})
         with self.opener.open(self.base + "/login", data=form.encode(), timeout=10):
+            pass
+        token = csrf_token(self.get("/case").decode())
+        form = urllib.parse.urlencode({**TEST_CASE, "csrf_token": token})
+        with self.opener.open(self.base + "/case", data=form.encode(), timeout=10):
             pass
 
 

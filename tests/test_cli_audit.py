@@ -42,8 +42,13 @@ def config(tmp_path, data_dir):
     return str(path)
 
 
+CASE = ("--case", "12026100000000123", "--reason", "theft")
+
+
 def run(*args: str):
-    return CliRunner().invoke(main, list(args))
+    """The command, with a case where it shows plate data (required by default: [access] require_case)."""
+    needs_case = args[0] in ("search", "alerts")
+    return CliRunner().invoke(main, [*args, *(CASE if needs_case else ())])
 
 
 def audit_entries(data_dir):
@@ -63,6 +68,37 @@ def test_cli_search_writes_an_audit_entry_with_the_query_and_filters(config, dat
     assert (entry.actor, entry.ip, entry.action, entry.target) == expected
     assert entry.detail == {"via": "cli", "camera": "road-north", "exact": True}
     assert (checked, problems) == (1, [])
+
+
+def test_cli_search_needs_a_case_and_its_entry_carries_it(config, data_dir):
+    """Issue 14: the CLI behaves as the web UI; no case, no plate data and no entry; a case of the
+    wrong form is refused; the entry carries the case and its note."""
+    search = ["search", "BE7", "--json", "--config", config]
+    bare = CliRunner().invoke(main, search)
+    assert bare.exit_code == 1 and "--case" in bare.output and "BE7123AA" not in bare.output
+    wrong = CliRunner().invoke(main, [*search, "--case", "42", "--reason", "theft"])
+    assert wrong.exit_code == 1 and "case refused" in wrong.output and "BE7123AA" not in wrong.output
+    odd = CliRunner().invoke(main, [*search, "--case", "ЄО 5", "--reason", "spite"])
+    assert odd.exit_code == 1 and "theft, missing_person" in odd.output
+    alerts = CliRunner().invoke(main, ["alerts", "--config", config])
+    assert alerts.exit_code == 1 and "--case" in alerts.output
+    assert audit_entries(data_dir)[0] == []
+    done = CliRunner().invoke(main, ["search", "BE7", "--json", "--config", config, "--case", "ЄО 5",
+                                     "--reason", "missing_person", "--case-note", "a boy, 9"])
+    assert done.exit_code == 0 and "BE7123AA" in done.output
+    (entry,), (checked, problems) = audit_entries(data_dir)
+    assert (entry.case_number, entry.case_reason) == ("ЄО 5", "missing_person")
+    assert entry.detail["case_note"] == "a boy, 9"
+    assert (checked, problems) == (1, [])
+
+
+def test_cli_search_without_a_case_when_the_config_does_not_require_one(tmp_path, config, data_dir):
+    relaxed = tmp_path / "relaxed.toml"
+    relaxed.write_text(Path(config).read_text() + "\n[access]\nrequire_case = false\n")
+    result = CliRunner().invoke(main, ["search", "BE7", "--json", "--config", str(relaxed)])
+    assert result.exit_code == 0 and "BE7123AA" in result.output
+    (entry,), _ = audit_entries(data_dir)
+    assert (entry.case_number, entry.case_reason) == ("", "")
 
 
 def test_a_refused_query_is_audited_too(config, data_dir):
@@ -157,7 +193,7 @@ def test_a_command_run_as_root_after_a_login_names_the_person(config, data_dir):
     sudo): `dozor search` run as root names the person who logged in, whatever SUDO_USER says."""
     person = pwd.getpwnam("daemon")
     command = f"echo {person.pw_uid} > /proc/self/loginuid && exec {sys.executable} -m dozor.cli search " \
-              f"BE7 --json --config {config}"
+              f"BE7 --json --config {config} {' '.join(CASE)}"
     done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).resolve().parent.parent, env={**os.environ, "SUDO_USER": "x"})
     if "loginuid" in done.stderr:

@@ -50,6 +50,11 @@ class Browser:
         form = urllib.parse.urlencode({"username": user, "password": password, "csrf_token": token}).encode()
         with self.opener.open(self.base + "/login", data=form, timeout=10) as response:
             assert "/login" not in response.url, "sign-in as police failed"
+        _, page = self.get("/case")  # police name a case before any plate data ([access] require_case)
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
+        form = urllib.parse.urlencode({"number": "ЄО 1", "reason": "other", "csrf_token": token}).encode()
+        with self.opener.open(self.base + "/case", data=form, timeout=10) as response:
+            assert "/case" not in response.url, "choosing a case failed"
 
 
 def test_demo_shows_a_plate_in_search_within_90_s_and_cleans_up(gi_python, model_dir, tmp_path):

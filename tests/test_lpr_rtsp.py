@@ -104,7 +104,8 @@ def test_cars_found_over_rtsp_and_killed_worker_loses_no_recording(
     for camera, clip in clips.items():
         for car in clip.passes:
             cars += 1
-            args = ["search", car.plate[:3], "--config", str(config), "--camera", camera, "--json"]
+            args = ["search", car.plate[:3], "--config", str(config), "--camera", camera, "--json",
+                    "--case", "ЄО 1", "--reason", "other"]
             lines = CliRunner().invoke(main, args).stdout.splitlines()
             plates = [json.loads(line)["plate"] for line in lines]
             found += car.plate in plates

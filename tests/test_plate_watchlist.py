@@ -84,7 +84,8 @@ def test_watchlist_cli_add_list_remove_and_alerts(tmp_path):
     assert json.loads(listed.output)["pattern"] == "BH12*"
     bad = runner.invoke(main, ["watchlist", "add", "Б", "--config", str(config)])
     assert bad.exit_code == 1 and "cannot be on a plate" in bad.output
-    assert runner.invoke(main, ["alerts", "--config", str(config), "--json"]).output == ""
+    case = ["--case", "ЄО 1", "--reason", "theft"]
+    assert runner.invoke(main, ["alerts", "--config", str(config), "--json", *case]).output == ""
     removed = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config)])
     assert removed.exit_code == 0
     missing = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config)])

@@ -184,7 +184,7 @@ def test_watchlist_takes_a_pattern_or_says_why_not(tmp_path_factory, text):
 
 @pytest.fixture(scope="module")
 def police(tmp_path_factory, store):
-    from webapp import add_standard_users, login, make_config
+    from webapp import TEST_CASE, add_standard_users, choose_case, login, make_config
 
     from webui import create_app
 
@@ -195,6 +195,7 @@ def police(tmp_path_factory, store):
     add_standard_users(data)
     client = create_app(make_config(data)).test_client()
     assert login(client, "police").status_code == 302
+    choose_case(client, **TEST_CASE)
     return client
 
 
@@ -219,7 +220,8 @@ def test_cli_search_answers_in_words(tmp_path_factory, store, text):
     backup.close()
     config = folder / "dozor.toml"
     config.write_text(f'[storage]\npath = "{folder / "data"}"\n')
-    result = CliRunner().invoke(main, ["search", text, "--config", str(config), "--json"])
+    case = ["--case", "ЄО 1", "--reason", "other"]
+    result = CliRunner().invoke(main, ["search", text, "--config", str(config), "--json", *case])
     assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
     if result.exit_code == 0:
         for line in result.stdout.splitlines():

@@ -11,6 +11,7 @@ from dozor.cli import main
 from edge.layout import DataLayout
 from plate_index.store import NewSighting, insert_sighting, open_store
 
+CASE = ("--case", "12026100000000123", "--reason", "theft")  # required by default ([access] require_case)
 T = 1_772_366_400.0  # 2026-03-01T12:00:00Z
 
 
@@ -32,7 +33,7 @@ def config(tmp_path):
 
 
 def _run(*args):
-    return CliRunner().invoke(main, ["search", *args])
+    return CliRunner().invoke(main, ["search", *args, *CASE])
 
 
 def test_cyrillic_query_finds_latin_plates_exact_then_tolerant(config):

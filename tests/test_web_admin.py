@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from webapp import login, make_config, page_token, seed_sighting
+from webapp import TEST_CASE, choose_case, login, make_config, page_token, seed_sighting
 
 from edge.clock import ManualClock
 from edge.layout import DataLayout
@@ -160,6 +160,7 @@ def test_audit_viewer_lists_who_did_what_and_flags_tampering(web, layout, clock)
     app = web.app(clock=clock)
     police = app.test_client()
     login(police, "police")
+    choose_case(police, **TEST_CASE)
     police.get("/api/search?q=BE7")
     admin = app.test_client()
     login(admin, "admin")

@@ -19,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 from webapp import (
+    TEST_CASE,
     add_standard_users,
+    choose_case,
     login,
     make_config,
     page_token,
@@ -114,6 +116,7 @@ def leave_traces_in_the_audit_log(app) -> None:
     login(stranger, PAYLOADS["username"], "whatever-1")
     police = app.test_client()
     login(police, "police")
+    choose_case(police, **TEST_CASE)
     police.get("/api/search", query_string={"q": PAYLOADS["query"]})
     token = page_token(police, "/export")
     police.post(
@@ -141,6 +144,8 @@ def signed_in(app, role: str, ip: str = "10.0.0.5"):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = ip
     assert login(client, role).status_code == 302
+    if role in ("police", "admin"):
+        choose_case(client, **TEST_CASE)
     return client
 
 
@@ -151,6 +156,7 @@ def page_urls(app) -> list[tuple[str, str]]:
         "camera": "road-north",
         "kind": "crop",
         "filename": "css/dozor.css",
+        "hold_id": 1,
     }
     adapter = app.url_map.bind("localhost")
     out = []
@@ -204,7 +210,8 @@ def test_a_token_from_another_session_is_refused_on_every_post_route(evil_app):
     assert len(posts) >= 5
     adapter = evil_app.url_map.bind("localhost")
     for rule in posts:
-        url = adapter.build(rule.endpoint, {a: "road-north" for a in rule.arguments})
+        values = {a: 1 if a.endswith("_id") else "road-north" for a in rule.arguments}
+        url = adapter.build(rule.endpoint, values)
         for token in (stolen, "x" * 40, stolen[:-2] + "AA"):
             data = {
                 "csrf_token": token,
@@ -302,6 +309,7 @@ def test_a_planted_session_id_is_never_adopted(plain_app):
     planted = "attacker-chosen-session-id-0123456789abcdef"
     victim.set_cookie(COOKIE_NAME, planted)
     login(victim, "police")
+    choose_case(victim, **TEST_CASE)
     cookie = victim.get_cookie(COOKIE_NAME).value
     assert cookie != planted
     attacker = plain_app.test_client()
@@ -448,9 +456,11 @@ def test_no_redirect_leaves_the_site(plain_app, target):
     assert _stays_on_site(response.headers["Location"]), response.headers["Location"]
     again = client.get("/login", query_string={"next": target})  # already signed in: straight on
     assert _stays_on_site(again.headers["Location"]), again.headers["Location"]
-    token = page_token(client, "/search")
+    token = page_token(client, "/case")
     switched = client.post("/language", data={"csrf_token": token, "lang": "en", "next": target})
     assert _stays_on_site(switched.headers["Location"]), switched.headers["Location"]
+    chosen = client.post("/case", data={**TEST_CASE, "csrf_token": token, "next": target})
+    assert _stays_on_site(chosen.headers["Location"]), chosen.headers["Location"]
 
 
 # ---- audit chain ----

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from webapp import (
+    TEST_CASE,
+    choose_case,
     login,
     make_config,
     seed_recordings,
@@ -48,6 +50,8 @@ def app_for(layout, clock=None):
 def signed_in(app, role):
     client = app.test_client()
     assert login(client, role).status_code == 302
+    if role in ("police", "admin"):
+        choose_case(client, **TEST_CASE)
     return client
 
 

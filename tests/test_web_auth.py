@@ -4,7 +4,7 @@ cookie flags and security headers, through the real app and the real web.db."""
 from __future__ import annotations
 
 import pytest
-from webapp import add_standard_users, login, make_config, page_token
+from webapp import TEST_CASE, add_standard_users, choose_case, login, make_config, page_token
 
 from accounts.users import Accounts
 from accounts.webdb import open_web_db
@@ -40,6 +40,7 @@ def session_cookie(client):
 def test_police_signs_in_and_lands_on_search(app):
     client = client_from(app)
     response = login(client, "police")
+    choose_case(client, **TEST_CASE)
     assert response.status_code == 302
     assert response.headers["Location"] == "/search"
     assert client.get("/search").status_code == 200
@@ -104,6 +105,7 @@ def test_the_session_id_is_made_at_login_and_what_the_visitor_held_before_is_wor
     before = session_cookie(client)
     assert before and "." in before, "before sign-in, only the visitor's signed state: no id to plant"
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     after = session_cookie(client)
     assert after and after != before and "." not in after
     # an attacker who planted `before` gets nothing
@@ -148,6 +150,7 @@ def test_a_forged_visitor_cookie_is_ignored(app):
 def test_idle_session_expires_after_the_configured_minutes(app, clock):
     client = client_from(app)
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     clock.advance(29 * 60)
     assert client.get("/search").status_code == 200  # activity restarts the idle period
     clock.advance(29 * 60)
@@ -163,6 +166,7 @@ def test_idle_timeout_follows_the_config(data_dir, clock):
     app = create_app(make_config(data_dir, session_idle_minutes=5), clock=clock)
     client = client_from(app)
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     clock.advance(6 * 60)
     assert client.get("/search").status_code == 302
 
@@ -184,6 +188,7 @@ def test_session_lifetime_follows_the_config(data_dir, clock):
     app = create_app(make_config(data_dir, session_max_hours=1), clock=clock)
     client = client_from(app)
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     for _ in range(5):
         clock.advance(12 * 60)
         assert client.get("/search").status_code == 200
@@ -194,6 +199,7 @@ def test_session_lifetime_follows_the_config(data_dir, clock):
 def test_logout_ends_the_session_on_the_server(app):
     client = client_from(app)
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     stolen = session_cookie(client)
     token = page_token(client, "/search")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
@@ -205,6 +211,7 @@ def test_logout_ends_the_session_on_the_server(app):
 def test_disabling_a_user_ends_their_open_session(app, data_dir, clock):
     client = client_from(app)
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     assert client.get("/search").status_code == 200
     conn = open_web_db(DataLayout(data_dir))
     Accounts(conn, clock).set_active("police", False)
@@ -216,6 +223,7 @@ def test_disabling_a_user_ends_their_open_session(app, data_dir, clock):
 def test_password_change_ends_open_sessions(app, data_dir, clock):
     client = client_from(app)
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     conn = open_web_db(DataLayout(data_dir))
     Accounts(conn, clock).set_password("police", "a-new-password-2")
     conn.close()
@@ -272,6 +280,7 @@ def test_next_after_login_returns_to_the_page_asked_for(app):
 def test_every_response_carries_the_security_headers(app):
     client = client_from(app)
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     response = client.get("/search")
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp

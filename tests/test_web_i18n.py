@@ -9,7 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from webapp import login, page_token
+from webapp import TEST_CASE, choose_case, login, page_token
 
 import webui
 
@@ -58,6 +58,7 @@ def test_pages_are_ukrainian_by_default_and_english_after_switching(app):
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in page and "Sign in" in page and "Увійти" not in page
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     page = client.get("/search").get_data(as_text=True)
     assert "Plate search" in page, "the choice survives signing in"
 
@@ -70,6 +71,7 @@ def test_config_can_make_english_the_default(web):
 def test_messages_from_the_server_follow_the_language(app):
     client = app.test_client()
     login(client, "police")
+    choose_case(client, **TEST_CASE)
     assert "3 символи" in client.get("/api/search?q=B").get_json()["error"]
     token = page_token(client, "/search")
     client.post("/language", data={"csrf_token": token, "lang": "en", "next": "/search"})

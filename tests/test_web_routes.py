@@ -13,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from webapp import (
+    TEST_CASE,
     add_standard_users,
+    choose_case,
     login,
     make_config,
     make_segment_file,
@@ -28,7 +30,7 @@ from accounts.users import Role
 from accounts.webdb import open_web_db
 from edge.layout import DataLayout
 from webui import create_app
-from webui.access import ALL_ROLES, PUBLIC, roles_of
+from webui.access import ALL_ROLES, PUBLIC, case_needed, roles_of
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "health.healthz", "static"}
 # Everything a volunteer may open. Adding a route here needs a reason: volunteers see no plate data
@@ -103,6 +105,7 @@ def app(data_dir, segment_template):
         "camera": "road-north",
         "kind": "crop",
         "filename": "css/dozor.css",
+        "hold_id": 1,
     }
     return app
 
@@ -123,6 +126,8 @@ def requests_of(app):
 def signed_in(app, role):
     client = app.test_client()
     assert login(client, role).status_code == 302
+    if role in ("police", "admin"):
+        choose_case(client, **TEST_CASE)
     return client
 
 
@@ -138,6 +143,17 @@ def test_every_route_declares_who_may_open_it(app):
     with app.test_request_context():
         public = {e for e in app.view_functions if roles_of(e) == PUBLIC}
     assert public == PUBLIC_ENDPOINTS
+
+
+def test_every_route_for_police_needs_a_case_but_the_case_form(app):
+    """Issue 14: a route police may open shows plate data (search, sightings, video, export), so it
+    opens only with a case; a new one added without @needs_case fails here."""
+    with app.test_request_context():
+        police = {e for e in app.view_functions
+                  if isinstance(roles_of(e), frozenset) and Role.POLICE in roles_of(e)
+                  and Role.VOLUNTEER not in roles_of(e)}
+        assert police - {e for e in police if case_needed(e)} == {"cases.choose"}
+        assert not [e for e in app.view_functions if case_needed(e) and Role.VOLUNTEER in (roles_of(e) or ())]
 
 
 def test_the_installer_pages_are_for_admins_only(app):

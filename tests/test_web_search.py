@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
-from webapp import login, seed_sighting
+from webapp import TEST_CASE, choose_case, login, seed_sighting
 
 from accounts import audit
 from accounts.audit import AuditAction
@@ -43,7 +43,8 @@ def test_api_results_carry_the_fields_of_dozor_search_json(site, tmp_path):
     client, _, data_dir = site
     config = tmp_path / "c.toml"
     config.write_text(f'[storage]\npath = "{data_dir}"\n')
-    cli = CliRunner().invoke(main, ["search", "BE7", "--config", str(config), "--json"])
+    case = ["--case", "ЄО 1", "--reason", "theft"]
+    cli = CliRunner().invoke(main, ["search", "BE7", "--config", str(config), "--json", *case])
     expected = [json.loads(line) for line in cli.output.splitlines()]
     found = client.get("/api/search?q=BE7").get_json()["results"]
     assert [{k: hit[k] for k in expected[0]} for hit in found] == expected
@@ -110,6 +111,7 @@ def test_sightings_past_the_retention_horizon_are_never_served(site):
     assert len(client.get("/api/search?q=BE7").get_json()["results"]) == 3
     client.clock.advance(13 * 86400 + 600)  # the horizon is T0 + 10 min: "north" (T0) is past, "square" not
     login(client, "police")  # 13 idle days ended the session
+    choose_case(client, **TEST_CASE)
     found = client.get("/api/search?q=BE7").get_json()["results"]
     assert [h["id"] for h in found] == [ids["square"]]
     assert client.get(f"/sightings/{ids['north']}").status_code == 404

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from recording import succeeds, wait_until
-from webapp import PASSWORDS
+from webapp import PASSWORDS, TEST_CASE
 
 DOZOR = str(Path(sys.executable).parent / "dozor")
 
@@ -87,18 +87,29 @@ def is_open(sock: socket.socket) -> bool:
 
 def sign_in(port: int, user: str, source: str = "127.0.0.1", password: str | None = None,
             context: ssl.SSLContext | None = None) -> str:
-    """Sign in through /login like a browser; returns the session cookie ("name=value")."""
+    """Sign in through /login like a browser; returns the session cookie ("name=value"). Police and
+    admins then choose the test case through /case, as they must before plate data."""
+    fields = {"username": user, "password": password or PASSWORDS[user]}
+    cookie = _send_form(port, "/login", "", fields, source, context)
+    if user in ("police", "admin"):
+        _send_form(port, "/case", cookie, TEST_CASE, source, context)
+    return cookie
+
+
+def _send_form(port: int, path: str, cookie: str, fields: dict[str, str], source: str,
+               context: ssl.SSLContext | None) -> str:
+    """GET the form at `path` for its CSRF token, POST `fields` with it (expecting a redirect); returns
+    the session cookie as it is afterwards."""
     scheme = "https" if context else "http"
     conn = connection(port, source, context=context)
-    conn.request("GET", "/login")
+    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
     response = conn.getresponse()
     page = response.read().decode()
-    cookie = response.getheader("Set-Cookie").split(";")[0]
+    cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    form = urlencode({"username": user, "password": password or PASSWORDS[user], "csrf_token": token})
-    conn.request("POST", "/login", body=form, headers={
+    conn.request("POST", path, body=urlencode({**fields, "csrf_token": token}), headers={
         "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-        "Referer": f"{scheme}://127.0.0.1:{port}/login",
+        "Referer": f"{scheme}://127.0.0.1:{port}{path}",
     })
     response = conn.getresponse()
     response.read()

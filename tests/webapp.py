@@ -16,6 +16,7 @@ from edge.config import Config, parse_config
 from edge.layout import DataLayout
 
 PASSWORDS = {"admin": "admin-pass-1", "police": "police-pass-1", "volunteer": "volunteer-pass-1"}
+TEST_CASE = {"number": "12026100000000123", "reason": "theft", "note": ""}  # a valid case (edge.config)
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token" content="([^"]+)"')
 
 
@@ -55,10 +56,21 @@ class WebSite:
 
         return create_app(config or make_config(self.data_dir, **web), clock=clock)
 
-    def client(self, role: str | None = None, *, app: Any = None, **options: Any) -> Any:
+    def client(
+        self,
+        role: str | None = None,
+        *,
+        app: Any = None,
+        case: dict[str, str] | None = TEST_CASE,
+        **options: Any,
+    ) -> Any:
+        """Signed in as `role`; police and admins then choose `case` through the case form, as they must
+        before plate data (pass case=None to stay without one)."""
         client = (app or self.app(**options)).test_client()
         if role is not None:
             login(client, role)
+            if role in ("police", "admin") and case is not None:
+                choose_case(client, **case)
         return client
 
 
@@ -82,6 +94,12 @@ def login(client: Any, username: str, password: str | None = None, next_url: str
             "next": next_url,
         },
     )
+
+
+def choose_case(client: Any, number: str, reason: str, note: str = "") -> Any:
+    """Choose the session's case through /case like a browser."""
+    token = csrf_token(client.get("/case").get_data(as_text=True))
+    return client.post("/case", data={"number": number, "reason": reason, "note": note, "csrf_token": token})
 
 
 def page_token(client: Any, path: str = "/login") -> str:

@@ -4,6 +4,10 @@
 refuses a view without a mark (deny by default), so a route added without thinking about roles is
 closed, and tests/test_web_routes.py fails for it. Anonymous users are sent to the login page (pages)
 or get 401 (JSON); signed-in users without the role get 403.
+
+`@needs_case` marks a view that shows plate data: while `[access] require_case` is on, a user who has
+not chosen a case in this session (webui.blueprints.cases) is sent to choose one (pages) or gets 403
+(JSON) before the view runs. Every audit entry the session writes carries its case.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from flask import abort, current_app, g, jsonify, redirect, request, session, ur
 
 from accounts import audit
 from accounts.audit import AuditAction
+from accounts.cases import Case
 from accounts.users import Accounts, Role, User
 from webui.context import ctx, web_db
 
@@ -44,6 +49,21 @@ def public(view: View) -> View:
     """Anyone may open this view, signed in or not (login, health check, language switch)."""
     view.dozor_roles = PUBLIC  # type: ignore[attr-defined]
     return view
+
+
+def needs_case(view: View) -> View:
+    """The view shows plate data: it opens only once the session has a case (while require_case is on)."""
+    view.dozor_needs_case = True  # type: ignore[attr-defined]
+    return view
+
+
+def case_needed(endpoint: str) -> bool:
+    return bool(getattr(current_app.view_functions.get(endpoint), "dozor_needs_case", False))
+
+
+def current_case() -> Case | None:
+    """The case this session works on, None before one was chosen."""
+    return Case.from_dict(session.get("case"))
 
 
 def roles_of(endpoint: str) -> frozenset[Role] | str | None:
@@ -89,7 +109,18 @@ def enforce() -> Any:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if user.role not in roles:
         abort(403)
+    if case_needed(request.endpoint) and ctx().config.access.require_case and current_case() is None:
+        return _ask_for_case()
     return None
+
+
+def _ask_for_case() -> Any:
+    from flask_babel import gettext as _
+
+    if wants_json():
+        message = _("Choose the case you are working on first.")
+        return jsonify(error=message, case_url=url_for("cases.choose")), 403
+    return redirect(url_for("cases.choose", next=request.full_path.rstrip("?")))
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -115,6 +146,6 @@ def audit_request(
     action: AuditAction, target: str = "", detail: dict[str, Any] | None = None, *, who: str | None = None
 ) -> audit.AuditEntry:
     """Write the audit entry for the request at hand: the signed-in user (or `who`, for sign-in
-    attempts), the client's address, the app's clock."""
+    attempts), the client's address, the app's clock, the session's case."""
     return audit.append(web_db(), ctx().clock, actor=who if who is not None else actor(), ip=client_ip(),
-                        action=action, target=target, detail=detail)
+                        action=action, target=target, detail=detail, case=current_case())

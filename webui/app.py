@@ -80,7 +80,12 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
 
     @app.context_processor
     def _globals() -> dict:
-        return {"current_user": access.current_user(), "version": __version__, "cameras": config.cameras}
+        return {
+            "current_user": access.current_user(),
+            "current_case": access.current_case(),
+            "version": __version__,
+            "cameras": config.cameras,
+        }
 
     return app
 

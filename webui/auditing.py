@@ -18,7 +18,7 @@ from flask import session
 from accounts import audit
 from accounts.audit import AuditAction
 from edge.clock import Clock, utc_iso
-from webui.access import actor, audit_request, client_ip
+from webui.access import actor, audit_request, client_ip, current_case
 from webui.context import ctx
 from webui.viewings import Viewing
 
@@ -102,7 +102,8 @@ def _viewing(target: str, detail: dict[str, Any], idle: float, ends: bool) -> Vi
 
 
 def _session_key() -> str:
-    """Viewings belong to a session (two browsers of one person are two viewings); only a digest of
-    the session id is kept."""
+    """Viewings belong to a session and its case (two browsers of one person are two viewings); only a
+    digest of the session id is kept."""
     sid = getattr(session, "sid", None) or f"{actor()}@{client_ip()}"
-    return hashlib.sha256(sid.encode()).hexdigest()[:16]
+    case = current_case()  # after a change of case, viewing the same thing again is new work: a new entry
+    return hashlib.sha256(f"{sid}|{case.text() if case else ''}".encode()).hexdigest()[:16]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import abort, current_app
 
-from edge.clock import Clock
+from edge.clock import Clock, to_epoch
 from edge.config import CameraConfig, Config
 from edge.db import connect
 from edge.layout import DataLayout
@@ -78,6 +78,16 @@ class WebContext:
         """The oldest moment the UI may show: sightings and video before it are past
         storage.retention_days and gone for the UI, even if the daemon has not deleted them yet."""
         return self.clock.now() - timedelta(days=self.config.storage.retention_days)
+
+    def gone(self, camera: str, start: datetime, end: datetime) -> bool:
+        """Past the retention horizon and kept by no case hold (recorder.holds): the UI acts as if it
+        were deleted. Held video and sightings stay viewable until the hold ends."""
+        if end >= self.retention_horizon():
+            return False
+        from recorder.holds import active, held
+
+        holds = active(self.layout, to_epoch(self.clock.now()))
+        return not held(holds, camera, to_epoch(start), to_epoch(end))
 
 
 def ctx() -> WebContext:

@@ -13,7 +13,7 @@ from flask import Flask, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from accounts.audit import AuditAction
-from edge.clock import age_text
+from edge.clock import age_text, from_epoch
 from webui.reasons import reason_text
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
@@ -41,6 +41,20 @@ ACTION_LABELS = {
     AuditAction.LIVE_VIEW_END: lazy_gettext("live view ended"),
     AuditAction.AUDIT_VIEW: lazy_gettext("audit log viewed"),
     AuditAction.AIM_VIEW: lazy_gettext("aiming picture viewed"),
+    AuditAction.CASE_CHOSEN: lazy_gettext("case chosen"),
+    AuditAction.CASE_CHANGED: lazy_gettext("case changed"),
+    AuditAction.HOLD_PLACED: lazy_gettext("hold placed"),
+    AuditAction.HOLD_RELEASED: lazy_gettext("hold released"),
+    AuditAction.HOLD_ENDED: lazy_gettext("hold ended"),
+}
+# The default reasons of [access] reasons (edge.config.DEFAULT_REASONS); others are shown as written.
+REASON_LABELS = {
+    "theft": lazy_gettext("theft"),
+    "missing_person": lazy_gettext("missing person"),
+    "road_accident": lazy_gettext("road accident"),
+    "hit_and_run": lazy_gettext("hit and run"),
+    "wanted_vehicle": lazy_gettext("wanted vehicle"),
+    "other": lazy_gettext("other"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),
@@ -59,14 +73,22 @@ def init_babel(app: Flask, default_language: str) -> Babel:
 
     babel = Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["epoch_time"] = lambda epoch: local_time(from_epoch(epoch))
     app.jinja_env.filters["age"] = format_age
     app.jinja_env.filters["reason"] = reason_text
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["LANGUAGE_BUTTONS"] = LANGUAGE_BUTTONS
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
+    app.jinja_env.globals["reason_label"] = reason_label
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(str(role), str(role))
     return babel
+
+
+def reason_label(code: str) -> str:
+    """A case reason in the reader's language (a reason the installer wrote in is shown as written)."""
+    label = REASON_LABELS.get(code)
+    return str(label) if label is not None else code
 
 
 def local_time(moment: datetime | None, with_date: bool = True) -> str:

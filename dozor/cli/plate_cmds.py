@@ -6,6 +6,8 @@ line with ISO-8601 UTC times, the contract other tools rely on.
 Every access to plate data is audited, from the shell too: searches, watchlist views and changes and
 alert views write an entry (actor `cli:<person>`, see cli_actor) into the web UI's hash-chained audit
 log before anything is shown; a shell that cannot write the audit log is shown no plate data.
+Searches and alert views name their case (`--case`, `--reason`, accounts.cases) like the web UI's, and
+are refused without one while `[access] require_case` is on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime
 import click
 
 from accounts.audit import AuditAction
+from accounts.cases import Case, CaseRefused, english, make_case
 from dozor.cli.common import cli_actor, config_option, fail, load_or_exit, print_json_lines
 from edge.clock import SystemClock, parse_utc
 from edge.config import Config
@@ -47,7 +50,38 @@ def _store(config_path: str, *, create: bool = False):
     return config, None
 
 
-def _audit(config: Config, action: AuditAction, target: str = "", detail: dict | None = None) -> None:
+def case_options(command):
+    """--case, --reason and --case-note: the case a command's look at plate data is for."""
+    note = click.option("--case-note", default="", help="An optional note on the case.")
+    reason = click.option("--reason", help="Why: one of the reasons of [access] reasons (e.g. theft).")
+    number = click.option("--case", "case_number", help="The case or incident number this is for.")
+    return number(reason(note(command)))
+
+
+def _case(config: Config, number: str | None, reason: str | None, note: str) -> Case | None:
+    """The command's case, checked like the web UI's; exits 1 when it is wrong, or missing while
+    [access] require_case is on."""
+    access = config.access
+    if not number and not reason:
+        if access.require_case:
+            fail("a case is required before plate data is shown ([access] require_case): add "
+                 f"--case NUMBER --reason REASON (e.g. --case {access.case_example.split(',')[0].strip()} "
+                 f"--reason {access.reasons[0]}); reasons: {', '.join(access.reasons)}")
+        return None
+    try:
+        return make_case(access, number or "", reason or "", note)
+    except CaseRefused as refused:
+        fail(f"case refused: {english(refused.problem, access)}")
+    return None
+
+
+def _audit(
+    config: Config,
+    action: AuditAction,
+    target: str = "",
+    detail: dict | None = None,
+    case: Case | None = None,
+) -> None:
     """Append the audit entry for this command, or exit 1 without showing anything if it cannot.
     (The entry's chain-hash log line is for the daemon's journal; here it would clutter the results.)"""
     import logging
@@ -57,6 +91,8 @@ def _audit(config: Config, action: AuditAction, target: str = "", detail: dict |
     from accounts.webdb import open_web_db
 
     layout = DataLayout(config.storage.path)
+    if case is not None and case.note:  # each command is its own session: its entry keeps the note
+        detail = {**(detail or {}), "case_note": case.note}
     quiet = logging.getLogger("accounts.audit")
     if quiet.getEffectiveLevel() > logging.DEBUG:
         quiet.setLevel(logging.WARNING)
@@ -64,7 +100,7 @@ def _audit(config: Config, action: AuditAction, target: str = "", detail: dict |
         conn = open_web_db(layout)
         try:
             audit.append(conn, SystemClock(), actor=cli_actor(), ip="local", action=action, target=target,
-                         detail=detail)
+                         detail=detail, case=case)
         finally:
             conn.close()
     except (sqlite3.Error, OSError) as exc:
@@ -85,7 +121,9 @@ def _local(moment: datetime) -> str:
 @click.option("--exact", is_flag=True, help="No tolerant matches (OCR look-alikes, alternative readings).")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 5000), help="Most results.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per sighting.")
-def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json) -> None:
+@case_options
+def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json, case_number, reason,
+               case_note) -> None:
     """Sightings whose plate starts with PREFIX (Latin or Cyrillic letters), exact matches first,
     newest first."""
     from plate_index.normalise import BadQuery
@@ -93,10 +131,12 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json)
 
     since_at, until_at = _time(since, "--since"), _time(until, "--until")
     config, conn = _store(config_path)
+    case = _case(config, case_number, reason, case_note)
     if camera and camera not in {c.name for c in config.cameras}:
         click.echo(f"warning: no camera called {camera!r} in the config", err=True)
     filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
-    _audit(config, AuditAction.SEARCH, prefix, {"via": "cli", **{k: v for k, v in filters.items() if v}})
+    detail = {"via": "cli", **{k: v for k, v in filters.items() if v}}
+    _audit(config, AuditAction.SEARCH, prefix, detail, case)
     try:
         if conn is None:
             from plate_index.normalise import parse_query
@@ -223,13 +263,15 @@ def watchlist_remove(entry, config_path) -> None:
 @click.option("--since", help="Only alerts raised at or after this time (ISO-8601).")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per alert.")
-def alerts_cmd(config_path, since, limit, as_json) -> None:
+@case_options
+def alerts_cmd(config_path, since, limit, as_json, case_number, reason, case_note) -> None:
     """Watchlist alerts, newest first."""
     from plate_index.watchlist import list_alerts
 
     since_at = _time(since, "--since")
     config, conn = _store(config_path)
-    _audit(config, AuditAction.ALERTS_VIEW, "", {"via": "cli", **({"since": since} if since else {})})
+    case = _case(config, case_number, reason, case_note)
+    _audit(config, AuditAction.ALERTS_VIEW, "", {"via": "cli", **({"since": since} if since else {})}, case)
     alerts = list_alerts(conn, since=since_at, limit=limit) if conn is not None else []
     if as_json:
         print_json_lines(alerts)

@@ -49,6 +49,8 @@ def status(config_path: str, as_json: bool) -> None:
     click.echo(f"disk: {disk['recorded_gb']:.1f} GB of recordings in {disk['path']}, "
                f"{disk['free_gb']:.1f} GB free of {disk['total_gb']:.1f} GB "
                f"(keeps {disk['min_free_gb']} GB free)")
+    if disk["holds"]:
+        click.echo(f"case holds: {disk['holds']} keep {disk['held_gb']:.2f} GB of video past retention")
     click.echo(f"retention horizon: {age_text(snap.retention_horizon_s)} (oldest recording "
                f"{_local(snap.oldest_recording)}; kept up to {disk['retention_days']} d); "
                + (f"last segment {age_text(snap.last_segment_age_s)} ago" if snap.last_segment_end

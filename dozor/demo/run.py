@@ -184,8 +184,9 @@ def _banner(port: int, passwords: dict[str, str], clip: DemoClip, data: Path, ke
     if clip.plates:
         lines += [
             f"  The simulated camera '{CAMERA}' shows {len(clip.plates)} cars: {', '.join(clip.plates)}",
-            f"  Sign in as police and type the first three characters, e.g. {clip.plates[0][:3]} "
-            f"(or {_cyrillic(clip.plates[0][:3])} on a Ukrainian keyboard); plates appear within a minute.",
+            f"  Sign in as police, give a case (e.g. number ЄО 1, reason: other), and type the first three "
+            f"characters, e.g. {clip.plates[0][:3]} (or {_cyrillic(clip.plates[0][:3])} on a Ukrainian "
+            "keyboard); plates appear within a minute.",
         ]
     else:
         lines.append(f"  The simulated camera '{CAMERA}' plays {clip.path} in a loop.")

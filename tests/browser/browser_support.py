@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from recording import get_json, succeeds, wait_until
 from webapp import (
+    TEST_CASE,
     add_standard_users,
     make_config,
     make_segment_file,
@@ -223,11 +225,24 @@ def _wait_for(url: str, seconds: float = 10) -> None:
     assert wait_until(succeeds(lambda: get_json(url)), seconds, interval=0.1), f"{url} did not answer"
 
 
-def sign_in(page: Any, site: Site, user: str, password: str) -> None:
+def sign_in(page: Any, site: Site, user: str, password: str, case: dict[str, str] | None = TEST_CASE) -> None:
+    """Sign in through the form; when plate data asks for a case first, choose `case` (None: don't)."""
     page.goto(site.url + "/login")
     page.fill("#username", user)
     page.fill("#password", password)
     page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    if case is not None and urlsplit(page.url).path == "/case":
+        choose_case_in(page, case)
+
+
+def choose_case_in(page: Any, case: dict[str, str]) -> None:
+    """Fill the case form the browser is on, and send it."""
+    page.fill("#number", case["number"])
+    page.select_option("#reason", case["reason"])
+    page.fill("#note", case.get("note", ""))
+    page.click("#case-form button[type=submit]")
+    page.wait_for_load_state()
 
 
 def make_template(folder: Path) -> Path:

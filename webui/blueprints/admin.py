@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, url_for
 
 from accounts.users import Role
 from health.cameras import availability
@@ -77,8 +77,9 @@ def overview():
         effect = current_app.extensions["dozor_effectiveness"].get(plates_db(), EFFECTIVENESS_DAYS)
     except StoreMissing:
         effect = None
-    from health.status import space_deletion
+    from health.status import hold_figures, space_deletion
     from health.summary import recent_summaries
+    from webui.blueprints.holds import every_hold
 
     return render_template(
         "admin/overview.html",
@@ -93,4 +94,8 @@ def overview():
         titles=camera_titles(),
         summaries=recent_summaries(layout),
         space_deleted=space_deletion(ctx().config, now),
+        held=hold_figures(ctx().config, now),
+        holds=every_hold(),
+        now_epoch=now.timestamp(),
+        release_url=lambda hold_id: url_for("holds.admin_release", hold_id=hold_id),
     )

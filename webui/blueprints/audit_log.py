@@ -30,10 +30,13 @@ def viewer():
     actor = request.args.get("actor", "").strip()[:64]
     action = request.args.get("action", "")
     action = action if action in {a.value for a in AuditAction} else ""
+    case_number = request.args.get("case", "").strip()[:64]
     before = request.args.get("before", type=sqlite_integer)
     record_viewing(("audit-log",), AuditAction.AUDIT_VIEW, "")
     conn = web_db()
-    rows = audit.entries(conn, actor=actor, action=action, before_id=before, limit=PAGE)
+    rows = audit.entries(
+        conn, actor=actor, action=action, case_number=case_number, before_id=before, limit=PAGE
+    )
     check = quick_check(conn, ctx().clock)
     keeper = current_app.extensions["dozor_audit_keeper"]
     older = rows[-1].id if len(rows) == PAGE else None
@@ -42,6 +45,7 @@ def viewer():
         rows=rows,
         actor=actor,
         action=action,
+        case_number=case_number,
         actions=list(AuditAction),
         older=older,
         check=check,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
-from webui.access import PLATE_ROLES, actor, allow, audit_request
+from webui.access import PLATE_ROLES, actor, allow, audit_request, needs_case
 from webui.context import catalog_db, ctx, known_camera
 from webui.evidence import ExportFailed, ExportRequest, build_export, space_needed
 from webui.export_room import ExportRefused, ExportRoom, Refusal, remove_abandoned
@@ -40,6 +40,7 @@ def export_room() -> ExportRoom:
 
 @bp.route("/export")
 @allow(*PLATE_ROLES)
+@needs_case
 def form():
     return render_template("export/form.html", values=request.args, error=None)
 
@@ -47,6 +48,7 @@ def form():
 @bp.route("/export", methods=["POST"])
 @long_lived
 @allow(*PLATE_ROLES)
+@needs_case
 def download():
     from recorder.catalog import outages_between, segments_between
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
-from webui.access import PLATE_ROLES, allow, wants_json
+from webui.access import PLATE_ROLES, allow, needs_case, wants_json
 from webui.auditing import record_viewing
 from webui.context import catalog_db, ctx, known_camera
 from webui.reasons import reason_text
@@ -56,6 +56,7 @@ def _bad_moment(error: BadMoment):
 
 @bp.route("/recordings")
 @allow(*PLATE_ROLES)
+@needs_case
 def page():
     """Pick a camera and a moment; the page shows 24 hours of that camera and plays from the moment."""
     from recorder.catalog import outages_between, segments_between
@@ -85,6 +86,7 @@ def page():
 
 @bp.route("/api/recordings/<camera>/segments")
 @allow(*PLATE_ROLES)
+@needs_case
 def segments_api(camera: str):
     """Segments and outages of `camera` overlapping [from, to): what a player needs to play a moment."""
     from recorder.catalog import outages_between, segments_between
@@ -107,7 +109,7 @@ def segments_api(camera: str):
             "url": url_for("recordings.segment_file", segment_id=s.id),
         }
         for s in segments_between(conn, camera, start, end)
-        if s.end >= horizon
+        if s.end >= horizon or not ctx().gone(camera, s.start, s.end)
     ]
     outages = [
         {"start": utc_iso(o.start), "end": utc_iso(o.end) if o.end else None, "reason": o.reason.stored(),
@@ -120,11 +122,12 @@ def segments_api(camera: str):
 @bp.route("/video/segments/<int:segment_id>.mp4")
 @long_lived
 @allow(*PLATE_ROLES)
+@needs_case
 def segment_file(segment_id: int):
     from recorder.catalog import segment_by_id
 
     segment = segment_by_id(catalog_db(), segment_id)
-    if segment is None or segment.end < ctx().retention_horizon():
+    if segment is None or ctx().gone(segment.camera, segment.start, segment.end):
         abort(404)
     known_camera(segment.camera)
     layout = ctx().layout

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from accounts.audit import AuditAction
 from edge.clock import parse_utc
 from plate_index.normalise import BadQuery
-from webui.access import PLATE_ROLES, allow, audit_request
+from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover
 from webui.blueprints.sightings import picture_key
 from webui.context import StoreMissing, camera_titles, ctx, plates_db
@@ -28,12 +28,14 @@ _ID = 987654321  # stands for a sighting id while building URLs
 
 @bp.route("/search")
 @allow(*PLATE_ROLES)
+@needs_case
 def page():
     return render_template("search/page.html", query=request.args.get("q", "")[:40])
 
 
 @bp.route("/api/search")
 @allow(*PLATE_ROLES)
+@needs_case
 def api():
     from plate_index.normalise import parse_query
     from plate_index.search import search

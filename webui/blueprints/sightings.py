@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, render_template, send_file
 
 from accounts.audit import AuditAction
-from webui.access import PLATE_ROLES, allow, audit_request
+from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.context import camera_titles, ctx, plates_db
 from webui.timeline import route_timeline
@@ -29,7 +29,7 @@ def load_sighting(sighting_id: int):
     from plate_index.search import get_sighting
 
     hit = get_sighting(plates_db(), sighting_id)
-    if hit is None or hit.first_seen < ctx().retention_horizon():
+    if hit is None or ctx().gone(hit.camera, hit.first_seen, hit.last_seen):
         abort(404)
     return hit
 
@@ -41,6 +41,7 @@ def picture_key(sighting_id: int, kind: str) -> tuple:
 
 @bp.route("/sightings/<int:sighting_id>")
 @allow(*PLATE_ROLES)
+@needs_case
 def page(sighting_id: int):
     from plate_index.normalise import BadQuery
     from plate_index.search import search
@@ -63,11 +64,13 @@ def page(sighting_id: int):
         timeline=route_timeline(route, current=hit.id, titles=titles),
         video_from=hit.first_seen - VIDEO_LEAD,
         video_lead=VIDEO_LEAD,
+        max_hold_days=ctx().config.access.max_hold_days,
     )
 
 
 @bp.route("/sightings/<int:sighting_id>/<kind>.jpg")
 @allow(*PLATE_ROLES)
+@needs_case
 def picture(sighting_id: int, kind: str):
     if kind not in PICTURES:
         abort(404)

@@ -1,7 +1,6 @@
-// Export form: local date-time pickers, UTC in the hidden fields the server reads.
+// Export and hold forms: local date-time pickers, UTC in the hidden fields the server reads.
 "use strict";
-(function () {
-  const form = document.getElementById("export-form");
+document.querySelectorAll("#export-form, form[data-local-times]").forEach(function (form) {
   function pad(n) { return String(n).padStart(2, "0"); }
   function toLocalInput(iso) {
     const d = new Date(iso);
@@ -19,4 +18,4 @@
       document.getElementById(input.dataset.target).value = Dozor.localInputToUtc(input.value);
     });
   });
-})();
+});

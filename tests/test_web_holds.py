@@ -1,0 +1,136 @@
+"""Case holds from the web UI (issue 14, item 2): an officer with a case holds a sighting's video or a
+time range, within max_hold_days; placing and releasing are audited with the case and no plate text;
+admins see every hold on the admin page and release any; volunteers and officers without a case
+cannot place one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from webapp import page_token, seed_sighting
+
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.webdb import open_web_db
+from edge.layout import DataLayout
+from recorder import holds
+
+
+@pytest.fixture
+def sighting(web, data_dir):
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    return seed_sighting(DataLayout(data_dir), "road-north", "BE7123AA", an_hour_ago)
+
+
+def entries(data_dir, action):
+    conn = open_web_db(DataLayout(data_dir))
+    try:
+        return audit.entries(conn, action=action)
+    finally:
+        conn.close()
+
+
+def stored(data_dir):
+    conn = holds.open_holds(DataLayout(data_dir))
+    try:
+        return holds.all_holds(conn)
+    finally:
+        conn.close()
+
+
+def test_police_hold_a_sighting_and_a_time_range_for_their_case(web, data_dir, sighting):
+    police = web.client("police")
+    token = page_token(police, "/holds")
+    placed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
+    assert placed.status_code == 302
+    ranged = police.post("/holds", data={"csrf_token": token, "camera": "village-square", "days": 90,
+                                         "start": "2026-11-30T10:00:00Z", "end": "2026-11-30T10:20:00Z"})
+    assert ranged.status_code == 302
+    ranged_hold, sighting_hold = stored(data_dir)
+    assert (sighting_hold.camera, sighting_hold.sighting_id, sighting_hold.case_number) == (
+        "road-north", sighting, "12026100000000123")
+    assert sighting_hold.end - sighting_hold.start == pytest.approx(2.5 + 120)
+    assert round((sighting_hold.until - sighting_hold.placed_at) / 86400) == 30
+    assert (ranged_hold.camera, ranged_hold.end - ranged_hold.start) == ("village-square", 1200)
+    found = entries(data_dir, AuditAction.HOLD_PLACED)
+    assert len(found) == 2 and all(e.case_number == "12026100000000123" for e in found)
+    assert all("BE7123AA" not in str(e.detail) for e in found)
+    page = police.get("/holds").get_data(as_text=True)
+    assert "12026100000000123" in page and page.count("Зняти") == 2
+
+
+def test_a_hold_longer_than_max_hold_days_or_a_bad_range_is_refused(web, data_dir, sighting):
+    police = web.client("police")
+    token = page_token(police, "/holds")
+    backwards = {"start": "2026-11-30T10:00Z", "end": "2026-11-29T10:00Z"}
+    a_month = {"start": "2026-11-01T10:00Z", "end": "2026-11-30T10:00Z"}
+    an_hour = {"start": "2026-11-30T10:00Z", "end": "2026-11-30T11:00Z"}
+    for form in ({"sighting_id": sighting, "days": 91}, {"sighting_id": sighting, "days": 0},
+                 {"camera": "road-north", "days": 5, **backwards},
+                 {"camera": "road-north", "days": 5, **a_month}):
+        assert police.post("/holds", data={"csrf_token": token, **form}).status_code == 400, form
+    nowhere = {"csrf_token": token, "camera": "nowhere", "days": 5, **an_hour}
+    assert police.post("/holds", data=nowhere).status_code == 404
+    assert stored(data_dir) == [] and entries(data_dir, AuditAction.HOLD_PLACED) == []
+
+
+def test_no_hold_without_a_case_nor_for_volunteers(web, data_dir, sighting):
+    bare = web.client("police", case=None)
+    token = page_token(bare, "/case")
+    refused = bare.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 5})
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/case")
+    volunteer = web.client("volunteer")
+    token = page_token(volunteer, "/live")
+    form = {"csrf_token": token, "sighting_id": sighting, "days": 5}
+    assert volunteer.post("/holds", data=form).status_code == 403
+    assert stored(data_dir) == []
+
+
+def test_admins_see_every_hold_and_release_any_and_police_release_their_own(web, data_dir, sighting):
+    police = web.client("police")
+    token = page_token(police, "/holds")
+    for _ in range(2):
+        police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
+    admin = web.client("admin", case=None)
+    page = admin.get("/admin").get_data(as_text=True)
+    assert 'id="holds"' in page and page.count("12026100000000123") == 2
+    admin_token = page_token(admin, "/admin")
+    second, first = stored(data_dir)
+    assert admin.post(f"/admin/holds/{first.id}/release", data={"csrf_token": admin_token}).status_code == 302
+    assert police.post(f"/holds/{second.id}/release", data={"csrf_token": token}).status_code == 302
+    assert all(h.released_at is not None for h in stored(data_dir))
+    released = entries(data_dir, AuditAction.HOLD_RELEASED)
+    assert {e.actor for e in released} == {"admin", "police"}
+    assert all(e.detail["case"] == "12026100000000123" for e in released)
+    assert police.post(f"/admin/holds/{first.id}/release", data={"csrf_token": token}).status_code == 403
+
+
+def test_held_video_and_sightings_stay_viewable_past_retention_until_the_end(web, data_dir, segment_file):
+    from webapp import seed_recordings
+
+    from edge.clock import ManualClock
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    layout = DataLayout(data_dir)
+    segments = seed_recordings(layout, "road-north", now - timedelta(minutes=10), 10, 10,
+                               template=segment_file(10))
+    held_segment, free_segment = segments[0], segments[-1]  # the sighting's hold covers up to ~8:55 ago
+    sighting = seed_sighting(layout, "road-north", "BE7123AA", now - timedelta(minutes=10, seconds=-2))
+    clock = ManualClock(now)
+    app = web.app(clock=clock)
+    police = web.client("police", app=app)
+    token = page_token(police, "/holds")
+    police.post("/holds", data={"csrf_token": token, "camera": "road-north", "days": 30,
+                                "start": (now - timedelta(minutes=10)).isoformat(),
+                                "end": (now - timedelta(minutes=9, seconds=55)).isoformat()})
+    police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 20})
+    clock.advance(timedelta(days=15).total_seconds())  # past the 14 days, nothing deleted by the daemon yet
+    police = web.client("police", app=app)  # the old session expired
+    assert police.get(f"/sightings/{sighting}").status_code == 200
+    assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 200
+    assert police.get(f"/video/segments/{free_segment}.mp4").status_code == 404
+    clock.advance(timedelta(days=16).total_seconds())  # both holds ended
+    police = web.client("police", app=app)
+    assert police.get(f"/sightings/{sighting}").status_code == 404
+    assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 404

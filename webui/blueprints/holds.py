@@ -1,0 +1,137 @@
+"""Case holds from the web UI: an officer keeps the video of a sighting, or of a time range on a camera,
+past retention for the case at hand (recorder.holds), until an end date within `access.max_hold_days`.
+
+`/holds` (police and admins, with a case) places holds and lists one's own; the admin page lists every
+hold and releases any (`/admin/holds/<id>/release`, no case needed: releasing is oversight, not
+looking at plate data). Placing and releasing are audited with the hold (camera, time range, end date,
+no plate text); the daemon audits holds reaching their end date (dozor.holds_job).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from accounts.audit import AuditAction
+from accounts.users import Role
+from edge.clock import parse_utc, to_epoch
+from recorder import holds
+from webui.access import PLATE_ROLES, actor, allow, audit_request, current_case, current_user, needs_case
+from webui.context import camera_titles, ctx, known_camera
+
+bp = Blueprint("holds", __name__)
+SIGHTING_MARGIN = timedelta(minutes=1)  # video kept before and after a sighting
+MAX_RANGE = timedelta(days=1)
+
+
+def holds_db():
+    return holds.open_holds(ctx().layout)
+
+
+@bp.route("/holds")
+@allow(*PLATE_ROLES)
+@needs_case
+def page():
+    return _page()
+
+
+@bp.route("/holds", methods=["POST"])
+@allow(*PLATE_ROLES)
+@needs_case
+def place():
+    case = current_case()
+    if case is None:  # require_case is off: a hold still belongs to a case
+        return redirect(url_for("cases.choose", next=url_for("holds.page")))
+    try:
+        camera, start, end = _what_to_hold()
+    except ValueError as error:
+        return _page(str(error)), 400
+    days = request.form.get("days", type=int)
+    limit = ctx().config.access.max_hold_days
+    if days is None or not 1 <= days <= limit:
+        return _page(_("Keep it for 1 to %(n)d days.", n=limit)), 400
+    now = ctx().clock.now()
+    sighting = request.form.get("sighting_id", type=int)
+    hold = holds.Hold(0, camera, to_epoch(start), to_epoch(end), sighting, case.number, case.reason, actor(),
+                      to_epoch(now), to_epoch(now + timedelta(days=days)))
+    conn = holds_db()
+    try:
+        hold_id = holds.place(conn, hold)
+    finally:
+        conn.close()
+    audit_request(AuditAction.HOLD_PLACED, f"hold {hold_id}", hold.audit_detail())
+    return redirect(url_for("holds.page"))
+
+
+@bp.route("/holds/<int:hold_id>/release", methods=["POST"])
+@allow(*PLATE_ROLES)
+@needs_case
+def release(hold_id: int):
+    return _release(hold_id, mine_only=not _is_admin(), back=url_for("holds.page"))
+
+
+@bp.route("/admin/holds/<int:hold_id>/release", methods=["POST"])
+@allow(Role.ADMIN)
+def admin_release(hold_id: int):
+    return _release(hold_id, mine_only=False, back=url_for("admin.overview"))
+
+
+def _release(hold_id: int, *, mine_only: bool, back: str):
+    conn = holds_db()
+    try:
+        hold = holds.get(conn, hold_id)
+        if hold is None or (mine_only and hold.placed_by != actor()):
+            abort(404)
+        if holds.release(conn, hold_id, to_epoch(ctx().clock.now()), actor()):
+            detail = {**hold.audit_detail(), "case": hold.case_number, "reason": hold.case_reason}
+            audit_request(AuditAction.HOLD_RELEASED, f"hold {hold_id}", detail)
+    finally:
+        conn.close()
+    return redirect(back)
+
+
+def every_hold() -> list[holds.Hold]:
+    """All holds for the admin page, [] before the first."""
+    if not ctx().layout.holds_db.exists():
+        return []
+    conn = holds_db()
+    try:
+        return holds.all_holds(conn)
+    finally:
+        conn.close()
+
+
+def _what_to_hold() -> tuple[str, datetime, datetime]:
+    """(camera, start, end) from a sighting id, or from a camera and a time range; ValueError (its text
+    for the officer) when the form is wrong."""
+    from plate_index.search import get_sighting
+    from webui.context import plates_db
+
+    sighting_id = request.form.get("sighting_id", type=int)
+    if sighting_id is not None:
+        hit = get_sighting(plates_db(), sighting_id)
+        if hit is None or ctx().gone(hit.camera, hit.first_seen, hit.last_seen):
+            abort(404)
+        return hit.camera, hit.first_seen - SIGHTING_MARGIN, hit.last_seen + SIGHTING_MARGIN
+    camera = known_camera(request.form.get("camera", "")).name
+    try:
+        start, end = parse_utc(request.form.get("start", "")), parse_utc(request.form.get("end", ""))
+    except ValueError:
+        raise ValueError(_("Enter the start and end of the video.")) from None
+    if not start < end <= start + MAX_RANGE:
+        raise ValueError(_("The end must be after the start, at most a day later."))
+    return camera, start, end
+
+
+def _is_admin() -> bool:
+    user = current_user()  # never None here: access.enforce let only signed-in users in
+    return user is not None and user.role == Role.ADMIN
+
+
+def _page(error: str = ""):
+    mine = [h for h in every_hold() if _is_admin() or h.placed_by == actor()]
+    return render_template("holds/page.html", holds=mine, error=error, now=to_epoch(ctx().clock.now()),
+                           max_days=ctx().config.access.max_hold_days, titles=camera_titles(),
+                           release_url=lambda hold_id: url_for("holds.release", hold_id=hold_id))
