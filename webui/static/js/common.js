@@ -28,7 +28,25 @@ window.Dozor = (function () {
       timer = setTimeout(function () { fn.apply(null, args); }, ms);
     };
   }
-  return { localTime: localTime, csrfToken: csrfToken, localInputToUtc: localInputToUtc, debounce: debounce };
+  // "12 s ago" / "3 min ago" / "2 h ago" in the page's language, from data-age-s/-min/-h on `texts`
+  function ageText(seconds, texts) {
+    const s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return texts.dataset.ageS.replace("{n}", s);
+    if (s < 3600) return texts.dataset.ageMin.replace("{n}", Math.floor(s / 60));
+    return texts.dataset.ageH.replace("{n}", Math.floor(s / 3600));
+  }
+  // "Offline since 2026-12-01 14:03:05 · the camera closed the connection": one wording for the tile
+  // and the full-frame view, from /api/live/status and the texts in data-offline/-recorder-down
+  function outageText(info, texts) {
+    if (info.recorder_down) return texts.dataset.recorderDown;
+    let text = texts.dataset.offline.replace("{time}", info.since ? localTime(info.since) : "?");
+    if (info.reason_text) text += " · " + info.reason_text;
+    return text;
+  }
+  return {
+    outageText: outageText, localTime: localTime, csrfToken: csrfToken, localInputToUtc: localInputToUtc, debounce: debounce,
+    ageText: ageText,
+  };
 })();
 document.querySelectorAll("time[data-utc]").forEach(function (el) {
   el.textContent = Dozor.localTime(el.dataset.utc, el.dataset.date !== "no");
