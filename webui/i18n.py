@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, session
+from flask import Flask, Response, request, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from accounts.audit import AuditAction
@@ -18,6 +18,10 @@ from webui.reasons import reason_text
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
 LANGUAGE_BUTTONS = {"uk": "УКР", "en": "ENG"}
+# The language chosen in this browser, kept beyond the session: the sign-in page after signing out (or
+# after the session expired) stays in the user's language. Not a secret, and nothing else is in it.
+LANGUAGE_COOKIE = "dozor_lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 ACTION_LABELS = {
     AuditAction.LOGIN_OK: lazy_gettext("signed in"),
     AuditAction.LOGIN_FAILED: lazy_gettext("sign-in failed"),
@@ -54,8 +58,10 @@ def init_babel(app: Flask, default_language: str) -> Babel:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
 
     def select_locale() -> str:
-        chosen = session.get("lang")
-        return chosen if chosen in LANGUAGES else default_language
+        for chosen in (session.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+            if chosen in LANGUAGES:
+                return chosen
+        return default_language
 
     babel = Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
@@ -67,6 +73,16 @@ def init_babel(app: Flask, default_language: str) -> Babel:
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(str(role), str(role))
     return babel
+
+
+def remember_language(response: Response, language: str) -> Response:
+    """Keep `language` for this browser (LANGUAGE_COOKIE)."""
+    if language in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_SECONDS, samesite="Lax", httponly=True,
+            secure=request.is_secure,
+        )
+    return response
 
 
 def local_time(moment: datetime | None, with_date: bool = True) -> str:

@@ -3,7 +3,7 @@
 outage on the timeline, evidence export, choosing cameras for the live grid, the audit log.
 
 --live makes only the volunteers' screens (grid and full-frame view of a camera that is down, desktop
-and phone).
+and phone) and the phone's search results, menu and admin page.
 
 Run from the repository root:  .venv/bin/python tests/browser/make_screenshots.py [--guide|--live] [OUT_DIR]
 (default docs/screenshots). Uses the browser tests' seeded site and Debian's Chromium.
@@ -63,7 +63,7 @@ def main(out: Path) -> None:
     finally:
         site.close()
         remove(work)
-    for name in ("search", "sighting", "admin", *live_views(out)):
+    for name in ("search", "sighting", "admin", *live_views(out), *phone_views(out)):
         print(out / f"{name}.png")
 
 
@@ -97,6 +97,32 @@ def live_views(out: Path) -> list[str]:
         site.close()
         remove(work)
     return ["live", "live-phone", "live-camera-down", "live-camera-down-phone"]
+
+
+def phone_views(out: Path) -> list[str]:
+    """An officer's search results as cards and the admin page on a phone (390 px), and the open menu."""
+    work = Path(tempfile.mkdtemp(prefix="dozor-shots-"))
+    site = start_site(work / "data", make_template(work))
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            context = browser.new_context(viewport=PHONE, locale="uk-UA", is_mobile=True)
+            page = context.new_page()
+            sign_in(page, site, "admin", PASSWORDS["admin"])
+            page.wait_for_url("**/search")
+            page.fill("#q", "ве7")
+            page.locator("#results tbody tr").nth(3).wait_for()
+            page.wait_for_timeout(500)
+            page.screenshot(path=out / "search-phone.png")
+            page.click(".menu-toggle")
+            page.screenshot(path=out / "menu-phone.png")
+            page.goto(site.url + "/admin")
+            page.screenshot(path=out / "admin-phone.png")
+            browser.close()
+    finally:
+        site.close()
+        remove(work)
+    return ["search-phone", "menu-phone", "admin-phone"]
 
 
 def seed_history(site: Site, template: Path) -> None:
@@ -165,7 +191,7 @@ if __name__ == "__main__":
         for name in guide(target):
             print(target / f"{name}.png")
     elif "--live" in sys.argv[1:]:
-        for name in live_views(target):
+        for name in live_views(target) + phone_views(target):
             print(target / f"{name}.png")
     else:
         main(target)
