@@ -14,10 +14,12 @@ window.Dozor = (function () {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
   }
-  // a datetime-local value (local time, no zone) as ISO-8601 UTC, or "" if empty
+  // a date-time field's value ("2026-12-01 14:30[:05]", local time, a "T" allowed for the space) as
+  // ISO-8601 UTC, or "" if empty or not in that format
   function localInputToUtc(value) {
-    if (!value) return "";
-    const d = new Date(value);
+    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec((value || "").trim());
+    if (!m) return "";
+    const d = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
     return isNaN(d) ? "" : d.toISOString();
   }
   function debounce(fn, ms) {

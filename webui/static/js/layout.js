@@ -45,6 +45,25 @@
     });
   }
 
+  // One date format everywhere, 24-hour, the pickers included: a browser's own date-time picker follows
+  // the browser's locale (AM/PM and month first in an English browser), so each becomes a text field in
+  // the format every page shows ("2026-12-01 14:30"), read by Dozor.localInputToUtc.
+  document.querySelectorAll('input[type="datetime-local"]').forEach(function (input) {
+    input.type = "text";
+    input.inputMode = "numeric";
+    input.placeholder = input.title = document.body.dataset.dateFormat;
+    input.pattern = "\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?";
+    input.maxLength = 19;
+    input.autocomplete = "off";
+    input.classList.add("datetime");
+  });
+
+  // A button with data-confirm asks before its form is sent (disabling an account, for example).
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  });
+
   function label(table) {
     const headings = Array.from(table.querySelectorAll("thead th")).map(function (th) {
       return th.textContent.trim();
