@@ -46,6 +46,13 @@ ACTION_LABELS = {
     AuditAction.AUDIT_VIEW: lazy_gettext("audit log viewed"),
     AuditAction.AIM_VIEW: lazy_gettext("aiming picture viewed"),
 }
+LPR_STATES = {  # plate_index.status: how a camera's plate reading is doing
+    "starting": lazy_gettext("starting"),
+    "running": lazy_gettext("running"),
+    "restarting": lazy_gettext("restarting"),
+    "disabled": lazy_gettext("turned off"),
+    "stopped": lazy_gettext("stopped"),
+}
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),
     "police": lazy_gettext("police"),
@@ -67,6 +74,7 @@ def init_babel(app: Flask, default_language: str) -> Babel:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["age"] = format_age
     app.jinja_env.filters["reason"] = reason_text
+    app.jinja_env.filters["lpr_state"] = lambda state: LPR_STATES.get(str(state), str(state))
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["LANGUAGE_BUTTONS"] = LANGUAGE_BUTTONS
     app.jinja_env.globals["get_locale"] = get_locale
