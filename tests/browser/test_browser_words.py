@@ -1,0 +1,45 @@
+"""No English left in the Ukrainian UI (issue 15, item 10): every page an admin can open, read in
+Chromium, has no English word but the names an installer gave (cameras, accounts) and the product's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_support import CAMERAS, sign_in
+from webapp import PASSWORDS
+
+pytestmark = pytest.mark.slow
+NAMES = {"Dozor", "ENG", "admin", "police", "volunteer"} | {c["name"] for c in CAMERAS}
+LATIN_WORD = re.compile(r"(?<![\w/.-])[A-Za-z][A-Za-z'-]{2,}(?![\w/.-])")
+
+
+def test_the_ukrainian_ui_has_no_english_left(page, site):
+    sign_in(page, site, "admin", PASSWORDS["admin"])
+    page.wait_for_url("**/search")
+    page.fill("#q", "ве7")
+    page.locator("#results tbody tr").nth(2).wait_for()
+    texts = {"/search": page.inner_text("body")}
+    for path in (
+        f"/sightings/{site.sightings['BE7123AA']}",
+        "/recordings?camera=road-north",
+        "/export",
+        "/live",
+        "/live/bridge",
+        "/cameras",
+        "/admin",
+        "/admin/users",
+        "/admin/audit",
+        "/admin/aim",
+        "/admin/site-report",
+    ):
+        page.goto(site.url + path)
+        page.wait_for_timeout(1500 if path.startswith("/live") else 300)
+        texts[path] = page.inner_text("body")
+    english = {
+        path: sorted({w for w in LATIN_WORD.findall(text) if w not in NAMES and w.lower() not in NAMES})
+        for path, text in texts.items()
+    }
+    english = {path: words for path, words in english.items() if words}
+    assert not english, english
+    assert "зберігається 14 днів" in texts["/admin"]
