@@ -43,3 +43,21 @@ def test_the_ukrainian_ui_has_no_english_left(page, site):
     english = {path: words for path, words in english.items() if words}
     assert not english, english
     assert "зберігається 14 днів" in texts["/admin"]
+
+
+def test_the_ocr_country_guess_is_not_shown(page, site):
+    """The OCR's region model calls Ukrainian plates "Bulgaria" or "Denmark": the UI does not repeat it."""
+    from datetime import timedelta
+
+    from webapp import seed_sighting
+
+    guessed = seed_sighting(
+        site.layout, "school", "BH4455CE", site.now - timedelta(minutes=3), region="Bulgaria"
+    )
+    sign_in(page, site, "police", PASSWORDS["police"])
+    page.wait_for_url("**/search")
+    page.goto(f"{site.url}/sightings/{guessed}")
+    page.locator("h1").wait_for()
+    shown = page.inner_text("main")
+    assert "BH4455CE" in shown.replace(" ", "")
+    assert "Bulgaria" not in shown and "Регіон" not in shown, shown
