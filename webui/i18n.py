@@ -7,7 +7,10 @@ the appliance's local time zone (set on the Pi, Europe/Kyiv in practice), down t
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
 from datetime import datetime
+from functools import cache
 
 from flask import Flask, Response, request, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
@@ -78,6 +81,7 @@ def init_babel(app: Flask, default_language: str) -> Babel:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["LANGUAGE_BUTTONS"] = LANGUAGE_BUTTONS
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["appliance_zone"] = appliance_zone
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(str(role), str(role))
     return babel
@@ -91,6 +95,23 @@ def remember_language(response: Response, language: str) -> Response:
             secure=request.is_secure,
         )
     return response
+
+
+@cache
+def appliance_zone() -> str:
+    """The IANA name of the zone `local_time` shows times in (this process's local zone), so the
+    browser shows times in the same zone whatever its own: "" when it cannot be told."""
+    from pathlib import Path
+    from zoneinfo import available_timezones
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        candidates.append(str(localtime.resolve()).partition("zoneinfo/")[2])
+    known = available_timezones()
+    return next((name for name in candidates if name in known), "")
 
 
 def local_time(moment: datetime | None, with_date: bool = True) -> str:

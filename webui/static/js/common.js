@@ -1,26 +1,47 @@
 // Dozor: helpers shared by the pages (no framework, no build step; CSP allows only files from /static).
 "use strict";
 window.Dozor = (function () {
-  function pad(n) { return String(n).padStart(2, "0"); }
-  // "2026-03-01 14:03:05" in the browser's (the appliance's) local time
+  // Times are shown in the appliance's zone (<html data-zone>, the zone the server writes its own times
+  // in), so a page and its video agree even when the browser is set to another zone; the browser's
+  // zone only when the appliance's is unknown.
+  const zone = document.documentElement.dataset.zone || undefined;
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
+  function fields(d) {
+    const out = {};
+    parts.formatToParts(d).forEach(function (p) { out[p.type] = p.value; });
+    return out;
+  }
+  // "2026-03-01 14:03:05" in the appliance's local time
   function localTime(iso, withDate) {
     const d = new Date(iso);
     if (isNaN(d)) return "—";
-    const time = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    const f = fields(d);
+    const time = f.hour + ":" + f.minute + ":" + f.second;
     if (withDate === false) return time;
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + time;
+    return f.year + "-" + f.month + "-" + f.day + " " + time;
+  }
+  // milliseconds the appliance's zone is ahead of UTC at the moment `ms`
+  function zoneOffset(ms) {
+    const f = fields(new Date(ms));
+    return Date.UTC(+f.year, +f.month - 1, +f.day, +f.hour, +f.minute, +f.second) - Math.floor(ms / 1000) * 1000;
   }
   function csrfToken() {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
   }
-  // a date-time field's value ("2026-12-01 14:30[:05]", local time, a "T" allowed for the space) as
+  // a date-time field's value ("2026-12-01 14:30[:05]", the appliance's local time, a "T" allowed) as
   // ISO-8601 UTC, or "" if empty or not in that format
   function localInputToUtc(value) {
     const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec((value || "").trim());
     if (!m) return "";
-    const d = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
-    return isNaN(d) ? "" : d.toISOString();
+    const asUtc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+    if (isNaN(asUtc)) return "";
+    let ms = asUtc - zoneOffset(asUtc);
+    ms = asUtc - zoneOffset(ms);  // the offset at the moment itself (a change of summer time between)
+    return new Date(ms).toISOString();
   }
   function debounce(fn, ms) {
     let timer = null;
