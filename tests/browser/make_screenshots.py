@@ -15,8 +15,11 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]  # the test helpers, when run as a script
@@ -27,6 +30,7 @@ from browser_support import (  # noqa: E402
     launch_chromium,
     make_template,
     remove,
+    search_as,
     sign_in,
     start_site,
 )
@@ -48,10 +52,7 @@ def main(out: Path) -> None:
             browser = launch_chromium(playwright)
             context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
             page = context.new_page()
-            sign_in(page, site, "admin", PASSWORDS["admin"])
-            page.wait_for_url("**/search")
-            page.fill("#q", "ве7")
-            page.locator("#results tbody tr").nth(3).wait_for()
+            search_as(page, site, "admin", rows=4)
             page.wait_for_timeout(500)
             page.screenshot(path=out / "search.png")
             page.goto(f"{site.url}/sightings/{site.sightings['BE7123AA']}")
@@ -67,61 +68,56 @@ def main(out: Path) -> None:
         print(out / f"{name}.png")
 
 
-def live_views(out: Path) -> list[str]:
-    """The volunteers' screens: the grid (each picture's age, a camera down since 40 minutes with its
-    last picture) on a desktop and a phone, and the full-frame view of the camera that is down."""
+@contextmanager
+def browser_on_site() -> Iterator[tuple[Site, Any]]:
+    """A seeded site and Chromium, both closed afterwards."""
     work = Path(tempfile.mkdtemp(prefix="dozor-shots-"))
     site = start_site(work / "data", make_template(work))
-    last = write_live_picture(site.layout, OFFLINE_CAMERA, "last picture")
-    forty_minutes_ago = time.time() - 40 * 60
-    os.utime(last, (forty_minutes_ago, forty_minutes_ago))
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            for viewport, suffix in ((VIEWPORT, ""), (PHONE, "-phone")):
-                context = browser.new_context(viewport=viewport, locale="uk-UA", device_scale_factor=1)
-                page = context.new_page()
-                sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
-                page.wait_for_url("**/live")
-                page.wait_for_function(
-                    "() => document.querySelector('.tile[data-camera=road-north]').dataset.frames >= 2"
-                )
-                page.locator(f".tile[data-camera={OFFLINE_CAMERA}] .offline").wait_for()
-                page.screenshot(path=out / f"live{suffix}.png", full_page=True)
-                page.goto(f"{site.url}/live/{OFFLINE_CAMERA}")
-                page.locator("#offline-banner").wait_for()
-                page.screenshot(path=out / f"live-camera-down{suffix}.png", full_page=True)
-                context.close()
+            yield site, browser
             browser.close()
     finally:
         site.close()
         remove(work)
+
+
+def live_views(out: Path) -> list[str]:
+    """The volunteers' screens: the grid (each picture's age, a camera down since 40 minutes with its
+    last picture) on a desktop and a phone, and the full-frame view of the camera that is down."""
+    with browser_on_site() as (site, browser):
+        last = write_live_picture(site.layout, OFFLINE_CAMERA, "last picture")
+        forty_minutes_ago = time.time() - 40 * 60
+        os.utime(last, (forty_minutes_ago, forty_minutes_ago))
+        for viewport, suffix in ((VIEWPORT, ""), (PHONE, "-phone")):
+            context = browser.new_context(viewport=viewport, locale="uk-UA", device_scale_factor=1)
+            page = context.new_page()
+            sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
+            page.wait_for_url("**/live")
+            page.wait_for_function(
+                "() => document.querySelector('.tile[data-camera=road-north]').dataset.frames >= 2"
+            )
+            page.locator(f".tile[data-camera={OFFLINE_CAMERA}] .offline").wait_for()
+            page.screenshot(path=out / f"live{suffix}.png", full_page=True)
+            page.goto(f"{site.url}/live/{OFFLINE_CAMERA}")
+            page.locator("#offline-banner").wait_for()
+            page.screenshot(path=out / f"live-camera-down{suffix}.png", full_page=True)
+            context.close()
     return ["live", "live-phone", "live-camera-down", "live-camera-down-phone"]
 
 
 def phone_views(out: Path) -> list[str]:
     """An officer's search results as cards and the admin page on a phone (390 px), and the open menu."""
-    work = Path(tempfile.mkdtemp(prefix="dozor-shots-"))
-    site = start_site(work / "data", make_template(work))
-    try:
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            context = browser.new_context(viewport=PHONE, locale="uk-UA", is_mobile=True)
-            page = context.new_page()
-            sign_in(page, site, "admin", PASSWORDS["admin"])
-            page.wait_for_url("**/search")
-            page.fill("#q", "ве7")
-            page.locator("#results tbody tr").nth(3).wait_for()
-            page.wait_for_timeout(500)
-            page.screenshot(path=out / "search-phone.png")
-            page.click(".menu-toggle")
-            page.screenshot(path=out / "menu-phone.png")
-            page.goto(site.url + "/admin")
-            page.screenshot(path=out / "admin-phone.png")
-            browser.close()
-    finally:
-        site.close()
-        remove(work)
+    with browser_on_site() as (site, browser):
+        page = browser.new_context(viewport=PHONE, locale="uk-UA", is_mobile=True).new_page()
+        search_as(page, site, "admin", rows=4)
+        page.wait_for_timeout(500)
+        page.screenshot(path=out / "search-phone.png")
+        page.click(".menu-toggle")
+        page.screenshot(path=out / "menu-phone.png")
+        page.goto(site.url + "/admin")
+        page.screenshot(path=out / "admin-phone.png")
     return ["search-phone", "menu-phone", "admin-phone"]
 
 

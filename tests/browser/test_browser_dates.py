@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import sign_in
+from browser_support import admin_pages, search_as, sign_in
 from webapp import PASSWORDS
 
 pytestmark = pytest.mark.slow
@@ -34,20 +34,9 @@ def _date_fields(page) -> list[dict]:
 
 def test_every_page_and_every_date_field_uses_one_24_hour_format(us_browser, site):
     page = us_browser
-    sign_in(page, site, "admin", PASSWORDS["admin"])
-    page.wait_for_url("**/search")
-    page.fill("#q", "ве7")
-    page.locator("#results tbody tr").nth(2).wait_for()
+    search_as(page, site, "admin")
     pages = {"search": page.inner_text("main")}
-    for path in (
-        f"/sightings/{site.sightings['BE7123AA']}",
-        "/recordings?camera=road-north",
-        "/export",
-        "/cameras",
-        "/admin",
-        "/admin/users",
-        "/admin/audit",
-    ):
+    for path in admin_pages(site):
         page.goto(site.url + path)
         page.wait_for_timeout(400)
         pages[path] = page.inner_text("main")

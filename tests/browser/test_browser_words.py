@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import CAMERAS, sign_in
+from browser_support import CAMERAS, admin_pages, search_as, sign_in
 from webapp import PASSWORDS
 
 pytestmark = pytest.mark.slow
@@ -15,24 +15,9 @@ LATIN_WORD = re.compile(r"(?<![\w/.-])[A-Za-z][A-Za-z'-]{2,}(?![\w/.-])")
 
 
 def test_the_ukrainian_ui_has_no_english_left(page, site):
-    sign_in(page, site, "admin", PASSWORDS["admin"])
-    page.wait_for_url("**/search")
-    page.fill("#q", "ве7")
-    page.locator("#results tbody tr").nth(2).wait_for()
+    search_as(page, site, "admin")
     texts = {"/search": page.inner_text("body")}
-    for path in (
-        f"/sightings/{site.sightings['BE7123AA']}",
-        "/recordings?camera=road-north",
-        "/export",
-        "/live",
-        "/live/bridge",
-        "/cameras",
-        "/admin",
-        "/admin/users",
-        "/admin/audit",
-        "/admin/aim",
-        "/admin/site-report",
-    ):
+    for path in [*admin_pages(site), "/live", "/live/bridge", "/admin/aim", "/admin/site-report"]:
         page.goto(site.url + path)
         page.wait_for_timeout(1500 if path.startswith("/live") else 300)
         texts[path] = page.inner_text("body")
