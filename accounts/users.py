@@ -36,6 +36,7 @@ class AccountProblem(StrEnum):
     """Why an account request was refused (besides a weak password: accounts.passwords.Weakness)."""
 
     BAD_NAME = "bad_name"
+    MIXED_SCRIPTS = "mixed_scripts"  # Latin letters with look-alikes of another alphabet ("pоlice")
     BAD_ROLE = "bad_role"
     EXISTS = "exists"
     UNKNOWN = "unknown"
@@ -73,6 +74,13 @@ def normalise_username(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip().lower()
 
 
+def mixes_scripts(name: str) -> bool:
+    """Whether `name` has Latin letters and letters of another alphabet: "pоlice" with a Cyrillic "о"
+    looks exactly like "police", and two such accounts could not be told apart in the audit log."""
+    alphabets = {unicodedata.name(ch, "").split(" ")[0] for ch in name if ch.isalpha()}
+    return "LATIN" in alphabets and len(alphabets) > 1
+
+
 def _user(row: sqlite3.Row) -> User:
     return User(
         id=row["id"],
@@ -100,6 +108,12 @@ class Accounts:
 
     def add(self, username: str, role: str, password: str) -> User:
         name = normalise_username(username)
+        if mixes_scripts(name):
+            raise AccountError(
+                f"user name {username!r} is not allowed: it mixes Latin letters with letters of another "
+                "alphabet that look the same; type it in Latin letters only",
+                reason=AccountProblem.MIXED_SCRIPTS,
+            )
         if not USERNAME_RE.match(name):
             raise AccountError(
                 f"user name {username!r} is not allowed: use 2-32 Latin letters, digits, '.', '_' or '-', "

@@ -118,3 +118,16 @@ def _wait_for(condition, seconds: float, process: subprocess.Popen, output: list
             return True
         time.sleep(1)
     pytest.fail(f"not within {seconds:.0f} s:\n" + "".join(output)[-3000:])
+
+
+def test_the_banner_promises_plates_only_when_the_models_are_there(monkeypatch, tmp_path):
+    from dozor.demo.run import DemoClip, _banner
+
+    clip = DemoClip(tmp_path / "clip.mp4", ["BC1234AA"])
+    passwords = dict.fromkeys(("police", "admin", "volunteer"), "x")
+    monkeypatch.delenv("DOZOR_MODEL_DIR", raising=False)
+    offline = _banner(8080, passwords, clip, tmp_path, keep=False)
+    assert "within a minute" not in offline and "DOZOR_MODEL_DIR is not set" in offline
+    assert "plate reading is off" in offline
+    monkeypatch.setenv("DOZOR_MODEL_DIR", str(tmp_path))
+    assert "Plates appear within a minute" in _banner(8080, passwords, clip, tmp_path, keep=False)

@@ -74,3 +74,16 @@ def test_user_names_have_one_spelling_and_lookalikes_are_refused(data_dir):
     for lookalike in ("оlena", "olenа", "ølena", "o lena", "1olena"):
         with pytest.raises(AccountError, match="not allowed"):
             accounts.add(lookalike, "police", "ranok-nad-dniprom")
+
+
+def test_a_name_mixing_alphabets_is_refused_for_that_reason(data_dir):
+    from accounts.users import AccountProblem
+
+    accounts = Accounts(open_web_db(DataLayout(data_dir)), ManualClock())
+    for mixed in ("pоlice", "аdmin", "olenа"):  # a Cyrillic о or а among Latin letters
+        with pytest.raises(AccountError) as refused:
+            accounts.add(mixed, "police", "ranok-nad-dniprom")
+        assert refused.value.reason == AccountProblem.MIXED_SCRIPTS, mixed
+    with pytest.raises(AccountError) as refused:
+        accounts.add("ølena", "police", "ranok-nad-dniprom")  # Latin only, just not ASCII
+    assert refused.value.reason == AccountProblem.BAD_NAME

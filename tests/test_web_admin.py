@@ -198,3 +198,17 @@ def test_admin_is_told_when_the_disk_forced_deleting_recordings_inside_retention
     assert "Диск заповнено" in html and "1 д 3 год" in html and "менше ніж 14 днів" in html
     clock.advance(2 * 3600)  # an hour after the last deletion the alert is gone (the disk recovered)
     assert 'id="disk-alert"' not in client.get("/admin").get_data(as_text=True)
+
+
+def test_police_and_admins_are_told_when_plate_reading_is_turned_off_in_the_settings(web, data_dir):
+    from webapp import make_config
+
+    config = make_config(data_dir)
+    off = config.model_copy(update={"lpr": config.lpr.model_copy(update={"enabled": False})})
+    for role in ("police", "admin"):
+        page = web.client(role, app=web.app(config=off)).get("/cameras").get_data(as_text=True)
+        assert 'id="plate-reading-off"' in page and "enabled = true" in page, role
+    page = web.client("volunteer", app=web.app(config=off)).get("/cameras").get_data(as_text=True)
+    assert 'id="plate-reading-off"' not in page
+    page = web.client("police").get("/cameras").get_data(as_text=True)
+    assert 'id="plate-reading-off"' not in page  # on, and nothing reported broken

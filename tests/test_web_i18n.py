@@ -31,16 +31,20 @@ def source_texts() -> set[str]:
 def test_every_text_of_the_ui_has_a_ukrainian_translation():
     with PO.open("rb") as handle:
         catalog = read_po(handle)
-    translated = {m.id for m in catalog if m.id and m.string}
+    translated = {m.id for m in catalog if isinstance(m.id, str) and m.id and m.string}
+    translated |= {m.id[0] for m in catalog if m.pluralizable and all(m.string)}  # every plural form
     missing = source_texts() - translated
     assert not missing, f"untranslated (see webui/translations/README.md): {sorted(missing)}"
 
 
 def test_compiled_catalog_matches_its_source():
+    def plain(text):  # a plural message's forms come as a list from the .mo, a tuple from the .po
+        return text if isinstance(text, str) else tuple(text)
+
     with PO.open("rb") as handle:
-        po = {m.id: m.string for m in read_po(handle) if m.id}
+        po = {plain(m.id): plain(m.string) for m in read_po(handle) if m.id}
     with PO.with_suffix(".mo").open("rb") as handle:
-        mo = {m.id: m.string for m in read_mo(handle) if m.id}
+        mo = {plain(m.id): plain(m.string) for m in read_mo(handle) if m.id}
     assert mo == po, "run: .venv/bin/pybabel compile -d webui/translations"
 
 
@@ -121,3 +125,19 @@ def test_every_account_refusal_has_a_text_in_ukrainian(app):
         for code in ACCOUNT_MESSAGES:
             shown = account_message(AccountError("the English message", code))
             assert any("а" <= c <= "я" or c in "іїєґ" for c in shown.lower()), (code, shown)
+
+
+def test_counts_take_the_plural_forms_of_each_language(app):
+    """"1 днів" / "1 days" was shown: counts go through ngettext and the catalog's plural forms."""
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context():
+        with force_locale("uk"):
+            days = {n: ngettext("%(num)d day", "%(num)d days", n) for n in (1, 3, 5, 11, 21, 22)}
+            assert days == {1: "1 день", 3: "3 дні", 5: "5 днів", 11: "11 днів", 21: "21 день", 22: "22 дні"}
+            sightings = ngettext("%(num)d sighting in 7 days", "%(num)d sightings in 7 days", 2)
+            assert sightings == "2 проїзди за 7 днів"
+        with force_locale("en"):
+            assert ngettext("kept %(num)d day", "kept %(num)d days", 1) == "kept 1 day"
+            sightings = ngettext("%(num)d sighting in 7 days", "%(num)d sightings in 7 days", 14)
+            assert sightings == "14 sightings in 7 days"

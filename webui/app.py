@@ -27,6 +27,7 @@ from webui.audit_keeper import AuditKeeper
 from webui.blueprints import BLUEPRINTS
 from webui.context import StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
+from webui.plate_reading import plate_reading_off
 from webui.security import add_security_headers
 from webui.sessions import DbSessionInterface
 from webui.streams import init_streams
@@ -80,11 +81,13 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
 
     @app.context_processor
     def _globals() -> dict:
+        user = access.current_user()
         return {
-            "current_user": access.current_user(),
+            "current_user": user,
             "current_case": access.current_case(),
             "version": __version__,
             "cameras": config.cameras,
+            "plate_reading_off": plate_reading_off() if user and user.sees_plates else None,
         }
 
     return app

@@ -7,9 +7,12 @@ the appliance's local time zone (set on the Pi, Europe/Kyiv in practice), down t
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
 from datetime import datetime
+from functools import cache
 
-from flask import Flask, session
+from flask import Flask, Response, request, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from accounts.audit import AuditAction
@@ -18,6 +21,10 @@ from webui.reasons import reason_text
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
 LANGUAGE_BUTTONS = {"uk": "УКР", "en": "ENG"}
+# The language chosen in this browser, kept beyond the session: the sign-in page after signing out (or
+# after the session expired) stays in the user's language. Not a secret, and nothing else is in it.
+LANGUAGE_COOKIE = "dozor_lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 ACTION_LABELS = {
     AuditAction.LOGIN_OK: lazy_gettext("signed in"),
     AuditAction.LOGIN_FAILED: lazy_gettext("sign-in failed"),
@@ -56,6 +63,13 @@ REASON_LABELS = {
     "wanted_vehicle": lazy_gettext("wanted vehicle"),
     "other": lazy_gettext("other"),
 }
+LPR_STATES = {  # plate_index.status: how a camera's plate reading is doing
+    "starting": lazy_gettext("starting"),
+    "running": lazy_gettext("running"),
+    "restarting": lazy_gettext("restarting"),
+    "disabled": lazy_gettext("turned off"),
+    "stopped": lazy_gettext("stopped"),
+}
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),
     "police": lazy_gettext("police"),
@@ -68,17 +82,21 @@ def init_babel(app: Flask, default_language: str) -> Babel:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
 
     def select_locale() -> str:
-        chosen = session.get("lang")
-        return chosen if chosen in LANGUAGES else default_language
+        for chosen in (session.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+            if chosen in LANGUAGES:
+                return chosen
+        return default_language
 
     babel = Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["epoch_time"] = lambda epoch: local_time(from_epoch(epoch))
     app.jinja_env.filters["age"] = format_age
     app.jinja_env.filters["reason"] = reason_text
+    app.jinja_env.filters["lpr_state"] = lambda state: LPR_STATES.get(str(state), str(state))
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["LANGUAGE_BUTTONS"] = LANGUAGE_BUTTONS
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["appliance_zone"] = appliance_zone
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["reason_label"] = reason_label
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(str(role), str(role))
@@ -89,6 +107,33 @@ def reason_label(code: str) -> str:
     """A case reason in the reader's language (a reason the installer wrote in is shown as written)."""
     label = REASON_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+def remember_language(response: Response, language: str) -> Response:
+    """Keep `language` for this browser (LANGUAGE_COOKIE)."""
+    if language in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_SECONDS, samesite="Lax", httponly=True,
+            secure=request.is_secure,
+        )
+    return response
+
+
+@cache
+def appliance_zone() -> str:
+    """The IANA name of the zone `local_time` shows times in (this process's local zone), so the
+    browser shows times in the same zone whatever its own: "" when it cannot be told."""
+    from pathlib import Path
+    from zoneinfo import available_timezones
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        candidates.append(str(localtime.resolve()).partition("zoneinfo/")[2])
+    known = available_timezones()
+    return next((name for name in candidates if name in known), "")
 
 
 def local_time(moment: datetime | None, with_date: bool = True) -> str:

@@ -186,8 +186,16 @@ def _banner(port: int, passwords: dict[str, str], clip: DemoClip, data: Path, ke
             f"  The simulated camera '{CAMERA}' shows {len(clip.plates)} cars: {', '.join(clip.plates)}",
             f"  Sign in as police, give a case (e.g. number ЄО 1, reason: other), and type the first three "
             f"characters, e.g. {clip.plates[0][:3]} (or {_cyrillic(clip.plates[0][:3])} on a Ukrainian "
-            "keyboard); plates appear within a minute.",
+            "keyboard).",
         ]
+        if os.environ.get(MODEL_DIR_ENV):
+            lines.append(f"  Plates appear within a minute (models from {os.environ[MODEL_DIR_ENV]}).")
+        else:
+            lines += [
+                f"  {MODEL_DIR_ENV} is not set: plate reading downloads its models on first use, which needs",
+                "  the internet. Without them, the search and admin pages say plate reading is off and why;",
+                f"  for an offline machine, set {MODEL_DIR_ENV} to a models folder (`make demo` does).",
+            ]
     else:
         lines.append(f"  The simulated camera '{CAMERA}' plays {clip.path} in a loop.")
     lines += [

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from recording import get_json, succeeds, wait_until
 from webapp import (
+    PASSWORDS,
     TEST_CASE,
     add_standard_users,
     make_config,
@@ -47,6 +48,19 @@ CAMERAS = [
     {"name": "shop", "title": "Магазин"},
 ]
 OFFLINE_CAMERA = "bridge"
+
+
+def admin_pages(site: Site) -> list[str]:
+    """The pages an admin reads (besides search): where a browser test looks at every text."""
+    return [
+        f"/sightings/{site.sightings['BE7123AA']}",
+        "/recordings?camera=road-north",
+        "/export",
+        "/cameras",
+        "/admin",
+        "/admin/users",
+        "/admin/audit",
+    ]
 SEGMENT_SECONDS = 60
 
 
@@ -254,3 +268,11 @@ def make_template(folder: Path) -> Path:
 
 def remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def search_as(page: Any, site: Site, user: str, query: str = "ве7", rows: int = 3) -> None:
+    """Sign in as `user` (police or admin), type `query` into plate search and wait for `rows` results."""
+    sign_in(page, site, user, PASSWORDS[user])
+    page.wait_for_url("**/search")
+    page.fill("#q", query)
+    page.locator("#results tbody tr").nth(rows - 1).wait_for()

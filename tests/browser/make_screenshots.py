@@ -2,27 +2,45 @@
 --guide, the further pages the user guides (docs/user-guide.*.md) show: sign-in, recordings with an
 outage on the timeline, evidence export, choosing cameras for the live grid, the audit log.
 
-Run from the repository root:  .venv/bin/python tests/browser/make_screenshots.py [--guide] [OUT_DIR]
+--live makes only the volunteers' screens (grid and full-frame view of a camera that is down, desktop
+and phone) and the phone's search results, menu and admin page.
+
+Run from the repository root:  .venv/bin/python tests/browser/make_screenshots.py [--guide|--live] [OUT_DIR]
 (default docs/screenshots). Uses the browser tests' seeded site and Debian's Chromium.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]  # the test helpers, when run as a script
 
-from browser_support import Site, launch_chromium, make_template, remove, sign_in, start_site  # noqa: E402
+from browser_support import (  # noqa: E402
+    OFFLINE_CAMERA,
+    Site,
+    launch_chromium,
+    make_template,
+    remove,
+    search_as,
+    sign_in,
+    start_site,
+)
 from playwright.sync_api import sync_playwright  # noqa: E402
-from webapp import PASSWORDS, seed_recordings  # noqa: E402
+from webapp import PASSWORDS, seed_recordings, write_live_picture  # noqa: E402
 
 from recorder.reasons import OutageReason, Reason  # noqa: E402
 
 VIEWPORT = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def main(out: Path) -> None:
@@ -34,29 +52,73 @@ def main(out: Path) -> None:
             browser = launch_chromium(playwright)
             context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
             page = context.new_page()
-            sign_in(page, site, "admin", PASSWORDS["admin"])
-            page.wait_for_url("**/search")
-            page.fill("#q", "ве7")
-            page.locator("#results tbody tr").nth(3).wait_for()
+            search_as(page, site, "admin", rows=4)
             page.wait_for_timeout(500)
             page.screenshot(path=out / "search.png")
             page.goto(f"{site.url}/sightings/{site.sightings['BE7123AA']}")
             page.wait_for_function("() => document.getElementById('player').currentTime > 1.5")
             page.screenshot(path=out / "sighting.png", full_page=True)
-            page.goto(site.url + "/live")
-            page.wait_for_function(
-                "() => document.querySelector('.tile[data-camera=road-north]').dataset.frames >= 2"
-            )
-            page.wait_for_timeout(5500)  # the offline badge arrives with the status poll
-            page.screenshot(path=out / "live.png")
             page.goto(site.url + "/admin")
             page.screenshot(path=out / "admin.png", full_page=True)
             browser.close()
     finally:
         site.close()
         remove(work)
-    for name in ("search", "sighting", "live", "admin"):
+    for name in ("search", "sighting", "admin", *live_views(out), *phone_views(out)):
         print(out / f"{name}.png")
+
+
+@contextmanager
+def browser_on_site() -> Iterator[tuple[Site, Any]]:
+    """A seeded site and Chromium, both closed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix="dozor-shots-"))
+    site = start_site(work / "data", make_template(work))
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            yield site, browser
+            browser.close()
+    finally:
+        site.close()
+        remove(work)
+
+
+def live_views(out: Path) -> list[str]:
+    """The volunteers' screens: the grid (each picture's age, a camera down since 40 minutes with its
+    last picture) on a desktop and a phone, and the full-frame view of the camera that is down."""
+    with browser_on_site() as (site, browser):
+        last = write_live_picture(site.layout, OFFLINE_CAMERA, "last picture")
+        forty_minutes_ago = time.time() - 40 * 60
+        os.utime(last, (forty_minutes_ago, forty_minutes_ago))
+        for viewport, suffix in ((VIEWPORT, ""), (PHONE, "-phone")):
+            context = browser.new_context(viewport=viewport, locale="uk-UA", device_scale_factor=1)
+            page = context.new_page()
+            sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
+            page.wait_for_url("**/live")
+            page.wait_for_function(
+                "() => document.querySelector('.tile[data-camera=road-north]').dataset.frames >= 2"
+            )
+            page.locator(f".tile[data-camera={OFFLINE_CAMERA}] .offline").wait_for()
+            page.screenshot(path=out / f"live{suffix}.png", full_page=True)
+            page.goto(f"{site.url}/live/{OFFLINE_CAMERA}")
+            page.locator("#offline-banner").wait_for()
+            page.screenshot(path=out / f"live-camera-down{suffix}.png", full_page=True)
+            context.close()
+    return ["live", "live-phone", "live-camera-down", "live-camera-down-phone"]
+
+
+def phone_views(out: Path) -> list[str]:
+    """An officer's search results as cards and the admin page on a phone (390 px), and the open menu."""
+    with browser_on_site() as (site, browser):
+        page = browser.new_context(viewport=PHONE, locale="uk-UA", is_mobile=True).new_page()
+        search_as(page, site, "admin", rows=4)
+        page.wait_for_timeout(500)
+        page.screenshot(path=out / "search-phone.png")
+        page.click(".menu-toggle")
+        page.screenshot(path=out / "menu-phone.png")
+        page.goto(site.url + "/admin")
+        page.screenshot(path=out / "admin-phone.png")
+    return ["search-phone", "menu-phone", "admin-phone"]
 
 
 def seed_history(site: Site, template: Path) -> None:
@@ -119,10 +181,13 @@ def guide(out: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--guide"]
+    args = [a for a in sys.argv[1:] if a not in ("--guide", "--live")]
     target = Path(args[0]) if args else REPO / "docs" / "screenshots"
     if "--guide" in sys.argv[1:]:
         for name in guide(target):
+            print(target / f"{name}.png")
+    elif "--live" in sys.argv[1:]:
+        for name in live_views(target) + phone_views(target):
             print(target / f"{name}.png")
     else:
         main(target)

@@ -5,7 +5,6 @@ being written; police play what was just recorded."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -14,45 +13,11 @@ from urllib.parse import quote
 import pytest
 from browser_support import sign_in
 from recording import wait_until
-from webapp import PASSWORDS, add_standard_users
+from webapp import PASSWORDS
 
-from edge.config import parse_config
-from edge.layout import DataLayout
 from recorder.live_snapshots import mark_watched
 
 pytestmark = pytest.mark.slow
-CAMERAS = {"road-north": "Північна дорога", "square": "Площа"}
-
-
-@pytest.fixture
-def recorded_site(rtsp_server, test_clip, data_dir):
-    from recorder.service import Recorder
-    from webui.server import build_server
-
-    clip = test_clip(width=640, height=360, seconds=6)
-    server = rtsp_server(dict.fromkeys(CAMERAS, clip))
-    config = parse_config(
-        {
-            "storage": {"path": str(data_dir), "min_free_gb": 0},
-            "recorder": {"segment_seconds": 10, "stall_seconds": 4, "live_fps": 1},
-            "lpr": {"enabled": False},
-            "cameras": [
-                {"name": n, "url": server.url(n), "title": t, "lpr": False} for n, t in CAMERAS.items()
-            ],
-        }
-    )
-    add_standard_users(data_dir)
-    recorder = Recorder(config)
-    recorder.start()
-    web = build_server(config, threads=12, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{web.effective_port}", server, DataLayout(data_dir)
-    finally:
-        web.close()
-        recorder.stop()
-        thread.join(timeout=10)
 
 
 def _updates(picture, seconds: float) -> int:

@@ -12,7 +12,7 @@ from accounts.users import Role
 from health.cameras import availability
 from webui.access import ALL_ROLES, allow
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, plates_db
-from webui.effectiveness import EffectivenessCache
+from webui.effectiveness import Effectiveness, EffectivenessCache
 
 bp = Blueprint("admin", __name__)
 EFFECTIVENESS_DAYS = 7
@@ -23,8 +23,10 @@ def _setup(state) -> None:
     state.app.extensions["dozor_effectiveness"] = EffectivenessCache(state.app.extensions["dozor"].clock)
 
 
-def camera_rows() -> list[dict]:
-    """One row per configured camera with the recorder's and plate reading's last status."""
+def camera_rows(effect: Effectiveness | None = None) -> list[dict]:
+    """One row per configured camera with the recorder's and plate reading's last status; with
+    `effect`, each camera's sightings are the ones the effectiveness table counts (the same query, the
+    same days), not the plate-reading worker's counter since it last started."""
     from plate_index.status import read_status
     from recorder.catalog import camera_statuses
 
@@ -49,6 +51,7 @@ def camera_rows() -> list[dict]:
                 "online": state.online,
                 "recorder_down": camera.enabled and not state.recorder_running,
                 "lpr": lpr.get(camera.name),
+                "sightings": effect.totals.get(camera.name, 0) if effect else None,
             }
         )
     return rows
@@ -83,7 +86,7 @@ def overview():
 
     return render_template(
         "admin/overview.html",
-        rows=camera_rows(),
+        rows=camera_rows(effect),
         now=now,
         disk=disk,
         recorded=recorded,

@@ -10,6 +10,7 @@ import math
 from datetime import timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
@@ -21,7 +22,7 @@ from accounts.users import Accounts, Role, normalise_username
 from edge.clock import from_epoch, utc_iso
 from webui.access import ALL_ROLES, allow, audit_request, client_ip, current_user, public, safe_next
 from webui.context import ctx, web_db
-from webui.i18n import LANGUAGES
+from webui.i18n import LANGUAGES, remember_language
 from webui.lockout import Episode, Lockout
 
 bp = Blueprint("auth", __name__)
@@ -106,8 +107,9 @@ def _audit_episode_end(episode: Episode) -> None:
 def logout():
     user = current_user()
     audit_request(AuditAction.LOGOUT, who=user.username)
+    language = str(get_locale())
     session.end()
-    return redirect(url_for("auth.login"))
+    return remember_language(redirect(url_for("auth.login")), language)
 
 
 @bp.route("/language", methods=["POST"])
@@ -116,4 +118,4 @@ def language():
     chosen = request.form.get("lang", "")
     if chosen in LANGUAGES:
         session["lang"] = chosen
-    return redirect(safe_next(request.form.get("next"), url_for("auth.login")))
+    return remember_language(redirect(safe_next(request.form.get("next"), url_for("auth.login"))), chosen)

@@ -11,7 +11,9 @@ lasted (a start entry, and an end entry with the duration; webui.auditing).
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from flask import (
@@ -29,8 +31,10 @@ from flask import (
 
 from accounts.audit import AuditAction
 from edge.clock import utc_iso
+from edge.config import CameraConfig
 from edge.db import connect
 from health.cameras import availability
+from recorder.catalog import CameraStatus, camera_statuses
 from recorder.live_snapshots import mark_watched
 from webui.access import ALL_ROLES, allow
 from webui.auditing import LIVE_IDLE, begin_live_stream, record_viewing
@@ -43,6 +47,7 @@ from webui.streams import long_lived
 
 bp = Blueprint("live", __name__)
 LAYOUTS = [f"{n}x{n}" for n in range(1, 6)]
+FRESH_SECONDS = 10.0  # a segment file not written for this long is not live video
 
 
 @bp.route("/live")
@@ -66,42 +71,64 @@ def picture(camera: str):
         ("live", camera), AuditAction.LIVE_VIEW, camera, {"kind": "pictures"}, idle=LIVE_IDLE, ends=True
     )
     mark_watched(layout, camera)  # the recorder refreshes a watched camera at live_fps
-    return send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
+    response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
+    response.headers["X-Picture-Age"] = f"{_picture_age(path):.1f}"  # the tile shows how old it is
+    return response
+
+
+def _picture_age(path: Path) -> float:
+    """Seconds since the recorder last wrote this file (a live picture, a segment): the file's time and
+    now both on this machine's clock, so a browser whose clock is off still shows the right age."""
+    try:
+        return max(0.0, time.time() - path.stat().st_mtime)
+    except OSError:
+        return float("inf")
 
 
 @bp.route("/api/live/status")
 @allow(*ALL_ROLES)
 def status():
-    """Online/offline per configured camera, with since when and why; no plate data."""
-    from recorder.catalog import camera_statuses
+    """Online/offline per configured camera, with since when and why, and how old its live picture
+    is; no plate data. `?camera=` narrows it to one camera (the full-frame view polls it)."""
+    only = request.args.get("camera")
+    cameras = [known_camera(only)] if only else ctx().config.cameras
+    rows = _status_rows()
+    return jsonify(now=utc_iso(ctx().clock.now()), cameras=[camera_state(c, rows) for c in cameras])
 
+
+def _status_rows() -> dict[str, CameraStatus]:
     try:
-        statuses = camera_statuses(catalog_db())
+        return camera_statuses(catalog_db())
     except StoreMissing:
-        statuses = {}
+        return {}
+
+
+def camera_state(camera: CameraConfig, rows: dict[str, CameraStatus] | None = None) -> dict[str, Any]:
+    """What the grid's tile, the full-frame view and the Cameras page say about a camera: one source
+    (health.cameras.availability over the recorder's status row), one reason text (webui.reasons)."""
+    row = (_status_rows() if rows is None else rows).get(camera.name)
     now = ctx().clock.now()
-    out = []
-    for camera in ctx().config.cameras:
-        state = availability(camera.enabled, statuses.get(camera.name), now)
-        out.append(
-            {
-                "camera": camera.name,
-                "title": camera.display_name,
-                "online": state.online,
-                "recorder_down": camera.enabled and not state.recorder_running,
-                "since": utc_iso(state.since) if state.since else None,
-                "reason": state.reason.stored() if state.reason else "",
-                "reason_text": reason_text(state.reason),
-            }
-        )
-    return jsonify(now=utc_iso(now), cameras=out)
+    state = availability(camera.enabled, row, now)
+    picture = ctx().layout.live_dir / f"{camera.name}.jpg"
+    age = _picture_age(picture)
+    return {
+        "camera": camera.name,
+        "title": camera.display_name,
+        "online": state.online,
+        "recorder_down": camera.enabled and not state.recorder_running,
+        "since": utc_iso(state.since) if state.since else None,
+        "reason": state.reason.stored() if state.reason else "",
+        "reason_text": reason_text(state.reason),
+        "last_packet": utc_iso(row.last_packet) if row and row.last_packet else None,
+        "picture_age": round(age, 1) if age != float("inf") else None,
+    }
 
 
 @bp.route("/live/<camera>")
 @allow(*ALL_ROLES)
 def single(camera: str):
     cam = known_camera(camera)
-    return render_template("live/single.html", camera=cam)
+    return render_template("live/single.html", camera=cam, state=camera_state(cam))
 
 
 @bp.route("/live/<camera>/stream")
@@ -110,12 +137,20 @@ def single(camera: str):
 def stream(camera: str):
     """Fragmented MP4 of the camera for MediaSource (X-Codec carries the codec string), for as long as
     the viewer's session stands."""
-    known_camera(camera)
+    state = camera_state(known_camera(camera))
     current = _current_file_finder(camera)
     first = current()
-    init = init_segment(first) if first else None
+    # never replay a dead camera's last seconds as if they were live: the recorder says it is offline,
+    # or (the recorder not running) nothing was written to its newest file for FRESH_SECONDS
+    if (
+        (not state["online"] and not state["recorder_down"])
+        or first is None
+        or _picture_age(first) > FRESH_SECONDS
+    ):
+        return jsonify(error="no live video for this camera right now", **state), 503
+    init = init_segment(first)
     if init is None:
-        return jsonify(error="no live video for this camera right now"), 503
+        return jsonify(error="no live video for this camera right now", **state), 503
     headers = {"X-Codec": codec_string(init) or "", "X-Accel-Buffering": "no"}
     sessions = cast(DbSessionInterface, current_app.session_interface)
     held = cast(Any, session)._get_current_object()  # the session itself: the stream outlives the request

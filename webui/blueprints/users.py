@@ -88,6 +88,11 @@ ACCOUNT_MESSAGES: dict[AccountProblem | Weakness, Callable[[], str]] = {
         "This user name is not allowed: use 2-32 Latin letters, digits, '.', '_' or '-', "
         "starting with a letter."
     ),
+    AccountProblem.MIXED_SCRIPTS: lambda: _(
+        "This user name mixes Latin letters with look-alike letters of another alphabet (such as a "
+        "Cyrillic \"о\" in \"police\"), so it could not be told apart from another account: type it in "
+        "Latin letters only."
+    ),
     AccountProblem.EXISTS: lambda: _("An account with this name already exists."),
     AccountProblem.UNKNOWN: lambda: _("There is no such account."),
     AccountProblem.BAD_ROLE: lambda: _("Choose a role: administrator, police or volunteer."),

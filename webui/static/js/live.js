@@ -1,6 +1,6 @@
 // Volunteers' live grid: N×N tiles, cameras chosen per screen (kept in this browser), pictures refreshed
-// every second from what the recorder already writes, an offline badge with "since", full screen, and a
-// click on a tile for that camera's live video.
+// every second from what the recorder already writes, each with how old it is, an offline badge with
+// "since" and why, full screen, and a click on a tile for that camera's live video.
 "use strict";
 (function () {
   const grid = document.getElementById("grid");
@@ -12,7 +12,8 @@
   const template = document.getElementById("tile-template");
   const key = "dozor.live.screen" + screen;
   const REFRESH_MS = 1000;
-  const STATUS_MS = 5000;
+  const STATUS_MS = 3000;
+  const STALE_SECONDS = 10;
   let tiles = [];
 
   function defaults() {
@@ -67,20 +68,44 @@
     });
   }
 
+  // How old each tile's picture is, counted from the age the server gave when it was fetched (the
+  // appliance's clock, so a browser with a wrong clock still shows the right age).
+  function showAge(tile) {
+    const label = tile.el.querySelector(".age");
+    if (tile.pictureAt === undefined) { label.textContent = grid.dataset.noPicture; return; }
+    const age = (performance.now() - tile.pictureAt) / 1000;
+    label.textContent = Dozor.ageText(age, grid);
+    tile.el.dataset.age = age.toFixed(1);
+    tile.el.classList.toggle("is-stale", age > STALE_SECONDS);
+  }
+
   function refresh() {
     tiles.forEach(function (tile) {
+      showAge(tile);
       if (tile.loading || document.hidden) return;
       tile.loading = true;
-      const next = new Image();
-      next.alt = titles[tile.camera] || tile.camera;
-      next.onload = function () {
-        tile.loading = false;
-        const old = tile.el.querySelector("img");
-        if (old) old.replaceWith(next); else tile.el.prepend(next);
-        tile.el.dataset.frames = String(Number(tile.el.dataset.frames || 0) + 1);
-      };
-      next.onerror = function () { tile.loading = false; };
-      next.src = "/live/" + encodeURIComponent(tile.camera) + ".jpg?t=" + Date.now();
+      fetch("/live/" + encodeURIComponent(tile.camera) + ".jpg", { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) throw new Error(String(r.status));
+          const age = Number(r.headers.get("X-Picture-Age") || "0");
+          return r.blob().then(function (blob) { return { blob: blob, age: age }; });
+        })
+        .then(function (got) {
+          const next = new Image();
+          next.alt = titles[tile.camera] || tile.camera;
+          next.onload = function () {
+            tile.loading = false;
+            const old = tile.el.querySelector("img");
+            if (old) { if (old.src.startsWith("blob:")) URL.revokeObjectURL(old.src); old.replaceWith(next); }
+            else tile.el.prepend(next);
+            tile.pictureAt = performance.now() - got.age * 1000;
+            tile.el.dataset.frames = String(Number(tile.el.dataset.frames || 0) + 1);
+            showAge(tile);
+          };
+          next.onerror = function () { tile.loading = false; URL.revokeObjectURL(next.src); };
+          next.src = URL.createObjectURL(got.blob);
+        })
+        .catch(function () { tile.loading = false; });
     });
   }
 
@@ -95,10 +120,7 @@
           const info = byName[tile.camera];
           const badge = tile.el.querySelector(".offline");
           if (!info || info.online) { badge.hidden = true; tile.el.classList.remove("is-offline"); return; }
-          let text = info.recorder_down ? grid.dataset.recorderDown : grid.dataset.offline
-            .replace("{time}", info.since ? Dozor.localTime(info.since) : "?");
-          if (info.reason && !info.recorder_down) text += " · " + info.reason_text;
-          badge.textContent = text;
+          badge.textContent = Dozor.outageText(info, grid);
           badge.hidden = false;
           tile.el.classList.add("is-offline");
         });

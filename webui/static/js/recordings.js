@@ -6,10 +6,7 @@
   if (!form) return;
   const local = document.getElementById("at-local");
   const hidden = document.getElementById("at");
-  function pad(n) { return String(n).padStart(2, "0"); }
-  const d = new Date(local.dataset.utc);
-  local.value = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
-    pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  local.value = Dozor.localTime(local.dataset.utc);
   form.addEventListener("submit", function () {
     const utc = Dozor.localInputToUtc(local.value);
     if (utc) hidden.value = utc;
