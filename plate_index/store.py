@@ -20,6 +20,8 @@ from pathlib import Path
 from edge.db import connect, migrate
 from edge.layout import DataLayout
 from plate_index.normalise import fold, normalise
+from plate_index.wildcard import MIGRATION as WILDCARD_MIGRATION
+from plate_index.wildcard import delete_grams, gram_rows, insert_grams
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX passes_by_camera ON passes(camera, first_seen);
     """,
+    # Search keys by trigrams, for wildcard queries that start with * or ? (plate_index.wildcard).
+    WILDCARD_MIGRATION,
 ]
 
 
@@ -185,6 +189,7 @@ def insert_sighting(conn: sqlite3.Connection, sighting: NewSighting) -> int:
         sighting_id = int(cursor.lastrowid or 0)
         keys = _key_rows(sighting_id, sighting.first_seen, plate, alternatives, number)
         conn.executemany(_INSERT_KEY, keys)
+        insert_grams(conn, *gram_rows(sighting_id, search_keys(plate, alternatives)))
     return sighting_id
 
 
@@ -192,7 +197,7 @@ def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], firs
     """Bulk insert with explicit ids from `first_id` (the benchmark's 5 million rows); the caller holds
     the transaction. Returns the next free id."""
     next_id = first_id
-    rows, keys = [], []
+    rows, keys, exact_grams, tolerant_grams = [], [], [], []
     numbers: dict[str, int] = {}
     for sighting in sightings:
         plate = normalise(sighting.plate)
@@ -201,9 +206,13 @@ def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], firs
             numbers[sighting.camera] = camera_id(conn, sighting.camera) or 0
         rows.append((next_id, *_sighting_values(sighting, plate, alternatives)))
         keys += _key_rows(next_id, sighting.first_seen, plate, alternatives, numbers[sighting.camera])
+        exact, tolerant = gram_rows(next_id, search_keys(plate, alternatives))
+        exact_grams += exact
+        tolerant_grams += tolerant
         next_id += 1
     conn.executemany(_INSERT_SIGHTING, rows)
     conn.executemany(_INSERT_KEY, keys)
+    insert_grams(conn, exact_grams, tolerant_grams)
     return next_id
 
 
@@ -282,6 +291,7 @@ def prune(conn: sqlite3.Connection, layout: DataLayout, cutoff: float, *, batch:
                 keys,
             )
             conn.executemany("DELETE FROM sightings WHERE id=?", [(row["id"],) for row in rows])
+            delete_grams(conn, [row["id"] for row in rows])
         for row in rows:
             for relative in (row["crop_path"], row["scene_path"]):
                 if relative:
