@@ -50,6 +50,7 @@ class AuditAction(StrEnum):
     LIVE_VIEW_END = "live_view_end"  # ... and when it ended, with its duration
     AUDIT_VIEW = "audit_view"  # the audit log itself shows searched plates
     AIM_VIEW = "aim_view"  # an admin saw the aiming aid's live picture of a camera (it shows plates)
+    PASSES_VIEW = "passes_view"  # a page of one camera's passes in a time window, with plate pictures
 
 
 @dataclass(frozen=True)

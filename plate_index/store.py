@@ -115,6 +115,12 @@ MIGRATIONS: list[str] = [
     """,
     # Search keys by trigrams, for wildcard queries that start with * or ? (plate_index.wildcard).
     WILDCARD_MIGRATION,
+    # Where and when a pass's plate was widest, so that police can see its picture cut from the video
+    # (webui.pass_pictures) when they know the place and the hour but not the plate.
+    """
+    ALTER TABLE passes ADD COLUMN seen REAL;  -- the moment of its widest view (epoch s)
+    ALTER TABLE passes ADD COLUMN box TEXT;   -- its box then, JSON [x1, y1, x2, y2] in the frame's pixels
+    """,
 ]
 
 

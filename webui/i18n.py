@@ -41,6 +41,7 @@ ACTION_LABELS = {
     AuditAction.LIVE_VIEW_END: lazy_gettext("live view ended"),
     AuditAction.AUDIT_VIEW: lazy_gettext("audit log viewed"),
     AuditAction.AIM_VIEW: lazy_gettext("aiming picture viewed"),
+    AuditAction.PASSES_VIEW: lazy_gettext("passes of a camera viewed"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("administrator"),

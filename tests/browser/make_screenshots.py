@@ -37,7 +37,8 @@ def main(out: Path) -> None:
             sign_in(page, site, "admin", PASSWORDS["admin"])
             page.wait_for_url("**/search")
             page.fill("#q", "ве7")
-            page.locator("#results tbody tr").nth(3).wait_for()
+            page.locator("#results tbody tr.group").nth(2).wait_for()
+            page.locator("#results tr.group button.passes").first.click()  # one plate's passes, open
             page.wait_for_timeout(500)
             page.screenshot(path=out / "search.png")
             page.goto(f"{site.url}/sightings/{site.sightings['BE7123AA']}")
@@ -93,7 +94,8 @@ def guide(out: Path) -> list[str]:
             sign_in(page, site, "police", PASSWORDS["police"])
             page.wait_for_url("**/search")
             page.fill("#q", "ве7")
-            page.locator("#results tbody tr").nth(3).wait_for()
+            page.locator("#results tbody tr.group").nth(2).wait_for()
+            page.locator("#results tr.group button.passes").first.click()  # one plate's passes, open
             page.goto(site.url + "/recordings?camera=road-north")
             page.wait_for_function("() => document.getElementById('player').currentTime > 1.5")
             page.screenshot(path=out / "recordings.png", full_page=True)
