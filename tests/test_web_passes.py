@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 from webapp import seed_pass, seed_recordings, seed_sighting
@@ -48,6 +49,8 @@ def test_a_camera_and_a_window_list_every_pass_there_a_page_at_a_time(site):
     second = client.get(_url(page=2)).get_data(as_text=True)
     assert second.count('class="pass"') == 11
     assert 'rel="prev"' in second and 'rel="next"' not in second
+    video = re.search(r'href="/recordings\?camera=road-north&amp;at=([^"]+)"', second)
+    assert video and unquote(video.group(1)) == "2026-03-01T02:00:38.300Z"  # 2 s before its first view
     square = client.get(_url("village-square")).get_data(as_text=True)
     assert square.count('class="pass"') == 1
 
