@@ -32,9 +32,11 @@ MAX_PLATE_CHARS = 10  # the OCR has 10 character slots; nothing longer can ever 
 class BadQuery(ValueError):
     """A search query or watchlist pattern that cannot be used. The CLI prints the message and exits 1;
     the web UI shows it above the search box (it is written for a police officer, not a developer),
-    translated by `reason` (TOO_SHORT, TOO_LONG, BAD_CHARACTER with `character`, DUPLICATE)."""
+    translated by `reason` (TOO_SHORT, TOO_LONG, BAD_CHARACTER with `character`, DUPLICATE, TOO_VAGUE:
+    a wildcard query that only a read of the whole store could answer)."""
 
     TOO_SHORT, TOO_LONG, BAD_CHARACTER, DUPLICATE = "too_short", "too_long", "bad_character", "duplicate"
+    TOO_VAGUE = "too_vague"
 
     def __init__(self, message: str, reason: str, character: str = ""):
         super().__init__(message)

@@ -17,6 +17,7 @@ PASS_GAP_SECONDS and PASS_GAP_FRAMES analysed frames. The aiming aid uses the sa
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import statistics
@@ -153,13 +154,65 @@ def _distance_and_reach(candidate: Pass, view: PlateView, elapsed: float) -> tup
 # ---- the store's passes table (plates.db; plate_index.store creates it) ----
 
 def insert_pass(conn: sqlite3.Connection, done: Pass) -> None:
+    widest = done.widest
     with conn:
         conn.execute(
-            "INSERT INTO passes (camera, first_seen, last_seen, views, width, read, confidence)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO passes (camera, first_seen, last_seen, views, width, read, confidence, seen, box)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (done.camera, done.first_seen, done.last_seen, len(done.views), done.width, int(done.read),
-             round(done.confidence, 4)),
+             round(done.confidence, 4), widest.time, json.dumps([int(v) for v in widest.box])),
         )
+
+
+@dataclass(frozen=True)
+class StoredPass:
+    """A pass as the store keeps it; `seen` and `box` (its widest view) are None for passes stored
+    before they were recorded."""
+
+    id: int
+    camera: str
+    first_seen: float
+    last_seen: float
+    views: int
+    width: int
+    read: bool
+    seen: float | None
+    box: tuple[int, int, int, int] | None
+
+
+def passes_between(
+    conn: sqlite3.Connection, camera: str, since: float, until: float, *, limit: int, offset: int = 0
+) -> list[StoredPass]:
+    """`camera`'s passes first seen in [since, until), in the order they happened, one page of them."""
+    rows = conn.execute(
+        "SELECT id, camera, first_seen, last_seen, views, width, read, seen, box FROM passes"
+        " WHERE camera = ? AND first_seen >= ? AND first_seen < ? ORDER BY first_seen, id LIMIT ? OFFSET ?",
+        (camera, since, until, limit, offset),
+    ).fetchall()
+    return [_stored(row) for row in rows]
+
+
+def count_passes(conn: sqlite3.Connection, camera: str, since: float, until: float) -> int:
+    return int(conn.execute(
+        "SELECT count(*) FROM passes WHERE camera = ? AND first_seen >= ? AND first_seen < ?",
+        (camera, since, until),
+    ).fetchone()[0])
+
+
+def get_pass(conn: sqlite3.Connection, pass_id: int) -> StoredPass | None:
+    row = conn.execute(
+        "SELECT id, camera, first_seen, last_seen, views, width, read, seen, box FROM passes WHERE id = ?",
+        (pass_id,),
+    ).fetchone()
+    return _stored(row) if row else None
+
+
+def _stored(row: Any) -> StoredPass:
+    box = tuple(json.loads(row[8])) if row[8] else None
+    return StoredPass(
+        id=row[0], camera=row[1], first_seen=row[2], last_seen=row[3], views=row[4], width=row[5],
+        read=bool(row[6]), seen=row[7], box=box if box and len(box) == 4 else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -187,3 +240,20 @@ def pass_figures(conn: sqlite3.Connection, camera: str, since: float, until: flo
         read=sum(1 for row in rows if row[1]),
         median_width=float(statistics.median(widths)) if widths else None,
     )
+
+
+def sightings_of(conn: sqlite3.Connection, passes: list[StoredPass]) -> dict[int, tuple[int, str]]:
+    """pass id -> (sighting id, plate) for passes the OCR read: the sighting of the same camera whose
+    time overlaps the pass's (with a second's slack: the two are grouped separately)."""
+    found: dict[int, tuple[int, str]] = {}
+    for done in passes:
+        if not done.read:
+            continue
+        row = conn.execute(
+            "SELECT id, plate FROM sightings WHERE camera = ? AND first_seen <= ? AND last_seen >= ?"
+            " ORDER BY abs(first_seen - ?) LIMIT 1",
+            (done.camera, done.last_seen + 1.0, done.first_seen - 1.0, done.first_seen),
+        ).fetchone()
+        if row is not None:
+            found[done.id] = (row[0], row[1])
+    return found

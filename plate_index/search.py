@@ -19,6 +19,7 @@ from typing import Any
 from edge.clock import from_epoch, to_epoch, utc_iso
 from plate_index.normalise import fold, parse_query
 from plate_index.store import EXACT, TOLERANT, camera_id
+from plate_index.wildcard import WILDCARDS, check_pattern, is_pattern, matching_ids
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5000
@@ -72,13 +73,17 @@ def search(
     limit: int = DEFAULT_LIMIT,
 ) -> list[SightingHit]:
     """Sightings whose plate starts with `query`: exact matches newest first, then tolerant ones.
+    `?` in the query stands for one character and `*` for any run (plate_index.wildcard).
 
     Raises plate_index.normalise.BadQuery (user-facing message) for a query with fewer than three
-    usable characters, too many, or a letter that cannot be on a plate. `until` is exclusive.
+    usable characters, too many, a letter that cannot be on a plate, or a wildcard query too vague to
+    answer without reading the whole store. `until` is exclusive.
     """
-    text = parse_query(query)
+    text = validate_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
     window = (to_epoch(since) if since else None, to_epoch(until) if until else None)
+    if is_pattern(text):
+        return _pattern_search(conn, text, window, camera, exact, limit)
     found: dict[int, str] = {}
     for sighting_id in _matching_ids(conn, EXACT, text, window, camera):
         if len(found) >= limit:
@@ -86,6 +91,31 @@ def search(
         found.setdefault(sighting_id, "exact")
     if not exact and len(found) < limit:
         for sighting_id in _matching_ids(conn, TOLERANT, fold(text), window, camera):
+            if len(found) >= limit:
+                break
+            found.setdefault(sighting_id, "tolerant")
+    rows = _rows(conn, list(found))
+    return [_hit(rows[i], match) for i, match in found.items() if i in rows]
+
+
+def validate_query(query: str) -> str:
+    """The parsed query, or BadQuery (the checks of `search`, for callers that answer without a store)."""
+    text = parse_query(query, wildcards=WILDCARDS)
+    check_pattern(text)
+    return text
+
+
+def _pattern_search(
+    conn: sqlite3.Connection,
+    pattern: str,
+    window: tuple[float | None, float | None],
+    camera: str | None,
+    exact: bool,
+    limit: int,
+) -> list[SightingHit]:
+    found = dict.fromkeys(matching_ids(conn, EXACT, pattern, window, camera, limit), "exact")
+    if not exact and len(found) < limit:
+        for sighting_id in matching_ids(conn, TOLERANT, fold(pattern), window, camera, limit):
             if len(found) >= limit:
                 break
             found.setdefault(sighting_id, "tolerant")

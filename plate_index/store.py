@@ -21,6 +21,8 @@ from edge.db import connect, migrate
 from edge.layout import DataLayout
 from plate_index.normalise import fold, normalise
 from recorder.holds import Hold, keep_clause
+from plate_index.wildcard import MIGRATION as WILDCARD_MIGRATION
+from plate_index.wildcard import delete_grams, gram_rows, insert_grams
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE lpr_status ADD COLUMN frames_spared INTEGER NOT NULL DEFAULT 0;
     """,
+    # Search keys by trigrams, for wildcard queries that start with * or ? (plate_index.wildcard).
+    WILDCARD_MIGRATION,
+    # Where and when a pass's plate was widest, so that police can see its picture cut from the video
+    # (webui.pass_pictures) when they know the place and the hour but not the plate.
+    """
+    ALTER TABLE passes ADD COLUMN seen REAL;  -- the moment of its widest view (epoch s)
+    ALTER TABLE passes ADD COLUMN box TEXT;   -- its box then, JSON [x1, y1, x2, y2] in the frame's pixels
+    """,
 ]
 
 
@@ -191,6 +201,7 @@ def insert_sighting(conn: sqlite3.Connection, sighting: NewSighting) -> int:
         sighting_id = int(cursor.lastrowid or 0)
         keys = _key_rows(sighting_id, sighting.first_seen, plate, alternatives, number)
         conn.executemany(_INSERT_KEY, keys)
+        insert_grams(conn, *gram_rows(sighting_id, search_keys(plate, alternatives)))
     return sighting_id
 
 
@@ -216,13 +227,15 @@ def update_sighting(conn: sqlite3.Connection, sighting_id: int, sighting: NewSig
         keys = _key_rows(sighting_id, sighting.first_seen, plate, alternatives,
                          camera_id(conn, sighting.camera) or 0)
         conn.executemany(_INSERT_KEY, keys)
+        delete_grams(conn, [sighting_id])
+        insert_grams(conn, *gram_rows(sighting_id, search_keys(plate, alternatives)))
 
 
 def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], first_id: int) -> int:
     """Bulk insert with explicit ids from `first_id` (the benchmark's 5 million rows); the caller holds
     the transaction. Returns the next free id."""
     next_id = first_id
-    rows, keys = [], []
+    rows, keys, exact_grams, tolerant_grams = [], [], [], []
     numbers: dict[str, int] = {}
     for sighting in sightings:
         plate = normalise(sighting.plate)
@@ -231,9 +244,13 @@ def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], firs
             numbers[sighting.camera] = camera_id(conn, sighting.camera) or 0
         rows.append((next_id, *_sighting_values(sighting, plate, alternatives)))
         keys += _key_rows(next_id, sighting.first_seen, plate, alternatives, numbers[sighting.camera])
+        exact, tolerant = gram_rows(next_id, search_keys(plate, alternatives))
+        exact_grams += exact
+        tolerant_grams += tolerant
         next_id += 1
     conn.executemany(_INSERT_SIGHTING, rows)
     conn.executemany(_INSERT_KEY, keys)
+    insert_grams(conn, exact_grams, tolerant_grams)
     return next_id
 
 
@@ -317,6 +334,7 @@ def prune(
         with conn:
             conn.executemany(_DELETE_KEY, keys)
             conn.executemany("DELETE FROM sightings WHERE id=?", [(row["id"],) for row in rows])
+            delete_grams(conn, [row["id"] for row in rows])
         for row in rows:
             for relative in (row["crop_path"], row["scene_path"]):
                 if relative:

@@ -20,6 +20,7 @@ from webapp import (
     make_config,
     make_segment_file,
     page_token,
+    seed_pass,
     seed_recordings,
     seed_sighting,
     write_live_picture,
@@ -53,7 +54,7 @@ TRAVERSALS = ["..", "../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e", "..\
 SCRIPT_IN_PATH = "%3Cscript%3Ealert(1)%3C%2Fscript%3E"
 # Routes that stream forever or send binary files: fetched for status codes only.
 NOT_PAGES = {"live.stream", "recordings.segment_file", "sightings.picture", "live.picture", "static",
-             "installer.aim_picture"}
+             "installer.aim_picture", "passes.picture"}
 # The installer's pages: the aiming aid shows live plates, the site report the whole site: admins only.
 INSTALLER_ENDPOINTS = {
     "installer.aim_index", "installer.aim_page", "installer.aim_start", "installer.aim_stop",
@@ -93,6 +94,7 @@ def app(data_dir, segment_template):
         )
     conn.close()
     write_live_picture(layout, "road-north", "live")
+    pass_id = seed_pass(layout, "road-north", now - timedelta(minutes=1, seconds=55))
     cameras = [
         {"name": "road-north", "url": "rtsp://10.0.0.11/s", "title": EVIL_TITLE},
         {"name": "village-square", "url": "rtsp://10.0.0.12/s", "title": "Площа"},
@@ -101,6 +103,7 @@ def app(data_dir, segment_template):
     app.layout = layout
     app.samples = {
         "sighting_id": sighting_id,
+        "pass_id": pass_id,
         "segment_id": segment_ids[0],
         "camera": "road-north",
         "kind": "crop",

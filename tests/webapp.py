@@ -313,3 +313,32 @@ def write_live_picture(layout: DataLayout, camera: str, text: str, moment: Any =
     temporary.write_bytes(data.tobytes())
     os.replace(temporary, path)
     return path
+
+
+def seed_pass(
+    layout: DataLayout,
+    camera: str,
+    moment: Any,
+    *,
+    read: bool = False,
+    box: tuple[int, int, int, int] = (300, 250, 380, 270),
+) -> int:
+    """A plate pass as plate reading stores it (plate_index.passes): three views of a plate moving
+    right, the middle one widest (its picture's moment, 0.2 s after `moment`). Returns its id."""
+    from edge.clock import to_epoch
+    from plate_index.passes import Pass, PlateView, insert_pass
+    from plate_index.store import open_store
+
+    start = to_epoch(moment)
+    x1, y1, x2, y2 = box
+    views = [
+        PlateView(start, (x1 - 20, y1, x2 - 30, y2), read, 0.5 if read else 0.0),
+        PlateView(start + 0.2, box, read, 0.9 if read else 0.0),
+        PlateView(start + 0.4, (x1 + 20, y1, x2 + 10, y2), False, 0.0),
+    ]
+    conn = open_store(layout.plates_db)
+    try:
+        insert_pass(conn, Pass(camera, views))
+        return int(conn.execute("SELECT max(id) FROM passes").fetchone()[0])
+    finally:
+        conn.close()

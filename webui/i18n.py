@@ -48,6 +48,7 @@ ACTION_LABELS = {
     AuditAction.LIVE_VIEW_END: lazy_gettext("live view ended"),
     AuditAction.AUDIT_VIEW: lazy_gettext("audit log viewed"),
     AuditAction.AIM_VIEW: lazy_gettext("aiming picture viewed"),
+    AuditAction.PASSES_VIEW: lazy_gettext("passes of a camera viewed"),
     AuditAction.CASE_CHOSEN: lazy_gettext("case chosen"),
     AuditAction.CASE_CHANGED: lazy_gettext("case changed"),
     AuditAction.HOLD_PLACED: lazy_gettext("hold placed"),

@@ -139,9 +139,9 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
     _audit(config, AuditAction.SEARCH, prefix, detail, case)
     try:
         if conn is None:
-            from plate_index.normalise import parse_query
+            from plate_index.search import validate_query
 
-            parse_query(prefix)
+            validate_query(prefix)
             hits = []
         else:
             hits = search(

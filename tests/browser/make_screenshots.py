@@ -52,7 +52,11 @@ def main(out: Path) -> None:
             browser = launch_chromium(playwright)
             context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
             page = context.new_page()
-            search_as(page, site, "admin", rows=4)
+            sign_in(page, site, "admin", PASSWORDS["admin"])
+            page.wait_for_url("**/search")
+            page.fill("#q", "ве7")
+            page.locator("#results tbody tr.group").nth(2).wait_for()
+            page.locator("#results tr.group button.passes").first.click()  # one plate's passes, open
             page.wait_for_timeout(500)
             page.screenshot(path=out / "search.png")
             page.goto(f"{site.url}/sightings/{site.sightings['BE7123AA']}")
@@ -155,7 +159,8 @@ def guide(out: Path) -> list[str]:
             sign_in(page, site, "police", PASSWORDS["police"])
             page.wait_for_url("**/search")
             page.fill("#q", "ве7")
-            page.locator("#results tbody tr").nth(3).wait_for()
+            page.locator("#results tbody tr.group").nth(2).wait_for()
+            page.locator("#results tr.group button.passes").first.click()  # one plate's passes, open
             page.goto(site.url + "/recordings?camera=road-north")
             page.wait_for_function("() => document.getElementById('player').currentTime > 1.5")
             page.screenshot(path=out / "recordings.png", full_page=True)

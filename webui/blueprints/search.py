@@ -1,9 +1,13 @@
-"""Police plate search: the page (results as you type three characters, Latin or Cyrillic) and its
-JSON endpoint `GET /api/search?q=ABC`, whose results carry the fields of `dozor search --json`.
+"""Police plate search: the page (results as you type three characters, Latin or Cyrillic, `?` and `*`
+wildcards) and its JSON endpoint `GET /api/search?q=ABC`, whose results carry the fields of
+`dozor search --json`; with `group=1` the results come grouped by plate (webui.search_groups), as the page
+shows them.
 
 Every query is audited with its text and filters: who looked for which plate is itself sensitive. The
-plate pictures of the results are shown under that entry (webui.auditing.cover). Sightings older than
-the retention horizon are never found, even if the daemon has not deleted them yet.
+page asks again every few seconds so that new passes appear (`refresh=1`): a refresh belongs to the
+query's entry as long as it keeps coming (webui.auditing.record_viewing), while a query typed anew always
+writes one. The plate pictures of the results are shown under that entry (webui.auditing.cover).
+Sightings older than the retention horizon are never found, even if the daemon has not deleted them yet.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from accounts.audit import AuditAction
 from edge.clock import parse_utc
 from plate_index.normalise import BadQuery
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
-from webui.auditing import cover
+from webui.auditing import cover, record_viewing
 from webui.blueprints.sightings import picture_key
 from webui.context import StoreMissing, camera_titles, ctx, plates_db
+from webui.search_groups import GROUP_LIMIT, group_hits
 
 bp = Blueprint("search", __name__)
 PAGE_LIMIT = 200
@@ -37,8 +42,7 @@ def page():
 @allow(*PLATE_ROLES)
 @needs_case
 def api():
-    from plate_index.normalise import parse_query
-    from plate_index.search import search
+    from plate_index.search import search, validate_query
 
     query = request.args.get("q", "")[:64]
     camera = request.args.get("camera") or None
@@ -49,7 +53,8 @@ def api():
     except ValueError:
         return jsonify(error=_("A time filter is not a valid date and time.")), 400
     exact = request.args.get("exact") in ("1", "true", "on")
-    limit = min(request.args.get("limit", 100, type=int) or 100, PAGE_LIMIT)
+    grouped = request.args.get("group") == "1"
+    limit = GROUP_LIMIT if grouped else min(request.args.get("limit", 100, type=int) or 100, PAGE_LIMIT)
     filters = {
         k: v
         for k, v in (
@@ -60,11 +65,11 @@ def api():
         )
         if v
     }
-    audit_request(AuditAction.SEARCH, query, filters)
+    _audit_search(query, filters, refresh=request.args.get("refresh") == "1")
     horizon = ctx().retention_horizon()
     since = max(since, horizon) if since else horizon
     try:
-        parse_query(query)  # a bad query is reported even before anything was recorded
+        validate_query(query)  # a bad query is reported even before anything was recorded
         hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
     except BadQuery as exc:
         return jsonify(error=bad_query_message(exc)), 400
@@ -84,7 +89,22 @@ def api():
         }
         for hit in hits
     ]
+    if grouped:
+        groups = group_hits(results)
+        return jsonify(query=query, count=len(results), plates=len(groups), truncated=len(results) >= limit,
+                       groups=groups)
     return jsonify(query=query, count=len(results), results=results)
+
+
+def _audit_search(query: str, filters: dict, *, refresh: bool) -> None:
+    """An entry for a new query; a refresh of the same query (same text and filters, within the idle
+    time of its viewing) adds none. A refresh nobody asked for first is a new query: it writes one."""
+    what = ("search", query, tuple(sorted((k, str(v)) for k, v in filters.items())))
+    if refresh:
+        record_viewing(what, AuditAction.SEARCH, query, filters)
+    else:
+        audit_request(AuditAction.SEARCH, query, filters)
+        cover([what])
 
 
 def _time_arg(name: str) -> datetime | None:
@@ -100,6 +120,8 @@ def bad_query_message(error: BadQuery) -> str:
             "them (А В Е І К М Н О Р С Т Х), and digits.",
             letter=error.character,
         )
+    if error.reason == BadQuery.TOO_VAGUE:
+        return _("A query that starts with * or ? needs 3 characters in a row (for example *123*).")
     if error.reason == BadQuery.TOO_LONG:
         return _("A plate has at most 10 characters; check the query.")
     return _("Type at least 3 characters of the plate (letters or digits).")
