@@ -20,9 +20,9 @@ from pathlib import Path
 from edge.db import connect, migrate
 from edge.layout import DataLayout
 from plate_index.normalise import fold, normalise
-from recorder.holds import Hold, keep_clause
 from plate_index.wildcard import MIGRATION as WILDCARD_MIGRATION
 from plate_index.wildcard import delete_grams, gram_rows, insert_grams
+from recorder.holds import Hold, keep_clause
 
 log = logging.getLogger(__name__)
 
