@@ -183,8 +183,10 @@ def test_markup_in_every_stored_text_is_escaped_on_every_page_for_every_role(evi
             for marker in (*MARKUP, *PAYLOADS.values()):
                 assert marker not in body, (role, url, marker)
             shown |= {name for name, text in PAYLOADS.items() if _escaped(text) in body}
-    # The test saw the payloads rendered (escaped), so it would have caught them unescaped.
-    assert shown >= {"title", "plate", "region", "username", "query", "export", "reason"}, shown
+    # The test saw the payloads rendered (escaped), so it would have caught them unescaped. The OCR's
+    # region guess is shown on no page (issue 15: it named other countries for Ukrainian plates).
+    assert shown >= {"title", "plate", "username", "query", "export", "reason"}, shown
+    assert "region" not in shown
 
 
 def _escaped(text: str) -> str:

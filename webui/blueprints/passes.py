@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from accounts.audit import AuditAction
 from edge.clock import from_epoch, parse_utc, to_epoch, utc_iso
-from webui.access import PLATE_ROLES, allow, audit_request
+from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, plates_db
 
@@ -32,6 +32,7 @@ def picture_key(pass_id: int) -> tuple:
 
 @bp.route("/passes")
 @allow(*PLATE_ROLES)
+@needs_case
 def page():
     from plate_index.passes import count_passes, passes_between, sightings_of
 
@@ -81,6 +82,7 @@ def page():
 
 @bp.route("/passes/<int:pass_id>.jpg")
 @allow(*PLATE_ROLES)
+@needs_case
 def picture(pass_id: int):
     from plate_index.passes import get_pass
     from webui.pass_pictures import pass_picture
