@@ -110,7 +110,7 @@ def test_the_worker_stamps_alerts_with_its_clock_not_the_system_clock(tmp_path):
     worker = _Worker(spec, None, queue.Queue(), SimpleNamespace(value=0.0), ManualClock(NOW))
     read = PlateRead("road-north", NOW.timestamp() - 60, "AA1234BB", (0.95,) * 8, 0.95)
     try:
-        worker._store(Sighting("road-north", [read, read]))
+        worker.writer.finish(Sighting("road-north", [read, read]))
     finally:
         worker.conn.close()
         slots.close()
