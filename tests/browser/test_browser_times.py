@@ -39,7 +39,10 @@ def test_heading_search_result_and_video_label_agree_across_time_zones(far_brows
     sign_in(page, site, "police", PASSWORDS["police"])
     page.wait_for_url("**/search")
     page.fill("#q", "BE7123")
-    rows = page.locator("#results tbody tr")
+    page.locator("#results tr.group").first.wait_for()
+    for button in page.locator("#results tr.group button.passes").all():  # each plate's passes, open
+        button.click()
+    rows = page.locator("#results tr.pass-row")
     rows.first.wait_for()
     listed = {_moment(rows.nth(n).inner_text()) for n in range(rows.count())}
     page.goto(f"{site.url}/sightings/{site.sightings['BE7123AA']}")
