@@ -157,6 +157,18 @@ def make_segment_file(
     return path
 
 
+def add_segment_row(catalog: Any, layout: DataLayout, camera: str, begin: Any) -> tuple[int, Path]:
+    """A catalog row for a 640x360 H.264 segment of `camera` starting at `begin` (a UTC datetime), as the
+    recorder adds it when it opens the file, and that file's path (its folder made, the file not)."""
+    from recorder.catalog import NewSegment
+
+    path = layout.segment_file(camera, begin)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = NewSegment(camera=camera, start=begin, path=layout.relative(path), codec="h264", width=640,
+                     height=360, audio_codec=None)
+    return catalog.add_segment(new), path
+
+
 def seed_recordings(
     layout: DataLayout,
     camera: str,
@@ -172,7 +184,7 @@ def seed_recordings(
     import shutil
     from datetime import timedelta
 
-    from recorder.catalog import Catalog, NewSegment
+    from recorder.catalog import Catalog
 
     if template is None:
         template = make_segment_file(layout.root / ".template.mp4", seconds)
@@ -181,19 +193,8 @@ def seed_recordings(
     try:
         for n in range(count):
             begin = start + timedelta(seconds=n * seconds)
-            path = layout.segment_file(camera, begin)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            segment_id, path = add_segment_row(catalog, layout, camera, begin)
             shutil.copyfile(template, path)
-            new = NewSegment(
-                camera=camera,
-                start=begin,
-                path=layout.relative(path),
-                codec="h264",
-                width=640,
-                height=360,
-                audio_codec=None,
-            )
-            segment_id = catalog.add_segment(new)
             last = recording_last and n == count - 1
             catalog.update_segment(
                 segment_id,

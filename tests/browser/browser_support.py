@@ -17,6 +17,7 @@ from recording import get_json, succeeds, wait_until
 from webapp import (
     PASSWORDS,
     TEST_CASE,
+    add_segment_row,
     add_standard_users,
     make_config,
     make_segment_file,
@@ -158,7 +159,7 @@ def refresh_live_pictures(layout: DataLayout, stop: threading.Event) -> None:
 def grow_segment(layout: DataLayout, template: Path, camera: str, stop: threading.Event) -> None:
     """Stand-in for the recorder's segment writer: copies a real fragmented MP4 into a new segment file
     fragment by fragment at real-time pace (1 s fragments), keeping its catalog row up to date."""
-    from recorder.catalog import Catalog, NewSegment
+    from recorder.catalog import Catalog
 
     with template.open("rb") as handle:
         parts = list(boxes(handle))
@@ -169,19 +170,7 @@ def grow_segment(layout: DataLayout, template: Path, camera: str, stop: threadin
     try:
         while not stop.is_set():
             begin = datetime.now(UTC)
-            path = layout.segment_file(camera, begin)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            segment_id = catalog.add_segment(
-                NewSegment(
-                    camera=camera,
-                    start=begin,
-                    path=layout.relative(path),
-                    codec="h264",
-                    width=640,
-                    height=360,
-                    audio_codec=None,
-                )
-            )
+            segment_id, path = add_segment_row(catalog, layout, camera, begin)
             with path.open("wb") as out:
                 out.write(data[:init_end])
                 out.flush()
