@@ -29,6 +29,9 @@ from webapp import (
     seed_sighting,
     write_live_picture,
 )
+from webapp import (
+    signed_in as webapp_signed_in,
+)
 
 from accounts import audit
 from accounts.audit import AuditAction
@@ -142,12 +145,7 @@ def evil_app(data_dir, template):
 
 
 def signed_in(app, role: str, ip: str = "10.0.0.5"):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = ip
-    assert login(client, role).status_code == 302
-    if role in ("police", "admin"):
-        choose_case(client, **TEST_CASE)
-    return client
+    return webapp_signed_in(app, role, ip)
 
 
 def page_urls(app) -> list[tuple[str, str]]:

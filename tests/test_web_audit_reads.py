@@ -9,12 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from webapp import (
-    TEST_CASE,
-    choose_case,
-    login,
     make_config,
     seed_recordings,
     seed_sighting,
+    signed_in,
     write_live_picture,
 )
 
@@ -45,14 +43,6 @@ def site(web, data_dir, segment_file, now):
 
 def app_for(layout, clock=None):
     return create_app(make_config(layout.root), clock=clock)
-
-
-def signed_in(app, role):
-    client = app.test_client()
-    assert login(client, role).status_code == 302
-    if role in ("police", "admin"):
-        choose_case(client, **TEST_CASE)
-    return client
 
 
 def entries(layout, action=None):

@@ -13,16 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from webapp import (
-    TEST_CASE,
     add_standard_users,
-    choose_case,
-    login,
     make_config,
     make_segment_file,
     page_token,
     seed_pass,
     seed_recordings,
     seed_sighting,
+    signed_in,
     write_live_picture,
 )
 
@@ -124,14 +122,6 @@ def requests_of(app):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             out.append((rule.endpoint, method, adapter.build(rule.endpoint, values, method=method)))
     return out
-
-
-def signed_in(app, role):
-    client = app.test_client()
-    assert login(client, role).status_code == 302
-    if role in ("police", "admin"):
-        choose_case(client, **TEST_CASE)
-    return client
 
 
 def send(client, method, url, token=None):

@@ -102,6 +102,18 @@ def choose_case(client: Any, number: str, reason: str, note: str = "") -> Any:
     return client.post("/case", data={"number": number, "reason": reason, "note": note, "csrf_token": token})
 
 
+def signed_in(app: Any, role: str, ip: str | None = None) -> Any:
+    """A test client signed in as the standard user `role` (from `ip`, if given), with the test case
+    chosen where plate data asks for one."""
+    client = app.test_client()
+    if ip is not None:
+        client.environ_base["REMOTE_ADDR"] = ip
+    assert login(client, role).status_code == 302
+    if role in ("police", "admin"):
+        choose_case(client, **TEST_CASE)
+    return client
+
+
 def page_token(client: Any, path: str = "/login") -> str:
     return csrf_token(client.get(path).get_data(as_text=True))
 
