@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import socket
 import tomllib
 from collections.abc import Iterator
 from datetime import date, time
@@ -153,6 +154,45 @@ class WebConfig(Section):
         return int(self.listen.rpartition(":")[2])
 
 
+class IndexConfig(Section):
+    url: str = setting("", 'postgresql://dozor:PASSWORD@hub.lan:5432/dozor, or "" for this appliance alone')
+    """The hromada's shared plate index (PostgreSQL). With an address, this appliance ships its
+    sightings there (its own plates.db stays its record, shipped through an outbox that waits out a
+    broken link) and its web UI and `dozor search` search every appliance's sightings there. "" (the
+    default): this appliance alone, searching its own plates.db."""
+    node: str = setting("", 'e.g. "village-x"; "" = this machine\'s host name')
+    """This appliance's name in the shared index: what the hub shows beside its sightings."""
+
+    @field_validator("url")
+    @classmethod
+    def _postgresql(cls, value: str) -> str:
+        if value == "":
+            return value
+        if credentials_spill(value):
+            raise ValueError(SPILL)
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+            raise ValueError("must be a postgresql:// address with a host")
+        return value
+
+    @field_validator("node")
+    @classmethod
+    def _node_name(cls, value: str) -> str:
+        if value and not CAMERA_NAME_RE.match(value):
+            raise ValueError(
+                "must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'"
+            )
+        return value
+
+    @property
+    def node_name(self) -> str:
+        """The node's name: `node`, or the host name (lower case, other characters as '-')."""
+        if self.node:
+            return self.node
+        host = re.sub(r"[^a-z0-9-]+", "-", socket.gethostname().lower()).strip("-")
+        return host[:48].strip("-") or "node"
+
+
 DEFAULT_REASONS = ["theft", "missing_person", "road_accident", "hit_and_run", "wanted_vehicle", "other"]
 
 
@@ -282,6 +322,9 @@ class Config(Section):
     web: WebConfig = Field(default_factory=WebConfig, description="The LAN web UI.")
     access: AccessConfig = Field(
         default_factory=AccessConfig, description="Who may see plate data, and for what purpose."
+    )
+    index: IndexConfig = Field(
+        default_factory=IndexConfig, description="The shared plate index of several appliances (PostgreSQL)."
     )
     cameras: list[CameraConfig] = Field(default_factory=list, description="One [[cameras]] table per camera.")
 

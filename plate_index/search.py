@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,7 @@ class SightingHit:
     crop_path: str | None
     scene_path: str | None
     match: str | None
+    node: str | None = None  # the appliance that holds its video (the shared index's hits only)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's and web UI's JSON object (times ISO-8601 UTC, paths relative to storage.path)."""
@@ -59,7 +60,7 @@ class SightingHit:
             "crop_path": self.crop_path,
             "scene_path": self.scene_path,
             "region": self.region,
-        }
+        } | ({"node": self.node} if self.node is not None else {})
 
 
 def search(
@@ -84,18 +85,50 @@ def search(
     window = (to_epoch(since) if since else None, to_epoch(until) if until else None)
     if is_pattern(text):
         return _pattern_search(conn, text, window, camera, exact, limit)
+    found = rank(
+        lambda kind, key: _matching_ids(conn, kind, key, window, camera), text, exact=exact, limit=limit
+    )
+    rows = _rows(conn, list(found))
+    return [_hit(rows[i], match) for i, match in found.items() if i in rows]
+
+
+def rank(
+    matches: Callable[[int, str], Iterable[int]], text: str, *, exact: bool, limit: int
+) -> dict[int, str]:
+    """Up to `limit` sighting ids, each with its match: those `matches(EXACT, text)` gives first, then
+    (unless `exact`) those `matches(TOLERANT, fold(text))` gives, each listed once, in the order given
+    (newest first). Every backend's search ranks through this, so they answer alike."""
     found: dict[int, str] = {}
-    for sighting_id in _matching_ids(conn, EXACT, text, window, camera):
+    for sighting_id in matches(EXACT, text):
         if len(found) >= limit:
             break
         found.setdefault(sighting_id, "exact")
     if not exact and len(found) < limit:
-        for sighting_id in _matching_ids(conn, TOLERANT, fold(text), window, camera):
+        for sighting_id in matches(TOLERANT, fold(text)):
             if len(found) >= limit:
                 break
             found.setdefault(sighting_id, "tolerant")
-    rows = _rows(conn, list(found))
-    return [_hit(rows[i], match) for i, match in found.items() if i in rows]
+    return found
+
+
+def newest_first(fetch: Callable[[tuple[float, int], int], Sequence[tuple[int, float]]]) -> Iterator[int]:
+    """Sighting ids newest first, read lazily in growing pages: `fetch(cursor, n)` returns up to n
+    (sighting id, first_seen) rows ordered by (first_seen, id) descending, below `cursor`. An id met
+    twice (a sighting with several matching keys) is given once."""
+    page = 64
+    cursor: tuple[float, int] = (float("inf"), 2**62)
+    seen: set[int] = set()
+    while True:
+        batch = fetch(cursor, page)
+        for sighting_id, _first_seen in batch:
+            if sighting_id not in seen:
+                seen.add(sighting_id)
+                yield sighting_id
+        if len(batch) < page:
+            return
+        last_id, last_time = batch[-1]
+        cursor = (last_time, last_id)
+        page = min(page * 4, 4096)
 
 
 def validate_query(query: str) -> str:
@@ -113,12 +146,10 @@ def _pattern_search(
     exact: bool,
     limit: int,
 ) -> list[SightingHit]:
-    found = dict.fromkeys(matching_ids(conn, EXACT, pattern, window, camera, limit), "exact")
-    if not exact and len(found) < limit:
-        for sighting_id in matching_ids(conn, TOLERANT, fold(pattern), window, camera, limit):
-            if len(found) >= limit:
-                break
-            found.setdefault(sighting_id, "tolerant")
+    found = rank(
+        lambda kind, key: matching_ids(conn, kind, key, window, camera, limit),
+        pattern, exact=exact, limit=limit,
+    )
     rows = _rows(conn, list(found))
     return [_hit(rows[i], match) for i, match in found.items() if i in rows]
 
@@ -163,20 +194,7 @@ def _matching_ids(
         f"WHERE {' AND '.join(where)} AND (k.first_seen, k.sighting_id) < (?, ?) "
         "ORDER BY k.first_seen DESC, k.sighting_id DESC LIMIT ?"
     )
-    page = 64
-    cursor: tuple[float, int] = (float("inf"), 2**62)
-    seen: set[int] = set()
-    while True:
-        batch = conn.execute(sql, (*args, *cursor, page)).fetchall()
-        for sighting_id, _first_seen in batch:
-            if sighting_id not in seen:
-                seen.add(sighting_id)
-                yield sighting_id
-        if len(batch) < page:
-            return
-        last_id, last_time = batch[-1]
-        cursor = (last_time, last_id)
-        page = min(page * 4, 4096)
+    return newest_first(lambda cursor, page: conn.execute(sql, (*args, *cursor, page)).fetchall())
 
 
 def _rare(conn: sqlite3.Connection, kind: int, key: str) -> bool:

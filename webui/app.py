@@ -25,7 +25,7 @@ from edge.layout import DataLayout, UnsafePath
 from webui import access
 from webui.audit_keeper import AuditKeeper
 from webui.blueprints import BLUEPRINTS
-from webui.context import StoreMissing, WebContext, close_databases
+from webui.context import IndexUnreachable, StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
 from webui.plate_reading import plate_reading_off
 from webui.security import add_security_headers
@@ -110,6 +110,10 @@ def _register_errors(app: Flask) -> None:
             return jsonify(error=message), code
         return render_template("error.html", code=code, message=message), code
 
+    def index_unreachable() -> str:
+        return _("The shared plate index cannot be reached now. Try again in a minute; if it lasts, tell "
+                 "your administrator.")
+
     messages = {
         400: lambda: _("The request was not understood."),
         403: lambda: _("Your account may not open this page."),
@@ -127,3 +131,4 @@ def _register_errors(app: Flask) -> None:
     )
     app.register_error_handler(UnsafePath, lambda e: page(404, messages[404]()))
     app.register_error_handler(StoreMissing, lambda e: page(503, messages[503]()))
+    app.register_error_handler(IndexUnreachable, lambda e: page(503, index_unreachable()))

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import abort, current_app
 
@@ -21,6 +23,8 @@ from edge.clock import Clock, to_epoch
 from edge.config import CameraConfig, Config
 from edge.db import connect
 from edge.layout import DataLayout
+from plate_index.index import PlateIndex, SqliteIndex
+from plate_index.search import SightingHit
 from webui.viewings import Viewings
 
 
@@ -29,11 +33,17 @@ class StoreMissing(Exception):
     The UI answers 503 with a plain explanation instead of an error page."""
 
 
+class IndexUnreachable(Exception):
+    """The shared plate index (`[index] url`, PostgreSQL) cannot be reached: the UI answers 503 saying
+    so, never an empty result that would read as "this car was not seen"."""
+
+
 class Databases:
     """This app's connections, one set per thread, opened on first use and kept."""
 
-    def __init__(self, layout: DataLayout):
+    def __init__(self, layout: DataLayout, index_url: str = ""):
         self.layout = layout
+        self.index_url = index_url
         self._local = threading.local()
 
     def _get(self, name: str, path: Path, readonly: bool) -> sqlite3.Connection:
@@ -54,6 +64,24 @@ class Databases:
     def plates(self) -> sqlite3.Connection:
         return self._get("plates", self.layout.plates_db, readonly=True)
 
+    def plate_index(self) -> PlateIndex:
+        """What search reads: the shared index when `[index] url` is set (one connection per thread,
+        opened again after the server went away), else plates.db."""
+        if not self.index_url:
+            return SqliteIndex(self.plates(), owned=False)
+        import psycopg
+
+        from plate_index.pg_index import PostgresIndex
+
+        index = getattr(self._local, "index", None)
+        if index is None or index.conn.closed or index.conn.broken:
+            try:
+                index = PostgresIndex.open(self.index_url)
+            except psycopg.OperationalError as exc:
+                raise IndexUnreachable(str(exc)) from exc
+            self._local.index = index
+        return _Reconnecting(index)
+
     def end_request(self) -> None:
         """A request that failed inside a transaction must not leave it open for the next one."""
         for name in ("web", "catalog", "plates"):
@@ -71,7 +99,7 @@ class WebContext:
     viewings: Viewings = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "databases", Databases(self.layout))
+        object.__setattr__(self, "databases", Databases(self.layout, self.config.index.url))
         object.__setattr__(self, "viewings", Viewings(self.clock))
 
     def retention_horizon(self) -> datetime:
@@ -118,6 +146,38 @@ def catalog_db() -> sqlite3.Connection:
 def plates_db() -> sqlite3.Connection:
     """The plate store, read-only (StoreMissing until plate reading created it)."""
     return ctx().databases.plates()
+
+
+def plate_search() -> PlateIndex:
+    """What police search reads: plates.db, or the hromada's shared index (plate_index.index);
+    StoreMissing or IndexUnreachable when it cannot answer."""
+    return ctx().databases.plate_index()
+
+
+class _Reconnecting:
+    """A shared index whose connection broke mid-request (the server restarted) reports IndexUnreachable;
+    the next request opens a new connection."""
+
+    def __init__(self, index: PlateIndex):
+        self._index = index
+
+    def search(self, query: str, **filters: Any) -> list[SightingHit]:
+        return self._call(self._index.search, query, **filters)
+
+    def get_sighting(self, sighting_id: int) -> SightingHit | None:
+        return self._call(self._index.get_sighting, sighting_id)
+
+    def close(self) -> None:
+        self._index.close()
+
+    @staticmethod
+    def _call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
+        try:
+            return method(*args, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise IndexUnreachable(str(exc)) from exc
 
 
 def close_databases(_exc: BaseException | None = None) -> None:

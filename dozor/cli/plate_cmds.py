@@ -137,16 +137,17 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
     filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
     detail = {"via": "cli", **{k: v for k, v in filters.items() if v}}
     _audit(config, AuditAction.SEARCH, prefix, detail, case)
+    filters = {"camera": camera, "since": since_at, "until": until_at, "exact": exact, "limit": limit}
     try:
-        if conn is None:
+        if config.index.url:
+            hits = _shared_search(config.index.url, prefix, filters)
+        elif conn is None:
             from plate_index.search import validate_query
 
             validate_query(prefix)
             hits = []
         else:
-            hits = search(
-                conn, prefix, camera=camera, since=since_at, until=until_at, exact=exact, limit=limit
-            )
+            hits = search(conn, prefix, **filters)
     except BadQuery as exc:
         fail(str(exc))
         return
@@ -160,6 +161,24 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
             f"{_local(hit.first_seen)}  {hit.camera:<16} {hit.plate:<10} {hit.match:<8} "
             f"{hit.confidence:.2f}  {hit.crop_path or '-'}"
         )
+
+
+def _shared_search(url: str, prefix: str, filters: dict) -> list:
+    """Search the hromada's shared index ([index] url); exits with a clear message when unreachable."""
+    import psycopg
+
+    from plate_index.pg_index import PostgresIndex
+    from plate_index.search import validate_query
+
+    validate_query(prefix)  # a bad query is the officer's to fix, whether or not the index answers
+    try:
+        index = PostgresIndex.open(url)
+    except psycopg.OperationalError as exc:
+        fail(f"cannot reach the shared plate index ([index] url): {str(exc).strip()}")
+    try:
+        return index.search(prefix, **filters)
+    finally:
+        index.close()
 
 
 @click.command("lpr")

@@ -106,12 +106,11 @@ def every_hold() -> list[holds.Hold]:
 def _what_to_hold() -> tuple[str, datetime, datetime]:
     """(camera, start, end) from a sighting id, or from a camera and a time range; ValueError (its text
     for the officer) when the form is wrong."""
-    from plate_index.search import get_sighting
-    from webui.context import plates_db
+    from webui.context import plate_search
 
     sighting_id = request.form.get("sighting_id", type=int)
     if sighting_id is not None:
-        hit = get_sighting(plates_db(), sighting_id)
+        hit = plate_search().get_sighting(sighting_id)
         if hit is None or ctx().gone(hit.camera, hit.first_seen, hit.last_seen):
             abort(404)
         return hit.camera, hit.first_seen - SIGHTING_MARGIN, hit.last_seen + SIGHTING_MARGIN

@@ -23,7 +23,7 @@ from plate_index.normalise import BadQuery
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.blueprints.sightings import picture_key
-from webui.context import StoreMissing, camera_titles, ctx, plates_db
+from webui.context import StoreMissing, camera_titles, ctx, plate_search
 from webui.search_groups import GROUP_LIMIT, group_hits
 
 bp = Blueprint("search", __name__)
@@ -42,7 +42,7 @@ def page():
 @allow(*PLATE_ROLES)
 @needs_case
 def api():
-    from plate_index.search import search, validate_query
+    from plate_index.search import validate_query
 
     query = request.args.get("q", "")[:64]
     camera = request.args.get("camera") or None
@@ -70,7 +70,7 @@ def api():
     since = max(since, horizon) if since else horizon
     try:
         validate_query(query)  # a bad query is reported even before anything was recorded
-        hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
+        hits = plate_search().search(query, camera=camera, since=since, until=until, exact=exact, limit=limit)
     except BadQuery as exc:
         return jsonify(error=bad_query_message(exc)), 400
     except StoreMissing:

@@ -16,7 +16,7 @@ from flask import Blueprint, abort, render_template, send_file
 from accounts.audit import AuditAction
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
-from webui.context import camera_titles, ctx, plates_db
+from webui.context import camera_titles, ctx, plate_search
 from webui.timeline import route_timeline
 
 bp = Blueprint("sightings", __name__)
@@ -26,9 +26,7 @@ ROUTE_LIMIT = 500
 
 
 def load_sighting(sighting_id: int):
-    from plate_index.search import get_sighting
-
-    hit = get_sighting(plates_db(), sighting_id)
+    hit = plate_search().get_sighting(sighting_id)
     if hit is None or ctx().gone(hit.camera, hit.first_seen, hit.last_seen):
         abort(404)
     return hit
@@ -44,14 +42,13 @@ def picture_key(sighting_id: int, kind: str) -> tuple:
 @needs_case
 def page(sighting_id: int):
     from plate_index.normalise import BadQuery
-    from plate_index.search import search
 
     hit = load_sighting(sighting_id)
     audit_request(AuditAction.SIGHTING_VIEW, str(hit.id), {"plate": hit.plate, "camera": hit.camera})
     cover([picture_key(hit.id, kind) for kind in PICTURES])  # the page shows both under its entry
     try:
         horizon = ctx().retention_horizon()
-        same = search(plates_db(), hit.plate, exact=True, since=horizon, limit=ROUTE_LIMIT)
+        same = plate_search().search(hit.plate, exact=True, since=horizon, limit=ROUTE_LIMIT)
         route = sorted((h for h in same if h.plate == hit.plate), key=lambda h: h.first_seen) or [hit]
     except BadQuery:  # a plate text search cannot take (too short, odd characters): just this sighting
         route = [hit]
