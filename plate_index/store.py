@@ -20,6 +20,7 @@ from pathlib import Path
 from edge.db import connect, migrate
 from edge.layout import DataLayout
 from plate_index.normalise import fold, normalise
+from plate_index.outbox_schema import MIGRATION as OUTBOX_MIGRATION
 from plate_index.wildcard import MIGRATION as WILDCARD_MIGRATION
 from plate_index.wildcard import delete_grams, gram_rows, insert_grams
 from recorder.holds import Hold, keep_clause
@@ -126,6 +127,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE passes ADD COLUMN seen REAL;  -- the moment of its widest view (epoch s)
     ALTER TABLE passes ADD COLUMN box TEXT;   -- its box then, JSON [x1, y1, x2, y2] in the frame's pixels
     """,
+    # The outbox of sightings to ship to the shared index (plate_index.outbox), queued by triggers.
+    OUTBOX_MIGRATION,
 ]
 
 

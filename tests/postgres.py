@@ -20,12 +20,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 SUPERUSER = "dozor"
 
 
-def _bin_dir() -> Path | None:
+def bin_dir() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return found[-1].parent if found else None
 
@@ -37,11 +38,13 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    """One cluster: `start()` and `stop()` may be called again (the outage tests stop it for a while)."""
+    """One cluster: `start()` and `stop()` may be called again (the outage tests stop it for a while).
+    `durable`: fsync and full-page writes as a hub runs them (the benches); the tests do without."""
 
-    def __init__(self, bin_dir: Path, folder: Path):
+    def __init__(self, bin_dir: Path, folder: Path, *, durable: bool = False):
         self.bin_dir = bin_dir
         self.folder = folder
+        self.durable = durable
         self.data = folder / "data"
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -67,10 +70,11 @@ class PostgresServer:
 
     def start(self) -> None:
         log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - the server's, closed with it
+        fast = [] if self.durable else ["-c", "fsync=off", "-c", "synchronous_commit=off",
+                                         "-c", "full_page_writes=off"]
         self.process = subprocess.Popen(
             [str(self.bin_dir / "postgres"), "-D", str(self.data), "-p", str(self.port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.folder}",
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.folder}", *fast],
             stdout=log, stderr=subprocess.STDOUT, user=self.user, cwd=self.folder,
         )
         log.close()
@@ -78,10 +82,10 @@ class PostgresServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"postgres exited: {(self.folder / 'server.log').read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            try:  # the port opens before the server takes connections ("the database system is starting up")
+                psycopg.connect(self.url, connect_timeout=2).close()
                 return
-            except OSError:
+            except psycopg.OperationalError:
                 time.sleep(0.05)
         raise RuntimeError("postgres did not start within 30 s")
 
@@ -100,14 +104,14 @@ class PostgresServer:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    bin_dir = _bin_dir()
-    if bin_dir is None:
+    found = bin_dir()
+    if found is None:
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL is not installed (scripts/install-deps.sh installs Debian's postgresql)")
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     # Not under pytest's tmp_path: its folders are private to root, and the server runs as postgres.
     folder = Path(tempfile.mkdtemp(prefix="dozor-pg-"))
-    server = PostgresServer(bin_dir, folder)
+    server = PostgresServer(found, folder)
     try:
         server.initdb()
         server.start()
@@ -123,8 +127,6 @@ _databases = iter(range(1, 1_000_000))
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> str:
     """A new empty database on the session's server, for one test."""
-    import psycopg
-
     name = f"t{next(_databases)}"
     with psycopg.connect(postgres_server.url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} STRATEGY FILE_COPY")
