@@ -87,3 +87,38 @@ def test_the_index_url_must_be_a_postgresql_address_with_a_host(url):
 
     with pytest.raises(ConfigError, match="postgresql"):
         parse_config({"index": {"url": url}})
+
+
+def _hub(tmp_path, url: str):
+    data = tmp_path / "data"
+    data.mkdir()
+    raw = make_config(data).model_dump(mode="json")
+    config = parse_config({**raw, "index": {"url": url, "node": "hub"}})
+    return data, signed_in(WebSite(data).app(config=config), "police")
+
+
+def test_a_sighting_from_another_node_is_never_shown_with_this_appliances_video_or_pictures(
+    tmp_path, postgres_url
+):
+    """Both nodes have a camera called road-north, and the same picture path: the hub shows the other
+    node's sighting with its facts and where its video is, never its own video or picture for it."""
+    from webapp import csrf_token
+
+    _ship(postgres_url, "village-b", ["BH1999CC"])
+    _ship(postgres_url, "hub", ["BH1234AA"])
+    data, client = _hub(tmp_path, postgres_url)
+    same_path = data / "plates" / "c" / "BH1999CC.jpg"  # this appliance's file, another car
+    same_path.parent.mkdir(parents=True)
+    same_path.write_bytes(b"\xff\xd8 not the other node's picture")
+    found = {r["plate"]: r for r in client.get("/api/search?q=BH1").get_json()["results"]}
+    assert found["BH1999CC"]["crop_url"] is None and found["BH1999CC"]["node"] == "village-b"
+    assert found["BH1234AA"]["crop_url"]
+    remote = found["BH1999CC"]["url"]
+    page = client.get(remote).get_data(as_text=True)
+    assert 'id="elsewhere"' in page and "village-b" in page and "<video" not in page
+    assert client.get(remote + "/crop.jpg").status_code == 404
+    assert "<video" in client.get(found["BH1234AA"]["url"]).get_data(as_text=True)
+    token = csrf_token(client.get(found["BH1234AA"]["url"]).get_data(as_text=True))
+    sighting_id = remote.rstrip("/").rsplit("/", 1)[1]
+    refused = client.post("/holds", data={"sighting_id": sighting_id, "days": "30", "csrf_token": token})
+    assert refused.status_code == 400 and "village-b" in refused.get_data(as_text=True)

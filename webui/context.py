@@ -107,6 +107,11 @@ class WebContext:
         storage.retention_days and gone for the UI, even if the daemon has not deleted them yet."""
         return self.clock.now() - timedelta(days=self.config.storage.retention_days)
 
+    def elsewhere(self, hit: SightingHit) -> bool:
+        """The sighting's video and pictures are on another appliance of the shared index: this one must
+        never look for them in its own folders (its camera of the same name recorded something else)."""
+        return hit.node is not None and hit.node != self.config.index.node_name
+
     def gone(self, camera: str, start: datetime, end: datetime) -> bool:
         """Past the retention horizon and kept by no case hold (recorder.holds): the UI acts as if it
         were deleted. Held video and sightings stay viewable until the hold ends."""

@@ -113,6 +113,10 @@ def _what_to_hold() -> tuple[str, datetime, datetime]:
         hit = plate_search().get_sighting(sighting_id)
         if hit is None or ctx().gone(hit.camera, hit.first_seen, hit.last_seen):
             abort(404)
+        if ctx().elsewhere(hit):
+            raise ValueError(
+                _("This video is kept on %(node)s: place the hold on that appliance.", node=hit.node)
+            )
         return hit.camera, hit.first_seen - SIGHTING_MARGIN, hit.last_seen + SIGHTING_MARGIN
     camera = known_camera(request.form.get("camera", "")).name
     try:

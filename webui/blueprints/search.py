@@ -85,7 +85,7 @@ def api():
             **hit.to_json(),
             "camera_title": titles.get(hit.camera, hit.camera),
             "url": page_url.format(hit.id),
-            "crop_url": crop_url.format(hit.id) if hit.crop_path else None,
+            "crop_url": crop_url.format(hit.id) if hit.crop_path and not ctx().elsewhere(hit) else None,
         }
         for hit in hits
     ]

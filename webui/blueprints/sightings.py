@@ -56,6 +56,7 @@ def page(sighting_id: int):
     return render_template(
         "sightings/page.html",
         hit=hit,
+        elsewhere=ctx().elsewhere(hit),
         titles=titles,
         route=route,
         timeline=route_timeline(route, current=hit.id, titles=titles),
@@ -73,7 +74,7 @@ def picture(sighting_id: int, kind: str):
         abort(404)
     hit = load_sighting(sighting_id)
     relative = hit.crop_path if kind == "crop" else hit.scene_path
-    if not relative:
+    if not relative or ctx().elsewhere(hit):
         abort(404)
     layout = ctx().layout
     path = layout.inside(layout.root / relative)
