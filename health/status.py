@@ -119,7 +119,7 @@ def index_figures(config: Config, now: datetime) -> dict[str, Any]:
     from plate_index.pg_index import PostgresIndex
 
     try:
-        index = PostgresIndex.open(config.index.url)
+        index = PostgresIndex.open(config.index.url, readonly=True)
     except psycopg.Error as exc:
         figures["last_error"] = figures["last_error"] or " ".join(str(exc).split())[:300]
         return figures

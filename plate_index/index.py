@@ -64,5 +64,5 @@ def open_index(config: Config) -> PlateIndex:
     if shared(config):
         from plate_index.pg_index import PostgresIndex
 
-        return PostgresIndex.open(config.index.url)
+        return PostgresIndex.open(config.index.url, readonly=True)
     return SqliteIndex(open_store(DataLayout(config.storage.path).plates_db, readonly=True))

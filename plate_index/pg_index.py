@@ -131,9 +131,14 @@ class PostgresIndex:
         self.conn = conn
 
     @classmethod
-    def open(cls, url: str) -> PostgresIndex:
+    def open(cls, url: str, *, readonly: bool = False) -> PostgresIndex:
+        """Connected and migrated. `readonly`: every transaction of the connection is read-only, as the
+        web UI and the CLI read (they can never change what the nodes shipped)."""
         conn = connect(url)
         migrate(conn)
+        if readonly:
+            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            conn.commit()
         return cls(conn)
 
     def close(self) -> None:

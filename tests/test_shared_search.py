@@ -122,3 +122,17 @@ def test_a_sighting_from_another_node_is_never_shown_with_this_appliances_video_
     sighting_id = remote.rstrip("/").rsplit("/", 1)[1]
     refused = client.post("/holds", data={"sighting_id": sighting_id, "days": "30", "csrf_token": token})
     assert refused.status_code == 400 and "village-b" in refused.get_data(as_text=True)
+
+
+def test_search_connections_cannot_change_the_index(postgres_url):
+    """The web UI and the CLI read the index read-only: what the nodes shipped cannot be changed there."""
+    import psycopg
+
+    _ship(postgres_url, "village-a", ["BH1234AA"])
+    index = PostgresIndex.open(postgres_url, readonly=True)
+    try:
+        assert [h.plate for h in index.search("BH1")] == ["BH1234AA"]
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction), index.conn.transaction():
+            index.delete("village-a", [1])
+    finally:
+        index.close()

@@ -76,7 +76,7 @@ class Databases:
         index = getattr(self._local, "index", None)
         if index is None or index.conn.closed or index.conn.broken:
             try:
-                index = PostgresIndex.open(self.index_url)
+                index = PostgresIndex.open(self.index_url, readonly=True)
             except psycopg.OperationalError as exc:
                 raise IndexUnreachable(str(exc)) from exc
             self._local.index = index

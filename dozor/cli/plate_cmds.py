@@ -172,7 +172,7 @@ def _shared_search(url: str, prefix: str, filters: dict) -> list:
 
     validate_query(prefix)  # a bad query is the officer's to fix, whether or not the index answers
     try:
-        index = PostgresIndex.open(url)
+        index = PostgresIndex.open(url, readonly=True)
     except psycopg.OperationalError as exc:
         fail(f"cannot reach the shared plate index ([index] url): {str(exc).strip()}")
     try:
