@@ -29,6 +29,8 @@ from psycopg.rows import TupleRow
 
 from edge.clock import from_epoch, to_epoch
 from plate_index.normalise import normalise
+from plate_index.pg_wildcard import MIGRATION as WILDCARD_MIGRATION
+from plate_index.pg_wildcard import newest_matches
 from plate_index.search import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -85,6 +87,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sighting_keys_by_key ON sighting_keys (kind, key text_pattern_ops);
     CREATE INDEX sighting_keys_by_grams ON sighting_keys USING gin (key gin_trgm_ops);
     """,
+    # Newest keys first with their text, for wildcard queries (plate_index.pg_wildcard).
+    WILDCARD_MIGRATION,
 ]
 
 _SCHEMA_LOCK = 0x646F7A6F72  # "dozor": the advisory lock that serialises migrations
@@ -183,23 +187,23 @@ class PostgresIndex:
         window: tuple[float | None, float | None],
         camera: str | None,
     ) -> Iterator[int]:
-        where = ["kind = %s"]
-        args: list[Any] = [kind]
-        if pattern:
-            where.append("key LIKE %s")
-            args.append(glob_of(key).replace("*", "%").replace("?", "_"))
-        else:
-            where.append("left(key, 3) = %s")
-            args.append(key[:3])
-            if len(key) > 3:
-                where.append("key LIKE %s")
-                args.append(key + "%")
+        span: tuple[list[str], list[Any]] = ([], [])
         if window[0] is not None:
-            where.append("first_seen >= %s")
-            args.append(window[0])
+            span[0].append("first_seen >= %s")
+            span[1].append(window[0])
         if window[1] is not None:
-            where.append("first_seen < %s")
-            args.append(window[1])
+            span[0].append("first_seen < %s")
+            span[1].append(window[1])
+        if pattern:
+            like = glob_of(key).replace("*", "%").replace("?", "_")
+            return newest_first(
+                lambda cursor, page: newest_matches(self.conn, kind, like, span, camera, cursor, page)
+            )
+        where = ["kind = %s", "left(key, 3) = %s", *span[0]]
+        args: list[Any] = [kind, key[:3], *span[1]]
+        if len(key) > 3:
+            where.append("key LIKE %s")
+            args.append(key + "%")
         if camera:
             where.append("camera = %s")
             args.append(camera)

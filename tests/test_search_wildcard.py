@@ -163,3 +163,22 @@ def test_a_sighting_rewritten_when_finished_is_found_by_its_final_text_only(sqli
     assert _plates(store.search("*7834")) == [("BH7834AA", "exact")]
     grams = store.index.conn.execute("SELECT count(*) FROM plate_grams_exact").fetchone()[0]
     assert grams == 1
+
+
+@pytest.mark.parametrize("recent_keys", [20_000, 3])
+def test_wildcard_pages_read_from_recent_keys_and_from_older_ones_alike(store, monkeypatch, recent_keys):
+    """The shared index reads the newest keys first and asks its trigram index only for older ones
+    (plate_index.pg_wildcard): with a window of 3 keys, answers come from both, and must not change."""
+    monkeypatch.setattr("plate_index.pg_wildcard.RECENT_KEYS", recent_keys)
+    for minute in range(40):
+        _add(store, f"KA{minute:02d}55XX", minute, camera="bridge" if minute % 3 == 0 else "road-north")
+    assert [h.plate for h in store.search("*55X", limit=7)] == [f"KA{m:02d}55XX" for m in range(39, 32, -1)]
+    assert [h.plate for h in store.search("*0055X")] == ["KA0055XX"]
+    assert [h.plate for h in store.search("*55X", camera="bridge", limit=5)] == [
+        f"KA{m:02d}55XX" for m in (39, 36, 33, 30, 27)
+    ]
+    until = T0 + timedelta(minutes=10)
+    assert [h.plate for h in store.search("*55X", until=until)] == [
+        f"KA{m:02d}55XX" for m in range(9, -1, -1)
+    ]
+    assert len(store.search("*55X", limit=100)) == 40
