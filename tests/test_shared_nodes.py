@@ -19,6 +19,7 @@ from recording import DozorRun, wait_until
 from dozor.cli import main
 from edge.layout import DataLayout
 from plate_index.outbox import Shipper
+from plate_index.pg_index import PostgresIndex
 from plate_index.store import open_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
@@ -54,6 +55,7 @@ def test_a_hub_search_finds_the_cars_of_both_nodes(
     tmp_path, model_dir, driveby_clips, rtsp_server, postgres_url, monkeypatch
 ):
     monkeypatch.setenv("DOZOR_MODEL_DIR", str(model_dir))
+    PostgresIndex.open(postgres_url).close()  # the hub's empty index, as `dozor search` on it leaves it
     clips = dict(zip(NODES, driveby_clips, strict=True))
     server = rtsp_server({node: clip.path for node, clip in clips.items()})
     configs = {n: _node_config(tmp_path, n, server.url(n), model_dir, postgres_url) for n in NODES}
