@@ -1,4 +1,5 @@
-"""The sighting page: scene and plate pictures, the facts, the video from ~5 s before, and the
+"""The sighting page: scene and plate pictures, the facts, the video from 2 s before (scrubbable a minute
+either way, the car's span marked), and the
 plate's "route" (every sighting of the same plate across cameras on one timeline).
 
 Opening a sighting is audited, and so is every picture not shown by the sighting page or a search
@@ -21,7 +22,9 @@ from webui.timeline import route_timeline
 
 bp = Blueprint("sightings", __name__)
 PICTURES = {"crop", "scene"}
-VIDEO_LEAD = timedelta(seconds=5)
+VIDEO_LEAD = timedelta(seconds=2)  # opens on this car, not on the one before it
+VIDEO_REACH = timedelta(seconds=60)  # the player scrubs this far either side of the sighting
+EXPORT_MARGIN = timedelta(seconds=5)
 ROUTE_LIMIT = 500
 
 
@@ -63,7 +66,8 @@ def page(sighting_id: int):
         route=route,
         timeline=route_timeline(route, current=hit.id, titles=titles),
         video_from=hit.first_seen - VIDEO_LEAD,
-        video_lead=VIDEO_LEAD,
+        video_reach=VIDEO_REACH,
+        export_margin=EXPORT_MARGIN,
         max_hold_days=ctx().config.access.max_hold_days,
     )
 
