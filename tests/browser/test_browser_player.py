@@ -8,12 +8,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import sign_in, start_site
+from browser_support import audit_entries, sign_in, start_site
 from webapp import PASSWORDS
 
-from accounts import audit
 from accounts.audit import AuditAction
-from accounts.webdb import open_web_db
 
 pytestmark = pytest.mark.slow
 WALLCLOCK = "document.getElementById('player').dataset.wallclock || ''"
@@ -107,9 +105,5 @@ def test_recordings_timeline_zooms_to_five_minutes_with_the_sightings_marked(pag
     marks.nth(1).click()
     page.wait_for_url(f"**/sightings/{site.sightings['BE7123AA']}")
 
-    conn = open_web_db(site.layout)
-    try:
-        shown = audit.entries(conn, actor="police", action=AuditAction.TIMELINE_SIGHTINGS, limit=10)
-    finally:
-        conn.close()
+    shown = audit_entries(site, AuditAction.TIMELINE_SIGHTINGS)
     assert shown and shown[0].target == "road-north" and shown[0].detail["sightings"] == 2

@@ -18,6 +18,7 @@ from accounts.audit import AuditAction
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.context import camera_titles, ctx, plates_db
+from webui.evidence_sighting import picture_file
 from webui.timeline import route_timeline
 
 bp = Blueprint("sightings", __name__)
@@ -69,6 +70,7 @@ def page(sighting_id: int):
         video_reach=VIDEO_REACH,
         export_margin=EXPORT_MARGIN,
         max_hold_days=ctx().config.access.max_hold_days,
+        printed_at=ctx().clock.now(),
     )
 
 
@@ -79,12 +81,8 @@ def picture(sighting_id: int, kind: str):
     if kind not in PICTURES:
         abort(404)
     hit = load_sighting(sighting_id)
-    relative = hit.crop_path if kind == "crop" else hit.scene_path
-    if not relative:
-        abort(404)
-    layout = ctx().layout
-    path = layout.inside(layout.root / relative)
-    if not path.is_relative_to(layout.plate_images_dir.resolve()) or not path.is_file():
+    path = picture_file(ctx().layout, hit.crop_path if kind == "crop" else hit.scene_path)
+    if path is None:
         abort(404)
     detail = {"kind": kind, "plate": hit.plate, "camera": hit.camera}
     record_viewing(picture_key(hit.id, kind), AuditAction.SIGHTING_PICTURE, str(hit.id), detail)
