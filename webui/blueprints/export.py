@@ -57,6 +57,7 @@ def form():
 
 @bp.route("/export/receipt")
 @allow(*PLATE_ROLES)
+@needs_case
 def receipt():
     """The file name and SHA-256 of this user's export sent with `ticket`, from its audit entry
     (404 until the zip is made; the form asks again)."""
