@@ -56,6 +56,7 @@ class AuditAction(StrEnum):
     HOLD_PLACED = "hold_placed"  # a case hold: video (and sightings) of a camera kept until a date
     HOLD_RELEASED = "hold_released"  # ... released by hand
     HOLD_ENDED = "hold_ended"  # ... reached its end date (written by the daemon, actor "system")
+    ALERT_ACK = "alert_ack"  # a watchlist alert acknowledged in the web UI (who, when)
     TIMELINE_SIGHTINGS = "timeline_sightings"  # the recordings timeline marked a camera's sightings
 
 

@@ -14,6 +14,7 @@ from webui.blueprints import (
     search,
     sightings,
     users,
+    watchlist,
 )
 
 BLUEPRINTS = [
@@ -30,4 +31,5 @@ BLUEPRINTS = [
     installer.bp,
     users.bp,
     audit_log.bp,
+    watchlist.bp,
 ]
