@@ -49,6 +49,7 @@
   function item(alert, caseNeeded, caseUrl) {
     const row = document.createElement("div");
     row.className = "watch-alert-item";
+    row.setAttribute("role", "alert");
     row.dataset.alert = alert.id;
     const title = document.createElement("strong");
     title.textContent = box.dataset.title + ": ";
