@@ -99,6 +99,10 @@
           .then(function (r) { return r.ok ? r.arrayBuffer() : null; })
           .then(function (data) {
             if (!data) { next(); return; }
+            if (!started) {  // what the player opened with (bench/web_video.py plays the same bare)
+              video.dataset.firstUrl = segment.url;
+              video.dataset.firstOffset = ((playFrom - new Date(segment.start).getTime()) / 1000).toFixed(2);
+            }
             buffer.timestampOffset = (new Date(segment.start).getTime() - origin) / 1000;
             buffer.appendBuffer(data);
           })
