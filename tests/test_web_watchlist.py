@@ -100,3 +100,23 @@ def test_a_bad_pattern_or_expiry_is_refused_and_volunteers_are_kept_out(web):
     volunteer = web.client("volunteer")
     for path in ("/watchlist", "/alerts", "/api/alerts/pending"):
         assert volunteer.get(path).status_code == 403, path
+
+
+def test_the_alert_poll_does_not_keep_an_idle_session_alive(data_dir):
+    """Every police page polls for alerts every 2 s; a page left open must still sign out when idle."""
+    from webapp import TEST_CASE, add_standard_users, choose_case, login, make_config
+
+    from edge.clock import ManualClock
+    from webui.app import create_app
+
+    clock = ManualClock()
+    add_standard_users(data_dir, clock)
+    client = create_app(make_config(data_dir), clock=clock).test_client()
+    login(client, "police")
+    choose_case(client, **TEST_CASE)
+    for _ in range(29):
+        clock.advance(60)
+        assert client.get("/api/alerts/pending").status_code == 200
+    clock.advance(2 * 60)
+    assert client.get("/api/alerts/pending").status_code == 401  # 31 idle minutes: signed out
+    assert client.get("/search").status_code == 302

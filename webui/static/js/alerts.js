@@ -10,6 +10,7 @@
   const zone = document.documentElement.dataset.zone || undefined;
   const heard = new Set(JSON.parse(sessionStorage.getItem("dozor-alerts-heard") || "[]"));
   let audio = null;
+  let stopped = false;
 
   // Browsers let a page make sound only after a click or a key on it: get the sound ready then.
   function prepareSound() {
@@ -84,7 +85,10 @@
 
   function poll() {
     fetch(box.dataset.poll, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        if (r.status === 401 || r.status === 403) stopped = true;  // signed out: nothing more to ask
+        return r.ok ? r.json() : null;
+      })
       .then(function (data) {
         if (!data) return;
         const shown = new Set();
@@ -100,7 +104,7 @@
         box.hidden = !data.alerts.length;
       })
       .catch(function () { /* the next poll tries again */ })
-      .finally(function () { setTimeout(poll, POLL_MS); });
+      .finally(function () { if (!stopped) setTimeout(poll, POLL_MS); });
   }
   poll();
 })();
