@@ -156,7 +156,7 @@ class DbSessionInterface(SessionInterface):
         now = to_epoch(self.clock.now())
         if row is None or now - row["created_at"] > self.max_seconds:
             return False
-        if now - row["last_seen"] >= TOUCH_SECONDS and request.path not in PASSIVE_PATHS:
+        if now - row["last_seen"] >= TOUCH_SECONDS:
             with conn:
                 conn.execute("UPDATE sessions SET last_seen = ? WHERE id_hash = ?", (now, _hash(session.sid)))
         return True
