@@ -57,6 +57,8 @@ class AuditAction(StrEnum):
     HOLD_RELEASED = "hold_released"  # ... released by hand
     HOLD_ENDED = "hold_ended"  # ... reached its end date (written by the daemon, actor "system")
     PASSES_VIEW = "passes_view"  # a page of one camera's passes in a time window, with plate pictures
+    ALERT_ACK = "alert_ack"  # a watchlist alert acknowledged in the web UI (who, when)
+    TIMELINE_SIGHTINGS = "timeline_sightings"  # the recordings timeline marked a camera's sightings
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The web UI's own database (web.db): accounts, sessions, login failures, the audit log, settings.
+"""The web UI's own database (web.db): accounts, sessions, login failures, the audit log, settings,
+the web UI's watchlist and its alerts.
 
 Only the web process and the `dozor user`/`dozor audit` commands write it; the recorder and plate reading
 never touch it, so a busy UI can never make them wait on a lock. The audit table refuses UPDATE and
@@ -93,6 +94,34 @@ MIGRATIONS = [
     ALTER TABLE audit ADD COLUMN case_number TEXT NOT NULL DEFAULT '';
     ALTER TABLE audit ADD COLUMN case_reason TEXT NOT NULL DEFAULT '';
     CREATE INDEX audit_by_case ON audit(case_number) WHERE case_number != '';
+    """,
+    # 5: the watchlist kept in the web UI (accounts.watchlist): who added each entry and until when,
+    # the alerts its matches raised, and who acknowledged them
+    """
+    CREATE TABLE watch_entries (
+        id INTEGER PRIMARY KEY,
+        pattern TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        added_by TEXT NOT NULL,
+        added REAL NOT NULL,
+        expires REAL NOT NULL,
+        removed REAL,
+        removed_by TEXT
+    );
+    CREATE TABLE watch_alerts (
+        id INTEGER PRIMARY KEY,
+        entry_id INTEGER NOT NULL REFERENCES watch_entries(id),
+        sighting_id INTEGER NOT NULL,
+        camera TEXT NOT NULL,
+        plate TEXT NOT NULL,
+        match TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        raised REAL NOT NULL,
+        acknowledged REAL,
+        acknowledged_by TEXT,
+        UNIQUE (entry_id, sighting_id)
+    );
+    CREATE INDEX watch_alerts_by_time ON watch_alerts(raised);
     """,
 ]
 

@@ -54,6 +54,8 @@ ACTION_LABELS = {
     AuditAction.HOLD_PLACED: lazy_gettext("hold placed"),
     AuditAction.HOLD_RELEASED: lazy_gettext("hold released"),
     AuditAction.HOLD_ENDED: lazy_gettext("hold ended"),
+    AuditAction.ALERT_ACK: lazy_gettext("alert acknowledged"),
+    AuditAction.TIMELINE_SIGHTINGS: lazy_gettext("sightings on the recordings timeline"),
 }
 # The default reasons of [access] reasons (edge.config.DEFAULT_REASONS); others are shown as written.
 REASON_LABELS = {

@@ -265,3 +265,15 @@ def search_as(page: Any, site: Site, user: str, query: str = "ве7", rows: int 
     page.wait_for_url("**/search")
     page.fill("#q", query)
     page.locator("#results tbody tr").nth(rows - 1).wait_for()
+
+
+def audit_entries(site: Site, action: str, actor: str = "police", limit: int = 10) -> list[Any]:
+    """The site's audit entries of `action` by `actor`, newest first."""
+    from accounts import audit
+    from accounts.webdb import open_web_db
+
+    conn = open_web_db(site.layout)
+    try:
+        return audit.entries(conn, actor=actor, action=action, limit=limit)
+    finally:
+        conn.close()

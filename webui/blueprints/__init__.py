@@ -15,6 +15,7 @@ from webui.blueprints import (
     search,
     sightings,
     users,
+    watchlist,
 )
 
 BLUEPRINTS = [
@@ -32,4 +33,5 @@ BLUEPRINTS = [
     installer.bp,
     users.bp,
     audit_log.bp,
+    watchlist.bp,
 ]
