@@ -18,6 +18,7 @@ from dozor.cli import (
     report_cmd,
     run_cmd,
     status_cmd,
+    transparency_cmd,
     user_cmds,
     web_cmd,
 )
@@ -42,7 +43,7 @@ def main(log_level: str) -> None:
 
 for _module in (
     config_cmds, camera_cmds, plate_cmds, user_cmds, audit_cmds, web_cmd, run_cmd, recorder_cmds,
-    status_cmd, report_cmd, demo_cmd,
+    status_cmd, report_cmd, transparency_cmd, demo_cmd,
 ):
     for _command in _module.COMMANDS:
         main.add_command(_command)

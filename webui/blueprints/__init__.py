@@ -13,6 +13,7 @@ from webui.blueprints import (
     recordings,
     search,
     sightings,
+    transparency,
     users,
 )
 
@@ -28,6 +29,7 @@ BLUEPRINTS = [
     live.bp,
     admin.bp,
     installer.bp,
+    transparency.bp,
     users.bp,
     audit_log.bp,
 ]

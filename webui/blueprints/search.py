@@ -1,7 +1,8 @@
 """Police plate search: the page (results as you type three characters, Latin or Cyrillic) and its
 JSON endpoint `GET /api/search?q=ABC`, whose results carry the fields of `dozor search --json`.
 
-Every query is audited with its text and filters: who looked for which plate is itself sensitive. The
+Every query is audited with its text, filters and the number of sightings found (the transparency
+report counts searches that found nothing): who looked for which plate is itself sensitive. The
 plate pictures of the results are shown under that entry (webui.auditing.cover). Sightings older than
 the retention horizon are never found, even if the daemon has not deleted them yet.
 """
@@ -60,16 +61,17 @@ def api():
         )
         if v
     }
-    audit_request(AuditAction.SEARCH, query, filters)
     horizon = ctx().retention_horizon()
     since = max(since, horizon) if since else horizon
     try:
         parse_query(query)  # a bad query is reported even before anything was recorded
         hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
     except BadQuery as exc:
+        audit_request(AuditAction.SEARCH, query, filters)
         return jsonify(error=bad_query_message(exc)), 400
     except StoreMissing:
         hits = []
+    audit_request(AuditAction.SEARCH, query, {**filters, "results": len(hits)})  # before any is shown
     cover(picture_key(hit.id, "crop") for hit in hits)
     titles = camera_titles()
     # url_for once, not twice per hit (it was 40 % of the time of a 100-result response)
