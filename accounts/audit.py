@@ -168,19 +168,15 @@ def entries(
     if before_id is not None:
         sql, args = sql + " AND id < ?", [*args, before_id]
     rows = conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit])
-    return [
-        AuditEntry(
-            r["id"],
-            from_epoch(r["at"]),
-            r["actor"],
-            r["ip"],
-            r["action"],
-            r["target"],
-            json.loads(r["detail"]),
-            *case_of(r),
-        )
-        for r in rows
-    ]
+    return [entry_of(r) for r in rows]
+
+
+def entry_of(r: sqlite3.Row) -> AuditEntry:
+    """A stored row as an entry."""
+    return AuditEntry(
+        r["id"], from_epoch(r["at"]), r["actor"], r["ip"], r["action"], r["target"], json.loads(r["detail"]),
+        *case_of(r),
+    )
 
 
 def read_head(conn: sqlite3.Connection) -> Head:

@@ -10,6 +10,7 @@ from webui.blueprints import (
     holds,
     installer,
     live,
+    oversight,
     recordings,
     search,
     sightings,
@@ -30,6 +31,7 @@ BLUEPRINTS = [
     admin.bp,
     installer.bp,
     transparency.bp,
+    oversight.bp,
     users.bp,
     audit_log.bp,
 ]
