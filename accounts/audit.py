@@ -56,6 +56,7 @@ class AuditAction(StrEnum):
     HOLD_PLACED = "hold_placed"  # a case hold: video (and sightings) of a camera kept until a date
     HOLD_RELEASED = "hold_released"  # ... released by hand
     HOLD_ENDED = "hold_ended"  # ... reached its end date (written by the daemon, actor "system")
+    SUBJECT_LOOKUP = "subject_lookup"  # an admin looked up a plate to answer its owner's request
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ ACTION_LABELS = {
     AuditAction.HOLD_PLACED: lazy_gettext("hold placed"),
     AuditAction.HOLD_RELEASED: lazy_gettext("hold released"),
     AuditAction.HOLD_ENDED: lazy_gettext("hold ended"),
+    AuditAction.SUBJECT_LOOKUP: lazy_gettext("plate looked up for its owner's request"),
 }
 # The default reasons of [access] reasons (edge.config.DEFAULT_REASONS); others are shown as written.
 REASON_LABELS = {
