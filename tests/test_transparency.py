@@ -184,3 +184,33 @@ def test_admin_page_and_files_match_the_cli_and_only_admins_see_them(web, data_d
         client = web.client(role, config=config)
         assert client.get("/admin/transparency?month=2026-11").status_code == 403
         assert client.get("/admin/transparency.json?month=2026-11").status_code == 403
+
+
+@pytest.fixture
+def kyiv(monkeypatch):
+    """The appliance's zone as in Ukraine (UTC+2 in November), restored after the test."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Kyiv")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_month_is_the_appliances_local_month(kyiv, data_dir):
+    from datetime import UTC
+
+    from plate_index.daily import reads_per_day
+    from plate_index.store import open_store
+    from webui.transparency import month_bounds
+
+    since, until = month_bounds("2026-11")
+    assert since == datetime(2026, 10, 31, 22, 0, tzinfo=UTC)
+    assert until == datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+    layout = DataLayout(data_dir)
+    for moment in (datetime(2026, 10, 31, 21, 59, tzinfo=UTC), datetime(2026, 10, 31, 22, 30, tzinfo=UTC),
+                   datetime(2026, 11, 30, 21, 59, tzinfo=UTC), datetime(2026, 11, 30, 22, 0, tzinfo=UTC)):
+        seed_sighting(layout, "road-north", "AA1234BB", moment, pictures=False)
+    days = reads_per_day(open_store(layout.plates_db, readonly=True), since, until)
+    assert {d.isoformat(): n for d, n in days.items()} == {"2026-11-01": 1, "2026-11-30": 1}
