@@ -89,3 +89,27 @@ def test_a_persons_plate_lookup_answers_and_is_audited(site, data_dir):
     assert first.detail == {"via": "cli", "request": "letter 17/2026", "results": 2}
     assert (second.target, second.detail["results"]) == ("KA0000XX", 0)
     assert CliRunner().invoke(main, ["subject-lookup", "AA1234BB", "--config", str(site)]).exit_code == 2
+
+
+def test_the_admin_page_answers_a_persons_request_and_audits_it(web, site, data_dir):
+    from datetime import UTC, datetime
+
+    from webapp import page_token
+
+    from edge.clock import ManualClock
+
+    config = load_config(site)
+    admin = web.client("admin", config=config, clock=ManualClock(datetime(2026, 11, 18, 9, tzinfo=UTC)))
+    token = page_token(admin, "/admin/subject-lookup")
+    refused = admin.post("/admin/subject-lookup", data={"csrf_token": token, "plate": "AA1234BB"})
+    assert "Вкажіть посилання на запит" in refused.get_data(as_text=True)
+    page = admin.post("/admin/subject-lookup", data={"csrf_token": token, "plate": "аа1234вв",
+                                                      "request": "letter 17"}).get_data(as_text=True)
+    assert "AA1234BB зберігається: 2 проїзди." in page
+    assert "AA1234BC" not in page and "BE7123AA" not in page and "<img" not in page
+    (entry,) = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.SUBJECT_LOOKUP)
+    assert (entry.actor, entry.target) == ("admin", "AA1234BB")
+    assert entry.detail == {"request": "letter 17", "results": 2}
+    assert admin.post("/admin/subject-lookup", data={"plate": "AA1234BB", "request": "x"}).status_code == 400
+    police = web.client("police", config=config)
+    assert police.get("/admin/subject-lookup").status_code == 403

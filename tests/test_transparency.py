@@ -214,3 +214,14 @@ def test_the_month_is_the_appliances_local_month(kyiv, data_dir):
         seed_sighting(layout, "road-north", "AA1234BB", moment, pictures=False)
     days = reads_per_day(open_store(layout.plates_db, readonly=True), since, until)
     assert {d.isoformat(): n for d, n in days.items()} == {"2026-11-01": 1, "2026-11-30": 1}
+
+
+def test_searches_made_in_the_web_ui_are_counted_by_their_outcome(web, site):
+    """End to end: the search page's entries carry their result counts, and the report counts them."""
+    from edge.config import load_config
+
+    police = web.client("police", config=load_config(site), clock=ManualClock(local(16)))
+    assert police.get("/api/search?q=AI5").get_json()["count"] == 1
+    assert police.get("/api/search?q=ZZZ").get_json()["count"] == 0
+    theft = json.loads(_report(site, "--format", "json"))["searches"]["by_reason"]["theft"]
+    assert theft == {"found": 3 + 1, "not_found": 2 + 1, "unknown": 1}

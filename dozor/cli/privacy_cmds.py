@@ -47,16 +47,14 @@ def privacy_docs(config_path: str, out_dir: str) -> None:
 def subject_lookup(plate: str, config_path: str, request_ref: str) -> None:
     """Whether PLATE (the whole plate, Latin or Cyrillic) is stored: its sightings by day and camera and
     when each will be deleted. Audited."""
-    from plate_index.normalise import BadQuery, parse_query
-    from plate_index.search import search
+    from plate_index.normalise import BadQuery
+    from plate_index.subject import stored_sightings
 
     config, conn = _store(config_path)
     try:
-        wanted = parse_query(plate)
-        hits = [] if conn is None else search(conn, wanted, exact=True, limit=100_000)
+        wanted, hits = stored_sightings(conn, plate)
     except BadQuery as exc:
         fail(str(exc))
-    hits = [hit for hit in hits if hit.plate == wanted]
     request_ref = " ".join(request_ref.split())[:200]
     _audit(config, AuditAction.SUBJECT_LOOKUP, wanted, {"via": "cli", "request": request_ref,
                                                          "results": len(hits)})
@@ -65,7 +63,7 @@ def subject_lookup(plate: str, config_path: str, request_ref: str) -> None:
         return
     keep = timedelta(days=config.storage.retention_days)
     click.echo(f"{wanted}: stored, {len(hits)} sighting(s)")
-    for hit in sorted(hits, key=lambda h: h.first_seen):
+    for hit in hits:
         deleted = (hit.first_seen + keep).astimezone()
         click.echo(f"  {hit.first_seen.astimezone():%Y-%m-%d %H:%M}  {hit.camera:<16} "
                    f"deleted from {deleted:%Y-%m-%d} unless held for a case")

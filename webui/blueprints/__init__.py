@@ -14,6 +14,7 @@ from webui.blueprints import (
     recordings,
     search,
     sightings,
+    subject,
     transparency,
     users,
 )
@@ -32,6 +33,7 @@ BLUEPRINTS = [
     installer.bp,
     transparency.bp,
     oversight.bp,
+    subject.bp,
     users.bp,
     audit_log.bp,
 ]
