@@ -28,7 +28,7 @@ class Outcome(StrEnum):
 NO_CASE = ""  # the reason of searches made without a case (while [access] require_case is off)
 COUNTED = (
     AuditAction.SEARCH, AuditAction.EXPORT, AuditAction.HOLD_PLACED, AuditAction.HOLD_RELEASED,
-    AuditAction.HOLD_ENDED, AuditAction.LOGIN_FAILED, AuditAction.LOGIN_LOCKED,
+    AuditAction.HOLD_ENDED, AuditAction.LOGIN_FAILED, AuditAction.LOGIN_LOCKED, AuditAction.SUBJECT_LOOKUP,
 )
 
 

@@ -121,6 +121,7 @@ class TransparencyReport:
             "holds": {"placed": self.holds.placed, "released": self.holds.released,
                       "ended": self.holds.ended, "in_force_at_end": self.holds.in_force_at_end},
             "failed_sign_ins": self.access.failed_sign_ins,
+            "plate_requests_answered": actions[AuditAction.SUBJECT_LOOKUP],
             "audit_head": None if self.head is None else {
                 "entry": self.head.entry_id, "hash": self.head.hash, "log": self.head.log_id},
         }
