@@ -59,6 +59,7 @@ class AuditAction(StrEnum):
     PASSES_VIEW = "passes_view"  # a page of one camera's passes in a time window, with plate pictures
     ALERT_ACK = "alert_ack"  # a watchlist alert acknowledged in the web UI (who, when)
     TIMELINE_SIGHTINGS = "timeline_sightings"  # the recordings timeline marked a camera's sightings
+    SUBJECT_LOOKUP = "subject_lookup"  # an admin looked up a plate to answer its owner's request
 
 
 @dataclass(frozen=True)
@@ -171,19 +172,15 @@ def entries(
     if before_id is not None:
         sql, args = sql + " AND id < ?", [*args, before_id]
     rows = conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit])
-    return [
-        AuditEntry(
-            r["id"],
-            from_epoch(r["at"]),
-            r["actor"],
-            r["ip"],
-            r["action"],
-            r["target"],
-            json.loads(r["detail"]),
-            *case_of(r),
-        )
-        for r in rows
-    ]
+    return [entry_of(r) for r in rows]
+
+
+def entry_of(r: sqlite3.Row) -> AuditEntry:
+    """A stored row as an entry."""
+    return AuditEntry(
+        r["id"], from_epoch(r["at"]), r["actor"], r["ip"], r["action"], r["target"], json.loads(r["detail"]),
+        *case_of(r),
+    )
 
 
 def read_head(conn: sqlite3.Connection) -> Head:

@@ -200,6 +200,31 @@ class AccessConfig(Section):
         return cleaned
 
 
+class OversightConfig(Section):
+    duty_start: time = setting(time(8, 0), "a local time, e.g. 08:00:00")
+    """Start of the police's duty hours (local time); searches outside duty hours are flagged for admins."""
+    duty_end: time = setting(time(20, 0), "a local time, e.g. 20:00:00; before duty_start for a night rota")
+    """End of the duty hours. Equal to duty_start: no duty hours, nothing is flagged for the hour."""
+    searches_per_case: int = setting(30, "a whole number from 2 to 10000", ge=2, le=10000)
+    """More plate searches than this under one case within a week are flagged."""
+    repeat_plate_cases: int = setting(3, "a whole number from 2 to 100", ge=2, le=100)
+    """One user searching one plate under this many different cases (or more) within a week is flagged."""
+    hold_warn_days: int = setting(7, "a whole number of days from 1 to 90", ge=1, le=90)
+    """Case holds ending within this many days are flagged, so their case can extend or export in time."""
+
+
+class PrivacyConfig(Section):
+    controller: str = setting("", 'e.g. "Severynivka village council, 1 Shkilna St."')
+    """Who is responsible for the cameras (the data controller): named on the sign, in the DPIA and the
+    records of processing. Empty: the generated documents leave a blank to fill in."""
+    contact: str = setting("", 'e.g. "rada@severynivka.gov.ua, +380 44 000 0000"')
+    """Where a person asks about their data (whether their plate is stored, its deletion)."""
+    full_notice_at: str = setting("", 'e.g. "https://severynivka.gov.ua/cameras" or "the council office"')
+    """Where the full notice (the second layer of the sign) can be read."""
+    legal_basis: str = setting("", 'e.g. "Law of Ukraine On the National Police, art. 40"')
+    """The law the processing rests on, for the DPIA and the records of processing."""
+
+
 class MotionConfig(Section):
     enabled: bool = Field(default=True, description="Skip the plate detector on frames where nothing moves.")
     threshold: float = setting(0.002, "a fraction, e.g. 0.002 = 0.2 % of the picture", ge=0, le=1)
@@ -229,6 +254,8 @@ class CameraConfig(Section):
     url: str = setting(..., "rtsp://user:password@10.0.0.11:554/stream1")
     """RTSP address of the main stream, with credentials if the camera needs them."""
     title: str = Field(default="", description="Human name shown in the UI; defaults to the name.")
+    looks_at: str = setting("", 'e.g. "the road into the village from the north, both lanes"')
+    """What the camera looks at, in words: published in the transparency report and the DPIA."""
     enabled: bool = Field(default=True, description="Record this camera.")
     lpr: bool = Field(default=True, description="Read licence plates on this camera.")
     lpr_url: str = setting("", 'rtsp://... or ""')
@@ -282,6 +309,12 @@ class Config(Section):
     web: WebConfig = Field(default_factory=WebConfig, description="The LAN web UI.")
     access: AccessConfig = Field(
         default_factory=AccessConfig, description="Who may see plate data, and for what purpose."
+    )
+    oversight: OversightConfig = Field(
+        default_factory=OversightConfig, description="What the admin page flags for oversight of searches."
+    )
+    privacy: PrivacyConfig = Field(
+        default_factory=PrivacyConfig, description="Who answers for the data: the data-protection documents."
     )
     cameras: list[CameraConfig] = Field(default_factory=list, description="One [[cameras]] table per camera.")
 

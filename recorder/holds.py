@@ -156,3 +156,8 @@ def _iso(epoch: float) -> str:
 
 def _hold(row: sqlite3.Row) -> Hold:
     return Hold(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - a Row's `in` looks at values
+
+
+def ending_within(holds: Iterable[Hold], now: float, seconds: float) -> list[Hold]:
+    """The holds in force at `now` that end within `seconds`: soonest first (the oversight flag)."""
+    return sorted((h for h in holds if h.active(now) and h.until - now <= seconds), key=lambda h: h.until)

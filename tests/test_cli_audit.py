@@ -59,14 +59,15 @@ def audit_entries(data_dir):
         conn.close()
 
 
-def test_cli_search_writes_an_audit_entry_with_the_query_and_filters(config, data_dir):
+def test_cli_search_writes_an_audit_entry_with_the_query_filters_and_result_count(config, data_dir):
     result = run("search", "ве7", "--camera", "road-north", "--exact", "--json", "--config", config)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.splitlines()[0])["plate"] == "BE7123AA"
     (entry,), (checked, problems) = audit_entries(data_dir)
     expected = (ME, "local", AuditAction.SEARCH, "ве7")
     assert (entry.actor, entry.ip, entry.action, entry.target) == expected
-    assert entry.detail == {"via": "cli", "camera": "road-north", "exact": True}
+    found = len(result.stdout.splitlines())
+    assert entry.detail == {"via": "cli", "camera": "road-north", "exact": True, "results": found}
     assert (checked, problems) == (1, [])
 
 

@@ -14,10 +14,12 @@ from dozor.cli import (
     config_cmds,
     demo_cmd,
     plate_cmds,
+    privacy_cmds,
     recorder_cmds,
     report_cmd,
     run_cmd,
     status_cmd,
+    transparency_cmd,
     user_cmds,
     web_cmd,
 )
@@ -41,8 +43,8 @@ def main(log_level: str) -> None:
 
 
 for _module in (
-    config_cmds, camera_cmds, plate_cmds, user_cmds, audit_cmds, web_cmd, run_cmd, recorder_cmds,
-    status_cmd, report_cmd, demo_cmd,
+    config_cmds, camera_cmds, plate_cmds, privacy_cmds, user_cmds, audit_cmds, web_cmd, run_cmd,
+    recorder_cmds, status_cmd, report_cmd, transparency_cmd, demo_cmd,
 ):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -136,7 +136,6 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
         click.echo(f"warning: no camera called {camera!r} in the config", err=True)
     filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
     detail = {"via": "cli", **{k: v for k, v in filters.items() if v}}
-    _audit(config, AuditAction.SEARCH, prefix, detail, case)
     try:
         if conn is None:
             from plate_index.search import validate_query
@@ -148,8 +147,10 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
                 conn, prefix, camera=camera, since=since_at, until=until_at, exact=exact, limit=limit
             )
     except BadQuery as exc:
+        _audit(config, AuditAction.SEARCH, prefix, detail, case)
         fail(str(exc))
         return
+    _audit(config, AuditAction.SEARCH, prefix, {**detail, "results": len(hits)}, case)  # before any is shown
     if as_json:
         print_json_lines([hit.to_json() for hit in hits])
         return

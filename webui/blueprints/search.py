@@ -3,11 +3,13 @@ wildcards) and its JSON endpoint `GET /api/search?q=ABC`, whose results carry th
 `dozor search --json`; with `group=1` the results come grouped by plate (webui.search_groups), as the page
 shows them.
 
-Every query is audited with its text and filters: who looked for which plate is itself sensitive. The
-page asks again every few seconds so that new passes appear (`refresh=1`): a refresh belongs to the
-query's entry as long as it keeps coming (webui.auditing.record_viewing), while a query typed anew always
-writes one. The plate pictures of the results are shown under that entry (webui.auditing.cover).
-Sightings older than the retention horizon are never found, even if the daemon has not deleted them yet.
+Every query is audited with its text, filters and the number of sightings found (the transparency
+report counts searches that found nothing): who looked for which plate is itself sensitive. The entry
+is written after the search and before anything is shown. The page asks again every few seconds so that
+new passes appear (`refresh=1`): a refresh belongs to the query's entry as long as it keeps coming
+(webui.auditing.record_viewing), while a query typed anew always writes one. The plate pictures of the
+results are shown under that entry (webui.auditing.cover). Sightings older than the retention horizon
+are never found, even if the daemon has not deleted them yet.
 """
 
 from __future__ import annotations
@@ -65,16 +67,18 @@ def api():
         )
         if v
     }
-    _audit_search(query, filters, refresh=request.args.get("refresh") == "1")
+    refresh = request.args.get("refresh") == "1"
     horizon = ctx().retention_horizon()
     since = max(since, horizon) if since else horizon
     try:
         validate_query(query)  # a bad query is reported even before anything was recorded
         hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
     except BadQuery as exc:
+        _audit_search(query, filters, refresh=refresh)
         return jsonify(error=bad_query_message(exc)), 400
     except StoreMissing:
         hits = []
+    _audit_search(query, filters, refresh=refresh, found=len(hits))  # before any is shown
     cover(picture_key(hit.id, "crop") for hit in hits)
     titles = camera_titles()
     # url_for once, not twice per hit (it was 40 % of the time of a 100-result response)
@@ -96,14 +100,16 @@ def api():
     return jsonify(query=query, count=len(results), results=results)
 
 
-def _audit_search(query: str, filters: dict, *, refresh: bool) -> None:
-    """An entry for a new query; a refresh of the same query (same text and filters, within the idle
-    time of its viewing) adds none. A refresh nobody asked for first is a new query: it writes one."""
+def _audit_search(query: str, filters: dict, *, refresh: bool, found: int | None = None) -> None:
+    """An entry for a new query, with how many sightings it found (none for a refused query); a refresh
+    of the same query (same text and filters, within the idle time of its viewing) adds none, even if it
+    finds more. A refresh nobody asked for first is a new query: it writes one."""
     what = ("search", query, tuple(sorted((k, str(v)) for k, v in filters.items())))
+    detail = filters if found is None else {**filters, "results": found}
     if refresh:
-        record_viewing(what, AuditAction.SEARCH, query, filters)
+        record_viewing(what, AuditAction.SEARCH, query, detail)
     else:
-        audit_request(AuditAction.SEARCH, query, filters)
+        audit_request(AuditAction.SEARCH, query, detail)
         cover([what])
 
 
