@@ -146,6 +146,29 @@ def test_json_report_counts_match_the_seeded_month_exactly(site, data_dir):
     _no_plate_text(json.dumps(report, ensure_ascii=False))
 
 
+def test_reads_deleted_by_retention_are_still_counted_from_the_nightly_summaries(site, data_dir):
+    """The report of November is made in December, when retention (14 days) has deleted the sightings
+    of the first half of the month: the nightly summaries counted them before, and the report must
+    still show them (a day never summarised keeps the plate store's count)."""
+    from datetime import timedelta
+
+    from edge.config import load_config
+    from health.summary import local_zone, store_summary, summarise_day
+    from plate_index.store import open_store, prune
+
+    config, layout = load_config(site), DataLayout(data_dir)
+    day, written = local(1).date(), local(3, month=12)
+    while day < local(30).date():  # every night's summary but the last one's (the daemon was down)
+        store_summary(layout, summarise_day(config, day, local_zone(), written), written)
+        day += timedelta(days=1)
+    conn = open_store(layout.plates_db)
+    prune(conn, layout, local(17).timestamp())  # December 1st: 14 days kept
+    conn.close()
+    report = json.loads(_report(site, "--format", "json"))
+    assert {day: n for day, n in report["reads_per_day"].items() if n} == EXPECTED["reads_per_day"]
+    assert report["reads_total"] == EXPECTED["reads_total"]
+
+
 @pytest.mark.parametrize("language", ["uk", "en"])
 def test_html_report_shows_the_same_numbers_and_no_plate_text(site, language, data_dir):
     html = _report(site, "--lang", language)

@@ -5,9 +5,9 @@ It says which cameras there are and what each looks at, how long data is kept, h
 read each day, how many plate searches were made and why (the case reasons) and whether they found
 anything, how many exports, case holds and failed sign-ins there were, and the audit log's head, so a
 published report also anchors the log: an entry later removed or altered before that head shows.
-Everything is counted from the stores read-only (plates.db, web.db, holds.db); no plate text is read
-except by SQL that returns counts. Rendered in Ukrainian or English by webui.transparency_page, and
-offered as JSON (`to_json`) for anyone who wants to compare months.
+Everything is counted from the stores read-only (plates.db, summaries.db, web.db, holds.db); no plate
+text is read except by SQL that returns counts. Rendered in Ukrainian or English by
+webui.transparency_page, and offered as JSON (`to_json`) for anyone who wants to compare months.
 """
 
 from __future__ import annotations
@@ -144,16 +144,23 @@ def build_report(config: Config, month: str, now: datetime) -> TransparencyRepor
 
 
 def _reads(layout: DataLayout, since: datetime, until: datetime) -> dict[date, int]:
+    """Reads per local day. The plate store forgets a day's sightings after retention_days (a month's
+    report is made after the month), so a day's nightly summary, counted before anything was deleted,
+    is taken where it has more; a day never summarised (the daemon was down, or today) keeps the
+    store's count."""
+    from health.summary import sightings_per_day
     from plate_index.daily import reads_per_day
     from plate_index.store import open_store
 
-    if not layout.plates_db.exists():
-        return {}
-    conn = open_store(layout.plates_db, readonly=True)
-    try:
-        return reads_per_day(conn, since, until)
-    finally:
-        conn.close()
+    counted: dict[date, int] = {}
+    if layout.plates_db.exists():
+        conn = open_store(layout.plates_db, readonly=True)
+        try:
+            counted = reads_per_day(conn, since, until)
+        finally:
+            conn.close()
+    summarised = sightings_per_day(layout, since.date(), until.date())
+    return {day: max(counted.get(day, 0), summarised.get(day, 0)) for day in {*counted, *summarised}}
 
 
 def _audit(layout: DataLayout, since: datetime, until: datetime) -> tuple[AccessFigures, Head | None]:
