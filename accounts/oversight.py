@@ -59,7 +59,8 @@ def flags(
     entries: Iterable[AuditEntry], rules: OversightConfig, plate_key: Callable[[str], str]
 ) -> list[Flag]:
     """The flags of `entries` (oldest first in the result, by kind); `plate_key` makes one plate's
-    searches typed on either keyboard one key (plate_index.normalise)."""
+    searches one key, however much of it was typed and on which keyboard
+    (plate_index.normalise.plate_start)."""
     found: list[Flag] = []
     by_case: dict[str, list[AuditEntry]] = defaultdict(list)
     by_plate: dict[tuple[str, str], list[AuditEntry]] = defaultdict(list)
