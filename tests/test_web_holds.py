@@ -134,3 +134,36 @@ def test_held_video_and_sightings_stay_viewable_past_retention_until_the_end(web
     police = web.client("police", app=app)
     assert police.get(f"/sightings/{sighting}").status_code == 404
     assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 404
+
+
+def test_holds_placed_one_after_another_keep_video_no_longer_than_max_hold_days_past_retention(
+        web, data_dir, segment_file):
+    """A second hold on the same video, placed as the first runs out, would keep it another 90 days,
+    and so on for ever: `max_hold_days` is how long video may be kept past retention, whatever the
+    number of holds. What is left of it may still be held; past it, the officer is told to export."""
+    from webapp import seed_recordings
+
+    from edge.clock import ManualClock
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    recorded = now - timedelta(minutes=10)
+    seed_recordings(DataLayout(data_dir), "road-north", recorded, 2, 10, template=segment_file(10))
+    clock = ManualClock(now)
+    app = web.app(clock=clock)
+    held = {"camera": "road-north", "start": recorded.isoformat(),
+            "end": (recorded + timedelta(seconds=20)).isoformat()}
+
+    def place(days):
+        police = web.client("police", app=app)
+        return police.post("/holds", data={"csrf_token": page_token(police, "/holds"), "days": days, **held})
+
+    assert place(90).status_code == 302
+    clock.advance(timedelta(days=89).total_seconds())  # the first hold ends tomorrow
+    refused = place(90)  # 14 + 90 - 89 days are left, less the 10 minutes the video is older than now
+    assert refused.status_code == 400 and "щонайбільше ще 14 днів" in refused.get_data(as_text=True)
+    assert place(14).status_code == 302
+    clock.advance(timedelta(days=15).total_seconds())
+    assert place(1).status_code == 400
+    limit = (recorded + timedelta(seconds=20) + timedelta(days=14 + 90)).timestamp()
+    assert all(h.until <= limit + 1 for h in stored(data_dir))
+    assert len(entries(data_dir, AuditAction.HOLD_PLACED)) == 2

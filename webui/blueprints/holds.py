@@ -53,6 +53,12 @@ def place():
     if days is None or not 1 <= days <= limit:
         return _page(_("Keep it for 1 to %(n)d days.", n=limit)), 400
     now = ctx().clock.now()
+    left = _days_left(end, now)
+    if days > left:
+        if left < 1:
+            return _page(_("This video has been kept as long as holds may keep it (%(n)d days past the "
+                           "usual retention). Export it to keep it longer.", n=limit)), 400
+        return _page(_("This video may be held for at most %(n)d more days.", n=left)), 400
     sighting = request.form.get("sighting_id", type=int)
     hold = holds.Hold(0, camera, to_epoch(start), to_epoch(end), sighting, case.number, case.reason, actor(),
                       to_epoch(now), to_epoch(now + timedelta(days=days)))
@@ -101,6 +107,14 @@ def every_hold() -> list[holds.Hold]:
         return holds.all_holds(conn)
     finally:
         conn.close()
+
+
+def _days_left(end: datetime, now: datetime) -> int:
+    """Whole days a new hold may still keep video ending at `end`: however many holds are placed one
+    after another, video is kept at most `max_hold_days` past the day retention would delete it."""
+    config = ctx().config
+    latest = end + timedelta(days=config.storage.retention_days + config.access.max_hold_days)
+    return int((latest - now).total_seconds() // 86400)
 
 
 def _what_to_hold() -> tuple[str, datetime, datetime]:
