@@ -169,6 +169,26 @@ def test_reads_deleted_by_retention_are_still_counted_from_the_nightly_summaries
     assert report["reads_total"] == EXPECTED["reads_total"]
 
 
+def test_a_month_not_over_yet_is_reported_up_to_now_and_says_so(site, data_dir):
+    """A report of the running month must not list days still to come as days without reads, nor
+    count holds 'in force when the month ended' before it has: it covers the month up to now."""
+    from edge.clock import utc_iso
+    from edge.config import load_config
+    from webui.transparency import build_report
+    from webui.transparency_page import render_transparency_file
+
+    report = build_report(load_config(site), "2026-11", local(20, 9))
+    data = report.to_json()
+    assert list(data["reads_per_day"])[-1] == "2026-11-20" and len(data["reads_per_day"]) == 20
+    assert data["complete"] is False and data["period"]["to"] == utc_iso(local(20, 9))
+    english = render_transparency_file(report, "en")
+    assert "The month is not over" in english and "Case holds in force when this report was made" in english
+    assert "The month is not over" not in render_transparency_file(
+        build_report(load_config(site), "2026-11", local(3, month=12)), "en")
+    ukrainian = render_transparency_file(report, "uk")
+    assert "Місяць ще не закінчився" in ukrainian
+
+
 @pytest.mark.parametrize("language", ["uk", "en"])
 def test_html_report_shows_the_same_numbers_and_no_plate_text(site, language, data_dir):
     html = _report(site, "--lang", language)

@@ -74,11 +74,12 @@ class TransparencyReport:
     access: AccessFigures
     holds: HoldFigures
     head: Head | None  # None: no audit log yet
+    complete: bool = True  # False: the month was not over when the report was made (it ends at `until`)
     days: list[date] = field(init=False)
 
     def __post_init__(self) -> None:
-        first = self.since.date()
-        self.days = [first + timedelta(days=n) for n in range((self.until.date() - first).days)]
+        first, last = self.since.date(), (self.until - timedelta(microseconds=1)).astimezone().date()
+        self.days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     @property
     def reads_total(self) -> int:
@@ -98,6 +99,7 @@ class TransparencyReport:
         return {
             "month": self.month,
             "period": {"from": utc_iso(self.since), "to": utc_iso(self.until)},
+            "complete": self.complete,
             "generated": utc_iso(self.generated),
             "appliance": {"host": self.host, "dozor": self.version},
             "cameras": [
@@ -128,8 +130,11 @@ class TransparencyReport:
 
 
 def build_report(config: Config, month: str, now: datetime) -> TransparencyReport:
-    """The report of `month` (YYYY-MM); ValueError for a malformed month."""
+    """The report of `month` (YYYY-MM); ValueError for a malformed month. A month not over at `now` is
+    reported up to `now` (no days to come, holds in force now), and says so."""
     since, until = month_bounds(month)
+    complete = now >= until
+    until = until if complete else max(since, now.astimezone())
     layout = DataLayout(config.storage.path)
     access, head = _audit(layout, since, until)
     return TransparencyReport(
@@ -139,7 +144,7 @@ def build_report(config: Config, month: str, now: datetime) -> TransparencyRepor
         retention_days=config.storage.retention_days, max_hold_days=config.access.max_hold_days,
         require_case=config.access.require_case, reasons=list(config.access.reasons),
         reads_per_day=_reads(layout, since, until), access=access, holds=_holds(layout, access, until),
-        head=head,
+        head=head, complete=complete,
     )
 
 
