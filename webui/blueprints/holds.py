@@ -20,6 +20,7 @@ from edge.clock import parse_utc, to_epoch
 from recorder import holds
 from webui.access import PLATE_ROLES, actor, allow, audit_request, current_case, current_user, needs_case
 from webui.context import camera_titles, ctx, known_camera
+from webui.i18n import local_time
 
 bp = Blueprint("holds", __name__)
 SIGHTING_MARGIN = timedelta(minutes=1)  # video kept before and after a sighting
@@ -136,7 +137,19 @@ def _what_to_hold() -> tuple[str, datetime, datetime]:
         raise ValueError(_("Enter the start and end of the video.")) from None
     if not start < end <= start + MAX_RANGE:
         raise ValueError(_("The end must be after the start, at most a day later."))
+    horizon = ctx().retention_horizon()
+    if start < horizon and not _kept_by_a_hold(camera, start, min(end, horizon)):
+        raise ValueError(_("Video before %(when)s is past the retention and no longer kept: it cannot be "
+                           "held.", when=local_time(horizon)))
     return camera, start, end
+
+
+def _kept_by_a_hold(camera: str, start: datetime, end: datetime) -> bool:
+    """Whether one hold in force keeps all of [start, end) of `camera`: video past the retention
+    horizon may be held on only then (a new hold must not bring back what is gone for the UI)."""
+    now = to_epoch(ctx().clock.now())
+    return any(h.camera == camera and h.start <= to_epoch(start) and h.end >= to_epoch(end)
+               for h in holds.active(ctx().layout, now))
 
 
 def _is_admin() -> bool:
