@@ -105,10 +105,9 @@ def release(conn: sqlite3.Connection, hold_id: int, at: float, by: str, why: str
     return changed == 1
 
 
-def end_due(conn: sqlite3.Connection, now: float) -> list[Hold]:
-    """Mark the open holds whose end date passed as ended; returns them (to be audited)."""
-    due = [h for h in all_holds(conn) if h.released_at is None and h.until <= now]
-    return [h for h in due if release(conn, h.id, now, "system", ENDED)]
+def due(conn: sqlite3.Connection, now: float) -> list[Hold]:
+    """The open holds whose end date passed: each is audited, then marked ended (release(..., ENDED))."""
+    return [h for h in all_holds(conn) if h.released_at is None and h.until <= now]
 
 
 def all_holds(conn: sqlite3.Connection) -> list[Hold]:
