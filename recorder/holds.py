@@ -94,6 +94,12 @@ def place(conn: sqlite3.Connection, hold: Hold) -> int:
     return int(cursor.lastrowid or 0)
 
 
+def withdraw(conn: sqlite3.Connection, hold_id: int) -> None:
+    """Delete a hold just placed whose audit entry could not be written (it never took effect)."""
+    with conn:
+        conn.execute("DELETE FROM holds WHERE id = ?", (hold_id,))
+
+
 def release(conn: sqlite3.Connection, hold_id: int, at: float, by: str, why: str = RELEASED_BY_HAND) -> bool:
     """Release an open hold; False when there is no such open hold."""
     with conn:

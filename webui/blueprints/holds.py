@@ -66,9 +66,13 @@ def place():
     conn = holds_db()
     try:
         hold_id = holds.place(conn, hold)
+        try:
+            audit_request(AuditAction.HOLD_PLACED, f"hold {hold_id}", hold.audit_detail())
+        except BaseException:
+            holds.withdraw(conn, hold_id)  # no hold the audit log does not tell of
+            raise
     finally:
         conn.close()
-    audit_request(AuditAction.HOLD_PLACED, f"hold {hold_id}", hold.audit_detail())
     return redirect(url_for("holds.page"))
 
 
@@ -91,9 +95,10 @@ def _release(hold_id: int, *, mine_only: bool, back: str):
         hold = holds.get(conn, hold_id)
         if hold is None or (mine_only and hold.placed_by != actor()):
             abort(404)
-        if holds.release(conn, hold_id, to_epoch(ctx().clock.now()), actor()):
+        if hold.released_at is None:  # the entry first: a release the log cannot tell of does not happen
             detail = {**hold.audit_detail(), "case": hold.case_number, "reason": hold.case_reason}
             audit_request(AuditAction.HOLD_RELEASED, f"hold {hold_id}", detail)
+            holds.release(conn, hold_id, to_epoch(ctx().clock.now()), actor())
     finally:
         conn.close()
     return redirect(back)
