@@ -46,6 +46,7 @@ ENTRIES = [  # (when, action, target, detail, case)
     (local(6), AuditAction.SEARCH, "AI5", {"results": 0}, ACCIDENT),
     (local(7), AuditAction.SEARCH, "AA9", {"results": 0}, None),  # while require_case was off
     (local(8), AuditAction.EXPORT, "road-north", {"sighting": 3}, THEFT),
+    (local(8, 13), AuditAction.EXPORT, "road-north", {"failed": "no recording in this time range"}, THEFT),
     (local(9), AuditAction.HOLD_PLACED, "hold 1", {"camera": "road-north"}, THEFT),
     (local(9, 13), AuditAction.HOLD_PLACED, "hold 2", {"camera": "road-north"}, MISSING),
     (local(10), AuditAction.HOLD_RELEASED, "hold 2", {}, MISSING),
