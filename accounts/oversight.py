@@ -19,6 +19,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from accounts.audit import AuditAction, AuditEntry, entry_of
+from accounts.cases import case_key
 from edge.config import OversightConfig
 from edge.db import connect
 from edge.layout import DataLayout
@@ -72,21 +73,21 @@ def flags(
         if not on_duty(entry.at, rules):
             found.append(_flag(FlagKind.OFF_DUTY, [entry]))
         if entry.case_number:
-            by_case[entry.case_number].append(entry)
+            by_case[case_key(entry.case_number)].append(entry)
         key = plate_key(entry.target)
         if key:
             by_plate[(entry.actor, key)].append(entry)
     found += [_flag(FlagKind.BUSY_CASE, group) for group in by_case.values()
               if len(group) > rules.searches_per_case]
     found += [_flag(FlagKind.REPEATED_PLATE, group, case="") for group in by_plate.values()
-              if len({e.case_number for e in group}) >= rules.repeat_plate_cases]
+              if len({case_key(e.case_number) for e in group}) >= rules.repeat_plate_cases]
     return sorted(found, key=lambda f: (f.at, list(FlagKind).index(f.kind)))
 
 
 def _flag(kind: FlagKind, group: list[AuditEntry], case: str | None = None) -> Flag:
     return Flag(kind, group[0].at, tuple(sorted({e.actor for e in group})),
                 group[0].case_number if case is None else case, len(group),
-                len({e.case_number for e in group}), tuple(e.id for e in group))
+                len({case_key(e.case_number) for e in group}), tuple(e.id for e in group))
 
 
 def week_entries(conn: sqlite3.Connection, since: datetime, until: datetime) -> list[AuditEntry]:

@@ -138,3 +138,22 @@ def test_one_plate_followed_with_ever_longer_queries_under_changing_cases_is_fla
     config = parse_config({"storage": {"path": str(data_dir)}, "oversight": RULES.model_dump()})
     text = log_summary(config, local(18))
     assert "1 plate(s) searched again by one user across cases" in text, text
+
+
+def test_one_case_number_written_in_different_ways_is_one_case():
+    """'ЄО 4', 'EO 4' (Latin letters), 'ЄО №4' and 'ЄО 04' are one journal number: spreading searches
+    over its spellings must not hide a busy case, nor make one case look like several (which would
+    flag an honest officer as following a plate across cases)."""
+    from datetime import timedelta
+
+    from accounts.audit import AuditEntry
+    from accounts.oversight import flags
+
+    spellings = ("ЄО 4", "EO 4", "ЄО №4", "ЄО 04")
+    found = flags(
+        [AuditEntry(n + 1, local(14, 9) + timedelta(minutes=n), "ivan", "10.0.0.5", AuditAction.SEARCH, "AA1",
+                    {}, number, "theft") for n, number in enumerate(spellings)],
+        RULES, plate_start,
+    )
+    assert [f.kind for f in found] == [FlagKind.BUSY_CASE]
+    assert (found[0].searches, found[0].cases) == (4, 1)
