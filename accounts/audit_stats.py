@@ -1,5 +1,6 @@
 """What the audit log says about a period, in numbers only: the transparency report's searches by
-reason and outcome, exports, holds and failed sign-ins.
+reason and outcome, exports (those that made a file: a failed one exported nothing), holds and
+failed sign-ins.
 
 Nothing here returns an entry's target or detail (a search's target is plate text): the figures are
 meant to be published. A search's outcome is the number of sightings it found, which the search writes
@@ -66,6 +67,8 @@ def access_figures(conn: sqlite3.Connection, since: datetime, until: datetime) -
         (since.timestamp(), until.timestamp(), *[a.value for a in COUNTED]),
     )
     for action, reason, detail in rows:
+        if action == AuditAction.EXPORT and "failed" in json.loads(detail):
+            continue  # nothing left the appliance (the oversight page still shows the attempt)
         figures.actions[AuditAction(action)] += 1
         if action == AuditAction.SEARCH:
             figures.searches.setdefault(reason, Counter())[outcome_of(json.loads(detail))] += 1

@@ -19,6 +19,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 from accounts.audit import AuditAction, AuditEntry, entry_of
+from accounts.cases import case_key
 from edge.config import OversightConfig
 from edge.db import connect
 from edge.layout import DataLayout
@@ -59,7 +60,8 @@ def flags(
     entries: Iterable[AuditEntry], rules: OversightConfig, plate_key: Callable[[str], str]
 ) -> list[Flag]:
     """The flags of `entries` (oldest first in the result, by kind); `plate_key` makes one plate's
-    searches typed on either keyboard one key (plate_index.normalise)."""
+    searches one key, however much of it was typed and on which keyboard
+    (plate_index.normalise.plate_start)."""
     found: list[Flag] = []
     by_case: dict[str, list[AuditEntry]] = defaultdict(list)
     by_plate: dict[tuple[str, str], list[AuditEntry]] = defaultdict(list)
@@ -71,21 +73,21 @@ def flags(
         if not on_duty(entry.at, rules):
             found.append(_flag(FlagKind.OFF_DUTY, [entry]))
         if entry.case_number:
-            by_case[entry.case_number].append(entry)
+            by_case[case_key(entry.case_number)].append(entry)
         key = plate_key(entry.target)
         if key:
             by_plate[(entry.actor, key)].append(entry)
     found += [_flag(FlagKind.BUSY_CASE, group) for group in by_case.values()
               if len(group) > rules.searches_per_case]
     found += [_flag(FlagKind.REPEATED_PLATE, group, case="") for group in by_plate.values()
-              if len({e.case_number for e in group}) >= rules.repeat_plate_cases]
+              if len({case_key(e.case_number) for e in group}) >= rules.repeat_plate_cases]
     return sorted(found, key=lambda f: (f.at, list(FlagKind).index(f.kind)))
 
 
 def _flag(kind: FlagKind, group: list[AuditEntry], case: str | None = None) -> Flag:
     return Flag(kind, group[0].at, tuple(sorted({e.actor for e in group})),
                 group[0].case_number if case is None else case, len(group),
-                len({e.case_number for e in group}), tuple(e.id for e in group))
+                len({case_key(e.case_number) for e in group}), tuple(e.id for e in group))
 
 
 def week_entries(conn: sqlite3.Connection, since: datetime, until: datetime) -> list[AuditEntry]:

@@ -10,6 +10,7 @@ module only stores.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -99,17 +100,24 @@ def store_alert(
 
 
 def list_alerts(
-    conn: sqlite3.Connection, *, after_id: int = 0, unacknowledged: bool = False, limit: int = 200
+    conn: sqlite3.Connection,
+    *,
+    after_id: int = 0,
+    unacknowledged: bool = False,
+    limit: int = 200,
+    seen_since: datetime | None = None,
 ) -> list[WatchAlert]:
-    """Alerts newest first (with `after_id`: only newer ones)."""
+    """Alerts newest first (with `after_id`: only newer ones; with `seen_since`: only of sightings first
+    seen then or later, i.e. within the retention)."""
     sql = (
         "SELECT a.id, a.entry_id, e.pattern, e.note, a.sighting_id, a.camera, a.plate, a.match, "
         "a.first_seen, a.raised, a.acknowledged, a.acknowledged_by "
-        "FROM watch_alerts a JOIN watch_entries e ON e.id = a.entry_id WHERE a.id > ?"
+        "FROM watch_alerts a JOIN watch_entries e ON e.id = a.entry_id WHERE a.id > ? AND a.first_seen >= ?"
         + (" AND a.acknowledged IS NULL" if unacknowledged else "")
         + " ORDER BY a.id DESC LIMIT ?"
     )
-    rows = conn.execute(sql, (after_id, limit)).fetchall()
+    since = to_epoch(seen_since) if seen_since is not None else float("-inf")
+    rows = conn.execute(sql, (after_id, since, limit)).fetchall()
     return [
         WatchAlert(
             r[0],
@@ -127,6 +135,20 @@ def list_alerts(
         )
         for r in rows
     ]
+
+
+def prune_alerts(
+    conn: sqlite3.Connection, cutoff: float, keep: Iterable[tuple[str, float, float]] = ()
+) -> int:
+    """Delete the alerts of sightings first seen before `cutoff` (epoch s): an alert carries a sighting's
+    plate, camera and time, so it goes when the sighting does, unless a case hold keeps that camera and
+    time (`keep`: (camera, start, end) of each hold in force). Returns how many went."""
+    sql, args = "DELETE FROM watch_alerts WHERE first_seen < ?", list[object]([cutoff])
+    for camera, start, end in keep:
+        sql += " AND NOT (camera = ? AND first_seen >= ? AND first_seen <= ?)"
+        args += [camera, start, end]
+    with conn:
+        return conn.execute(sql, args).rowcount
 
 
 def acknowledge(conn: sqlite3.Connection, alert_id: int, who: str, now: datetime) -> bool:

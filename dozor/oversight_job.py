@@ -11,7 +11,7 @@ from accounts.oversight import last_week, read_flags, summary_text
 from edge.clock import Clock
 from edge.config import Config
 from edge.layout import DataLayout
-from plate_index.normalise import normalise
+from plate_index.normalise import plate_start
 from recorder.holds import active, ending_within
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def weekly_summary(config: Config, clock: Clock) -> str | None:
 def log_summary(config: Config, now: datetime) -> str:
     layout, rules = DataLayout(config.storage.path), config.oversight
     since, until = last_week(now)
-    found = read_flags(layout, rules, since, until, normalise)
+    found = read_flags(layout, rules, since, until, plate_start)
     ending = ending_within(active(layout, now.timestamp()), now.timestamp(), rules.hold_warn_days * 86400)
     text = summary_text(found, len(ending), since, until, (rules.duty_start, rules.duty_end))
     log.info("%s", text)

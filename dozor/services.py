@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from dozor.alerts_job import prune_watch_alerts
 from edge.backoff import Backoff
 from edge.clock import Clock, SystemClock
 from edge.clock_steps import AgeGuard
@@ -61,7 +62,12 @@ def lpr_services(context: RunContext) -> list[Service]:
     wait for the next run)."""
     config, clock, jobs = context.config, context.clock, context.jobs
     guard = AgeGuard(clock, "plate retention")
-    jobs.every("plate-retention", PLATE_PRUNE_SECONDS, lambda: prune_plates(config, clock, guard=guard))
+
+    def prune() -> None:
+        prune_plates(config, clock, guard=guard)
+        prune_watch_alerts(config, clock, guard=guard)  # the alerts of those sightings, in web.db
+
+    jobs.every("plate-retention", PLATE_PRUNE_SECONDS, prune)
     context.recorder.retention.on_deleted(lambda: jobs.run_soon("plate-retention"))
     return [LprService(config, context.recorder.taps, clock=clock)]
 

@@ -47,7 +47,7 @@ CASE = ("--case", "12026100000000123", "--reason", "theft")
 
 def run(*args: str):
     """The command, with a case where it shows plate data (required by default: [access] require_case)."""
-    needs_case = args[0] in ("search", "alerts")
+    needs_case = args[0] in ("search", "alerts", "watchlist")
     return CliRunner().invoke(main, [*args, *(CASE if needs_case else ())])
 
 
@@ -83,6 +83,9 @@ def test_cli_search_needs_a_case_and_its_entry_carries_it(config, data_dir):
     assert odd.exit_code == 1 and "theft, missing_person" in odd.output
     alerts = CliRunner().invoke(main, ["alerts", "--config", config])
     assert alerts.exit_code == 1 and "--case" in alerts.output
+    for watchlist in (["list"], ["add", "BE7*"], ["remove", "BE7*"]):  # plate text too, as in the web UI
+        refused = CliRunner().invoke(main, ["watchlist", *watchlist, "--config", config])
+        assert refused.exit_code == 1 and "--case" in refused.output, watchlist
     assert audit_entries(data_dir)[0] == []
     done = CliRunner().invoke(main, ["search", "BE7", "--json", "--config", config, "--case", "ЄО 5",
                                      "--reason", "missing_person", "--case-note", "a boy, 9"])
@@ -127,6 +130,7 @@ def test_watchlist_changes_and_views_and_alerts_are_audited_in_one_chain(config,
         (AuditAction.WATCHLIST_REMOVE, "BH12*"),
     ]
     assert all(e.actor == ME for e in found) and found[0].detail["note"] == "stolen"
+    assert all(e.case_number == "12026100000000123" for e in found), "a plate-data entry without its case"
     assert (checked, problems) == (4, [])
     assert all(e.action in set(AuditAction) for e in found)
     unwitnessed = run("audit", "verify", "--config", config)

@@ -19,7 +19,7 @@ from dozor.oversight_job import log_summary, weekly_summary
 from edge.clock import ManualClock
 from edge.config import OversightConfig, parse_config
 from edge.layout import DataLayout
-from plate_index.normalise import normalise
+from plate_index.normalise import plate_start
 from recorder import holds
 
 
@@ -74,7 +74,7 @@ def seeded(data_dir):
 
 
 def test_flags_match_the_seeded_audit_entries_exactly(seeded):
-    found = read_flags(seeded, RULES, local(11), NOW, normalise)
+    found = read_flags(seeded, RULES, local(11), NOW, plate_start)
     assert found == EXPECTED
 
 
@@ -123,3 +123,37 @@ def test_admin_page_shows_the_flags_and_last_weeks_summary_without_plate_text(we
     assert "7 позначок за 7 днів" in overview  # 6 flags and 1 hold near its end
     police = web.client("police", config=config)
     assert police.get("/admin/oversight").status_code == 403
+
+
+def test_one_plate_followed_with_ever_longer_queries_under_changing_cases_is_flagged(data_dir):
+    """Someone following one car types its start, then more of it, under a new case each time: the
+    queries differ (AA1, AA12, AA123ВВ) but all find that plate's start, so the flag must still fire;
+    the daemon's and the admin page's key is the plate's first three characters."""
+    layout = DataLayout(data_dir)
+    conn = open_web_db(layout)
+    for day, query, case in ((10, "AA1", A), (11, "AA12", B), (12, "аа123вв", C), (12, "*123*", D)):
+        audit.append(conn, ManualClock(local(day, 10)), actor="petro", ip="10.0.0.5",
+                     action=AuditAction.SEARCH, target=query, case=case)
+    conn.close()
+    config = parse_config({"storage": {"path": str(data_dir)}, "oversight": RULES.model_dump()})
+    text = log_summary(config, local(18))
+    assert "1 plate(s) searched again by one user across cases" in text, text
+
+
+def test_one_case_number_written_in_different_ways_is_one_case():
+    """'ЄО 4', 'EO 4' (Latin letters), 'ЄО №4' and 'ЄО 04' are one journal number: spreading searches
+    over its spellings must not hide a busy case, nor make one case look like several (which would
+    flag an honest officer as following a plate across cases)."""
+    from datetime import timedelta
+
+    from accounts.audit import AuditEntry
+    from accounts.oversight import flags
+
+    spellings = ("ЄО 4", "EO 4", "ЄО №4", "ЄО 04")
+    found = flags(
+        [AuditEntry(n + 1, local(14, 9) + timedelta(minutes=n), "ivan", "10.0.0.5", AuditAction.SEARCH, "AA1",
+                    {}, number, "theft") for n, number in enumerate(spellings)],
+        RULES, plate_start,
+    )
+    assert [f.kind for f in found] == [FlagKind.BUSY_CASE]
+    assert (found[0].searches, found[0].cases) == (4, 1)

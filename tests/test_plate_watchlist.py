@@ -78,17 +78,18 @@ def test_watchlist_cli_add_list_remove_and_alerts(tmp_path):
     config = tmp_path / "dozor.toml"
     config.write_text(f'[storage]\npath = "{tmp_path / "data"}"\n')
     runner = CliRunner()
-    added = runner.invoke(main, ["watchlist", "add", "ВН12*", "--note", "wanted", "--config", str(config)])
-    assert added.exit_code == 0 and "added BH12*" in added.output
-    listed = runner.invoke(main, ["watchlist", "list", "--config", str(config), "--json"])
-    assert json.loads(listed.output)["pattern"] == "BH12*"
-    bad = runner.invoke(main, ["watchlist", "add", "Б", "--config", str(config)])
-    assert bad.exit_code == 1 and "cannot be on a plate" in bad.output
     case = ["--case", "ЄО 1", "--reason", "theft"]
+    added = runner.invoke(main, ["watchlist", "add", "ВН12*", "--note", "wanted", "--config", str(config),
+                                 *case])
+    assert added.exit_code == 0 and "added BH12*" in added.output
+    listed = runner.invoke(main, ["watchlist", "list", "--config", str(config), "--json", *case])
+    assert json.loads(listed.output)["pattern"] == "BH12*"
+    bad = runner.invoke(main, ["watchlist", "add", "Б", "--config", str(config), *case])
+    assert bad.exit_code == 1 and "cannot be on a plate" in bad.output
     assert runner.invoke(main, ["alerts", "--config", str(config), "--json", *case]).output == ""
-    removed = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config)])
+    removed = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config), *case])
     assert removed.exit_code == 0
-    missing = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config)])
+    missing = runner.invoke(main, ["watchlist", "remove", "BH12*", "--config", str(config), *case])
     assert missing.exit_code == 1 and "not on the watchlist" in missing.output
 
 

@@ -46,6 +46,7 @@ ENTRIES = [  # (when, action, target, detail, case)
     (local(6), AuditAction.SEARCH, "AI5", {"results": 0}, ACCIDENT),
     (local(7), AuditAction.SEARCH, "AA9", {"results": 0}, None),  # while require_case was off
     (local(8), AuditAction.EXPORT, "road-north", {"sighting": 3}, THEFT),
+    (local(8, 13), AuditAction.EXPORT, "road-north", {"failed": "no recording in this time range"}, THEFT),
     (local(9), AuditAction.HOLD_PLACED, "hold 1", {"camera": "road-north"}, THEFT),
     (local(9, 13), AuditAction.HOLD_PLACED, "hold 2", {"camera": "road-north"}, MISSING),
     (local(10), AuditAction.HOLD_RELEASED, "hold 2", {}, MISSING),
@@ -144,6 +145,49 @@ def test_json_report_counts_match_the_seeded_month_exactly(site, data_dir):
                                     "reads_plates": True, "enabled": True}
     assert report["retention"] == {"days": 14, "max_hold_days": 90}
     _no_plate_text(json.dumps(report, ensure_ascii=False))
+
+
+def test_reads_deleted_by_retention_are_still_counted_from_the_nightly_summaries(site, data_dir):
+    """The report of November is made in December, when retention (14 days) has deleted the sightings
+    of the first half of the month: the nightly summaries counted them before, and the report must
+    still show them (a day never summarised keeps the plate store's count)."""
+    from datetime import timedelta
+
+    from edge.config import load_config
+    from health.summary import local_zone, store_summary, summarise_day
+    from plate_index.store import open_store, prune
+
+    config, layout = load_config(site), DataLayout(data_dir)
+    day, written = local(1).date(), local(3, month=12)
+    while day < local(30).date():  # every night's summary but the last one's (the daemon was down)
+        store_summary(layout, summarise_day(config, day, local_zone(), written), written)
+        day += timedelta(days=1)
+    conn = open_store(layout.plates_db)
+    prune(conn, layout, local(17).timestamp())  # December 1st: 14 days kept
+    conn.close()
+    report = json.loads(_report(site, "--format", "json"))
+    assert {day: n for day, n in report["reads_per_day"].items() if n} == EXPECTED["reads_per_day"]
+    assert report["reads_total"] == EXPECTED["reads_total"]
+
+
+def test_a_month_not_over_yet_is_reported_up_to_now_and_says_so(site, data_dir):
+    """A report of the running month must not list days still to come as days without reads, nor
+    count holds 'in force when the month ended' before it has: it covers the month up to now."""
+    from edge.clock import utc_iso
+    from edge.config import load_config
+    from webui.transparency import build_report
+    from webui.transparency_page import render_transparency_file
+
+    report = build_report(load_config(site), "2026-11", local(20, 9))
+    data = report.to_json()
+    assert list(data["reads_per_day"])[-1] == "2026-11-20" and len(data["reads_per_day"]) == 20
+    assert data["complete"] is False and data["period"]["to"] == utc_iso(local(20, 9))
+    english = render_transparency_file(report, "en")
+    assert "The month is not over" in english and "Case holds in force when this report was made" in english
+    assert "The month is not over" not in render_transparency_file(
+        build_report(load_config(site), "2026-11", local(3, month=12)), "en")
+    ukrainian = render_transparency_file(report, "uk")
+    assert "Місяць ще не закінчився" in ukrainian
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])

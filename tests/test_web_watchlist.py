@@ -120,3 +120,39 @@ def test_the_alert_poll_does_not_keep_an_idle_session_alive(data_dir):
     clock.advance(2 * 60)
     assert client.get("/api/alerts/pending").status_code == 401  # 31 idle minutes: signed out
     assert client.get("/search").status_code == 302
+
+
+def test_alerts_go_with_the_retention_unless_a_hold_keeps_their_sighting(web, data_dir):
+    """An alert holds a sighting's plate, camera and time: it must not outlive the 14 days the
+    sighting itself is kept (the data-protection pack promises that), on the alerts page or in web.db,
+    unless a case hold keeps that camera and time."""
+    from webapp import make_config
+
+    from dozor.alerts_job import prune_watch_alerts
+    from edge.clock import ManualClock, to_epoch
+    from recorder import holds
+
+    now = datetime.now(UTC)
+    old, held_at, recent = (to_epoch(now - timedelta(days=d)) for d in (20, 19, 1))
+    conn = web_conn(data_dir)
+    try:
+        month_ago, soon = now - timedelta(days=30), now + timedelta(days=5)
+        entry = watchlist.add_item(conn, "AA*", "", "police", month_ago, soon)
+        seen = ((1, "AA1111AA", old), (2, "AA2222AA", held_at), (3, "AA3333AA", recent))
+        for sighting, plate, when in seen:
+            watchlist.store_alert(conn, entry, (sighting, "road-north", plate, when), "exact", now)
+    finally:
+        conn.close()
+    store = holds.open_holds(DataLayout(data_dir))
+    holds.place(store, holds.Hold(0, "road-north", held_at - 60, held_at + 60, 2, "ЄО 1", "theft", "police",
+                                  to_epoch(now - timedelta(days=19)), to_epoch(now + timedelta(days=30))))
+    store.close()
+    page = web.client("police").get("/alerts").get_data(as_text=True)
+    assert "AA1111AA" not in page and "AA3333AA" in page, "an alert past retention is shown"
+    assert prune_watch_alerts(make_config(data_dir), ManualClock(now)) == 1
+    conn = web_conn(data_dir)
+    try:
+        left = [a.plate for a in watchlist.list_alerts(conn)]
+    finally:
+        conn.close()
+    assert sorted(left) == ["AA2222AA", "AA3333AA"]

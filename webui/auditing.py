@@ -84,6 +84,7 @@ def write_end(conn: sqlite3.Connection, clock: Clock, viewing: Viewing) -> None:
             "seconds": viewing.seconds(),
             "entry": viewing.entry_id,
         },
+        case=viewing.case,
     )
 
 
@@ -98,6 +99,7 @@ def _viewing(target: str, detail: dict[str, Any], idle: float, ends: bool) -> Vi
         started_mono=clock.monotonic(),
         idle=idle,
         ends=ends,
+        case=current_case(),
     )
 
 

@@ -5,9 +5,9 @@ It says which cameras there are and what each looks at, how long data is kept, h
 read each day, how many plate searches were made and why (the case reasons) and whether they found
 anything, how many exports, case holds and failed sign-ins there were, and the audit log's head, so a
 published report also anchors the log: an entry later removed or altered before that head shows.
-Everything is counted from the stores read-only (plates.db, web.db, holds.db); no plate text is read
-except by SQL that returns counts. Rendered in Ukrainian or English by webui.transparency_page, and
-offered as JSON (`to_json`) for anyone who wants to compare months.
+Everything is counted from the stores read-only (plates.db, summaries.db, web.db, holds.db); no plate
+text is read except by SQL that returns counts. Rendered in Ukrainian or English by
+webui.transparency_page, and offered as JSON (`to_json`) for anyone who wants to compare months.
 """
 
 from __future__ import annotations
@@ -74,11 +74,12 @@ class TransparencyReport:
     access: AccessFigures
     holds: HoldFigures
     head: Head | None  # None: no audit log yet
+    complete: bool = True  # False: the month was not over when the report was made (it ends at `until`)
     days: list[date] = field(init=False)
 
     def __post_init__(self) -> None:
-        first = self.since.date()
-        self.days = [first + timedelta(days=n) for n in range((self.until.date() - first).days)]
+        first, last = self.since.date(), (self.until - timedelta(microseconds=1)).astimezone().date()
+        self.days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     @property
     def reads_total(self) -> int:
@@ -98,6 +99,7 @@ class TransparencyReport:
         return {
             "month": self.month,
             "period": {"from": utc_iso(self.since), "to": utc_iso(self.until)},
+            "complete": self.complete,
             "generated": utc_iso(self.generated),
             "appliance": {"host": self.host, "dozor": self.version},
             "cameras": [
@@ -128,8 +130,11 @@ class TransparencyReport:
 
 
 def build_report(config: Config, month: str, now: datetime) -> TransparencyReport:
-    """The report of `month` (YYYY-MM); ValueError for a malformed month."""
+    """The report of `month` (YYYY-MM); ValueError for a malformed month. A month not over at `now` is
+    reported up to `now` (no days to come, holds in force now), and says so."""
     since, until = month_bounds(month)
+    complete = now >= until
+    until = until if complete else max(since, now.astimezone())
     layout = DataLayout(config.storage.path)
     access, head = _audit(layout, since, until)
     return TransparencyReport(
@@ -139,21 +144,28 @@ def build_report(config: Config, month: str, now: datetime) -> TransparencyRepor
         retention_days=config.storage.retention_days, max_hold_days=config.access.max_hold_days,
         require_case=config.access.require_case, reasons=list(config.access.reasons),
         reads_per_day=_reads(layout, since, until), access=access, holds=_holds(layout, access, until),
-        head=head,
+        head=head, complete=complete,
     )
 
 
 def _reads(layout: DataLayout, since: datetime, until: datetime) -> dict[date, int]:
+    """Reads per local day. The plate store forgets a day's sightings after retention_days (a month's
+    report is made after the month), so a day's nightly summary, counted before anything was deleted,
+    is taken where it has more; a day never summarised (the daemon was down, or today) keeps the
+    store's count."""
+    from health.summary import sightings_per_day
     from plate_index.daily import reads_per_day
     from plate_index.store import open_store
 
-    if not layout.plates_db.exists():
-        return {}
-    conn = open_store(layout.plates_db, readonly=True)
-    try:
-        return reads_per_day(conn, since, until)
-    finally:
-        conn.close()
+    counted: dict[date, int] = {}
+    if layout.plates_db.exists():
+        conn = open_store(layout.plates_db, readonly=True)
+        try:
+            counted = reads_per_day(conn, since, until)
+        finally:
+            conn.close()
+    summarised = sightings_per_day(layout, since.date(), until.date())
+    return {day: max(counted.get(day, 0), summarised.get(day, 0)) for day in {*counted, *summarised}}
 
 
 def _audit(layout: DataLayout, since: datetime, until: datetime) -> tuple[AccessFigures, Head | None]:

@@ -6,8 +6,8 @@ line with ISO-8601 UTC times, the contract other tools rely on.
 Every access to plate data is audited, from the shell too: searches, watchlist views and changes and
 alert views write an entry (actor `cli:<person>`, see cli_actor) into the web UI's hash-chained audit
 log before anything is shown; a shell that cannot write the audit log is shown no plate data.
-Searches and alert views name their case (`--case`, `--reason`, accounts.cases) like the web UI's, and
-are refused without one while `[access] require_case` is on.
+Searches, alert views and the watchlist's commands name their case (`--case`, `--reason`,
+accounts.cases) like the web UI's, and are refused without one while `[access] require_case` is on.
 """
 
 from __future__ import annotations
@@ -211,16 +211,18 @@ def watchlist_group() -> None:
 @click.argument("pattern")
 @config_option
 @click.option("--note", default="", help="Why it is listed (shown with every alert).")
-def watchlist_add(pattern, config_path, note) -> None:
+@case_options
+def watchlist_add(pattern, config_path, note, case_number, reason, case_note) -> None:
     """Add a plate (AA1234BB), or a pattern with * (any characters) and ? (one character): BH12*."""
     from plate_index.normalise import BadQuery, parse_query
     from plate_index.watchlist import WILDCARDS, add_entry
 
     config, conn = _store(config_path, create=True)
+    case = _case(config, case_number, reason, case_note)
     try:
         normal = parse_query(pattern, wildcards=WILDCARDS)
         # the attempt, before it
-        _audit(config, AuditAction.WATCHLIST_ADD, normal, {"via": "cli", "note": note})
+        _audit(config, AuditAction.WATCHLIST_ADD, normal, {"via": "cli", "note": note}, case)
         entry = add_entry(conn, pattern, note, SystemClock().now())
     except BadQuery as exc:
         fail(str(exc))
@@ -231,12 +233,14 @@ def watchlist_add(pattern, config_path, note) -> None:
 @watchlist_group.command("list")
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
-def watchlist_list(config_path, as_json) -> None:
+@case_options
+def watchlist_list(config_path, as_json, case_number, reason, case_note) -> None:
     """Show the watchlist."""
     from plate_index.watchlist import list_entries
 
     config, conn = _store(config_path, create=True)
-    _audit(config, AuditAction.WATCHLIST_VIEW, "", {"via": "cli"})
+    case = _case(config, case_number, reason, case_note)
+    _audit(config, AuditAction.WATCHLIST_VIEW, "", {"via": "cli"}, case)
     entries = list_entries(conn)
     if as_json:
         print_json_lines([e.to_json() for e in entries])
@@ -248,12 +252,14 @@ def watchlist_list(config_path, as_json) -> None:
 @watchlist_group.command("remove")
 @click.argument("entry")
 @config_option
-def watchlist_remove(entry, config_path) -> None:
+@case_options
+def watchlist_remove(entry, config_path, case_number, reason, case_note) -> None:
     """Remove ENTRY (its id from `dozor watchlist list`, or the plate/pattern)."""
     from plate_index.watchlist import remove_entry
 
     config, conn = _store(config_path, create=True)
-    _audit(config, AuditAction.WATCHLIST_REMOVE, entry, {"via": "cli"})
+    case = _case(config, case_number, reason, case_note)
+    _audit(config, AuditAction.WATCHLIST_REMOVE, entry, {"via": "cli"}, case)
     if not remove_entry(conn, entry):
         fail(f"{entry!r} is not on the watchlist; see `dozor watchlist list`")
     click.echo(f"removed {entry}")

@@ -92,10 +92,14 @@ def download():
     if end - start > MAX_RANGE:
         return _refuse(_("At most 2 hours per export; export longer periods in parts."))
     clock, layout = ctx().clock, ctx().layout
-    # Video past the retention horizon is gone for the UI (as for the player), deleted or not yet.
-    start = max(start, ctx().retention_horizon())
-    conn = catalog_db()
-    segments = segments_between(conn, camera.name, start, end) if start < end else []
+    # Video past the retention horizon is gone for the UI (as for the player), deleted or not yet,
+    # unless a case hold keeps it: held video is kept precisely so that it can still be exported.
+    conn, horizon = catalog_db(), ctx().retention_horizon()
+    segments = [s for s in segments_between(conn, camera.name, start, end)
+                if not ctx().gone(camera.name, s.start, s.end)]
+    if not any(s.end < horizon for s in segments):  # nothing held before the horizon: the range starts there
+        start = max(start, horizon)
+        segments = segments if start < end else []
     outages = outages_between(conn, camera.name, start, end)
     export = ExportRequest(
         camera=camera.name,

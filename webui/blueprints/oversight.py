@@ -13,7 +13,7 @@ from flask import Blueprint, render_template
 
 from accounts.oversight import WEEK_SECONDS, FlagKind, counts, last_week, read_flags
 from accounts.users import Role
-from plate_index.normalise import normalise
+from plate_index.normalise import plate_start
 from recorder.holds import active, ending_within
 from webui.access import allow
 from webui.context import camera_titles, ctx
@@ -25,7 +25,7 @@ def recent_flags():
     """(flags of the last 7 days, holds in force that end within [oversight] hold_warn_days)."""
     config, now = ctx().config, ctx().clock.now()
     rules = config.oversight
-    found = read_flags(ctx().layout, rules, now - timedelta(seconds=WEEK_SECONDS), now, normalise)
+    found = read_flags(ctx().layout, rules, now - timedelta(seconds=WEEK_SECONDS), now, plate_start)
     return found, _ending(now.timestamp())
 
 
@@ -40,7 +40,7 @@ def page():
     config, now = ctx().config, ctx().clock.now()
     found, holds = recent_flags()
     since, until = last_week(now)
-    week = counts(read_flags(ctx().layout, config.oversight, since, until, normalise))
+    week = counts(read_flags(ctx().layout, config.oversight, since, until, plate_start))
     return render_template(
         "admin/oversight.html", flags=found, holds=holds, rules=config.oversight, FlagKind=FlagKind,
         week=week, week_since=since, week_until=until - timedelta(days=1),

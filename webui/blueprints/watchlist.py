@@ -81,7 +81,7 @@ def remove(item_id: int):
 @needs_case
 def alerts():
     refresh_alerts()
-    found = watchlist.list_alerts(web_db())
+    found = watchlist.list_alerts(web_db(), seen_since=ctx().retention_horizon())
     audit_request(AuditAction.ALERTS_VIEW, "", {"alerts": len(found)})
     return render_template("watchlist/alerts.html", alerts=found, titles=camera_titles())
 
@@ -92,7 +92,8 @@ def pending():
     """Alerts not acknowledged yet, newer than `after` (an alert id): what the page pops up."""
     refresh_alerts()
     found = watchlist.list_alerts(
-        web_db(), after_id=request.args.get("after", 0, type=int), unacknowledged=True, limit=POLL_LIMIT
+        web_db(), after_id=request.args.get("after", 0, type=int), unacknowledged=True, limit=POLL_LIMIT,
+        seen_since=ctx().retention_horizon(),
     )
     titles = camera_titles()
     if ctx().config.access.require_case and current_case() is None:
