@@ -15,10 +15,10 @@ from plate_clips import (
     WIDTH,
     _noisy,
     background,
+    build_clip,
     car_window,
     decode,
     load_cars,
-    make_test_clips,
     paste,
     readable,
 )
@@ -28,6 +28,7 @@ from plate_index.direction import Direction, direction_of
 from plate_index.grouping import PlateRead, SightingGrouper, similarity
 
 SAMPLE_FPS = 5  # lpr.sample_fps, the production default
+CLIP_CARS = 4  # a short drive-by clip (the pipeline tests' clips have 8 cars, tests/plate_clips.py)
 
 
 def _read(t: float, box: tuple[int, int, int, int], frame_width: int = 1280) -> PlateRead:
@@ -87,6 +88,14 @@ def recogniser(model_dir):
     return Recogniser(build_alpr(LprConfig(model_dir=str(model_dir))), 0.5)
 
 
+@pytest.fixture(scope="module")
+def cars(recogniser, plates_dir):
+    """Cars whose still photo the models read, picked across the photo set as the pipeline tests do."""
+    found = readable(load_cars(plates_dir)[::7][: 2 * CLIP_CARS], recogniser)
+    assert len(found) >= CLIP_CARS, "too few photos read correctly to build the clip"
+    return found[:CLIP_CARS]
+
+
 def _sightings(recogniser, frames) -> list:
     """Frames (seconds, BGR picture) through the models and grouping, as the LPR worker does."""
     grouper = SightingGrouper(gap_seconds=4.0)
@@ -100,24 +109,24 @@ def _sightings(recogniser, frames) -> list:
 @pytest.mark.slow
 @pytest.mark.shared
 def test_the_drive_by_clip_s_cars_go_right_to_left_and_backwards_left_to_right(
-    recogniser, plates_dir, model_dir, tmp_path_factory
+    recogniser, cars, tmp_path_factory
 ):
-    clip = make_test_clips(plates_dir, model_dir, tmp_path_factory.getbasetemp() / "driveby")[0]
+    folder = tmp_path_factory.mktemp("driveby")
+    clip = build_clip(folder, cars)
     sightings = _sightings(recogniser, decode(clip.path, every=FPS // SAMPLE_FPS))
-    cars = {p.plate for p in clip.passes}
-    of_cars = [s for s in sightings if max(similarity(s.plate, car) for car in cars) >= 0.7]
-    assert len({max(cars, key=lambda car, s=s: similarity(s.plate, car)) for s in of_cars}) >= 6
+    plates = {p.plate for p in clip.passes}
+    of_cars = [s for s in sightings if max(similarity(s.plate, car) for car in plates) >= 0.7]
+    assert len({max(plates, key=lambda car, s=s: similarity(s.plate, car)) for s in of_cars}) == CLIP_CARS
     going = [(s.plate, len(s.reads), s.direction) for s in of_cars if len(s.reads) >= 3]
-    assert len(going) >= 6, going
+    assert len(going) >= CLIP_CARS, going
     assert all(direction is Direction.RIGHT_TO_LEFT for _plate, _reads, direction in going), going
     backwards = [direction_of(_backwards(s.reads)) for s in of_cars if len(s.reads) >= 3]
     assert set(backwards) == {Direction.LEFT_TO_RIGHT}, backwards
 
 
-def _approaching_frames(plates_dir, recogniser, seconds: float = 2.4):
+def _approaching_frames(car, seconds: float = 2.4):
     """A real car photo driving straight at a camera (its plate 80 -> 200 px wide, slightly right of
     the middle), at the sampling rate, with sensor noise."""
-    car = readable(load_cars(plates_dir)[::7][:6], recogniser)[0]
     import cv2
 
     photo = cv2.imread(str(car.file))
@@ -136,8 +145,8 @@ def _approaching_frames(plates_dir, recogniser, seconds: float = 2.4):
 
 @pytest.mark.slow
 @pytest.mark.shared
-def test_a_car_driving_at_the_camera_goes_towards_and_backwards_away(recogniser, plates_dir):
-    sightings = _sightings(recogniser, _approaching_frames(plates_dir, recogniser))
+def test_a_car_driving_at_the_camera_goes_towards_and_backwards_away(recogniser, cars):
+    sightings = _sightings(recogniser, _approaching_frames(cars[0]))
     assert len(sightings) == 1, [(s.plate, len(s.reads)) for s in sightings]
     sighting = sightings[0]
     assert len(sighting.reads) >= 5
