@@ -9,9 +9,10 @@ of the clustered key table; a longer one uses the (kind, key) index unless its p
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -121,9 +122,11 @@ def _pattern_search(
     limit: int,
     direction: str | None,
 ) -> list[SightingHit]:
-    found = dict.fromkeys(_pattern_ids(conn, EXACT, pattern, window, camera, limit, direction), "exact")
+    exacts = functools.partial(matching_ids, conn, EXACT, pattern, window, camera)
+    found = dict.fromkeys(_pattern_ids(conn, exacts, limit, direction), "exact")
     if not exact and len(found) < limit:
-        for sighting_id in _pattern_ids(conn, TOLERANT, fold(pattern), window, camera, limit, direction):
+        tolerants = functools.partial(matching_ids, conn, TOLERANT, fold(pattern), window, camera)
+        for sighting_id in _pattern_ids(conn, tolerants, limit, direction):
             if len(found) >= limit:
                 break
             found.setdefault(sighting_id, "tolerant")
@@ -132,18 +135,13 @@ def _pattern_search(
 
 
 def _pattern_ids(
-    conn: sqlite3.Connection,
-    kind: int,
-    pattern: str,
-    window: tuple[float | None, float | None],
-    camera: str | None,
-    limit: int,
-    direction: str | None,
+    conn: sqlite3.Connection, matching: Callable[[int], list[int]], limit: int, direction: str | None
 ) -> list[int]:
-    """The newest `limit` sightings matching a wildcard pattern (and going `direction`, when given)."""
+    """The newest `limit` of the sightings `matching(n)` finds (n at most) that went `direction` (all,
+    when None): for a direction, ever more are asked for until enough went that way."""
     asked = limit
     while True:
-        ids = matching_ids(conn, kind, pattern, window, camera, asked)
+        ids = matching(asked)
         kept = list(_going(conn, ids, direction))
         if len(kept) >= limit or len(ids) < asked or asked >= _PATTERN_CAP:
             return kept[:limit]
