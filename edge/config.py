@@ -248,6 +248,32 @@ class MotionConfig(Section):
         return value
 
 
+class DirectionLabels(Section):
+    """What each direction of travel means on one camera's road (plate_index.direction): the UI shows
+    a sighting's direction with its camera's label, or with a generic phrase where there is none.
+    Several directions may share a label (a road seen at an angle: towards and right-to-left)."""
+
+    towards: str = setting("", 'e.g. "to Odesa", at most 40 characters', max_length=40)
+    """Cars coming towards the camera (their plate grows); "" = the generic "towards the camera"."""
+    away: str = setting("", 'e.g. "to the village", at most 40 characters', max_length=40)
+    """Cars going away from the camera (their plate shrinks); "" = the generic "away from the camera"."""
+    left_to_right: str = setting("", 'e.g. "to the bridge", at most 40 characters', max_length=40)
+    """Cars crossing the picture from left to right; "" = the generic "left to right"."""
+    right_to_left: str = setting("", 'e.g. "to the school", at most 40 characters', max_length=40)
+    """Cars crossing the picture from right to left; "" = the generic "right to left"."""
+
+    @field_validator("towards", "away", "left_to_right", "right_to_left")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.isprintable():
+            raise ValueError("must be one line of printable text")
+        return value.strip()
+
+    def label(self, direction: str) -> str:
+        """The label of a direction code ("towards", ...), "" when none is set (or it is "unknown")."""
+        return str(getattr(self, direction, "")) if direction in type(self).model_fields else ""
+
+
 class CameraConfig(Section):
     name: str = setting(..., 'e.g. "road-north"')
     """Unique short name: lower-case letters, digits and '-'. Used in file names and URLs."""
@@ -261,6 +287,10 @@ class CameraConfig(Section):
     lpr_url: str = setting("", 'rtsp://... or ""')
     """Optional second RTSP stream (e.g. a sub-stream) for plate reading; "" = the main stream."""
     motion: MotionConfig = Field(default_factory=MotionConfig, description="Motion gate for plate reading.")
+    directions: DirectionLabels = Field(
+        default_factory=DirectionLabels,
+        description="Names of the directions of travel on this camera's road, shown with each sighting.",
+    )
 
     @field_validator("name")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from plate_index.direction import Direction, direction_of
 from plate_index.normalise import fold
 
 MAX_ALTERNATIVES = 3
@@ -43,6 +44,7 @@ class PlateRead:
     region: str | None = None
     region_confidence: float | None = None
     box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    frame_width: int = 0  # pixels across the frame the box is on (plate_index.direction)
 
 
 @dataclass
@@ -78,6 +80,10 @@ class Sighting:
     @property
     def plate(self) -> str:
         return vote(self.reads)
+
+    @property
+    def direction(self) -> Direction:
+        return direction_of(self.reads)
 
     @property
     def alternatives(self) -> list[str]:

@@ -89,5 +89,5 @@ class SightingWriter:
             last_seen=sighting.last_seen, confidence=sighting.confidence, reads=len(sighting.reads),
             alternatives=sighting.alternatives, region=region, region_confidence=region_confidence,
             crop_path=paths[0], scene_path=paths[1],
-            clock_shift=self.clock_shift.get(sighting.camera, 0.0),
+            clock_shift=self.clock_shift.get(sighting.camera, 0.0), direction=sighting.direction,
         )

@@ -9,9 +9,10 @@ of the clustered key table; a longer one uses the (kind, key) index unless its p
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,9 @@ MAX_LIMIT = 5000
 # A longer prefix with fewer key rows than this is read through the (kind, key) index and sorted;
 # a more common one is read newest-first through (kind, key3, first_seen), where the LIMIT stops early.
 _SORT_CAP = 3000
+# A wildcard search for one direction asks for ever more matches until enough went that way, up to this.
+_PATTERN_CAP = 100_000
+_DIRECTION_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class SightingHit:
     crop_path: str | None
     scene_path: str | None
     match: str | None
+    direction: str = "unknown"  # plate_index.direction.Direction
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's and web UI's JSON object (times ISO-8601 UTC, paths relative to storage.path)."""
@@ -59,6 +64,7 @@ class SightingHit:
             "crop_path": self.crop_path,
             "scene_path": self.scene_path,
             "region": self.region,
+            "direction": self.direction,
         }
 
 
@@ -71,9 +77,11 @@ def search(
     until: datetime | None = None,
     exact: bool = False,
     limit: int = DEFAULT_LIMIT,
+    direction: str | None = None,
 ) -> list[SightingHit]:
     """Sightings whose plate starts with `query`: exact matches newest first, then tolerant ones.
-    `?` in the query stands for one character and `*` for any run (plate_index.wildcard).
+    `?` in the query stands for one character and `*` for any run (plate_index.wildcard). With
+    `direction` (a plate_index.direction.Direction), only the sightings that went that way.
 
     Raises plate_index.normalise.BadQuery (user-facing message) for a query with fewer than three
     usable characters, too many, a letter that cannot be on a plate, or a wildcard query too vague to
@@ -83,14 +91,14 @@ def search(
     limit = max(1, min(limit, MAX_LIMIT))
     window = (to_epoch(since) if since else None, to_epoch(until) if until else None)
     if is_pattern(text):
-        return _pattern_search(conn, text, window, camera, exact, limit)
+        return _pattern_search(conn, text, window, camera, exact, limit, direction)
     found: dict[int, str] = {}
-    for sighting_id in _matching_ids(conn, EXACT, text, window, camera):
+    for sighting_id in _going(conn, _matching_ids(conn, EXACT, text, window, camera), direction):
         if len(found) >= limit:
             break
         found.setdefault(sighting_id, "exact")
     if not exact and len(found) < limit:
-        for sighting_id in _matching_ids(conn, TOLERANT, fold(text), window, camera):
+        for sighting_id in _going(conn, _matching_ids(conn, TOLERANT, fold(text), window, camera), direction):
             if len(found) >= limit:
                 break
             found.setdefault(sighting_id, "tolerant")
@@ -112,15 +120,57 @@ def _pattern_search(
     camera: str | None,
     exact: bool,
     limit: int,
+    direction: str | None,
 ) -> list[SightingHit]:
-    found = dict.fromkeys(matching_ids(conn, EXACT, pattern, window, camera, limit), "exact")
+    exacts = functools.partial(matching_ids, conn, EXACT, pattern, window, camera)
+    found = dict.fromkeys(_pattern_ids(conn, exacts, limit, direction), "exact")
     if not exact and len(found) < limit:
-        for sighting_id in matching_ids(conn, TOLERANT, fold(pattern), window, camera, limit):
+        tolerants = functools.partial(matching_ids, conn, TOLERANT, fold(pattern), window, camera)
+        for sighting_id in _pattern_ids(conn, tolerants, limit, direction):
             if len(found) >= limit:
                 break
             found.setdefault(sighting_id, "tolerant")
     rows = _rows(conn, list(found))
     return [_hit(rows[i], match) for i, match in found.items() if i in rows]
+
+
+def _pattern_ids(
+    conn: sqlite3.Connection, matching: Callable[[int], list[int]], limit: int, direction: str | None
+) -> list[int]:
+    """The newest `limit` of the sightings `matching(n)` finds (n at most) that went `direction` (all,
+    when None): for a direction, ever more are asked for until enough went that way."""
+    asked = limit
+    while True:
+        ids = matching(asked)
+        kept = list(_going(conn, ids, direction))
+        if len(kept) >= limit or len(ids) < asked or asked >= _PATTERN_CAP:
+            return kept[:limit]
+        asked *= 4
+
+
+def _going(conn: sqlite3.Connection, ids: Iterable[int], direction: str | None) -> Iterator[int]:
+    """The sightings of `ids` that went `direction` (all of them when None), in the order given: the
+    direction is not in the search keys, so it is looked up for a chunk of ids at a time."""
+    if direction is None:
+        yield from ids
+        return
+    chunk: list[int] = []
+    for sighting_id in ids:
+        chunk.append(sighting_id)
+        if len(chunk) == _DIRECTION_CHUNK:
+            yield from _with_direction(conn, chunk, direction)
+            chunk = []
+    yield from _with_direction(conn, chunk, direction)
+
+
+def _with_direction(conn: sqlite3.Connection, ids: list[int], direction: str) -> list[int]:
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    going = {row[0] for row in conn.execute(
+        f"SELECT id FROM sightings WHERE direction = ? AND id IN ({marks})", (direction, *ids)  # noqa: S608
+    )}
+    return [sighting_id for sighting_id in ids if sighting_id in going]
 
 
 def get_sighting(conn: sqlite3.Connection, sighting_id: int) -> SightingHit | None:
@@ -194,7 +244,7 @@ def _rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
     marks = ",".join("?" * len(ids))
     rows = conn.execute(
         "SELECT id, plate, camera, first_seen, last_seen, confidence, reads, alternatives, region, "
-        f"crop_path, scene_path FROM sightings WHERE id IN ({marks})",
+        f"crop_path, scene_path, direction FROM sightings WHERE id IN ({marks})",
         ids,
     ).fetchall()
     return {row[0]: row for row in rows}
@@ -204,5 +254,5 @@ def _hit(row: sqlite3.Row, match: str | None) -> SightingHit:
     return SightingHit(
         id=row[0], plate=row[1], camera=row[2], first_seen=from_epoch(row[3]), last_seen=from_epoch(row[4]),
         confidence=row[5], reads=row[6], alternatives=json.loads(row[7]), region=row[8],
-        crop_path=row[9], scene_path=row[10], match=match,
+        crop_path=row[9], scene_path=row[10], match=match, direction=row[11],
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from edge.db import connect, migrate
 from edge.layout import DataLayout
+from plate_index.direction import Direction
 from plate_index.normalise import fold, normalise
 from plate_index.wildcard import MIGRATION as WILDCARD_MIGRATION
 from plate_index.wildcard import delete_grams, gram_rows, insert_grams
@@ -126,6 +127,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE passes ADD COLUMN seen REAL;  -- the moment of its widest view (epoch s)
     ALTER TABLE passes ADD COLUMN box TEXT;   -- its box then, JSON [x1, y1, x2, y2] in the frame's pixels
     """,
+    # Which way the car went (plate_index.direction.Direction): sightings stored before are 'unknown'.
+    """
+    ALTER TABLE sightings ADD COLUMN direction TEXT NOT NULL DEFAULT 'unknown';
+    """,
 ]
 
 
@@ -145,6 +150,7 @@ class NewSighting:
     crop_path: str | None = None
     scene_path: str | None = None
     clock_shift: float = 0.0  # the frames' FrameTap.clock_shift
+    direction: str = Direction.UNKNOWN  # plate_index.direction.Direction
 
 
 
@@ -182,7 +188,8 @@ def camera_id(conn: sqlite3.Connection, name: str, *, create: bool = True) -> in
 
 _INSERT_SIGHTING = (
     "INSERT INTO sightings (id, camera, plate, first_seen, last_seen, confidence, reads, alternatives, "
-    "region, region_confidence, crop_path, scene_path, clock_shift) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "region, region_confidence, crop_path, scene_path, clock_shift, direction) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _INSERT_KEY = (
     "INSERT OR IGNORE INTO sighting_keys (kind, key3, first_seen, sighting_id, key, camera_id) "
@@ -220,8 +227,8 @@ def update_sighting(conn: sqlite3.Connection, sighting_id: int, sighting: NewSig
             conn.executemany(_DELETE_KEY, [(kind, key[:3], row[2], sighting_id, key) for kind, key in old])
             conn.execute(
                 "UPDATE sightings SET camera=?, plate=?, first_seen=?, last_seen=?, confidence=?, reads=?, "
-                "alternatives=?, region=?, region_confidence=?, crop_path=?, scene_path=?, clock_shift=? "
-                "WHERE id=?",
+                "alternatives=?, region=?, region_confidence=?, crop_path=?, scene_path=?, clock_shift=?, "
+                "direction=? WHERE id=?",
                 (*_sighting_values(sighting, plate, alternatives), sighting_id),
             )
         keys = _key_rows(sighting_id, sighting.first_seen, plate, alternatives,
@@ -257,7 +264,7 @@ def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], firs
 def _sighting_values(s: NewSighting, plate: str, alternatives: list[str]) -> tuple:
     return (
         s.camera, plate, s.first_seen, s.last_seen, s.confidence, s.reads, json.dumps(alternatives),
-        s.region, s.region_confidence, s.crop_path, s.scene_path, s.clock_shift,
+        s.region, s.region_confidence, s.crop_path, s.scene_path, s.clock_shift, str(s.direction),
     )
 
 

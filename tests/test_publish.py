@@ -80,3 +80,21 @@ def test_a_lone_unsure_read_is_never_published(tmp_path):
     writer.publish(sighting)
     writer.finish(sighting)
     assert conn.execute("SELECT count(*) FROM sightings").fetchone()[0] == 0
+
+
+def test_the_stored_sighting_carries_its_direction_once_the_path_shows_it(tmp_path):
+    layout = DataLayout(tmp_path)
+    conn = open_store(layout.plates_db)
+    writer = SightingWriter(conn, layout, queue.SimpleQueue(), {}, SystemClock())
+    grouper = SightingGrouper(4.0)
+    for i in range(6):  # the plate crosses the picture from left to right, 100 px a frame
+        read = PlateRead(camera="gate", time=T0 + i / 5, text="AA1234BB", char_confidences=(0.95,) * 8,
+                         confidence=0.95, box=(200 + 100 * i, 400, 320 + 100 * i, 430), frame_width=1280)
+        sighting, _ = grouper.add(read, _evidence(i))
+        writer.publish(sighting)
+        if i == 0:
+            assert search(conn, "AA1")[0].direction == "unknown", "one frame shows no direction yet"
+    (finished,) = grouper.flush()
+    writer.finish(finished)
+    assert [h.direction for h in search(conn, "AA1")] == ["left_to_right"]
+    assert search(conn, "AA1", direction="right_to_left") == []

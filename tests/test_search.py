@@ -120,3 +120,36 @@ def test_json_has_the_cli_contract_fields_and_get_sighting_returns_the_same(stor
     assert data["alternatives"] == ["8E7123AA"] and data["match"] == "exact"
     assert get_sighting(store, sighting_id).plate == "BE7123AA"
     assert get_sighting(store, sighting_id + 99) is None
+
+
+def _going(conn, plate, minutes, direction):
+    start = to_epoch(T0 + timedelta(minutes=minutes))
+    return insert_sighting(conn, NewSighting(
+        camera="road-north", plate=plate, first_seen=start, last_seen=start + 2, confidence=0.9, reads=4,
+        direction=direction,
+    ))
+
+
+def test_direction_filter_keeps_the_order_and_the_limit_past_many_other_sightings(store):
+    # 600 cars towards the camera, newer than the 3 going away: the filter reads past them all
+    for n in range(3):
+        _going(store, f"BE7{n:03d}AA", n, "away")
+    for n in range(600):
+        _going(store, f"BE7{n:03d}KX", 10 + n / 60, "towards")
+    _going(store, "8E7999AA", 5, "away")  # a tolerant match going away
+    away = search(store, "BE7", direction="away")
+    assert _plates(away) == [("BE7002AA", "exact"), ("BE7001AA", "exact"), ("BE7000AA", "exact"),
+                             ("8E7999AA", "tolerant")]
+    assert {h.direction for h in away} == {"away"}
+    assert _plates(search(store, "BE7", direction="away", limit=2)) == [("BE7002AA", "exact"),
+                                                                          ("BE7001AA", "exact")]
+    assert len(search(store, "BE7", direction="towards", limit=5000)) == 600
+    assert search(store, "BE7", direction="left_to_right") == []
+
+
+def test_direction_filter_with_a_wildcard_query_asks_for_more_until_enough(store):
+    for n in range(300):
+        _going(store, f"AA{n:04d}BB", n / 60, "towards")
+    _going(store, "KA1234BB", -5, "right_to_left")
+    assert _plates(search(store, "*4BB", direction="right_to_left", limit=1)) == [("KA1234BB", "exact")]
+    assert len(search(store, "*0BB", direction="towards", limit=10)) == 10

@@ -274,6 +274,7 @@ def seed_sighting(
     alternatives: list[str] | None = None,
     region: str | None = "ua",
     pictures: bool = True,
+    direction: str = "unknown",
 ) -> int:
     """One sighting in plates.db with its crop and scene JPEGs, written by plate_index itself."""
     from edge.clock import to_epoch
@@ -302,6 +303,7 @@ def seed_sighting(
                 region_confidence=0.9 if region else None,
                 crop_path=crop_path,
                 scene_path=scene_path,
+                direction=direction,
             ),
         )
     finally:

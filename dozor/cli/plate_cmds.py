@@ -22,6 +22,7 @@ from dozor.cli.common import cli_actor, config_option, fail, load_or_exit, print
 from edge.clock import SystemClock, parse_utc
 from edge.config import Config
 from edge.layout import DataLayout
+from plate_index.direction import Direction
 
 
 def _time(value: str | None, option: str) -> datetime | None:
@@ -119,11 +120,13 @@ def _local(moment: datetime) -> str:
 @click.option("--since", help="Only sightings first seen at or after this time (ISO-8601; UTC if no zone).")
 @click.option("--until", help="Only sightings first seen before this time (ISO-8601; UTC if no zone).")
 @click.option("--exact", is_flag=True, help="No tolerant matches (OCR look-alikes, alternative readings).")
+@click.option("--direction", type=click.Choice([d.value for d in Direction]),
+              help="Only sightings whose car went this way past the camera.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 5000), help="Most results.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per sighting.")
 @case_options
-def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json, case_number, reason,
-               case_note) -> None:
+def search_cmd(prefix, config_path, camera, since, until, exact, direction, limit, as_json, case_number,
+               reason, case_note) -> None:
     """Sightings whose plate starts with PREFIX (Latin or Cyrillic letters), exact matches first,
     newest first."""
     from plate_index.normalise import BadQuery
@@ -134,7 +137,9 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
     case = _case(config, case_number, reason, case_note)
     if camera and camera not in {c.name for c in config.cameras}:
         click.echo(f"warning: no camera called {camera!r} in the config", err=True)
-    filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
+    filters = {
+        "camera": camera, "since": since, "until": until, "exact": exact or None, "direction": direction,
+    }
     detail = {"via": "cli", **{k: v for k, v in filters.items() if v}}
     try:
         if conn is None:
@@ -144,7 +149,8 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
             hits = []
         else:
             hits = search(
-                conn, prefix, camera=camera, since=since_at, until=until_at, exact=exact, limit=limit
+                conn, prefix, camera=camera, since=since_at, until=until_at, exact=exact, limit=limit,
+                direction=direction,
             )
     except BadQuery as exc:
         _audit(config, AuditAction.SEARCH, prefix, detail, case)
@@ -159,7 +165,7 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
     for hit in hits:
         click.echo(
             f"{_local(hit.first_seen)}  {hit.camera:<16} {hit.plate:<10} {hit.match:<8} "
-            f"{hit.confidence:.2f}  {hit.crop_path or '-'}"
+            f"{hit.confidence:.2f}  {hit.direction:<13} {hit.crop_path or '-'}"
         )
 
 

@@ -42,7 +42,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 CAMERAS = [
-    {"name": "road-north", "title": "Північна дорога"},
+    {
+        "name": "road-north",
+        "title": "Північна дорога",
+        "directions": {"towards": "на Одесу", "away": "у село"},
+    },
     {"name": "village-square", "title": "Площа"},
     {"name": "school", "title": "Школа"},
     {"name": "bridge", "title": "Міст"},
@@ -137,10 +141,7 @@ def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], d
     finally:
         catalog.close()
     write_live_pictures(layout)
-    cameras = [
-        {"name": c["name"], "url": f"rtsp://10.0.0.{i + 11}/stream1", "title": c["title"]}
-        for i, c in enumerate(CAMERAS)
-    ]
+    cameras = [{**c, "url": f"rtsp://10.0.0.{i + 11}/stream1"} for i, c in enumerate(CAMERAS)]
     return make_config(data_dir, cameras=cameras), sightings, now
 
 

@@ -26,6 +26,7 @@ from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.blueprints.sightings import picture_key
 from webui.context import StoreMissing, camera_titles, ctx, plates_db
+from webui.directions import CODES, direction_label, filter_options
 from webui.search_groups import GROUP_LIMIT, group_hits
 
 bp = Blueprint("search", __name__)
@@ -37,7 +38,8 @@ _ID = 987654321  # stands for a sighting id while building URLs
 @allow(*PLATE_ROLES)
 @needs_case
 def page():
-    return render_template("search/page.html", query=request.args.get("q", "")[:40])
+    return render_template("search/page.html", query=request.args.get("q", "")[:40],
+                           directions=filter_options())
 
 
 @bp.route("/api/search")
@@ -50,6 +52,9 @@ def api():
     camera = request.args.get("camera") or None
     if camera is not None and camera not in {c.name for c in ctx().config.cameras}:
         return jsonify(error=_("Unknown camera.")), 400
+    direction = request.args.get("direction") or None
+    if direction is not None and direction not in CODES:
+        return jsonify(error=_("Unknown direction of travel.")), 400
     try:
         since, until = _time_arg("since"), _time_arg("until")
     except ValueError:
@@ -64,6 +69,7 @@ def api():
             ("since", request.args.get("since")),
             ("until", request.args.get("until")),
             ("exact", exact or None),
+            ("direction", direction),
         )
         if v
     }
@@ -72,7 +78,8 @@ def api():
     since = max(since, horizon) if since else horizon
     try:
         validate_query(query)  # a bad query is reported even before anything was recorded
-        hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit)
+        hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit,
+                      direction=direction)
     except BadQuery as exc:
         _audit_search(query, filters, refresh=refresh)
         return jsonify(error=bad_query_message(exc)), 400
@@ -88,6 +95,7 @@ def api():
         {
             **hit.to_json(),
             "camera_title": titles.get(hit.camera, hit.camera),
+            "direction_label": direction_label(hit.camera, hit.direction),
             "url": page_url.format(hit.id),
             "crop_url": crop_url.format(hit.id) if hit.crop_path else None,
         }

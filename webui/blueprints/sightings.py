@@ -18,6 +18,7 @@ from accounts.audit import AuditAction
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.context import camera_titles, ctx, plates_db
+from webui.directions import direction_label
 from webui.evidence_sighting import picture_file
 from webui.timeline import route_timeline
 
@@ -64,6 +65,7 @@ def page(sighting_id: int):
         "sightings/page.html",
         hit=hit,
         titles=titles,
+        direction_label=direction_label,
         route=route,
         timeline=route_timeline(route, current=hit.id, titles=titles),
         video_from=hit.first_seen - VIDEO_LEAD,
