@@ -166,6 +166,9 @@ class FrameChooser:
             if not sent:
                 with self._ready:
                     self._in_flight = max(0, self._in_flight - 1)
+            # The worker has its copy (in a frame slot): let the picture and its BGR array (4 MB at
+            # 720p) go now, not when the next frame is picked.
+            del frame
 
     def _pick(self, now: float) -> tuple[str, _Pass] | None:
         """The waiting frame to read next (None: none, or the worker has no room)."""

@@ -4,9 +4,10 @@ A `Frame` keeps the decoder's own picture (YUV) and makes the BGR array only whe
 most frames a camera decodes are only looked at by the motion gate, which needs the brightness plane
 (`grey`, no conversion at all), and only the few the plate models read, or the live grid shows, are
 converted. A subscription's queue drops the OLDEST frame when nobody takes it, so a slow or dead
-consumer loses frames and holds at most `queue_size` pictures. A consumer that keeps only what it
-needs (plate reading's chooser) takes them through `deliver` instead, called from the tap's thread:
-no queue of pictures at all.
+consumer loses frames and holds at most `queue_size` pictures, copied out of the decoder (`detached`)
+so that a picture waiting in a queue never makes the decoder allocate another. A consumer that keeps
+only what it needs (plate reading's chooser) takes them through `deliver` instead, called from the
+tap's thread: no queue of pictures at all.
 
 A subscription with a `MotionTest` (plate reading) is asked about frames only while something moves:
 the tap decodes just the keyframes while the test finds the scene still, and delivers only the frames
@@ -175,6 +176,9 @@ class FrameSubscription:
                 self.delivered += 1
                 self.deliver(frame)
             return
+        # A queued frame waits for its consumer (the live picture's JPEG, under load tens of ms) while
+        # the decoder goes on: holding the decoder's own picture then grows its pool by one for good.
+        frame = frame.detached()
         with self._ready:
             if self.closed:
                 return
