@@ -26,7 +26,12 @@ log = logging.getLogger(__name__)
 
 JPEG_QUALITY = 80
 WATCHED_SECONDS = 15.0  # a grid refreshing once a second keeps its cameras at full rate
-UNWATCHED_SECONDS = 30.0  # how old an unwatched camera's picture may get
+# How old an unwatched camera's picture may get. Each such picture costs ~20 ms of CPU on the 2-core
+# development machine (a fresh decoder and a 720p 2 Mbit/s keyframe ~15 ms, the colour conversion and
+# JPEG ~3 ms): every 30 s at 8 cameras that was a fifth of what recording them costs
+# (bench/record_cpu.py). A volunteer who opens the grid sees each tile's age, and the watched rate from
+# the next keyframe on.
+UNWATCHED_SECONDS = 60.0
 
 
 def live_picture(layout: DataLayout, camera: str) -> Path:
