@@ -158,7 +158,7 @@ class FrameChooser:
                 p.last_sent = time.monotonic()
                 self._in_flight += 1
             try:
-                sent = self.worker.submit(camera, frame.wall_time, frame.seq, frame.image,
+                sent = self.worker.submit(camera, frame.wall_time, frame.seq, frame.pixels,
                                           frame.clock_shift, tag=p.number)
             except Exception:  # a bad frame must not end plate reading
                 log.exception("plate reading: could not hand a frame of camera %s to the models", camera)
@@ -166,8 +166,8 @@ class FrameChooser:
             if not sent:
                 with self._ready:
                     self._in_flight = max(0, self._in_flight - 1)
-            # The worker has its copy (in a frame slot): let the picture and its BGR array (4 MB at
-            # 720p) go now, not when the next frame is picked.
+            # The worker has its copy (in a frame slot): let the picture (1.4 MB at 720p) go now, not
+            # when the next frame is picked.
             del frame
 
     def _pick(self, now: float) -> tuple[str, _Pass] | None:

@@ -61,6 +61,13 @@ class Frame:
         image.flags.writeable = False
         return image
 
+    @property
+    def pixels(self) -> numpy.ndarray:
+        """The picture as the smallest array that holds it: a copied 4:2:0 picture's planes (H*3/2 x W,
+        half of BGR's bytes; plate reading's frame slots take them, and the worker converts), else
+        `image`."""
+        return self.picture.planes if isinstance(self.picture, YuvCopy) else self.image
+
     @cached_property
     def grey(self) -> numpy.ndarray:
         """H x W uint8 brightness: the decoder's luma plane itself when it has one (no copy)."""
