@@ -38,7 +38,9 @@ WAIT_LONGEST = 10.0  # a frame waiting this long is dropped: its sighting would 
 PASSES_KEPT = 4  # per camera, for the worker's answers about frames of recent passes
 # Frames waiting at most, per worker's camera: each holds a picture (1.4 MB at 720p, copied out of its
 # decoder), and under saturation the passes of every camera wait; past this the least urgent one goes.
-WAITING_PER_CAMERA = 0.5
+# The worker reads about 5 frames a second, so 6 frames at 24 cameras are still more than a second of
+# its work to choose from.
+WAITING_PER_CAMERA = 0.25
 
 
 @dataclass
