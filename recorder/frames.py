@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
+import av
 import numpy
 
 LUMA_FIRST = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "gray"}
@@ -52,12 +53,7 @@ class Frame:
         picture = self.picture
         if isinstance(picture, numpy.ndarray):
             return picture
-        if isinstance(picture, YuvCopy):
-            import cv2
-
-            image = cv2.cvtColor(picture.planes, cv2.COLOR_YUV2BGR_I420)
-        else:
-            image = picture.to_ndarray(format="bgr24")
+        image = video_frame(picture).to_ndarray(format="bgr24")
         image.flags.writeable = False
         return image
 
@@ -75,9 +71,7 @@ class Frame:
         if isinstance(picture, YuvCopy):
             return picture.planes[: picture.height]
         if isinstance(picture, numpy.ndarray):
-            import cv2
-
-            return cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY)
+            return video_frame(picture).to_ndarray(format="gray")
         if picture.format.name not in LUMA_FIRST:
             return picture.to_ndarray(format="gray")
         plane = picture.planes[0]
@@ -97,6 +91,17 @@ class Frame:
         else:
             copy = self.image
         return Frame(self.camera, self.wall_time, copy, self.seq, self.clock_shift, self.motion)
+
+
+def video_frame(picture: Any) -> av.VideoFrame:
+    """A frame's picture as an av.VideoFrame, for FFmpeg's own conversions, scaling and JPEG: the daemon
+    does its picture work with PyAV, which it loads anyway, and not with OpenCV, whose library alone
+    keeps ~35 MB resident in every process that imports it."""
+    if isinstance(picture, YuvCopy):
+        return av.VideoFrame.from_ndarray(picture.planes, format="yuv420p")
+    if isinstance(picture, numpy.ndarray):
+        return av.VideoFrame.from_ndarray(numpy.ascontiguousarray(picture), format="bgr24")
+    return picture
 
 
 class Tap(Protocol):
