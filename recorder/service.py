@@ -1,7 +1,8 @@
 """The Recorder: every enabled camera of one config, as one service the supervisor starts and stops.
 
 Start-up order matters: recover what the last run left (so every file plays and the catalog is true)
-before any camera writes. Then one CameraRecorder thread per camera, the live pictures, and a frame
+before any camera writes. Then one CameraRecorder thread per camera, the live pictures, the live grid's
+sub-streams of cameras with a `live_url` (recorder.live_relay, only while watched), and a frame
 tap per camera that other services subscribe to: `Recorder.tap(name)` (or `.taps`) is how plate
 reading gets frames. `watch()` restarts a camera thread that died (it should never happen: the thread
 catches everything), `stop()` closes every segment and marks it complete.
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import logging
 
+from edge.backoff import Backoff
 from edge.clock import Clock, SystemClock, from_epoch, to_epoch
 from edge.config import Config
 from edge.layout import DataLayout
 from recorder.camera_recorder import CameraRecorder
 from recorder.catalog import Catalog
 from recorder.frame_tap import FrameTap
+from recorder.live_relay import LiveRelay
 from recorder.live_snapshots import LiveSnapshots
 from recorder.reasons import OutageReason, Reason
 from recorder.recovery import recover
@@ -47,6 +50,12 @@ class Recorder:
             for c in cameras
         }
         self.live = LiveSnapshots(self.layout, self.taps, config.recorder.live_fps)
+        rec = config.recorder
+        self.relays = [
+            LiveRelay(self.layout, c.name, c.live_url, stall_seconds=rec.stall_seconds,
+                      backoff=Backoff(rec.reconnect_min_seconds, rec.reconnect_max_seconds))
+            for c in cameras if c.live_url
+        ]
 
     def tap(self, camera: str) -> FrameTap:
         """The frame tap of a recorded camera (KeyError if it is not recorded)."""
@@ -60,6 +69,9 @@ class Recorder:
         for camera in self.cameras.values():
             camera.start()
         self.live.start()
+        self.layout.live_dir.mkdir(parents=True, exist_ok=True)
+        for relay in self.relays:
+            relay.start()
         log.info("recording %d camera(s) into %s", len(self.cameras), self.layout.segments_dir)
 
     def watch(self) -> None:
@@ -69,6 +81,8 @@ class Recorder:
                 camera.start()
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
+        for relay in self.relays:
+            relay.stop()
         self.live.stop()
         for camera in self.cameras.values():
             camera.stop()
