@@ -59,6 +59,7 @@ class AuditAction(StrEnum):
     PASSES_VIEW = "passes_view"  # a page of one camera's passes in a time window, with plate pictures
     ALERT_ACK = "alert_ack"  # a watchlist alert acknowledged in the web UI (who, when)
     TIMELINE_SIGHTINGS = "timeline_sightings"  # the recordings timeline marked a camera's sightings
+    LIVE_REPLAY = "live_replay"  # the last 30 s of a camera's recording replayed from the live grid
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ ACTION_LABELS = {
     AuditAction.HOLD_ENDED: lazy_gettext("hold ended"),
     AuditAction.ALERT_ACK: lazy_gettext("alert acknowledged"),
     AuditAction.TIMELINE_SIGHTINGS: lazy_gettext("sightings on the recordings timeline"),
+    AuditAction.LIVE_REPLAY: lazy_gettext("last 30 s replayed from the live grid"),
 }
 # The default reasons of [access] reasons (edge.config.DEFAULT_REASONS); others are shown as written.
 REASON_LABELS = {
