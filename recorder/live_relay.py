@@ -87,10 +87,15 @@ class LiveRelay:
         self._thread = threading.Thread(target=self._run, name=f"relay-{self.camera}", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self) -> None:
+        """Ask the thread to end (it does within a packet, or when a connection attempt gives up)."""
         self._stop.set()
+
+    def join(self, timeout: float) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("%s: the live sub-stream did not stop within %.0f s", self.camera, timeout)
             self._thread = None
 
     def _run(self) -> None:

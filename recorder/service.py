@@ -11,6 +11,7 @@ catches everything), `stop()` closes every segment and marks it complete.
 from __future__ import annotations
 
 import logging
+import time
 
 from edge.backoff import Backoff
 from edge.clock import Clock, SystemClock, from_epoch, to_epoch
@@ -28,6 +29,7 @@ from recorder.retention import Retention
 log = logging.getLogger(__name__)
 
 STOP_SECONDS = 15.0
+RELAY_STOP_SECONDS = 3.0  # the live sub-streams (daemon threads) get this long together, then are left
 DOWNTIME_SECONDS = 10.0  # a gap longer than this since the last run is recorded as an outage
 
 
@@ -83,6 +85,9 @@ class Recorder:
     def stop(self, timeout: float = STOP_SECONDS) -> None:
         for relay in self.relays:
             relay.stop()
+        deadline = time.monotonic() + RELAY_STOP_SECONDS  # all together: a camera's open may hang
+        for relay in self.relays:
+            relay.join(max(0.0, deadline - time.monotonic()))
         self.live.stop()
         for camera in self.cameras.values():
             camera.stop()
