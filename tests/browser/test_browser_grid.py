@@ -5,12 +5,11 @@ again, a 4×4 grid keeps the pictures, and "the last 30 s" of a tile replays its
 
 from __future__ import annotations
 
-import threading
 import time
 from types import SimpleNamespace
 
 import pytest
-from browser_support import audit_entries, sign_in
+from browser_support import audit_entries, recorder_and_web, sign_in
 from webapp import PASSWORDS, add_standard_users
 
 from edge.config import parse_config
@@ -33,9 +32,6 @@ PLAYING_TILES = """() => [...document.querySelectorAll('.tile[data-camera]')].ma
 @pytest.fixture
 def moving_site(rtsp_server, test_clip, data_dir):
     """Nine cameras, each with a sub-stream, on one real RTSP server; the recorder and the web server."""
-    from recorder.service import Recorder
-    from webui.server import build_server
-
     main = test_clip(width=640, height=360, seconds=6)
     sub = test_clip(width=320, height=180, seconds=6)
     streams = {name: main for name in CAMERAS} | {f"{name}-sub": sub for name in CAMERAS}
@@ -48,18 +44,8 @@ def moving_site(rtsp_server, test_clip, data_dir):
                      "lpr": False} for name in CAMERAS],
     })
     add_standard_users(data_dir)
-    recorder = Recorder(config)
-    recorder.start()
-    web = build_server(config, threads=12, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{web.effective_port}", rtsp=server,
-                              layout=DataLayout(data_dir))
-    finally:
-        web.close()
-        recorder.stop()
-        thread.join(timeout=10)
+    with recorder_and_web(config) as url:
+        yield SimpleNamespace(url=url, rtsp=server, layout=DataLayout(data_dir))
 
 
 def _tiles(page) -> dict[str, dict]:

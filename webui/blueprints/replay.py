@@ -77,16 +77,13 @@ def segments(camera: str):
 def segment_file(segment_id: int):
     """A segment of the last REPLAY_SECONDS (404 for any older one), up to its last complete fragment."""
     from recorder.catalog import segment_by_id
+    from webui.blueprints.recordings import segment_path
 
     segment = segment_by_id(catalog_db(), segment_id)
     now = ctx().clock.now()
     if segment is None or segment.end < now - timedelta(seconds=REPLAY_SECONDS) - REACH_SLACK:
         abort(404)
-    known_camera(segment.camera)
-    layout = ctx().layout
-    path = segment.file(layout)
-    if not path.is_relative_to(layout.segments_dir.resolve()) or not path.is_file():
-        abort(404)
+    path = segment_path(segment)
     _ranges, length = fragments_from(path, 0)
     record_viewing(("replay-segment", segment.id), AuditAction.LIVE_REPLAY, segment.camera,
                    {"segment": segment.id, "start": utc_iso(segment.start)})
