@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import struct
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -120,3 +121,18 @@ def test_the_grid_stream_forwards_the_sub_stream_and_is_audited_as_live_video(si
     assert (site.layout.live_dir / "road-north.sub.watched").exists()  # the recorder's relay is asked for
     [entry] = _entries(site.layout, "live_view")
     assert (entry.actor, entry.target, entry.detail["kind"]) == ("volunteer", "road-north", "grid")
+
+
+def test_a_grid_whose_cameras_send_nothing_still_writes_so_a_gone_browser_frees_its_slot(monkeypatch):
+    """The server notices a closed connection only when it writes: with every camera silent, the grid
+    stream writes a PING every PING_SECONDS instead of holding its thread for MAX_SECONDS."""
+    from edge.clock import SystemClock
+    from webui import live_grid
+
+    monkeypatch.setattr(live_grid, "PING_SECONDS", 0.5)
+    messages = live_grid.multiplex([lambda: None, lambda: None], SystemClock())
+    began = time.monotonic()
+    first = next(messages)
+    messages.close()
+    assert struct.unpack(">BBI", first[:6]) == (0, live_grid.PING, 0)
+    assert time.monotonic() - began < 1.0

@@ -13,6 +13,8 @@ length: 4 bytes, big-endian) and its payload:
 - DATA: fMP4 bytes of a tile's video (an init segment or whole moof+mdat fragments).
 - STOP: the tile's video stopped (its payload: why, a word for the logs); the page shows the tile's
   live picture and its age until a START comes.
+- PING (tile 0, no payload) after PING_SECONDS without a message: a grid whose cameras all send nothing
+  still writes, so a browser that went away is noticed and its thread and slot freed at once.
 The response ends when the viewer may no longer watch (checked every CHECK_SECONDS), after
 MAX_SECONDS (the page reconnects), or when the browser goes away.
 """
@@ -33,7 +35,8 @@ from webui.live_stream import CHECK_SECONDS, MAX_SECONDS, POLL_SECONDS, Follower
 log = logging.getLogger(__name__)
 
 MAX_TILES = 9  # grids up to 3×3 move; larger ones show pictures
-START, DATA, STOP = 1, 2, 3
+START, DATA, STOP, PING = 1, 2, 3, 4
+PING_SECONDS = 5.0
 FRESH_SECONDS = 5.0  # a sub-stream file not written for this long is not live video
 RETRY_SECONDS = 2.0  # how often a stopped tile looks for its video again
 HEADER = struct.Struct(">BBI")
@@ -81,10 +84,13 @@ def multiplex(
     """Messages for the tiles whose current files `finders` return, while `allowed()`; `keep_watched`
     runs every CHECK_SECONDS (it keeps the recorder's relays going)."""
     tiles = [Tile(index, finder) for index, finder in enumerate(finders)]
-    started = clock.monotonic()
+    started = last_sent = clock.monotonic()
     last_check = float("-inf")
     while clock.monotonic() - started < MAX_SECONDS:
         now = clock.monotonic()
+        if now - last_sent >= PING_SECONDS:
+            last_sent = now
+            yield message(0, PING, b"")
         if now - last_check >= CHECK_SECONDS:
             if not allowed():
                 log.info("live grid stream ended: the viewer's session ended")
@@ -97,12 +103,15 @@ def multiplex(
                     tile.next_try = now + RETRY_SECONDS
                     opened = _open(tile, clock)
                     if opened is not None:
+                        last_sent = now
                         yield opened
                 continue
             chunks = tile.follower.step()
             if chunks:
+                last_sent = now
                 yield message(tile.index, DATA, b"".join(chunks))
             elif tile.follower.idle():
                 tile.follower = None
+                last_sent = now
                 yield message(tile.index, STOP, b"idle")
         time.sleep(POLL_SECONDS)

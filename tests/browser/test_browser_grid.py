@@ -52,7 +52,7 @@ def _tiles(page) -> dict[str, dict]:
     return {t["camera"]: t for t in page.evaluate(PLAYING_TILES)}
 
 
-def test_a_3x3_grid_plays_nine_sub_streams_at_the_cameras_frame_rate(page, moving_site):
+def test_a_3x3_grid_plays_nine_sub_streams_at_the_cameras_frame_rate(page, moving_site, tmp_path):
     sign_in(page, moving_site, "volunteer", PASSWORDS["volunteer"])
     page.wait_for_url("**/live")
     assert page.locator("#layout").input_value() == "3x3"
@@ -60,6 +60,7 @@ def test_a_3x3_grid_plays_nine_sub_streams_at_the_cameras_frame_rate(page, movin
         "() => [...document.querySelectorAll('.tile[data-camera]')].every(t => t.dataset.mode === 'video')",
         timeout=40000,
     )
+    page.screenshot(path=tmp_path / "moving-grid.png")  # to look at: pytest keeps the last runs' tmp_path
     before = _tiles(page)
     started = time.monotonic()
     page.wait_for_timeout(MEASURE_SECONDS * 1000)
