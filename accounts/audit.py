@@ -60,6 +60,7 @@ class AuditAction(StrEnum):
     ALERT_ACK = "alert_ack"  # a watchlist alert acknowledged in the web UI (who, when)
     TIMELINE_SIGHTINGS = "timeline_sightings"  # the recordings timeline marked a camera's sightings
     SUBJECT_LOOKUP = "subject_lookup"  # an admin looked up a plate to answer its owner's request
+    LIVE_REPLAY = "live_replay"  # the last 30 s of a camera's recording replayed from the live grid
 
 
 @dataclass(frozen=True)

@@ -286,6 +286,10 @@ class CameraConfig(Section):
     lpr: bool = Field(default=True, description="Read licence plates on this camera.")
     lpr_url: str = setting("", 'rtsp://... or ""')
     """Optional second RTSP stream (e.g. a sub-stream) for plate reading; "" = the main stream."""
+    live_url: str = setting("", 'rtsp://... or ""')
+    """Optional sub-stream (a smaller picture, H.264) for the live grid: grids of up to 3×3 play it at
+    the camera's frame rate, forwarded as it comes without transcoding, and only while someone watches.
+    "" = the grid shows the live pictures (once a second) for this camera."""
     motion: MotionConfig = Field(default_factory=MotionConfig, description="Motion gate for plate reading.")
     directions: DirectionLabels = Field(
         default_factory=DirectionLabels,
@@ -301,10 +305,10 @@ class CameraConfig(Section):
             )
         return value
 
-    @field_validator("url", "lpr_url")
+    @field_validator("url", "lpr_url", "live_url")
     @classmethod
     def _rtsp(cls, value: str, info: Any) -> str:
-        if info.field_name == "lpr_url" and value == "":
+        if info.field_name in ("lpr_url", "live_url") and value == "":
             return value
         if credentials_spill(value):
             raise ValueError(SPILL)
@@ -426,7 +430,7 @@ def _key_path(loc: tuple[Any, ...]) -> str:
 def _shown_value(loc: tuple[Any, ...], value: Any) -> str:
     """The bad value as the user wrote it, with camera passwords masked."""
     if isinstance(value, str):
-        if loc and loc[-1] in ("url", "lpr_url"):
+        if loc and loc[-1] in ("url", "lpr_url", "live_url"):
             value = mask_url(value)
         value = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)  # one problem, one line
         return f'"{value}"' if len(value) <= 80 else f'"{value[:77]}..."'

@@ -58,6 +58,7 @@ ACTION_LABELS = {
     AuditAction.ALERT_ACK: lazy_gettext("alert acknowledged"),
     AuditAction.TIMELINE_SIGHTINGS: lazy_gettext("sightings on the recordings timeline"),
     AuditAction.SUBJECT_LOOKUP: lazy_gettext("plate looked up for its owner's request"),
+    AuditAction.LIVE_REPLAY: lazy_gettext("last 30 s replayed from the live grid"),
 }
 # The default reasons of [access] reasons (edge.config.DEFAULT_REASONS); others are shown as written.
 REASON_LABELS = {

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -278,3 +280,22 @@ def audit_entries(site: Site, action: str, actor: str = "police", limit: int = 1
         return audit.entries(conn, actor=actor, action=action, limit=limit)
     finally:
         conn.close()
+
+
+@contextmanager
+def recorder_and_web(config: Config) -> Iterator[str]:
+    """The real recorder and the web UI under webui.server on `config`; yields the web UI's url."""
+    from recorder.service import Recorder
+    from webui.server import build_server
+
+    recorder = Recorder(config)
+    recorder.start()
+    web = build_server(config, threads=12, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{web.effective_port}"
+    finally:
+        web.close()
+        recorder.stop()
+        thread.join(timeout=10)

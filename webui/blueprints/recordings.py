@@ -11,6 +11,7 @@ older than the retention horizon is not served, even if the daemon has not delet
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -178,11 +179,18 @@ def segment_file(segment_id: int):
     segment = segment_by_id(catalog_db(), segment_id)
     if segment is None or ctx().gone(segment.camera, segment.start, segment.end):
         abort(404)
+    path = segment_path(segment)
+    detail = {"segment": segment.id, "start": utc_iso(segment.start)}
+    record_viewing(("segment", segment.id), AuditAction.VIDEO_VIEW, segment.camera, detail)
+    return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
+
+
+def segment_path(segment) -> Path:
+    """The file of a catalogued segment of a configured camera, inside the segments folder; 404
+    otherwise (a camera no longer configured, a row pointing elsewhere, a file already deleted)."""
     known_camera(segment.camera)
     layout = ctx().layout
     path = segment.file(layout)
     if not path.is_relative_to(layout.segments_dir.resolve()) or not path.is_file():
         abort(404)
-    detail = {"segment": segment.id, "start": utc_iso(segment.start)}
-    record_viewing(("segment", segment.id), AuditAction.VIDEO_VIEW, segment.camera, detail)
-    return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
+    return path
