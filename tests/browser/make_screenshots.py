@@ -119,7 +119,7 @@ def phone_views(out: Path) -> list[str]:
     """An officer's search results as cards and the admin page on a phone (390 px), and the open menu."""
     with browser_on_site() as (site, browser):
         page = browser.new_context(viewport=PHONE, locale="uk-UA", is_mobile=True).new_page()
-        search_as(page, site, "admin", rows=4)
+        search_as(page, site, "admin", rows=3)
         page.wait_for_timeout(500)
         page.screenshot(path=out / "search-phone.png")
         page.click(".menu-toggle")
