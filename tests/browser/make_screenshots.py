@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from browser_support import (  # noqa: E402
     start_site,
 )
 from playwright.sync_api import sync_playwright  # noqa: E402
-from webapp import PASSWORDS, seed_recordings, write_live_picture  # noqa: E402
+from webapp import PASSWORDS, seed_pass, seed_recordings, seed_sighting, write_live_picture  # noqa: E402
 
 from recorder.reasons import OutageReason, Reason  # noqa: E402
 
@@ -54,7 +54,7 @@ def main(out: Path) -> None:
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
+            context = ukrainian(browser)
             page = context.new_page()
             sign_in(page, site, "admin", PASSWORDS["admin"])
             page.wait_for_url("**/search")
@@ -74,6 +74,11 @@ def main(out: Path) -> None:
         remove(work)
     for name in ("search", "sighting", "admin", *live_views(out), *phone_views(out), *police_views(out)):
         print(out / f"{name}.png")
+
+
+def ukrainian(browser: Any, viewport: dict[str, int] = VIEWPORT) -> Any:
+    """A browser context as the screenshots show the UI: Ukrainian, one device pixel per CSS pixel."""
+    return browser.new_context(viewport=viewport, locale="uk-UA", device_scale_factor=1)
 
 
 @contextmanager
@@ -99,7 +104,7 @@ def live_views(out: Path) -> list[str]:
         forty_minutes_ago = time.time() - 40 * 60
         os.utime(last, (forty_minutes_ago, forty_minutes_ago))
         for viewport, suffix in ((VIEWPORT, ""), (PHONE, "-phone")):
-            context = browser.new_context(viewport=viewport, locale="uk-UA", device_scale_factor=1)
+            context = ukrainian(browser, viewport)
             page = context.new_page()
             sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
             page.wait_for_url("**/live")
@@ -132,14 +137,10 @@ def phone_views(out: Path) -> list[str]:
 def police_views(out: Path) -> list[str]:
     """The watchlist with an alert popping up, a camera's passes in a time window, the sighting report as
     printed, and the admin's transparency report and oversight flags."""
-    from datetime import UTC, datetime
-
-    from webapp import seed_pass, seed_sighting
-
     with browser_on_site() as (site, browser):
         for k in range(6):  # cars in the recorded minutes, one of them read
             seed_pass(site.layout, "road-north", site.now - timedelta(seconds=90 - 12 * k), read=k == 2)
-        context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
+        context = ukrainian(browser)
         page = context.new_page()
         sign_in(page, site, "police", PASSWORDS["police"])
         page.goto(site.url + "/watchlist")
@@ -160,7 +161,7 @@ def police_views(out: Path) -> list[str]:
         page.emulate_media(media="print")
         page.screenshot(path=out / "sighting-print.png", full_page=True)
         context.close()
-        page = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1).new_page()
+        page = ukrainian(browser).new_page()
         sign_in(page, site, "admin", PASSWORDS["admin"])
         page.goto(site.url + "/admin/transparency")
         page.screenshot(path=out / "transparency.png", full_page=True)
@@ -196,7 +197,7 @@ def guide(out: Path) -> list[str]:
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
+            context = ukrainian(browser)
             page = context.new_page()
             page.goto(site.url + "/login")
             page.screenshot(path=out / "login.png")

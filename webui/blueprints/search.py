@@ -77,7 +77,7 @@ def api():
     horizon = ctx().retention_horizon()
     since = max(since, horizon) if since else horizon
     try:
-        validate_query(query)  # a bad query is reported even before anything was recorded
+        validate_query(query)  # a bad query is refused even while there is no plate store yet
         hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit,
                       direction=direction)
     except BadQuery as exc:
