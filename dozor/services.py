@@ -63,7 +63,19 @@ def lpr_services(context: RunContext) -> list[Service]:
     guard = AgeGuard(clock, "plate retention")
     jobs.every("plate-retention", PLATE_PRUNE_SECONDS, lambda: prune_plates(config, clock, guard=guard))
     context.recorder.retention.on_deleted(lambda: jobs.run_soon("plate-retention"))
+    _carry_watchlist(context.layout)
     return [LprService(config, context.recorder.taps, clock=clock)]
+
+
+def _carry_watchlist(layout: DataLayout) -> None:
+    """Entries the web UI once kept in web.db join the one watchlist before plate reading starts, so
+    they raise alerts even if the web UI never runs again (plate_index.watchlist_carry)."""
+    from plate_index.watchlist import open_watchlist
+
+    try:
+        open_watchlist(layout).close()
+    except Exception:  # a locked or damaged store: plate reading starts anyway, the web UI retries
+        log.exception("could not carry the web UI's watchlist over into the plate store")
 
 
 def web_command(config_path: str) -> list[str]:

@@ -126,6 +126,30 @@ MIGRATIONS: list[str] = [
     ALTER TABLE passes ADD COLUMN seen REAL;  -- the moment of its widest view (epoch s)
     ALTER TABLE passes ADD COLUMN box TEXT;   -- its box then, JSON [x1, y1, x2, y2] in the frame's pixels
     """,
+    # One watchlist for the CLI and the web UI (plate_index.watchlist): who added each entry and until
+    # when; a removed entry stays, with who removed it, so an alert always names its entry; who
+    # acknowledged each alert. Entries added with the CLI before come over as added by "cli", kept until
+    # removed. `carried_from` names an entry the web UI kept in web.db (plate_index.watchlist_carry).
+    """
+    CREATE TABLE watchlist_v7 (
+        id INTEGER PRIMARY KEY,
+        pattern TEXT NOT NULL,                -- normalised plate, or with * and ? wildcards
+        note TEXT NOT NULL DEFAULT '',
+        added_by TEXT NOT NULL,               -- a web UI user, or cli:<person>
+        added REAL NOT NULL,
+        expires REAL,                         -- NULL: until removed
+        removed REAL,
+        removed_by TEXT,
+        carried_from TEXT UNIQUE
+    );
+    INSERT INTO watchlist_v7 (id, pattern, note, added_by, added)
+        SELECT id, pattern, note, 'cli', added FROM watchlist;
+    DROP TABLE watchlist;
+    ALTER TABLE watchlist_v7 RENAME TO watchlist;
+    CREATE INDEX watchlist_by_pattern ON watchlist(pattern);
+    ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+    CREATE INDEX alerts_by_sighting ON alerts(sighting_id, watchlist_id);
+    """,
 ]
 
 

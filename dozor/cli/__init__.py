@@ -19,6 +19,7 @@ from dozor.cli import (
     run_cmd,
     status_cmd,
     user_cmds,
+    watch_cmds,
     web_cmd,
 )
 from edge import __version__
@@ -41,7 +42,7 @@ def main(log_level: str) -> None:
 
 
 for _module in (
-    config_cmds, camera_cmds, plate_cmds, user_cmds, audit_cmds, web_cmd, run_cmd, recorder_cmds,
+    config_cmds, camera_cmds, plate_cmds, watch_cmds, user_cmds, audit_cmds, web_cmd, run_cmd, recorder_cmds,
     status_cmd, report_cmd, demo_cmd,
 ):
     for _command in _module.COMMANDS:
