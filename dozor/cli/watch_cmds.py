@@ -9,6 +9,7 @@ web UI's. Human output shows local time; --json prints one object per line with 
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import click
@@ -17,18 +18,18 @@ from accounts.audit import AuditAction
 from dozor.cli.common import cli_actor, config_option, fail, load_or_exit, print_json_lines
 from dozor.cli.plate_cmds import _audit, _case, _local, _time, case_options
 from edge.clock import SystemClock, utc_iso
+from edge.config import Config
 from edge.layout import DataLayout
 
 DAYS_MAX = 365  # as the web UI's form
 
 
-def _watchlist(config_path: str):
-    """(config, a read-write connection to the watchlist), or exit 1 saying why it cannot be opened."""
+def _watchlist(config: Config) -> sqlite3.Connection:
+    """A read-write connection to the watchlist, or exit 1 saying why it cannot be opened."""
     from plate_index.watchlist import open_watchlist
 
-    config = load_or_exit(config_path)
     try:
-        return config, open_watchlist(DataLayout(config.storage.path))
+        return open_watchlist(DataLayout(config.storage.path))
     except Exception as exc:  # sqlite3 errors: permissions, a newer schema
         fail(f"cannot open the watchlist in {DataLayout(config.storage.path).plates_db}: {exc}")
 
@@ -49,7 +50,8 @@ def watchlist_add(pattern, config_path, note, days) -> None:
     from plate_index.normalise import BadQuery, parse_query
     from plate_index.watchlist import WILDCARDS, add_entry
 
-    config, conn = _watchlist(config_path)
+    config = load_or_exit(config_path)
+    conn = _watchlist(config)
     now = SystemClock().now()
     expires = now + timedelta(days=days)
     try:
@@ -69,7 +71,8 @@ def watchlist_list(config_path, as_json) -> None:
     """Show the watchlist: every entry not removed and not expired, whoever added it."""
     from plate_index.watchlist import active_entries
 
-    config, conn = _watchlist(config_path)
+    config = load_or_exit(config_path)
+    conn = _watchlist(config)
     entries = active_entries(conn, SystemClock().now())
     _audit(config, AuditAction.WATCHLIST_VIEW, "", {"via": "cli", "entries": len(entries)})
     if as_json:
@@ -88,7 +91,8 @@ def watchlist_remove(entry, config_path) -> None:
     """Remove ENTRY (its id from `dozor watchlist list`, or the plate/pattern)."""
     from plate_index.watchlist import find_entry, remove_entry
 
-    config, conn = _watchlist(config_path)
+    config = load_or_exit(config_path)
+    conn = _watchlist(config)
     now = SystemClock().now()
     found = find_entry(conn, entry, now)
     if found is None:
@@ -129,8 +133,9 @@ def alerts_group(click_ctx, config_path, since, unacknowledged, limit, as_json, 
     from plate_index.watch_alerts import list_alerts
 
     since_at = _time(since, "--since")
-    config, conn = _watchlist(_config_path(click_ctx, config_path))
-    case = _case(config, case_number, reason, case_note)
+    config = load_or_exit(_config_path(click_ctx, config_path))
+    case = _case(config, case_number, reason, case_note)  # before anything is opened
+    conn = _watchlist(config)
     filters = {"since": since, "open": unacknowledged or None}
     detail = {"via": "cli", **{k: v for k, v in filters.items() if v}}
     _audit(config, AuditAction.ALERTS_VIEW, "", detail, case)
@@ -153,8 +158,9 @@ def alerts_ack(click_ctx, alert_id, config_path, case_number, reason, case_note)
     """Acknowledge alert ALERT_ID (its id from `dozor alerts`): seen and dealt with, by you, now."""
     from plate_index.watch_alerts import acknowledge
 
-    config, conn = _watchlist(_config_path(click_ctx, config_path))
-    case = _case(config, case_number, reason, case_note)
+    config = load_or_exit(_config_path(click_ctx, config_path))
+    case = _case(config, case_number, reason, case_note)  # before anything is opened
+    conn = _watchlist(config)
     _audit(config, AuditAction.ALERT_ACK, str(alert_id), {"via": "cli"}, case)
     if not acknowledge(conn, alert_id, cli_actor(), SystemClock().now()):
         fail(f"alert {alert_id} does not exist or was acknowledged already; see `dozor alerts`")
