@@ -335,10 +335,10 @@ def prune(
     batch: int = 2000,
     keep: Sequence[Hold] = (),
 ) -> int:
-    """Delete sightings first seen before `cutoff` (epoch s), their keys, crop and scene files, and
-    alerts raised and passes seen before it; sightings a case hold in `keep` covers stay, with their
-    pictures. Works in batches so the LPR worker is never blocked for long. Returns the number of
-    sightings deleted."""
+    """Delete sightings first seen before `cutoff` (epoch s), their keys, crop and scene files, alerts
+    raised, passes seen and watchlist entries ended before it; sightings a case hold in `keep` covers
+    stay, with their pictures. Works in batches so the LPR worker is never blocked for long. Returns the
+    number of sightings deleted."""
     deleted = 0
     kept, kept_args = keep_clause(keep, "camera", "first_seen", "last_seen")
     while True:
@@ -367,6 +367,12 @@ def prune(
     with conn:
         conn.execute("DELETE FROM alerts WHERE raised < ?", (cutoff,))
         conn.execute("DELETE FROM passes WHERE first_seen < ?", (cutoff,))
+        # Watchlist entries removed or expired before the cutoff go once no alert names them.
+        conn.execute(
+            "DELETE FROM watchlist WHERE COALESCE(removed, expires) < ? AND id NOT IN "
+            "(SELECT watchlist_id FROM alerts WHERE watchlist_id IS NOT NULL)",
+            (cutoff,),
+        )
     if deleted:
         log.info("pruned %d plate sightings older than the retention", deleted)
     return deleted

@@ -164,3 +164,22 @@ def test_the_worker_stamps_alerts_with_its_clock_not_the_system_clock(tmp_path):
         slots.close()
     (alert,) = list_alerts(open_store(layout.plates_db))
     assert alert.raised == NOW
+
+
+def test_entries_removed_or_expired_before_the_retention_go_with_their_alerts(tmp_path):
+    """The watchlist's plates and notes are kept no longer than the sightings they matched."""
+    from edge.layout import DataLayout
+    from plate_index.store import prune
+
+    store = open_store(tmp_path / "plates.db")
+    removed = add_entry(store, "AA1234BB", "", "police", NOW)
+    expired = add_entry(store, "BH12*", "", "police", NOW, expires=NOW + timedelta(days=1))
+    later = add_entry(store, "KA7*", "", "police", NOW, expires=NOW + timedelta(days=5))
+    kept = add_entry(store, "CE55*", "", "cli:ivan", NOW)
+    raise_alerts(store, 1, "gate", "AA1234BB", [], NOW.timestamp(), NOW.timestamp())
+    remove_entry(store, removed.id, "police", NOW + timedelta(hours=1))
+    prune(store, DataLayout(tmp_path), (NOW + timedelta(hours=12)).timestamp())
+    ids = {row[0] for row in store.execute("SELECT id FROM watchlist")}
+    assert ids == {expired.id, later.id, kept.id} and list_alerts(store) == []
+    prune(store, DataLayout(tmp_path), (NOW + timedelta(days=2)).timestamp())
+    assert {row[0] for row in store.execute("SELECT id FROM watchlist")} == {later.id, kept.id}
