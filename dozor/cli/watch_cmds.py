@@ -19,6 +19,7 @@ from dozor.cli.common import cli_actor, config_option, fail, load_or_exit, print
 from dozor.cli.plate_cmds import _audit, _case, _local, _time, case_options
 from edge.clock import SystemClock, utc_iso
 from edge.config import Config
+from edge.db import MAX_INTEGER
 from edge.layout import DataLayout
 
 DAYS_MAX = 365  # as the web UI's form
@@ -150,7 +151,7 @@ def alerts_group(click_ctx, config_path, since, unacknowledged, limit, as_json, 
 
 
 @alerts_group.command("ack")
-@click.argument("alert_id", type=click.IntRange(1))
+@click.argument("alert_id", type=click.IntRange(1, MAX_INTEGER))
 @loose_config_option
 @case_options
 @click.pass_context
