@@ -104,9 +104,12 @@ def watchlist_remove(entry, config_path, case_number, reason, case_note) -> None
     conn = _watchlist(config)
     now = SystemClock().now()
     found = find_entry(conn, entry, now)
+    # The attempt, before its answer: "not on the watchlist" tells whether a plate is listed.
+    target, detail = (entry, {"found": False}) if found is None else (found.pattern, {"entry": found.id})
+    _audit(config, AuditAction.WATCHLIST_REMOVE, target, {"via": "cli", **detail}, case)
     if found is None:
         fail(f"{entry!r} is not on the watchlist; see `dozor watchlist list`")
-    _audit(config, AuditAction.WATCHLIST_REMOVE, found.pattern, {"via": "cli", "entry": found.id}, case)
+        return
     remove_entry(conn, found.id, cli_actor(), now)
     click.echo(f"removed {found.pattern} (id {found.id})")
 
