@@ -20,7 +20,8 @@ from plate_index.store import NewSighting, insert_sighting, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config.example.toml"
-NEVER_WRITTEN = {"url", "lpr_url", "motion"}  # camera keys kept out of the pack (credentials, tuning)
+# Camera keys kept out of the pack: addresses that may hold credentials, tuning, the road's direction labels.
+NEVER_WRITTEN = {"url", "lpr_url", "live_url", "motion", "directions"}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
