@@ -134,7 +134,7 @@ def police_views(out: Path) -> list[str]:
     printed, and the admin's transparency report and oversight flags."""
     from datetime import UTC, datetime
 
-    from webapp import seed_pass, seed_sighting
+    from webapp import read_plate, seed_pass
 
     with browser_on_site() as (site, browser):
         for k in range(6):  # cars in the recorded minutes, one of them read
@@ -148,7 +148,7 @@ def police_views(out: Path) -> list[str]:
         page.fill("#days", "7")
         page.click("#watch-form button[type=submit]")
         page.locator("#watch-entries tbody tr").first.wait_for()
-        seed_sighting(site.layout, "village-square", "BE7901XA", datetime.now(UTC))
+        read_plate(site.layout, "village-square", "BE7901XA", datetime.now(UTC))  # plate reading raises it
         page.locator("#watch-alert .watch-alert-item").first.wait_for(timeout=15000)
         page.screenshot(path=out / "watchlist-alert.png")
         page.locator("#watch-alert .watch-alert-item button", has_text="Підтвердити").first.click()
