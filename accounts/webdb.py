@@ -1,5 +1,4 @@
-"""The web UI's own database (web.db): accounts, sessions, login failures, the audit log, settings,
-the web UI's watchlist and its alerts.
+"""The web UI's own database (web.db): accounts, sessions, login failures, the audit log, settings.
 
 Only the web process and the `dozor user`/`dozor audit` commands write it; the recorder and plate reading
 never touch it, so a busy UI can never make them wait on a lock. The audit table refuses UPDATE and
@@ -95,8 +94,8 @@ MIGRATIONS = [
     ALTER TABLE audit ADD COLUMN case_reason TEXT NOT NULL DEFAULT '';
     CREATE INDEX audit_by_case ON audit(case_number) WHERE case_number != '';
     """,
-    # 5: the watchlist kept in the web UI (accounts.watchlist): who added each entry and until when,
-    # the alerts its matches raised, and who acknowledged them
+    # 5: the watchlist the web UI kept for a while, before the appliance had one watchlist in plates.db:
+    # plate_index.watchlist_carry moves any rows into it and leaves these tables empty
     """
     CREATE TABLE watch_entries (
         id INTEGER PRIMARY KEY,

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from dozor.alerts_job import prune_watch_alerts
 from edge.backoff import Backoff
 from edge.clock import Clock, SystemClock
 from edge.clock_steps import AgeGuard
@@ -59,17 +58,30 @@ ServiceFactory = Callable[[RunContext], Iterable[Service]]
 def lpr_services(context: RunContext) -> list[Service]:
     """Plate reading on the recorder's frame taps, and the pruning of plate data with the video's
     retention: every few minutes, and at once when the recorder deleted video (a full disk must not
-    wait for the next run)."""
-    config, clock, jobs = context.config, context.clock, context.jobs
+    wait for the next run). Watchlist alerts live in plates.db and go with their sightings."""
+    config, clock, jobs, layout = context.config, context.clock, context.jobs, context.layout
     guard = AgeGuard(clock, "plate retention")
 
     def prune() -> None:
+        _carry_watchlist(layout)  # a carry that failed at start is retried, so it is pruned like the rest
         prune_plates(config, clock, guard=guard)
-        prune_watch_alerts(config, clock, guard=guard)  # the alerts of those sightings, in web.db
 
     jobs.every("plate-retention", PLATE_PRUNE_SECONDS, prune)
     context.recorder.retention.on_deleted(lambda: jobs.run_soon("plate-retention"))
+    _carry_watchlist(layout)
     return [LprService(config, context.recorder.taps, clock=clock)]
+
+
+def _carry_watchlist(layout: DataLayout) -> None:
+    """Entries the web UI once kept in web.db join the one watchlist before plate reading starts, so
+    they raise alerts even if the web UI never runs again, and their alerts then follow the plate
+    retention in plates.db (plate_index.watchlist_carry; nothing to do once web.db's tables are empty)."""
+    from plate_index.watchlist import open_watchlist
+
+    try:
+        open_watchlist(layout).close()
+    except Exception:  # a locked or damaged store: plate reading starts anyway, the web UI retries
+        log.exception("could not carry the web UI's watchlist over into the plate store")
 
 
 def web_command(config_path: str) -> list[str]:

@@ -58,7 +58,6 @@ class Sighting:
     stored_id: int | None = None  # the store's row, once the worker made it searchable (still open)
     stored_evidence: Any = None  # the evidence whose pictures that row points to
     stored_paths: tuple[str | None, str | None] = (None, None)  # crop, scene (relative to storage.path)
-    alerted: bool = False  # watchlist alerts were raised (once, when it was first finished)
 
     @property
     def credible(self) -> bool:

@@ -141,6 +141,16 @@ def test_watchlist_changes_and_views_and_alerts_are_audited_in_one_chain(config,
     assert "the highest entry 4" in verified.output
 
 
+def test_removing_a_plate_not_on_the_watchlist_is_audited_too(config, data_dir):
+    """Its answer says whether the plate is listed: plate data, read under a case like the list."""
+    result = run("watchlist", "remove", "ВН1234АА", "--config", config)
+    assert result.exit_code == 1 and "not on the watchlist" in result.output
+    (entry,), _ = audit_entries(data_dir)
+    assert (entry.action, entry.target) == (AuditAction.WATCHLIST_REMOVE, "ВН1234АА")
+    assert entry.detail["found"] is False
+    assert entry.case_number == "12026100000000123"
+
+
 def test_cli_and_web_entries_share_the_chain(config, data_dir):
     from edge.clock import ManualClock
 

@@ -47,7 +47,8 @@ def test_every_key_of_the_schema_the_pack_rests_on_is_listed():
 def test_the_pack_says_who_sees_plate_data_and_what_outlives_the_retention_as_the_code_does():
     """The pack must not understate access: administrators may search plates and watch video with a
     case like police (webui.access.PLATE_ROLES), and the audit log, never deleted, names the plates
-    searched or viewed (a search's entry keeps its text), as the watchlist keeps its entries."""
+    searched or viewed (a search's entry keeps its text); watchlist entries are kept while listed and a
+    retention period after they end (plate_index.store.prune, tests/test_plate_watchlist.py)."""
     from accounts.users import Role
     from webui.access import PLATE_ROLES
 
@@ -56,12 +57,14 @@ def test_the_pack_says_who_sees_plate_data_and_what_outlives_the_retention_as_th
     assert "| Who sees plate data | police and administrators, with a case" in english
     assert "Police officers and administrators with an account" in english
     assert "like police, they search plates and watch recorded video only after stating a case" in english
-    assert "the audit log of access (which names the plates searched or viewed) are kept" in english
+    assert "the audit log of access (which names the plates searched or viewed) is kept" in english
+    assert "watchlist entries while listed and 14 days after they are removed or expire" in english
     assert "Records older than" not in english  # the audit log is a record older than that
     ukrainian = render(load_config(EXAMPLE), "uk")
     assert "| Хто бачить дані про номери | поліція й адміністратори, зі справою" in ukrainian
     assert "Поліцейські та адміністратори з обліковим записом" in ukrainian
-    assert "журнал аудиту доступу (у ньому видно номери, які шукали чи переглядали) зберігаються" in ukrainian
+    assert "журнал аудиту доступу (у ньому видно номери, які шукали чи переглядали) зберігається" in ukrainian
+    assert "записи списку розшуку — поки вони в списку і ще 14 днів після видалення" in ukrainian
 
 
 def test_the_pack_follows_the_config_and_never_shows_camera_addresses(tmp_path):

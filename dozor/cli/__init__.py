@@ -21,6 +21,7 @@ from dozor.cli import (
     status_cmd,
     transparency_cmd,
     user_cmds,
+    watch_cmds,
     web_cmd,
 )
 from edge import __version__
@@ -43,8 +44,8 @@ def main(log_level: str) -> None:
 
 
 for _module in (
-    config_cmds, camera_cmds, plate_cmds, privacy_cmds, user_cmds, audit_cmds, web_cmd, run_cmd,
-    recorder_cmds, status_cmd, report_cmd, transparency_cmd, demo_cmd,
+    config_cmds, camera_cmds, plate_cmds, watch_cmds, privacy_cmds, user_cmds, audit_cmds, web_cmd,
+    run_cmd, recorder_cmds, status_cmd, report_cmd, transparency_cmd, demo_cmd,
 ):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -39,7 +39,7 @@ from browser_support import (  # noqa: E402
     start_site,
 )
 from playwright.sync_api import sync_playwright  # noqa: E402
-from webapp import PASSWORDS, seed_pass, seed_recordings, seed_sighting, write_live_picture  # noqa: E402
+from webapp import PASSWORDS, read_plate, seed_pass, seed_recordings, write_live_picture  # noqa: E402
 
 from recorder.reasons import OutageReason, Reason  # noqa: E402
 
@@ -149,7 +149,7 @@ def police_views(out: Path) -> list[str]:
         page.fill("#days", "7")
         page.click("#watch-form button[type=submit]")
         page.locator("#watch-entries tbody tr").first.wait_for()
-        seed_sighting(site.layout, "village-square", "BE7901XA", datetime.now(UTC))
+        read_plate(site.layout, "village-square", "BE7901XA", datetime.now(UTC))  # plate reading raises it
         page.locator("#watch-alert .watch-alert-item").first.wait_for(timeout=15000)
         page.screenshot(path=out / "watchlist-alert.png")
         page.locator("#watch-alert .watch-alert-item button", has_text="Підтвердити").first.click()
