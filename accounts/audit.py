@@ -57,6 +57,10 @@ class AuditAction(StrEnum):
     HOLD_RELEASED = "hold_released"  # ... released by hand
     HOLD_ENDED = "hold_ended"  # ... reached its end date (written by the daemon, actor "system")
     PASSES_VIEW = "passes_view"  # a page of one camera's passes in a time window, with plate pictures
+    ALERT_ACK = "alert_ack"  # a watchlist alert acknowledged in the web UI (who, when)
+    TIMELINE_SIGHTINGS = "timeline_sightings"  # the recordings timeline marked a camera's sightings
+    SUBJECT_LOOKUP = "subject_lookup"  # an admin looked up a plate to answer its owner's request
+    LIVE_REPLAY = "live_replay"  # the last 30 s of a camera's recording replayed from the live grid
 
 
 @dataclass(frozen=True)
@@ -169,19 +173,15 @@ def entries(
     if before_id is not None:
         sql, args = sql + " AND id < ?", [*args, before_id]
     rows = conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit])
-    return [
-        AuditEntry(
-            r["id"],
-            from_epoch(r["at"]),
-            r["actor"],
-            r["ip"],
-            r["action"],
-            r["target"],
-            json.loads(r["detail"]),
-            *case_of(r),
-        )
-        for r in rows
-    ]
+    return [entry_of(r) for r in rows]
+
+
+def entry_of(r: sqlite3.Row) -> AuditEntry:
+    """A stored row as an entry."""
+    return AuditEntry(
+        r["id"], from_epoch(r["at"]), r["actor"], r["ip"], r["action"], r["target"], json.loads(r["detail"]),
+        *case_of(r),
+    )
 
 
 def read_head(conn: sqlite3.Connection) -> Head:

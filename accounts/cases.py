@@ -11,6 +11,7 @@ reason comes from a configured list (`[access]` in the config).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -18,6 +19,9 @@ from typing import Any
 from edge.config import AccessConfig
 
 NOTE_LIMIT = 500
+# Latin letters that look like Cyrillic ones, and Є (EO is how "ЄО" is typed on a Latin keyboard):
+# one case number written on either keyboard is one case (case_key).
+_LOOK_ALIKES = str.maketrans("ABCEHIKMOPTXYЄ", "АВСЕНІКМОРТХУЕ")
 
 
 class CaseProblem(StrEnum):
@@ -52,6 +56,15 @@ class Case:
 
     def text(self) -> str:
         return f"{self.number} ({self.reason})"
+
+
+def case_key(number: str) -> str:
+    """One key for every way of writing one case number ("ЄО 4512", "EO 4512", "ЄО №4512", "ЄО 04512"):
+    letters folded to Cyrillic, separators and signs dropped, leading zeros of digit runs dropped. What
+    oversight groups entries by, so spreading searches over the spellings of one case hides nothing."""
+    text = unicodedata.normalize("NFKC", number.replace("№", " ")).upper().translate(_LOOK_ALIKES)
+    text = "".join(ch for ch in text if ch.isalnum())
+    return re.sub(r"\d+", lambda digits: digits[0].lstrip("0") or "0", text)
 
 
 def make_case(access: AccessConfig, number: str, reason: str, note: str = "") -> Case:

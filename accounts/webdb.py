@@ -94,6 +94,34 @@ MIGRATIONS = [
     ALTER TABLE audit ADD COLUMN case_reason TEXT NOT NULL DEFAULT '';
     CREATE INDEX audit_by_case ON audit(case_number) WHERE case_number != '';
     """,
+    # 5: the watchlist the web UI kept for a while, before the appliance had one watchlist in plates.db:
+    # plate_index.watchlist_carry moves any rows into it and leaves these tables empty
+    """
+    CREATE TABLE watch_entries (
+        id INTEGER PRIMARY KEY,
+        pattern TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        added_by TEXT NOT NULL,
+        added REAL NOT NULL,
+        expires REAL NOT NULL,
+        removed REAL,
+        removed_by TEXT
+    );
+    CREATE TABLE watch_alerts (
+        id INTEGER PRIMARY KEY,
+        entry_id INTEGER NOT NULL REFERENCES watch_entries(id),
+        sighting_id INTEGER NOT NULL,
+        camera TEXT NOT NULL,
+        plate TEXT NOT NULL,
+        match TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        raised REAL NOT NULL,
+        acknowledged REAL,
+        acknowledged_by TEXT,
+        UNIQUE (entry_id, sighting_id)
+    );
+    CREATE INDEX watch_alerts_by_time ON watch_alerts(raised);
+    """,
 ]
 
 

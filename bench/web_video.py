@@ -3,7 +3,9 @@
 Starts the browser tests' seeded site (real server, 10 one-minute segments, sightings), then N times, each in
 a fresh browser context (empty cache): signs in, opens a sighting, and reads the time from navigation
 start to the first frame the <video> presents (requestVideoFrameCallback). The reference in the same run
-is a bare <video> element pointed at the same segment file and offset, without Dozor's page or script.
+is a bare <video> element pointed at the segment file and offset the player opened with (its data-first-url
+and data-first-offset), without Dozor's page or script. The player fetches whole segment files into one
+MediaSource stream (a minute either side of the car), so its first frame waits for that first file.
 
     .venv/bin/python bench/web_video.py --runs 10
 Last line: `web_video first_frame_p50_ms=X first_frame_p95_ms=Y bare_p50_ms=Z ratio=R runs=N`
@@ -70,14 +72,14 @@ def main() -> None:
                 page.goto(f"{site.url}/sightings/{sighting}")
                 page.wait_for_function("() => window.__firstFrame !== null", timeout=20000)
                 dozor.append(page.evaluate("window.__firstFrame"))
-                segment = page.evaluate("document.getElementById('player').src")
+                first = page.evaluate("(({ firstUrl, firstOffset }) => [firstUrl, firstOffset])"
+                                      "(document.getElementById('player').dataset)")
                 context.close()
                 context = browser.new_context()
                 page = context.new_page()
                 sign_in(page, site, "police", PASSWORDS["police"])
                 page.wait_for_url("**/search")
-                url, offset = segment.split("#t=")
-                bare.append(page.evaluate(BARE, [url, offset]))
+                bare.append(page.evaluate(BARE, [site.url + first[0], first[1]]))
                 context.close()
             browser.close()
     finally:

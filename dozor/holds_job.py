@@ -22,24 +22,26 @@ HOLDS_SECONDS = 60.0
 
 
 def end_due_holds(layout: DataLayout, clock: Clock) -> int:
-    """End the holds whose end date passed; returns how many."""
+    """End the holds whose end date passed, each after its audit entry is written (a hold whose entry
+    cannot be written now stays open and is ended at the next run); returns how many."""
     if not layout.holds_db.exists():
         return 0
+    now = to_epoch(clock.now())
     conn = holds.open_holds(layout)
     try:
-        ended = holds.end_due(conn, to_epoch(clock.now()))
+        due = holds.due(conn, now)
+        if not due:
+            return 0
+        web = open_web_db(layout)
+        try:
+            for hold in due:
+                audit.append(web, clock, actor="system", ip="-", action=AuditAction.HOLD_ENDED,
+                             target=f"hold {hold.id}", detail=hold.audit_detail(),
+                             case=Case(hold.case_number, hold.case_reason))
+                holds.release(conn, hold.id, now, "system", holds.ENDED)
+        finally:
+            web.close()
     finally:
         conn.close()
-    if not ended:
-        return 0
-    web = open_web_db(layout)
-    try:
-        for hold in ended:
-            audit.append(web, clock, actor="system", ip="-", action=AuditAction.HOLD_ENDED,
-                         target=f"hold {hold.id}", detail=hold.audit_detail(),
-                         case=Case(hold.case_number, hold.case_reason))
-    finally:
-        web.close()
-    log.info("%d case hold(s) reached their end date", len(ended))
-    return len(ended)
-
+    log.info("%d case hold(s) reached their end date", len(due))
+    return len(due)

@@ -62,11 +62,17 @@ ServiceFactory = Callable[[RunContext], Iterable[Service]]
 def lpr_services(context: RunContext) -> list[Service]:
     """Plate reading on the recorder's frame taps, and the pruning of plate data with the video's
     retention: every few minutes, and at once when the recorder deleted video (a full disk must not
-    wait for the next run)."""
-    config, clock, jobs = context.config, context.clock, context.jobs
+    wait for the next run). Watchlist alerts live in plates.db and go with their sightings."""
+    config, clock, jobs, layout = context.config, context.clock, context.jobs, context.layout
     guard = AgeGuard(clock, "plate retention")
-    jobs.every("plate-retention", PLATE_PRUNE_SECONDS, lambda: prune_plates(config, clock, guard=guard))
+
+    def prune() -> None:
+        _carry_watchlist(layout)  # a carry that failed at start is retried, so it is pruned like the rest
+        prune_plates(config, clock, guard=guard)
+
+    jobs.every("plate-retention", PLATE_PRUNE_SECONDS, prune)
     context.recorder.retention.on_deleted(lambda: jobs.run_soon("plate-retention"))
+    _carry_watchlist(layout)
     return [LprService(config, context.recorder.taps, clock=clock)]
 
 
@@ -81,6 +87,18 @@ def index_services(context: RunContext) -> list[Service]:
         with closing(open_store(plates_db)) as conn:
             outbox.disable(conn)
     return []
+
+
+def _carry_watchlist(layout: DataLayout) -> None:
+    """Entries the web UI once kept in web.db join the one watchlist before plate reading starts, so
+    they raise alerts even if the web UI never runs again, and their alerts then follow the plate
+    retention in plates.db (plate_index.watchlist_carry; nothing to do once web.db's tables are empty)."""
+    from plate_index.watchlist import open_watchlist
+
+    try:
+        open_watchlist(layout).close()
+    except Exception:  # a locked or damaged store: plate reading starts anyway, the web UI retries
+        log.exception("could not carry the web UI's watchlist over into the plate store")
 
 
 def web_command(config_path: str) -> list[str]:

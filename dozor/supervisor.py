@@ -26,6 +26,8 @@ from typing import IO
 
 from dozor.holds_job import HOLDS_SECONDS, end_due_holds
 from dozor.liveness import Liveness
+from dozor.oversight_job import SUMMARY_AT as WEEKLY_AT
+from dozor.oversight_job import weekly_summary
 from dozor.services import RunContext, Service, ServiceFactory, service_factories
 from edge.clock import Clock, SystemClock
 from edge.config import Config
@@ -82,6 +84,7 @@ class Supervisor:
         nightly = NightlySummary(self.config, self.clock)
         jobs.daily("nightly-summary", SUMMARY_AT[0], SUMMARY_AT[1], nightly.run)
         jobs.once("summary-catch-up", nightly.catch_up)
+        jobs.daily("oversight-summary", *WEEKLY_AT, lambda: weekly_summary(self.config, self.clock))
         context = RunContext(self.config, self.config_path, self.layout, self.clock, recorder, jobs)
         started: list[Service] = []
         try:

@@ -240,6 +240,31 @@ class AccessConfig(Section):
         return cleaned
 
 
+class OversightConfig(Section):
+    duty_start: time = setting(time(8, 0), "a local time, e.g. 08:00:00")
+    """Start of the police's duty hours (local time); searches outside duty hours are flagged for admins."""
+    duty_end: time = setting(time(20, 0), "a local time, e.g. 20:00:00; before duty_start for a night rota")
+    """End of the duty hours. Equal to duty_start: no duty hours, nothing is flagged for the hour."""
+    searches_per_case: int = setting(30, "a whole number from 2 to 10000", ge=2, le=10000)
+    """More plate searches than this under one case within a week are flagged."""
+    repeat_plate_cases: int = setting(3, "a whole number from 2 to 100", ge=2, le=100)
+    """One user searching one plate under this many different cases (or more) within a week is flagged."""
+    hold_warn_days: int = setting(7, "a whole number of days from 1 to 90", ge=1, le=90)
+    """Case holds ending within this many days are flagged, so their case can extend or export in time."""
+
+
+class PrivacyConfig(Section):
+    controller: str = setting("", 'e.g. "Severynivka village council, 1 Shkilna St."')
+    """Who is responsible for the cameras (the data controller): named on the sign, in the DPIA and the
+    records of processing. Empty: the generated documents leave a blank to fill in."""
+    contact: str = setting("", 'e.g. "rada@severynivka.gov.ua, +380 44 000 0000"')
+    """Where a person asks about their data (whether their plate is stored, its deletion)."""
+    full_notice_at: str = setting("", 'e.g. "https://severynivka.gov.ua/cameras" or "the council office"')
+    """Where the full notice (the second layer of the sign) can be read."""
+    legal_basis: str = setting("", 'e.g. "Law of Ukraine On the National Police, art. 40"')
+    """The law the processing rests on, for the DPIA and the records of processing."""
+
+
 class MotionConfig(Section):
     enabled: bool = Field(default=True, description="Skip the plate detector on frames where nothing moves.")
     threshold: float = setting(0.002, "a fraction, e.g. 0.002 = 0.2 % of the picture", ge=0, le=1)
@@ -263,17 +288,53 @@ class MotionConfig(Section):
         return value
 
 
+class DirectionLabels(Section):
+    """What each direction of travel means on one camera's road (plate_index.direction): the UI shows
+    a sighting's direction with its camera's label, or with a generic phrase where there is none.
+    Several directions may share a label (a road seen at an angle: towards and right-to-left)."""
+
+    towards: str = setting("", 'e.g. "to Odesa", at most 40 characters', max_length=40)
+    """Cars coming towards the camera (their plate grows); "" = the generic "towards the camera"."""
+    away: str = setting("", 'e.g. "to the village", at most 40 characters', max_length=40)
+    """Cars going away from the camera (their plate shrinks); "" = the generic "away from the camera"."""
+    left_to_right: str = setting("", 'e.g. "to the bridge", at most 40 characters', max_length=40)
+    """Cars crossing the picture from left to right; "" = the generic "left to right"."""
+    right_to_left: str = setting("", 'e.g. "to the school", at most 40 characters', max_length=40)
+    """Cars crossing the picture from right to left; "" = the generic "right to left"."""
+
+    @field_validator("towards", "away", "left_to_right", "right_to_left")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.isprintable():
+            raise ValueError("must be one line of printable text")
+        return value.strip()
+
+    def label(self, direction: str) -> str:
+        """The label of a direction code ("towards", ...), "" when none is set (or it is "unknown")."""
+        return str(getattr(self, direction, "")) if direction in type(self).model_fields else ""
+
+
 class CameraConfig(Section):
     name: str = setting(..., 'e.g. "road-north"')
     """Unique short name: lower-case letters, digits and '-'. Used in file names and URLs."""
     url: str = setting(..., "rtsp://user:password@10.0.0.11:554/stream1")
     """RTSP address of the main stream, with credentials if the camera needs them."""
     title: str = Field(default="", description="Human name shown in the UI; defaults to the name.")
+    looks_at: str = setting("", 'e.g. "the road into the village from the north, both lanes"')
+    """What the camera looks at, in words: published in the transparency report and the DPIA."""
     enabled: bool = Field(default=True, description="Record this camera.")
     lpr: bool = Field(default=True, description="Read licence plates on this camera.")
     lpr_url: str = setting("", 'rtsp://... or ""')
     """Optional second RTSP stream (e.g. a sub-stream) for plate reading; "" = the main stream."""
+    live_url: str = setting("", 'rtsp://... or ""')
+    """Optional sub-stream (a smaller picture, H.264) for the live grid: grids of up to 3×3 play it at
+    the camera's frame rate, forwarded as it comes without transcoding, and only while someone watches.
+    "" = the grid shows the live pictures (once a second) for this camera."""
     motion: MotionConfig = Field(default_factory=MotionConfig, description="Motion gate for plate reading.")
+    directions: DirectionLabels = Field(
+        default_factory=DirectionLabels,
+        description="Names of the directions of travel on this camera's road, shown with each sighting.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -284,10 +345,10 @@ class CameraConfig(Section):
             )
         return value
 
-    @field_validator("url", "lpr_url")
+    @field_validator("url", "lpr_url", "live_url")
     @classmethod
     def _rtsp(cls, value: str, info: Any) -> str:
-        if info.field_name == "lpr_url" and value == "":
+        if info.field_name in ("lpr_url", "live_url") and value == "":
             return value
         if credentials_spill(value):
             raise ValueError(SPILL)
@@ -325,6 +386,12 @@ class Config(Section):
     )
     index: IndexConfig = Field(
         default_factory=IndexConfig, description="The shared plate index of several appliances (PostgreSQL)."
+    )
+    oversight: OversightConfig = Field(
+        default_factory=OversightConfig, description="What the admin page flags for oversight of searches."
+    )
+    privacy: PrivacyConfig = Field(
+        default_factory=PrivacyConfig, description="Who answers for the data: the data-protection documents."
     )
     cameras: list[CameraConfig] = Field(default_factory=list, description="One [[cameras]] table per camera.")
 
@@ -406,7 +473,7 @@ def _key_path(loc: tuple[Any, ...]) -> str:
 def _shown_value(loc: tuple[Any, ...], value: Any) -> str:
     """The bad value as the user wrote it, with camera passwords masked."""
     if isinstance(value, str):
-        if loc and loc[-1] in ("url", "lpr_url"):
+        if loc and loc[-1] in ("url", "lpr_url", "live_url"):
             value = mask_url(value)
         value = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)  # one problem, one line
         return f'"{value}"' if len(value) <= 80 else f'"{value[:77]}..."'

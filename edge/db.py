@@ -54,9 +54,12 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str], name: str) -> i
             "upgrade Dozor or restore a matching backup"
         )
     for version, script in enumerate(migrations[current:], start=current + 1):
-        log.info("migrating %s database to version %d", name, version)
         with conn:
             conn.execute("BEGIN IMMEDIATE")
+            # Another process (the daemon, the web UI, a CLI command) may have migrated it meanwhile.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
+                continue
+            log.info("migrating %s database to version %d", name, version)
             for statement in _statements(script):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={version}")

@@ -33,7 +33,7 @@ class DataLayout:
     root: Path
 
     catalog_db = _Under("catalog.db")  # segments, outages, camera status (written by the recorder)
-    plates_db = _Under("plates.db")  # sightings, watchlist, alerts, LPR counters (written by plate reading)
+    plates_db = _Under("plates.db")  # sightings, alerts, LPR counters; the watchlist (CLI and web UI too)
     web_db = _Under("web.db")  # accounts and the audit log (the web UI and the `dozor user` commands)
     audit_anchor = _Under("audit-anchor.jsonl")  # the audit log's witnessed heads (accounts.audit_anchor)
     holds_db = _Under("holds.db")  # case holds that retention keeps (recorder.holds; written by the web UI)

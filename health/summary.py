@@ -151,6 +151,24 @@ def recent_summaries(layout: DataLayout, limit: int = SHOWN_DAYS) -> list[DaySum
     return [DaySummary.from_json(row["data"]) for row in rows]
 
 
+def sightings_per_day(layout: DataLayout, first: date, last: date) -> dict[date, int]:
+    """Sightings of each summarised local day in [first, last), all cameras together: the count the
+    nightly summary took before retention deleted any of them (the transparency report's reads of days
+    past retention). Days without a summary are absent."""
+    if not layout.summaries_db.exists():
+        return {}
+    conn = open_summaries(layout, readonly=True)
+    try:
+        rows = conn.execute("SELECT data FROM daily_summaries WHERE day >= ? AND day < ?",
+                            (first.isoformat(), last.isoformat())).fetchall()
+    except sqlite3.OperationalError:  # created but not yet migrated by the daemon
+        return {}
+    finally:
+        conn.close()
+    found = [DaySummary.from_json(row["data"]) for row in rows]
+    return {date.fromisoformat(s.day): sum(c.sightings for c in s.cameras) for s in found}
+
+
 def latest_summary_line(config: Config) -> str | None:
     found = recent_summaries(DataLayout(config.storage.path), limit=1)
     return found[0].line() if found else None

@@ -12,15 +12,28 @@ step within a GOP even when nothing moves.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Protocol
 
 from plate_index.motion import MotionGate
+from recorder.frames import Frame
 
 log = logging.getLogger(__name__)
 
 
+class FrameTaker(Protocol):
+    """Where moving frames go: the worker's chooser (plate_index.chooser.FrameChooser)."""
+
+    def offer(self, camera: str, frame: Frame) -> None: ...
+
+
+class ClockFollower(Protocol):
+    """Who moves a camera's stored sightings when its clock shift changes: the worker's handle."""
+
+    def follow_clock(self, camera: str, clock_shift: float) -> None: ...
+
+
 class CameraFeed:
-    def __init__(self, camera: str, gate: MotionGate, chooser: Any, worker: Any):
+    def __init__(self, camera: str, gate: MotionGate, chooser: FrameTaker, worker: ClockFollower):
         self.camera = camera
         self.gate = gate
         self.chooser = chooser
@@ -28,14 +41,14 @@ class CameraFeed:
         self.clock_shift = 0.0
         self._failed = False
 
-    def differs(self, frame: Any) -> bool:
+    def differs(self, frame: Frame) -> bool:
         return self.gate.differs(frame)
 
-    def look(self, frame: Any) -> float:
+    def look(self, frame: Frame) -> float:
         self._follow(frame)
         return self.gate.look(frame)
 
-    def deliver(self, frame: Any) -> None:
+    def deliver(self, frame: Frame) -> None:
         try:
             self._follow(frame)
             self.chooser.offer(self.camera, frame)
@@ -44,7 +57,7 @@ class CameraFeed:
                 log.exception("plate reading: could not handle a frame of camera %s", self.camera)
             self._failed = True
 
-    def _follow(self, frame: Any) -> None:
+    def _follow(self, frame: Frame) -> None:
         if frame.clock_shift != self.clock_shift:
             self.clock_shift = frame.clock_shift
             self.worker.follow_clock(self.camera, self.clock_shift)

@@ -15,6 +15,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from plate_index.direction import Direction, direction_of
 from plate_index.normalise import fold
 
 MAX_ALTERNATIVES = 3
@@ -43,6 +44,7 @@ class PlateRead:
     region: str | None = None
     region_confidence: float | None = None
     box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    frame_width: int = 0  # pixels across the frame the box is on (plate_index.direction)
 
 
 @dataclass
@@ -56,7 +58,6 @@ class Sighting:
     stored_id: int | None = None  # the store's row, once the worker made it searchable (still open)
     stored_evidence: Any = None  # the evidence whose pictures that row points to
     stored_paths: tuple[str | None, str | None] = (None, None)  # crop, scene (relative to storage.path)
-    alerted: bool = False  # watchlist alerts were raised (once, when it was first finished)
 
     @property
     def credible(self) -> bool:
@@ -78,6 +79,10 @@ class Sighting:
     @property
     def plate(self) -> str:
         return vote(self.reads)
+
+    @property
+    def direction(self) -> Direction:
+        return direction_of(self.reads)
 
     @property
     def alternatives(self) -> list[str]:

@@ -31,6 +31,7 @@ class PlateIndex(Protocol):
         until: datetime | None = None,
         exact: bool = False,
         limit: int = DEFAULT_LIMIT,
+        direction: str | None = None,
     ) -> list[SightingHit]: ...
 
     def get_sighting(self, sighting_id: int) -> SightingHit | None: ...

@@ -13,13 +13,19 @@ road): the bigger the car in view, the higher, which is how plate reading picks 
 worth reading (plate_index/chooser.py). The gate is the frame tap's `MotionTest`
 (recorder/frames.py): while it finds the road still the tap decodes keyframes only and asks `differs`
 about each; one per camera, asked from that camera's tap thread.
+
+It runs in the daemon, which does not load OpenCV (recorder.frames.video_frame): the small copy is
+FFmpeg's area scaling (what OpenCV's INTER_AREA does, within one grey level) and OpenCV's 5x5 Gaussian
+blur in numpy (the same kernel, borders and rounding: the same result).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from edge.config import MotionConfig
 
@@ -27,6 +33,7 @@ GATE_WIDTH = 160  # pixels: enough to see a car, cheap enough to run on every sa
 NOISE_LEVEL = 18  # grey levels: above sensor noise and H.264 flicker after the blur
 HOLD_FRAMES = 2  # frames still analysed after the last moving one
 LEAST_SCORE = 1e-4  # a moving frame's score is never 0 (0 means still)
+I420 = {"yuv420p", "yuvj420p"}  # what most cameras send: scaled without a copy or a conversion
 
 
 class MotionGate:
@@ -40,6 +47,7 @@ class MotionGate:
         self._mask: np.ndarray | None = None
         self._hold = 0
         self._cached: tuple[Any, np.ndarray] | None = None  # (frame, its small grey copy)
+        self._scaler = VideoReformatter()
 
     def differs(self, frame: Any) -> bool:
         """Whether `frame` differs from the last frame looked at (the first one always does)."""
@@ -84,36 +92,62 @@ class MotionGate:
 
     def _changed(self, small: np.ndarray, reference: np.ndarray) -> float:
         """The share of the (masked) picture where `small` and `reference` differ beyond the noise."""
-        import cv2
-
-        changed = cv2.absdiff(small, reference) > NOISE_LEVEL
+        changed = np.abs(small.astype(np.int16) - reference) > NOISE_LEVEL
         if self._mask is None:
             return float(changed.sum()) / changed.size
         return float((changed & self._mask).sum()) / (int(self._mask.sum()) or 1)
 
     def _small_of(self, frame: Any) -> np.ndarray:
         if self._cached is None or self._cached[0] is not frame:
-            self._cached = (frame, self._small(frame.grey))
+            picture = getattr(frame, "picture", None)
+            if isinstance(picture, av.VideoFrame) and picture.format.name in I420:
+                small = self._scaled(picture)
+            else:
+                small = self._small(frame.grey)
+            self._cached = (frame, small)
         return self._cached[1]
+
+    def _scaled(self, picture: av.VideoFrame) -> np.ndarray:
+        """The small blurred grey copy of a decoder's 4:2:0 picture, scaled as it is (its brightness plane
+        unconverted, as `grey` gives it) by this camera's own scaler: FFmpeg keeps its scaling context
+        between frames, which a new one per frame spends a millisecond setting up (0.1 ms this way)."""
+        width, height = GATE_WIDTH, max(1, round(picture.height * GATE_WIDTH / picture.width))
+        small = self._scaler.reformat(picture, width=width, height=height, interpolation="AREA")
+        return _blur(small.to_ndarray()[:height])
 
     @staticmethod
     def _small(image: np.ndarray) -> np.ndarray:
-        import cv2
-
+        """A GATE_WIDTH-wide, blurred grey copy of `image` (grey, or BGR)."""
         height, width = image.shape[:2]
         size = (GATE_WIDTH, max(1, round(height * GATE_WIDTH / width)))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        if small.ndim == 3:
-            small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-        return cv2.GaussianBlur(small, (5, 5), 0)
+        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="gray" if image.ndim == 2
+                                             else "bgr24")
+        small = picture.reformat(width=size[0], height=size[1], format="gray", interpolation="AREA")
+        return _blur(small.to_ndarray())
 
     def _polygon_mask(self, shape: tuple[int, ...]) -> np.ndarray | None:
+        """The pixels inside the mask polygon, or on its outline (as OpenCV's fillPoly fills them)."""
         if not self.polygon:
             return None
-        import cv2
-
         height, width = shape[:2]
-        points = np.array([[x * (width - 1), y * (height - 1)] for x, y in self.polygon], dtype=np.int32)
-        mask = np.zeros((height, width), dtype=np.uint8)
-        cv2.fillPoly(mask, [points], 1)
-        return mask.astype(bool)
+        points = [(x * (width - 1), y * (height - 1)) for x, y in self.polygon]
+        ys, xs = np.mgrid[0:height, 0:width].astype(float)
+        inside = np.zeros((height, width), dtype=bool)
+        outline = np.zeros((height, width), dtype=bool)
+        for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1], strict=True):
+            crosses = (y1 > ys) != (y2 > ys)  # even-odd rule: edges a ray to the right crosses
+            with np.errstate(divide="ignore", invalid="ignore"):
+                inside ^= crosses & (xs < (x2 - x1) * (ys - y1) / (y2 - y1) + x1)
+            dx, dy = x2 - x1, y2 - y1
+            t = np.clip(((xs - x1) * dx + (ys - y1) * dy) / ((dx * dx + dy * dy) or 1.0), 0.0, 1.0)
+            outline |= np.hypot(xs - (x1 + t * dx), ys - (y1 + t * dy)) <= 0.5
+        return inside | outline
+
+
+def _blur(small: np.ndarray) -> np.ndarray:
+    """OpenCV's GaussianBlur(small, (5, 5), 0) of a uint8 picture: the kernel [1 4 6 4 1]/16 each way,
+    borders mirrored without repeating the edge pixel, rounded to the nearest level (~0.2 ms at 160x90)."""
+    padded = np.pad(small.astype(np.uint32), 2, mode="reflect")
+    rows = padded[:-4] + 4 * padded[1:-3] + 6 * padded[2:-2] + 4 * padded[3:-1] + padded[4:]
+    both = rows[:, :-4] + 4 * rows[:, 1:-3] + 6 * rows[:, 2:-2] + 4 * rows[:, 3:-1] + rows[:, 4:]
+    return ((both + 128) >> 8).astype(np.uint8)

@@ -59,6 +59,18 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+def plate_start(query: str) -> str:
+    """The first MIN_QUERY_CHARS characters of the plate a search looks for, "" when the query does not
+    fix them (it starts with a wildcard). Oversight's key for "one plate searched again": every query
+    for one plate, however much of it was typed (AA1, AA12, AA1234BB) or on which keyboard, shares
+    its start, so typing more of it under a new case does not make it another plate."""
+    folded = unicodedata.normalize("NFKC", query).translate(CYRILLIC_TO_LATIN).upper().lstrip()
+    if folded[:1] in ("*", "?"):
+        return ""
+    start = normalise(folded.split("*")[0].split("?")[0])
+    return start[:MIN_QUERY_CHARS] if len(start) >= MIN_QUERY_CHARS else ""
+
+
 def parse_query(query: str, *, wildcards: str = "") -> str:
     """The normalised form of a typed query, or BadQuery saying what is wrong with it.
 

@@ -77,7 +77,7 @@ def state(conn: sqlite3.Connection) -> OutboxState:
 
 _COLUMNS = (
     "id, camera, plate, first_seen, last_seen, confidence, reads, alternatives, region, region_confidence, "
-    "crop_path, scene_path"
+    "crop_path, scene_path, direction"
 )
 
 
@@ -90,7 +90,7 @@ def _sightings(conn: sqlite3.Connection, ids: list[int]) -> dict[int, NewSightin
             found[row[0]] = NewSighting(
                 camera=row[1], plate=row[2], first_seen=row[3], last_seen=row[4], confidence=row[5],
                 reads=row[6], alternatives=json.loads(row[7]), region=row[8], region_confidence=row[9],
-                crop_path=row[10], scene_path=row[11],
+                crop_path=row[10], scene_path=row[11], direction=row[12],
             )
     return found
 

@@ -35,6 +35,7 @@ from plate_index.search import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     SightingHit,
+    going,
     newest_first,
     rank,
     validate_query,
@@ -89,6 +90,8 @@ MIGRATIONS: list[str] = [
     """,
     # Newest keys first with their text, for wildcard queries (plate_index.pg_wildcard).
     WILDCARD_MIGRATION,
+    # Which way the car went (plate_index.direction.Direction), as plates.db's migration 7 keeps it.
+    "ALTER TABLE sightings ADD COLUMN direction text NOT NULL DEFAULT 'unknown';",
 ]
 
 _SCHEMA_LOCK = 0x646F7A6F72  # "dozor": the advisory lock that serialises migrations
@@ -164,16 +167,19 @@ class PostgresIndex:
         until: datetime | None = None,
         exact: bool = False,
         limit: int = DEFAULT_LIMIT,
+        direction: str | None = None,
     ) -> list[SightingHit]:
-        """As plate_index.search.search over plates.db (the same checks, order and matches); hits carry
-        the node that holds the video."""
+        """As plate_index.search.search over plates.db (the same checks, order, matches and direction
+        filter); hits carry the node that holds the video."""
         text = validate_query(query)
         limit = max(1, min(limit, MAX_LIMIT))
         window = (to_epoch(since) if since else None, to_epoch(until) if until else None)
         pattern = is_pattern(text)
         found = rank(
-            lambda kind, key: self._matching_ids(kind, key, pattern, window, camera), text,
-            exact=exact, limit=limit,
+            lambda kind, key: going(
+                self._matching_ids(kind, key, pattern, window, camera), direction, self._went
+            ),
+            text, exact=exact, limit=limit,
         )
         rows = self._rows(list(found))
         self.conn.rollback()  # end the read transaction: a pooled or long-lived connection holds none
@@ -220,12 +226,18 @@ class PostgresIndex:
             lambda cursor, page: self.conn.execute(sql, (*args, *cursor, page)).fetchall()
         )
 
+    def _went(self, ids: list[int], direction: str) -> set[int]:
+        rows = self.conn.execute(
+            "SELECT id FROM sightings WHERE direction = %s AND id = ANY(%s)", (direction, ids)
+        ).fetchall()
+        return {row[0] for row in rows}
+
     def _rows(self, ids: list[int]) -> dict[int, tuple]:
         if not ids:
             return {}
         rows = self.conn.execute(
             "SELECT id, plate, camera, first_seen, last_seen, confidence, reads, alternatives, region, "
-            "crop_path, scene_path, node FROM sightings WHERE id = ANY(%s)",
+            "crop_path, scene_path, node, direction FROM sightings WHERE id = ANY(%s)",
             (ids,),
         ).fetchall()
         return {row[0]: row for row in rows}
@@ -241,16 +253,18 @@ class PostgresIndex:
             alternatives = [normalise(a) for a in sighting.alternatives]
             row = self.conn.execute(
                 "INSERT INTO sightings (node, node_id, camera, plate, first_seen, last_seen, confidence, "
-                "reads, alternatives, region, region_confidence, crop_path, scene_path) "
-                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (node, node_id) DO UPDATE SET "
+                "reads, alternatives, region, region_confidence, crop_path, scene_path, direction) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+                "ON CONFLICT (node, node_id) DO UPDATE SET "
                 "camera = EXCLUDED.camera, plate = EXCLUDED.plate, first_seen = EXCLUDED.first_seen, "
                 "last_seen = EXCLUDED.last_seen, confidence = EXCLUDED.confidence, reads = EXCLUDED.reads, "
                 "alternatives = EXCLUDED.alternatives, region = EXCLUDED.region, "
                 "region_confidence = EXCLUDED.region_confidence, crop_path = EXCLUDED.crop_path, "
-                "scene_path = EXCLUDED.scene_path RETURNING id, (xmax <> 0)",
+                "scene_path = EXCLUDED.scene_path, direction = EXCLUDED.direction RETURNING id, (xmax <> 0)",
                 (node, node_id, sighting.camera, plate, sighting.first_seen, sighting.last_seen,
                  sighting.confidence, sighting.reads, json.dumps(alternatives), sighting.region,
-                 sighting.region_confidence, sighting.crop_path, sighting.scene_path),
+                 sighting.region_confidence, sighting.crop_path, sighting.scene_path,
+                 str(sighting.direction)),
             ).fetchone()
             assert row is not None  # INSERT ... RETURNING always returns the row
             sighting_id, rewritten = row
@@ -300,5 +314,5 @@ def _hit(row: tuple, match: str | None) -> SightingHit:
     return SightingHit(
         id=row[0], plate=row[1], camera=row[2], first_seen=from_epoch(row[3]), last_seen=from_epoch(row[4]),
         confidence=row[5], reads=row[6], alternatives=alternatives, region=row[8],
-        crop_path=row[9], scene_path=row[10], match=match, node=row[11],
+        crop_path=row[9], scene_path=row[10], match=match, node=row[11], direction=row[12],
     )

@@ -70,11 +70,11 @@ class WorkerHandle:
         self._collector.start()
 
     def submit(
-        self, camera: str, frame_time: float, seq: int, image: np.ndarray, clock_shift: float = 0.0,
+        self, camera: str, frame_time: float, seq: int, pixels: np.ndarray, clock_shift: float = 0.0,
         tag: int = 0,
     ) -> bool:
-        """Hand a frame to the worker; False (and counted as dropped) when no slot is free. `tag` comes
-        back with `on_done`."""
+        """Hand a frame (BGR, or 4:2:0 planes: FrameSlots.write) to the worker; False (and counted as
+        dropped) when no slot is free. `tag` comes back with `on_done`."""
         with self._lock:
             if self.state != "running":
                 self.counters[camera].frames_dropped += 1
@@ -84,7 +84,7 @@ class WorkerHandle:
             except queue.Empty:
                 self.counters[camera].frames_dropped += 1
                 return False
-            shape = self.slots.write(slot, image)
+            shape = self.slots.write(slot, pixels)
             self._tasks.put(Task(slot, camera, frame_time, seq, shape, clock_shift))
             self._tags[slot] = tag
             return True

@@ -5,9 +5,10 @@ may be read again), which with a 3-s pass made a car searchable 7 s or more afte
 sighting is written as soon as it is credible (plate_index/grouping.py), with the pictures of its best
 read so far, and rewritten when it is finished: the voted plate text, every alternative reading and
 the best pictures (the first ones are deleted if a better read came); a late read that reopens it
-rewrites it once more. Watchlist alerts are raised when it is first finished, with its text then. A
-daemon killed in between leaves the first version, which is still a true sighting. Runs in the LPR
-worker process.
+rewrites it once more. Each write checks the watchlist (plate_index.watch_alerts): an alert is raised
+at the first credible read, within a moment of it, and the finished text may still raise one for another
+entry (one alert per entry and sighting). A daemon killed in between leaves the first version, which
+is still a true sighting. Runs in the LPR worker process.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class SightingWriter:
 
     def _write(self, sighting: Any, finished: bool) -> None:
         from plate_index.store import insert_sighting, update_sighting
-        from plate_index.watchlist import raise_alerts
+        from plate_index.watch_alerts import raise_alerts
 
         record = self._record(sighting)
         if sighting.stored_id is None:
@@ -64,10 +65,8 @@ class SightingWriter:
             update_sighting(self.conn, sighting.stored_id, record)
         log.debug("sighting %d: %s on %s, %d reads%s", sighting.stored_id, record.plate, record.camera,
                   record.reads, "" if finished else " (open)")
-        if finished and not sighting.alerted:
-            sighting.alerted = True
-            raise_alerts(self.conn, sighting.stored_id, record.camera, record.plate, record.alternatives,
-                         record.first_seen, to_epoch(self.clock.now()))
+        raise_alerts(self.conn, sighting.stored_id, record.camera, record.plate, record.alternatives,
+                     record.first_seen, to_epoch(self.clock.now()))
 
     def _record(self, sighting: Any) -> Any:
         """The store's row for the sighting as it is now; pictures written when its best read changed."""
@@ -89,5 +88,5 @@ class SightingWriter:
             last_seen=sighting.last_seen, confidence=sighting.confidence, reads=len(sighting.reads),
             alternatives=sighting.alternatives, region=region, region_confidence=region_confidence,
             crop_path=paths[0], scene_path=paths[1],
-            clock_shift=self.clock_shift.get(sighting.camera, 0.0),
+            clock_shift=self.clock_shift.get(sighting.camera, 0.0), direction=sighting.direction,
         )

@@ -79,7 +79,7 @@ class Recogniser:
                 read = PlateRead(
                     camera=camera, time=time, text=text, char_confidences=chars,
                     confidence=confidence, region=ocr.region, region_confidence=ocr.region_confidence,
-                    box=(x1, y1, x2, y2),
+                    box=(x1, y1, x2, y2), frame_width=width,
                 )
                 frame_read = FrameRead(read=read, detector_confidence=detector_confidence,
                                        crop=image[y1:y2, x1:x2].copy())

@@ -9,9 +9,10 @@ of the clustered key table; a longer one uses the (kind, key) index unless its p
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,9 @@ MAX_LIMIT = 5000
 # A longer prefix with fewer key rows than this is read through the (kind, key) index and sorted;
 # a more common one is read newest-first through (kind, key3, first_seen), where the LIMIT stops early.
 _SORT_CAP = 3000
+# A wildcard search for one direction asks for ever more matches until enough went that way, up to this.
+_PATTERN_CAP = 100_000
+_DIRECTION_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class SightingHit:
     crop_path: str | None
     scene_path: str | None
     match: str | None
+    direction: str = "unknown"  # plate_index.direction.Direction
     node: str | None = None  # the appliance that holds its video (the shared index's hits only)
 
     def to_json(self) -> dict[str, Any]:
@@ -60,6 +65,7 @@ class SightingHit:
             "crop_path": self.crop_path,
             "scene_path": self.scene_path,
             "region": self.region,
+            "direction": self.direction,
         } | ({"node": self.node} if self.node is not None else {})
 
 
@@ -72,9 +78,11 @@ def search(
     until: datetime | None = None,
     exact: bool = False,
     limit: int = DEFAULT_LIMIT,
+    direction: str | None = None,
 ) -> list[SightingHit]:
     """Sightings whose plate starts with `query`: exact matches newest first, then tolerant ones.
-    `?` in the query stands for one character and `*` for any run (plate_index.wildcard).
+    `?` in the query stands for one character and `*` for any run (plate_index.wildcard). With
+    `direction` (a plate_index.direction.Direction), only the sightings that went that way.
 
     Raises plate_index.normalise.BadQuery (user-facing message) for a query with fewer than three
     usable characters, too many, a letter that cannot be on a plate, or a wildcard query too vague to
@@ -84,9 +92,12 @@ def search(
     limit = max(1, min(limit, MAX_LIMIT))
     window = (to_epoch(since) if since else None, to_epoch(until) if until else None)
     if is_pattern(text):
-        return _pattern_search(conn, text, window, camera, exact, limit)
+        return _pattern_search(conn, text, window, camera, exact, limit, direction)
     found = rank(
-        lambda kind, key: _matching_ids(conn, kind, key, window, camera), text, exact=exact, limit=limit
+        lambda kind, key: going(
+            _matching_ids(conn, kind, key, window, camera), direction, functools.partial(_went, conn)
+        ),
+        text, exact=exact, limit=limit,
     )
     rows = _rows(conn, list(found))
     return [_hit(rows[i], match) for i, match in found.items() if i in rows]
@@ -145,13 +156,59 @@ def _pattern_search(
     camera: str | None,
     exact: bool,
     limit: int,
+    direction: str | None,
 ) -> list[SightingHit]:
     found = rank(
-        lambda kind, key: matching_ids(conn, kind, key, window, camera, limit),
+        lambda kind, key: _pattern_ids(
+            conn, functools.partial(matching_ids, conn, kind, key, window, camera), limit, direction
+        ),
         pattern, exact=exact, limit=limit,
     )
     rows = _rows(conn, list(found))
     return [_hit(rows[i], match) for i, match in found.items() if i in rows]
+
+
+def _pattern_ids(
+    conn: sqlite3.Connection, matching: Callable[[int], list[int]], limit: int, direction: str | None
+) -> list[int]:
+    """The newest `limit` of the sightings `matching(n)` finds (n at most) that went `direction` (all,
+    when None): for a direction, ever more are asked for until enough went that way."""
+    asked = limit
+    while True:
+        ids = matching(asked)
+        kept = list(going(ids, direction, functools.partial(_went, conn)))
+        if len(kept) >= limit or len(ids) < asked or asked >= _PATTERN_CAP:
+            return kept[:limit]
+        asked *= 4
+
+
+def going(
+    ids: Iterable[int], direction: str | None, went: Callable[[list[int], str], Collection[int]]
+) -> Iterator[int]:
+    """The sightings of `ids` that went `direction` (all of them when None), in the order given: the
+    direction is not in the search keys, so `went(chunk, direction)` (those of the chunk that went that
+    way) is asked for a chunk of ids at a time. Both backends filter through this."""
+    if direction is None:
+        yield from ids
+        return
+    chunk: list[int] = []
+    for sighting_id in ids:
+        chunk.append(sighting_id)
+        if len(chunk) == _DIRECTION_CHUNK:
+            yield from _kept(chunk, went(chunk, direction))
+            chunk = []
+    yield from _kept(chunk, went(chunk, direction) if chunk else ())
+
+
+def _kept(chunk: list[int], kept: Collection[int]) -> list[int]:
+    return [sighting_id for sighting_id in chunk if sighting_id in kept]
+
+
+def _went(conn: sqlite3.Connection, ids: list[int], direction: str) -> set[int]:
+    marks = ",".join("?" * len(ids))
+    return {row[0] for row in conn.execute(
+        f"SELECT id FROM sightings WHERE direction = ? AND id IN ({marks})", (direction, *ids)  # noqa: S608
+    )}
 
 
 def get_sighting(conn: sqlite3.Connection, sighting_id: int) -> SightingHit | None:
@@ -212,7 +269,7 @@ def _rows(conn: sqlite3.Connection, ids: list[int]) -> dict[int, sqlite3.Row]:
     marks = ",".join("?" * len(ids))
     rows = conn.execute(
         "SELECT id, plate, camera, first_seen, last_seen, confidence, reads, alternatives, region, "
-        f"crop_path, scene_path FROM sightings WHERE id IN ({marks})",
+        f"crop_path, scene_path, direction FROM sightings WHERE id IN ({marks})",
         ids,
     ).fetchall()
     return {row[0]: row for row in rows}
@@ -222,5 +279,5 @@ def _hit(row: sqlite3.Row, match: str | None) -> SightingHit:
     return SightingHit(
         id=row[0], plate=row[1], camera=row[2], first_seen=from_epoch(row[3]), last_seen=from_epoch(row[4]),
         confidence=row[5], reads=row[6], alternatives=json.loads(row[7]), region=row[8],
-        crop_path=row[9], scene_path=row[10], match=match,
+        crop_path=row[9], scene_path=row[10], match=match, direction=row[11],
     )

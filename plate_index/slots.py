@@ -3,7 +3,10 @@
 The daemon copies a sampled frame into a free slot (~1 ms for 720p) and sends only the slot number over
 a queue; the worker reads the pixels in place. The number of slots bounds what can be in flight: when
 none is free the frame is dropped and counted, so a slow worker can never make the daemon queue frames
-or wait. Slots are sized for 4K; tmpfs only commits the pages a frame actually touches.
+or wait. Slots are sized for 4K BGR; tmpfs only commits the pages a frame actually touches. A frame the
+decoder gave as 4:2:0 planes goes into its slot as they are: half the bytes of BGR, pinned in both
+processes (2.8 -> 1.4 MB per 720p slot), and the colour conversion runs in the worker, which reads the
+frame as BGR (`image`) with the same conversion the daemon made before.
 """
 
 from __future__ import annotations
@@ -33,8 +36,14 @@ class FrameSlots:
     def name(self) -> str:
         return self._shm.name
 
-    def write(self, index: int, image: np.ndarray) -> tuple[int, int, int]:
-        """Copy a BGR frame into slot `index` (downscaled first if larger than 4K); returns its shape."""
+    def write(self, index: int, pixels: np.ndarray) -> tuple[int, ...]:
+        """Copy a frame into slot `index`: BGR (H x W x 3, downscaled first if larger than 4K) or a 4:2:0
+        picture's planes one under the other (H*3/2 x W, `recorder.frames.YuvCopy`); returns its shape,
+        which tells `image` which it is."""
+        if pixels.ndim == 2 and pixels.nbytes <= SLOT_BYTES:
+            np.copyto(self.view(index, pixels.shape), pixels, casting="unsafe")
+            return tuple(int(n) for n in pixels.shape)
+        image = pixels if pixels.ndim == 3 else _bgr(pixels)
         if image.shape[0] > MAX_HEIGHT or image.shape[1] > MAX_WIDTH:
             import cv2
 
@@ -45,8 +54,13 @@ class FrameSlots:
         np.copyto(self.view(index, shape), image, casting="unsafe")
         return shape
 
-    def view(self, index: int, shape: tuple[int, int, int]) -> np.ndarray:
-        """The frame in slot `index` as an array over the shared memory (no copy)."""
+    def image(self, index: int, shape: tuple[int, ...]) -> np.ndarray:
+        """The frame in slot `index` as BGR: the slot itself (no copy), or converted from its planes."""
+        view = self.view(index, shape)
+        return view if len(shape) == 3 else _bgr(view)
+
+    def view(self, index: int, shape: tuple[int, ...]) -> np.ndarray:
+        """What slot `index` holds, as an array over the shared memory (no copy)."""
         if not 0 <= index < self.count:
             raise IndexError(index)
         return np.ndarray(shape, dtype=np.uint8, buffer=self._shm.buf, offset=index * SLOT_BYTES)
@@ -55,3 +69,9 @@ class FrameSlots:
         self._shm.close()
         if self._owner:
             self._shm.unlink()
+
+
+def _bgr(planes: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(planes, cv2.COLOR_YUV2BGR_I420)

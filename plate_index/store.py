@@ -19,6 +19,7 @@ from pathlib import Path
 
 from edge.db import connect, migrate
 from edge.layout import DataLayout
+from plate_index.direction import Direction
 from plate_index.normalise import fold, normalise
 from plate_index.outbox_schema import MIGRATION as OUTBOX_MIGRATION
 from plate_index.wildcard import MIGRATION as WILDCARD_MIGRATION
@@ -127,6 +128,34 @@ MIGRATIONS: list[str] = [
     ALTER TABLE passes ADD COLUMN seen REAL;  -- the moment of its widest view (epoch s)
     ALTER TABLE passes ADD COLUMN box TEXT;   -- its box then, JSON [x1, y1, x2, y2] in the frame's pixels
     """,
+    # Which way the car went (plate_index.direction.Direction): sightings stored before are 'unknown'.
+    """
+    ALTER TABLE sightings ADD COLUMN direction TEXT NOT NULL DEFAULT 'unknown';
+    """,
+    # One watchlist for the CLI and the web UI (plate_index.watchlist): who added each entry and until
+    # when; a removed entry stays, with who removed it, so an alert always names its entry; who
+    # acknowledged each alert. Entries added with the CLI before come over as added by "cli", kept until
+    # removed. `carried_from` names an entry the web UI kept in web.db (plate_index.watchlist_carry).
+    """
+    CREATE TABLE watchlist_v8 (
+        id INTEGER PRIMARY KEY,
+        pattern TEXT NOT NULL,                -- normalised plate, or with * and ? wildcards
+        note TEXT NOT NULL DEFAULT '',
+        added_by TEXT NOT NULL,               -- a web UI user, or cli:<person>
+        added REAL NOT NULL,
+        expires REAL,                         -- NULL: until removed
+        removed REAL,
+        removed_by TEXT,
+        carried_from TEXT UNIQUE
+    );
+    INSERT INTO watchlist_v8 (id, pattern, note, added_by, added)
+        SELECT id, pattern, note, 'cli', added FROM watchlist;
+    DROP TABLE watchlist;
+    ALTER TABLE watchlist_v8 RENAME TO watchlist;
+    CREATE INDEX watchlist_by_pattern ON watchlist(pattern);
+    ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+    CREATE INDEX alerts_by_sighting ON alerts(sighting_id, watchlist_id);
+    """,
     # The outbox of sightings to ship to the shared index (plate_index.outbox), queued by triggers.
     OUTBOX_MIGRATION,
 ]
@@ -148,6 +177,7 @@ class NewSighting:
     crop_path: str | None = None
     scene_path: str | None = None
     clock_shift: float = 0.0  # the frames' FrameTap.clock_shift
+    direction: str = Direction.UNKNOWN  # plate_index.direction.Direction
 
 
 
@@ -185,7 +215,8 @@ def camera_id(conn: sqlite3.Connection, name: str, *, create: bool = True) -> in
 
 _INSERT_SIGHTING = (
     "INSERT INTO sightings (id, camera, plate, first_seen, last_seen, confidence, reads, alternatives, "
-    "region, region_confidence, crop_path, scene_path, clock_shift) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "region, region_confidence, crop_path, scene_path, clock_shift, direction) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _INSERT_KEY = (
     "INSERT OR IGNORE INTO sighting_keys (kind, key3, first_seen, sighting_id, key, camera_id) "
@@ -223,8 +254,8 @@ def update_sighting(conn: sqlite3.Connection, sighting_id: int, sighting: NewSig
             conn.executemany(_DELETE_KEY, [(kind, key[:3], row[2], sighting_id, key) for kind, key in old])
             conn.execute(
                 "UPDATE sightings SET camera=?, plate=?, first_seen=?, last_seen=?, confidence=?, reads=?, "
-                "alternatives=?, region=?, region_confidence=?, crop_path=?, scene_path=?, clock_shift=? "
-                "WHERE id=?",
+                "alternatives=?, region=?, region_confidence=?, crop_path=?, scene_path=?, clock_shift=?, "
+                "direction=? WHERE id=?",
                 (*_sighting_values(sighting, plate, alternatives), sighting_id),
             )
         keys = _key_rows(sighting_id, sighting.first_seen, plate, alternatives,
@@ -260,7 +291,7 @@ def insert_many(conn: sqlite3.Connection, sightings: Iterable[NewSighting], firs
 def _sighting_values(s: NewSighting, plate: str, alternatives: list[str]) -> tuple:
     return (
         s.camera, plate, s.first_seen, s.last_seen, s.confidence, s.reads, json.dumps(alternatives),
-        s.region, s.region_confidence, s.crop_path, s.scene_path, s.clock_shift,
+        s.region, s.region_confidence, s.crop_path, s.scene_path, s.clock_shift, str(s.direction),
     )
 
 
@@ -314,10 +345,11 @@ def prune(
     batch: int = 2000,
     keep: Sequence[Hold] = (),
 ) -> int:
-    """Delete sightings first seen before `cutoff` (epoch s), their keys, crop and scene files, and
-    alerts raised and passes seen before it; sightings a case hold in `keep` covers stay, with their
-    pictures. Works in batches so the LPR worker is never blocked for long. Returns the number of
-    sightings deleted."""
+    """Delete sightings first seen before `cutoff` (epoch s), their keys, crop and scene files and
+    watchlist alerts, and passes seen and watchlist entries ended before it; sightings a case hold in
+    `keep` covers stay, with their pictures and alerts (an alert names the sighting's plate, camera and
+    time: it goes when the sighting does, never before or after). Works in batches so the LPR worker is
+    never blocked for long. Returns the number of sightings deleted."""
     deleted = 0
     kept, kept_args = keep_clause(keep, "camera", "first_seen", "last_seen")
     while True:
@@ -334,9 +366,11 @@ def prune(
                 (kind, key[:3], row["first_seen"], row["id"], key)
                 for kind, key in search_keys(row["plate"], json.loads(row["alternatives"]))
             ]
+        ids = [(row["id"],) for row in rows]
         with conn:
             conn.executemany(_DELETE_KEY, keys)
-            conn.executemany("DELETE FROM sightings WHERE id=?", [(row["id"],) for row in rows])
+            conn.executemany("DELETE FROM sightings WHERE id=?", ids)
+            conn.executemany("DELETE FROM alerts WHERE sighting_id=?", ids)
             delete_grams(conn, [row["id"] for row in rows])
         for row in rows:
             for relative in (row["crop_path"], row["scene_path"]):
@@ -344,8 +378,19 @@ def prune(
                     _remove(layout.root / relative, layout.plate_images_dir)
         deleted += len(rows)
     with conn:
-        conn.execute("DELETE FROM alerts WHERE raised < ?", (cutoff,))
+        # Alerts past the cutoff whose sighting was already gone (carried over from web.db, or kept by a
+        # store older than this rule); a held sighting's alerts stay with it.
+        conn.execute(
+            "DELETE FROM alerts WHERE first_seen < ? AND sighting_id NOT IN (SELECT id FROM sightings)",
+            (cutoff,),
+        )
         conn.execute("DELETE FROM passes WHERE first_seen < ?", (cutoff,))
+        # Watchlist entries removed or expired before the cutoff go once no alert names them.
+        conn.execute(
+            "DELETE FROM watchlist WHERE COALESCE(removed, expires) < ? AND id NOT IN "
+            "(SELECT watchlist_id FROM alerts WHERE watchlist_id IS NOT NULL)",
+            (cutoff,),
+        )
     if deleted:
         log.info("pruned %d plate sightings older than the retention", deleted)
     return deleted

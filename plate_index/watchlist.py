@@ -1,17 +1,17 @@
 """The watchlist: plates (exact, or a pattern with * and ?) that raise an alert when a camera sees them.
 
-Entries live in plates.db beside the sightings, managed with `dozor watchlist add|list|remove`. The LPR
-worker checks every finished sighting: an exact match of the voted plate, or a tolerant one (folded
-confusables, or an alternative reading), stores an alert row for the UI and logs a WARNING naming the
-sighting, the watchlist entry and the camera, never the plate, the pattern or the note (which may hold a
-plate): the journal is kept and copied with less care than the audited store. The plate is logged at DEBUG.
+One list for the whole appliance, in plates.db beside the sightings: `dozor watchlist add|list|remove`
+and the web UI's watchlist page read and write the same rows, and the LPR worker matches every sighting
+it stores against them (plate_index.watch_alerts), so an alert is raised whether or not the web UI runs.
+Each entry keeps who added it (a web user, or `cli:<person>`) and until when (None: until removed).
+Entries are never deleted: a removed one keeps who removed it and when, so an alert always names the
+entry that raised it.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import functools
-import logging
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -19,11 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from edge.clock import from_epoch, to_epoch, utc_iso
+from edge.layout import DataLayout
 from plate_index.normalise import BadQuery, fold, parse_query
 
-log = logging.getLogger(__name__)
-
 WILDCARDS = "*?"
+_COLUMNS = "id, pattern, note, added_by, added, expires"
+_ACTIVE = "removed IS NULL AND (expires IS NULL OR expires > ?)"
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,9 @@ class WatchEntry:
     id: int
     pattern: str
     note: str
+    added_by: str
     added: datetime
+    expires: datetime | None  # None: until removed
 
     def matches(self, plate: str, alternatives: list[str]) -> str | None:
         """"exact" when the plate matches the pattern, "tolerant" when it does only after folding
@@ -44,7 +47,10 @@ class WatchEntry:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "pattern": self.pattern, "note": self.note, "added": utc_iso(self.added)}
+        return {
+            "id": self.id, "pattern": self.pattern, "note": self.note, "added_by": self.added_by,
+            "added": utc_iso(self.added), "expires": utc_iso(self.expires) if self.expires else None,
+        }
 
 
 @functools.lru_cache(maxsize=1024)
@@ -54,78 +60,71 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(pattern))
 
 
-def add_entry(conn: sqlite3.Connection, pattern: str, note: str, now: datetime) -> WatchEntry:
+def _entry(row: sqlite3.Row | tuple) -> WatchEntry:
+    return WatchEntry(
+        row[0], row[1], row[2], row[3], from_epoch(row[4]), from_epoch(row[5]) if row[5] is not None else None
+    )
+
+
+def open_watchlist(layout: DataLayout) -> sqlite3.Connection:
+    """A read-write connection to the watchlist (plates.db, migrated), with anything the web UI's
+    earlier watchlist left in web.db carried over first (plate_index.watchlist_carry)."""
+    from plate_index.store import open_store
+    from plate_index.watchlist_carry import carry_web_watchlist
+
+    conn = open_store(layout.plates_db)
+    carry_web_watchlist(conn, layout)
+    return conn
+
+
+def add_entry(
+    conn: sqlite3.Connection, pattern: str, note: str, who: str, now: datetime,
+    expires: datetime | None = None,
+) -> WatchEntry:
     """Add a plate or pattern; BadQuery (user-facing) if it is unusable or already listed."""
     normal = parse_query(pattern, wildcards=WILDCARDS)
-    try:
-        with conn:
-            cursor = conn.execute(
-                "INSERT INTO watchlist (pattern, note, added) VALUES (?, ?, ?)", (normal, note, to_epoch(now))
-            )
-    except sqlite3.IntegrityError:
-        raise BadQuery(f"{normal} is already on the watchlist", BadQuery.DUPLICATE) from None
-    return WatchEntry(int(cursor.lastrowid or 0), normal, note, now)
-
-
-def list_entries(conn: sqlite3.Connection) -> list[WatchEntry]:
-    rows = conn.execute("SELECT id, pattern, note, added FROM watchlist ORDER BY pattern").fetchall()
-    return [WatchEntry(row[0], row[1], row[2], from_epoch(row[3])) for row in rows]
-
-
-def remove_entry(conn: sqlite3.Connection, key: str) -> bool:
-    """Remove by id or by pattern (as typed); True if something was removed."""
     with conn:
-        if key.isdigit():
-            cursor = conn.execute("DELETE FROM watchlist WHERE id = ?", (int(key),))
-            if cursor.rowcount:
-                return True
-        try:
-            normal = parse_query(key, wildcards=WILDCARDS)
-        except BadQuery:
-            return False
-        return conn.execute("DELETE FROM watchlist WHERE pattern = ?", (normal,)).rowcount > 0
-
-
-def raise_alerts(
-    conn: sqlite3.Connection, sighting_id: int, camera: str, plate: str, alternatives: list[str],
-    first_seen: float, now: float,
-) -> int:
-    """Store an alert for every watchlist entry the sighting matches and log it; returns how many."""
-    raised = 0
-    for entry in list_entries(conn):
-        match = entry.matches(plate, alternatives)
-        if match is None:
-            continue
-        with conn:
-            conn.execute(
-                "INSERT INTO alerts (raised, sighting_id, watchlist_id, pattern, note, match, camera, plate, "
-                "first_seen) VALUES (?,?,?,?,?,?,?,?,?)",
-                (now, sighting_id, entry.id, entry.pattern, entry.note, match, camera, plate,
-                 first_seen),
-            )
-        log.warning(
-            "watchlist alert: sighting %d on camera %s matches watchlist entry %d (%s); see `dozor alerts`",
-            sighting_id, camera, entry.id, match,
+        conn.execute("BEGIN IMMEDIATE")  # the check and the insert as one, against a second writer
+        listed = conn.execute(
+            f"SELECT 1 FROM watchlist WHERE pattern = ? AND {_ACTIVE}", (normal, to_epoch(now))  # noqa: S608
+        ).fetchone()
+        if listed:
+            raise BadQuery(f"{normal} is already on the watchlist", BadQuery.DUPLICATE)
+        cursor = conn.execute(
+            "INSERT INTO watchlist (pattern, note, added_by, added, expires) VALUES (?, ?, ?, ?, ?)",
+            (normal, note, who, to_epoch(now), to_epoch(expires) if expires else None),
         )
-        note = f" - {entry.note}" if entry.note else ""
-        log.debug("watchlist alert: %s matches %s%s", plate, entry.pattern, note)
-        raised += 1
-    return raised
+    return WatchEntry(int(cursor.lastrowid or 0), normal, note, who, now, expires)
 
 
-def list_alerts(conn: sqlite3.Connection, *, since: datetime | None = None, limit: int = 100) -> list[dict]:
-    """Alerts, newest first, as JSON-ready objects (for `dozor alerts` and the UI)."""
+def active_entries(conn: sqlite3.Connection, now: datetime) -> list[WatchEntry]:
+    """Entries not removed and not expired, by pattern."""
     rows = conn.execute(
-        "SELECT id, raised, sighting_id, pattern, note, match, camera, plate, first_seen, acknowledged "
-        "FROM alerts WHERE raised >= ? ORDER BY raised DESC, id DESC LIMIT ?",
-        (to_epoch(since) if since else 0.0, limit),
+        f"SELECT {_COLUMNS} FROM watchlist WHERE {_ACTIVE} ORDER BY pattern, id",  # noqa: S608
+        (to_epoch(now),),
     ).fetchall()
-    return [
-        {
-            "id": r[0], "raised": utc_iso(from_epoch(r[1])), "sighting_id": r[2], "pattern": r[3],
-            "note": r[4], "match": r[5], "camera": r[6], "plate": r[7],
-            "first_seen": utc_iso(from_epoch(r[8])),
-            "acknowledged": utc_iso(from_epoch(r[9])) if r[9] is not None else None,
-        }
-        for r in rows
-    ]
+    return [_entry(row) for row in rows]
+
+
+def find_entry(conn: sqlite3.Connection, key: str, now: datetime) -> WatchEntry | None:
+    """The active entry with id `key`, or with `key` as its plate or pattern (as typed)."""
+    entries = active_entries(conn, now)
+    if key.isdigit():
+        by_id = [e for e in entries if e.id == int(key)]
+        if by_id:
+            return by_id[0]
+    try:
+        normal = parse_query(key, wildcards=WILDCARDS)
+    except BadQuery:
+        return None
+    return next((e for e in entries if e.pattern == normal), None)
+
+
+def remove_entry(conn: sqlite3.Connection, entry_id: int, who: str, now: datetime) -> bool:
+    """Take an entry off the watchlist (kept, with who removed it and when); False if it was not on it."""
+    with conn:
+        cursor = conn.execute(
+            "UPDATE watchlist SET removed = ?, removed_by = ? WHERE id = ? AND removed IS NULL",
+            (to_epoch(now), who, entry_id),
+        )
+    return cursor.rowcount > 0

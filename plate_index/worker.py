@@ -50,7 +50,7 @@ class Task:
     camera: str
     time: float  # epoch seconds UTC of the frame
     seq: int
-    shape: tuple[int, int, int]
+    shape: tuple[int, ...]  # FrameSlots.write's: BGR, or 4:2:0 planes
     clock_shift: float = 0.0  # Frame.clock_shift
 
 
@@ -166,7 +166,7 @@ class _Worker:
         reads: list = []
         best = 0.0
         try:
-            image = self.slots.view(task.slot, task.shape)
+            image = self.slots.image(task.slot, task.shape)
             plates = self.recogniser.analyse_frame(image, task.camera, task.time)
             views = [PlateView(task.time, p.box, p.read is not None, p.ocr_confidence) for p in plates]
             self._store_passes(self.passes.add(task.camera, task.time, views))

@@ -13,6 +13,7 @@ and every frame only while something moves.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -35,6 +36,10 @@ __all__ = ["Frame", "FrameSubscription", "FrameTap", "MotionTest"]
 log = logging.getLogger(__name__)
 
 PACKET_QUEUE = 64  # about 2.5 s of 25 fps video waiting to be decoded
+# How long the decoder thread waits for a packet before it looks whether anybody still subscribes. The
+# last unsubscribe wakes it at once, so this only bounds a missed wake-up; an idle camera (keyframes
+# only, or none at all: an unwatched live picture between two of its keyframes) is not woken for nothing.
+IDLE_SECONDS = 10.0
 
 
 class FrameTap:
@@ -103,6 +108,14 @@ class FrameTap:
                 self._subs = tuple(s for s in self._subs if s is not sub)
                 self._closed_drops += sub.dropped
             self._update_mode()
+            if not self._subs:
+                self._wake_decoder()
+
+    def _wake_decoder(self) -> None:
+        """Have the decoder thread look whether anybody still subscribes (it ends when nobody does).
+        With its queue full it is awake anyway, and looks within IDLE_SECONDS of emptying it."""
+        with contextlib.suppress(queue.Full):
+            self._packets.put_nowait(("wake",))
 
     def _update_mode(self) -> None:
         every_packet = any(not s.keyframes_only for s in self._subs)
@@ -161,8 +174,10 @@ class FrameTap:
         decoding: TapDecoder | None = None
         while True:
             try:
-                item = self._packets.get(timeout=0.5)
+                item = self._packets.get(timeout=IDLE_SECONDS)
             except queue.Empty:
+                item = ("wake",)
+            if item[0] == "wake":
                 with self._lock:
                     if not self._subs:
                         self._thread = None

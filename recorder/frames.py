@@ -4,9 +4,10 @@ A `Frame` keeps the decoder's own picture (YUV) and makes the BGR array only whe
 most frames a camera decodes are only looked at by the motion gate, which needs the brightness plane
 (`grey`, no conversion at all), and only the few the plate models read, or the live grid shows, are
 converted. A subscription's queue drops the OLDEST frame when nobody takes it, so a slow or dead
-consumer loses frames and holds at most `queue_size` pictures. A consumer that keeps only what it
-needs (plate reading's chooser) takes them through `deliver` instead, called from the tap's thread:
-no queue of pictures at all.
+consumer loses frames and holds at most `queue_size` pictures, copied out of the decoder (`detached`)
+so that a picture waiting in a queue never makes the decoder allocate another. A consumer that keeps
+only what it needs (plate reading's chooser) takes them through `deliver` instead, called from the
+tap's thread: no queue of pictures at all.
 
 A subscription with a `MotionTest` (plate reading) is asked about frames only while something moves:
 the tap decodes just the keyframes while the test finds the scene still, and delivers only the frames
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
+import av
 import numpy
 
 LUMA_FIRST = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "gray"}
@@ -51,14 +53,16 @@ class Frame:
         picture = self.picture
         if isinstance(picture, numpy.ndarray):
             return picture
-        if isinstance(picture, YuvCopy):
-            import cv2
-
-            image = cv2.cvtColor(picture.planes, cv2.COLOR_YUV2BGR_I420)
-        else:
-            image = picture.to_ndarray(format="bgr24")
+        image = video_frame(picture).to_ndarray(format="bgr24")
         image.flags.writeable = False
         return image
+
+    @property
+    def pixels(self) -> numpy.ndarray:
+        """The picture as the smallest array that holds it: a copied 4:2:0 picture's planes (H*3/2 x W,
+        half of BGR's bytes; plate reading's frame slots take them, and the worker converts), else
+        `image`."""
+        return self.picture.planes if isinstance(self.picture, YuvCopy) else self.image
 
     @cached_property
     def grey(self) -> numpy.ndarray:
@@ -67,9 +71,7 @@ class Frame:
         if isinstance(picture, YuvCopy):
             return picture.planes[: picture.height]
         if isinstance(picture, numpy.ndarray):
-            import cv2
-
-            return cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY)
+            return video_frame(picture).to_ndarray(format="gray")
         if picture.format.name not in LUMA_FIRST:
             return picture.to_ndarray(format="gray")
         plane = picture.planes[0]
@@ -89,6 +91,17 @@ class Frame:
         else:
             copy = self.image
         return Frame(self.camera, self.wall_time, copy, self.seq, self.clock_shift, self.motion)
+
+
+def video_frame(picture: Any) -> av.VideoFrame:
+    """A frame's picture as an av.VideoFrame, for FFmpeg's own conversions, scaling and JPEG: the daemon
+    does its picture work with PyAV, which it loads anyway, and not with OpenCV, whose library alone
+    keeps ~35 MB resident in every process that imports it."""
+    if isinstance(picture, YuvCopy):
+        return av.VideoFrame.from_ndarray(picture.planes, format="yuv420p")
+    if isinstance(picture, numpy.ndarray):
+        return av.VideoFrame.from_ndarray(numpy.ascontiguousarray(picture), format="bgr24")
+    return picture
 
 
 class Tap(Protocol):
@@ -175,6 +188,9 @@ class FrameSubscription:
                 self.delivered += 1
                 self.deliver(frame)
             return
+        # A queued frame waits for its consumer (the live picture's JPEG, under load tens of ms) while
+        # the decoder goes on: holding the decoder's own picture then grows its pool by one for good.
+        frame = frame.detached()
         with self._ready:
             if self.closed:
                 return

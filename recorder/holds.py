@@ -94,6 +94,12 @@ def place(conn: sqlite3.Connection, hold: Hold) -> int:
     return int(cursor.lastrowid or 0)
 
 
+def withdraw(conn: sqlite3.Connection, hold_id: int) -> None:
+    """Delete a hold just placed whose audit entry could not be written (it never took effect)."""
+    with conn:
+        conn.execute("DELETE FROM holds WHERE id = ?", (hold_id,))
+
+
 def release(conn: sqlite3.Connection, hold_id: int, at: float, by: str, why: str = RELEASED_BY_HAND) -> bool:
     """Release an open hold; False when there is no such open hold."""
     with conn:
@@ -105,10 +111,9 @@ def release(conn: sqlite3.Connection, hold_id: int, at: float, by: str, why: str
     return changed == 1
 
 
-def end_due(conn: sqlite3.Connection, now: float) -> list[Hold]:
-    """Mark the open holds whose end date passed as ended; returns them (to be audited)."""
-    due = [h for h in all_holds(conn) if h.released_at is None and h.until <= now]
-    return [h for h in due if release(conn, h.id, now, "system", ENDED)]
+def due(conn: sqlite3.Connection, now: float) -> list[Hold]:
+    """The open holds whose end date passed: each is audited, then marked ended (release(..., ENDED))."""
+    return [h for h in all_holds(conn) if h.released_at is None and h.until <= now]
 
 
 def all_holds(conn: sqlite3.Connection) -> list[Hold]:
@@ -156,3 +161,8 @@ def _iso(epoch: float) -> str:
 
 def _hold(row: sqlite3.Row) -> Hold:
     return Hold(**{key: row[key] for key in row.keys()})  # noqa: SIM118 - a Row's `in` looks at values
+
+
+def ending_within(holds: Iterable[Hold], now: float, seconds: float) -> list[Hold]:
+    """The holds in force at `now` that end within `seconds`: soonest first (the oversight flag)."""
+    return sorted((h for h in holds if h.active(now) and h.until - now <= seconds), key=lambda h: h.until)

@@ -17,16 +17,23 @@ import threading
 import time
 from pathlib import Path
 
-import cv2
+import av
 
 from edge.layout import DataLayout, checked_camera_name
 from recorder.frame_tap import FrameSubscription, FrameTap
+from recorder.frames import Frame, video_frame
 
 log = logging.getLogger(__name__)
 
-JPEG_QUALITY = 80
+# FFmpeg's JPEG encoder at a fixed quantiser of 3: a 720p road picture of ~70 kB, about what libjpeg's
+# quality 80 gives. FFmpeg, not OpenCV: the daemon does not load OpenCV (recorder.frames.video_frame).
+JPEG_QSCALE = 3
 WATCHED_SECONDS = 15.0  # a grid refreshing once a second keeps its cameras at full rate
-UNWATCHED_SECONDS = 30.0  # how old an unwatched camera's picture may get
+# How old an unwatched camera's picture may get. Each such picture costs ~20 ms of CPU on the 2-core
+# development machine (a fresh decoder and a 720p 2 Mbit/s keyframe ~15 ms, the JPEG ~4 ms): every
+# 30 s at 8 cameras that was a fifth of what recording them costs (bench/record_cpu.py). A volunteer
+# who opens the grid sees each tile's age, and the watched rate from the next keyframe on.
+UNWATCHED_SECONDS = 60.0
 
 
 def live_picture(layout: DataLayout, camera: str) -> Path:
@@ -100,11 +107,34 @@ class LiveSnapshots:
         """Wait up to a second for a frame and make it the camera's live picture."""
         frame = sub.get(timeout=1.0)
         if frame is not None:
-            ok, jpeg = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-            if not ok:
+            try:
+                jpeg = encode_jpeg(frame)
+            except av.error.FFmpegError as exc:
+                log.debug("%s: cannot encode the live picture: %s", sub.camera, exc)
                 return
             try:
-                tmp.write_bytes(jpeg.tobytes())
+                tmp.write_bytes(jpeg)
                 os.replace(tmp, target)
             except OSError as exc:  # a full disk: the grid shows an older picture, recording goes on
                 log.debug("%s: cannot write the live picture: %s", sub.camera, exc)
+
+
+# One live picture is encoded at a time, whichever camera it is of: the unwatched pictures of all the
+# cameras come due together (every UNWATCHED_SECONDS from start-up), and each encoding holds ~5 MB for
+# its few milliseconds (24 at once: ~115 MB; a village soak whose samples stayed near 400 MB peaked at
+# 543 MB RSS once).
+_ENCODING = threading.Lock()
+
+
+def encode_jpeg(frame: Frame) -> bytes:
+    """The frame as a JPEG, straight from its 4:2:0 picture (no BGR on the way: ~4 ms at 720p). One
+    encoder thread: FFmpeg's default, a thread per core with its own buffers, took 16.5 MB per picture
+    against 4.8."""
+    with _ENCODING:
+        picture = video_frame(frame.picture).reformat(format="yuvj420p")  # JPEG's full range
+        encoder = av.CodecContext.create("mjpeg", "w")
+        encoder.width, encoder.height, encoder.pix_fmt = picture.width, picture.height, "yuvj420p"
+        encoder.thread_count = 1
+        encoder.options = {"qmin": str(JPEG_QSCALE), "qmax": str(JPEG_QSCALE)}
+        packets = encoder.encode(picture) + encoder.encode(None)
+        return b"".join(bytes(packet) for packet in packets)

@@ -1,7 +1,8 @@
 """The Recorder: every enabled camera of one config, as one service the supervisor starts and stops.
 
 Start-up order matters: recover what the last run left (so every file plays and the catalog is true)
-before any camera writes. Then one CameraRecorder thread per camera, the live pictures, and a frame
+before any camera writes. Then one CameraRecorder thread per camera, the live pictures, the live grid's
+sub-streams of cameras with a `live_url` (recorder.live_relay, only while watched), and a frame
 tap per camera that other services subscribe to: `Recorder.tap(name)` (or `.taps`) is how plate
 reading gets frames. `watch()` restarts a camera thread that died (it should never happen: the thread
 catches everything), `stop()` closes every segment and marks it complete.
@@ -10,13 +11,16 @@ catches everything), `stop()` closes every segment and marks it complete.
 from __future__ import annotations
 
 import logging
+import time
 
+from edge.backoff import Backoff
 from edge.clock import Clock, SystemClock, from_epoch, to_epoch
 from edge.config import Config
 from edge.layout import DataLayout
 from recorder.camera_recorder import CameraRecorder
 from recorder.catalog import Catalog
 from recorder.frame_tap import FrameTap
+from recorder.live_relay import LiveRelay
 from recorder.live_snapshots import LiveSnapshots
 from recorder.reasons import OutageReason, Reason
 from recorder.recovery import recover
@@ -25,6 +29,7 @@ from recorder.retention import Retention
 log = logging.getLogger(__name__)
 
 STOP_SECONDS = 15.0
+RELAY_STOP_SECONDS = 3.0  # the live sub-streams (daemon threads) get this long together, then are left
 DOWNTIME_SECONDS = 10.0  # a gap longer than this since the last run is recorded as an outage
 
 
@@ -47,6 +52,12 @@ class Recorder:
             for c in cameras
         }
         self.live = LiveSnapshots(self.layout, self.taps, config.recorder.live_fps)
+        rec = config.recorder
+        self.relays = [
+            LiveRelay(self.layout, c.name, c.live_url, stall_seconds=rec.stall_seconds,
+                      backoff=Backoff(rec.reconnect_min_seconds, rec.reconnect_max_seconds))
+            for c in cameras if c.live_url
+        ]
 
     def tap(self, camera: str) -> FrameTap:
         """The frame tap of a recorded camera (KeyError if it is not recorded)."""
@@ -60,6 +71,9 @@ class Recorder:
         for camera in self.cameras.values():
             camera.start()
         self.live.start()
+        self.layout.live_dir.mkdir(parents=True, exist_ok=True)
+        for relay in self.relays:
+            relay.start()
         log.info("recording %d camera(s) into %s", len(self.cameras), self.layout.segments_dir)
 
     def watch(self) -> None:
@@ -69,6 +83,11 @@ class Recorder:
                 camera.start()
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
+        for relay in self.relays:
+            relay.stop()
+        deadline = time.monotonic() + RELAY_STOP_SECONDS  # all together: a camera's open may hang
+        for relay in self.relays:
+            relay.join(max(0.0, deadline - time.monotonic()))
         self.live.stop()
         for camera in self.cameras.values():
             camera.stop()

@@ -208,6 +208,10 @@ class ClipFrame:
     def grey(self) -> np.ndarray:
         return cv2.cvtColor(self.image, cv2.COLOR_BGR2GRAY)
 
+    @property
+    def pixels(self) -> np.ndarray:
+        return self.image
+
     def detached(self) -> ClipFrame:
         return self
 

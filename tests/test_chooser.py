@@ -36,7 +36,7 @@ class Frame(SimpleNamespace):
 
 
 def frame(seconds: float, motion: float) -> Frame:
-    return Frame(wall_time=START + seconds, seq=int(seconds * 25), image=motion,
+    return Frame(wall_time=START + seconds, seq=int(seconds * 25), pixels=motion,
                  clock_shift=0.0, motion=motion)
 
 

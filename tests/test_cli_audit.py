@@ -47,7 +47,7 @@ CASE = ("--case", "12026100000000123", "--reason", "theft")
 
 def run(*args: str):
     """The command, with a case where it shows plate data (required by default: [access] require_case)."""
-    needs_case = args[0] in ("search", "alerts")
+    needs_case = args[0] in ("search", "alerts", "watchlist")
     return CliRunner().invoke(main, [*args, *(CASE if needs_case else ())])
 
 
@@ -59,14 +59,15 @@ def audit_entries(data_dir):
         conn.close()
 
 
-def test_cli_search_writes_an_audit_entry_with_the_query_and_filters(config, data_dir):
+def test_cli_search_writes_an_audit_entry_with_the_query_filters_and_result_count(config, data_dir):
     result = run("search", "ве7", "--camera", "road-north", "--exact", "--json", "--config", config)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.splitlines()[0])["plate"] == "BE7123AA"
     (entry,), (checked, problems) = audit_entries(data_dir)
     expected = (ME, "local", AuditAction.SEARCH, "ве7")
     assert (entry.actor, entry.ip, entry.action, entry.target) == expected
-    assert entry.detail == {"via": "cli", "camera": "road-north", "exact": True}
+    found = len(result.stdout.splitlines())
+    assert entry.detail == {"via": "cli", "camera": "road-north", "exact": True, "results": found}
     assert (checked, problems) == (1, [])
 
 
@@ -82,6 +83,9 @@ def test_cli_search_needs_a_case_and_its_entry_carries_it(config, data_dir):
     assert odd.exit_code == 1 and "theft, missing_person" in odd.output
     alerts = CliRunner().invoke(main, ["alerts", "--config", config])
     assert alerts.exit_code == 1 and "--case" in alerts.output
+    for watchlist in (["list"], ["add", "BE7*"], ["remove", "BE7*"]):  # plate text too, as in the web UI
+        refused = CliRunner().invoke(main, ["watchlist", *watchlist, "--config", config])
+        assert refused.exit_code == 1 and "--case" in refused.output, watchlist
     assert audit_entries(data_dir)[0] == []
     done = CliRunner().invoke(main, ["search", "BE7", "--json", "--config", config, "--case", "ЄО 5",
                                      "--reason", "missing_person", "--case-note", "a boy, 9"])
@@ -126,6 +130,7 @@ def test_watchlist_changes_and_views_and_alerts_are_audited_in_one_chain(config,
         (AuditAction.WATCHLIST_REMOVE, "BH12*"),
     ]
     assert all(e.actor == ME for e in found) and found[0].detail["note"] == "stolen"
+    assert all(e.case_number == "12026100000000123" for e in found), "a plate-data entry without its case"
     assert (checked, problems) == (4, [])
     assert all(e.action in set(AuditAction) for e in found)
     unwitnessed = run("audit", "verify", "--config", config)
@@ -134,6 +139,16 @@ def test_watchlist_changes_and_views_and_alerts_are_audited_in_one_chain(config,
     verified = run("audit", "verify", "--config", config)
     assert verified.exit_code == 0 and "intact: 4 entries" in verified.output
     assert "the highest entry 4" in verified.output
+
+
+def test_removing_a_plate_not_on_the_watchlist_is_audited_too(config, data_dir):
+    """Its answer says whether the plate is listed: plate data, read under a case like the list."""
+    result = run("watchlist", "remove", "ВН1234АА", "--config", config)
+    assert result.exit_code == 1 and "not on the watchlist" in result.output
+    (entry,), _ = audit_entries(data_dir)
+    assert (entry.action, entry.target) == (AuditAction.WATCHLIST_REMOVE, "ВН1234АА")
+    assert entry.detail["found"] is False
+    assert entry.case_number == "12026100000000123"
 
 
 def test_cli_and_web_entries_share_the_chain(config, data_dir):

@@ -16,7 +16,8 @@ from edge.layout import DataLayout
 from plate_index.grouping import PlateRead, SightingGrouper
 from plate_index.search import search
 from plate_index.store import NewSighting, follow_clock_shift, insert_sighting, last_sighting_id, open_store
-from plate_index.watchlist import add_entry, raise_alerts
+from plate_index.watch_alerts import raise_alerts
+from plate_index.watchlist import add_entry
 from recorder.catalog import Catalog, NewSegment, list_segments, outages_between
 from recorder.reasons import OutageReason, Reason
 
@@ -82,7 +83,7 @@ def _new(camera, plate, first_seen, clock_shift=0.0):
 
 def test_store_moves_this_runs_sightings_their_search_keys_and_alerts_once(tmp_path):
     conn = open_store(tmp_path / "plates.db")
-    add_entry(conn, "BE12*", "stolen", T0)
+    add_entry(conn, "BE12*", "stolen", "police", T0)
     before = insert_sighting(conn, _new("gate", "BE1234AA", to_epoch(T0) - 2 * HOUR))  # an earlier run
     run_start = last_sighting_id(conn)
     mine = insert_sighting(conn, _new("gate", "BE1234AA", to_epoch(T0) + 10))

@@ -156,3 +156,15 @@ def test_config_docs_match_schema():
     assert committed == render(), (
         "docs/config.md drifted from the schema: run `dozor config-docs > docs/config.md`"
     )
+
+
+def test_a_camera_names_its_directions_and_a_bad_name_is_refused():
+    camera = {"name": "road-north", "url": "rtsp://10.0.0.11/s", "directions": {"towards": " на Одесу "}}
+    directions = parse_config({"cameras": [camera]}).cameras[0].directions
+    assert (directions.label("towards"), directions.label("away"), directions.label("unknown")) == (
+        "на Одесу", "", ""
+    )
+    for bad in ({"towards": "x" * 41}, {"away": "на\nОдесу"}, {"north": "на Київ"}):
+        with pytest.raises(ConfigError) as error:
+            parse_config({"cameras": [{**camera, "directions": bad}]})
+        assert "directions" in str(error.value)

@@ -208,3 +208,27 @@ def test_a_closed_subscription_keeps_its_drops_in_the_tap_total_and_they_stop_gr
     keep.close()
     assert frozen >= 80 and dead.dropped == frozen
     assert tap.dropped == tap.dropped_packets + frozen + keep.dropped
+
+
+def test_queued_frames_are_copied_out_of_the_decoder_and_the_last_close_ends_its_thread(test_clip):
+    """A frame waiting in a queue (the live picture while its JPEG is made) must not hold the decoder's
+    own picture: the decoder would allocate another and keep it in its pool for good, ~1.4 MB per
+    720p camera. And the decoder thread, which no longer polls, still ends as soon as nobody subscribes."""
+    clip = test_clip(seconds=2)
+    tap = FrameTap("cam")
+    held = tap.subscribe(25, queue_size=1000)  # never read while the clip is fed: every frame waits
+    with av.open(str(clip)) as container:
+        video = container.streams.video[0]
+        for i, packet in enumerate(p for p in container.demux(video) if p.size):
+            tap.feed(packet, 1000.0 + i * 0.04)
+            time.sleep(0.002)  # slower than the decoder: no packet is dropped
+    assert wait_until(lambda: held.delivered >= 40, 10)
+    frames = [held.get(timeout=1) for _ in range(held.delivered)]
+    assert [type(f.picture).__name__ for f in frames if f is not None] == ["YuvCopy"] * len(frames)
+    assert frames[0].image.shape == (240, 320, 3) and frames[0].grey.shape == (240, 320)
+
+    thread = tap._thread
+    assert thread is not None and thread.is_alive()
+    held.close()
+    thread.join(2)
+    assert not thread.is_alive(), "the decoder thread must end when its last subscription closes"

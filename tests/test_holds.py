@@ -103,6 +103,33 @@ def test_past_retention_held_data_stays_and_unheld_goes_until_the_end_date(site)
     assert end_due_holds(layout, clock) == 0, "an ended hold ends once"
 
 
+def test_a_hold_whose_end_cannot_be_audited_is_ended_at_the_next_run_with_its_entry(site, monkeypatch):
+    """Every step of a hold is audited: when web.db cannot take the entry (locked, full), the hold must
+    not be marked ended without one; the next minute's run ends it and writes the entry."""
+    import sqlite3
+
+    from accounts import audit as audit_module
+
+    layout, *_, hold_id, _ = site
+    clock = ManualClock(NOW + timedelta(days=31))
+    real_append = audit_module.append
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(audit_module, "append", locked)
+    with pytest.raises(sqlite3.OperationalError):
+        end_due_holds(layout, clock)
+    monkeypatch.setattr(audit_module, "append", real_append)
+    conn = holds.open_holds(layout)
+    assert holds.get(conn, hold_id).released_at is None, "ended without an audit entry"
+    conn.close()
+    assert end_due_holds(layout, clock) == 1
+    conn = open_web_db(layout)
+    assert [e.target for e in audit.entries(conn, action=AuditAction.HOLD_ENDED)] == [f"hold {hold_id}"]
+    conn.close()
+
+
 def test_a_hold_released_by_hand_keeps_nothing(site):
     layout, catalog, config, paths, (held, _), hold_id, _ = site
     conn = holds.open_holds(layout)

@@ -26,6 +26,32 @@ def test_store_written_by_a_newer_dozor_is_refused(tmp_path):
         open_store(tmp_path / "plates.db")
 
 
+def test_a_store_another_process_migrated_meanwhile_is_not_migrated_twice(tmp_path):
+    """The daemon, the web UI and a `dozor watchlist` command may open plates.db at the same moment."""
+    import sqlite3
+
+    from edge.db import migrate
+
+    path = tmp_path / "plates.db"
+
+    class Late(sqlite3.Connection):
+        """Reads the schema version, then another process migrates before this one takes the lock."""
+
+        raced = False
+
+        def execute(self, sql, *args):
+            if sql == "PRAGMA user_version" and not self.raced:
+                self.raced = True
+                open_store(path).close()
+                return super().execute("SELECT 0")
+            return super().execute(sql, *args)
+
+    conn = sqlite3.connect(path, factory=Late)
+    assert migrate(conn, MIGRATIONS, "plates") == len(MIGRATIONS)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    conn.close()
+
+
 def _sighting(root, plate, t):
     crop = root / "plates" / "2026-03-01" / "cam" / f"{plate}-crop.jpg"
     scene = root / "plates" / "x" / f"{plate}.jpg"

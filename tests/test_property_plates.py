@@ -161,7 +161,7 @@ def test_no_watchlist_pattern_can_stall_plate_reading(text):
         pattern = parse_query(text, wildcards=WILDCARDS)
     except BadQuery:
         return
-    entry = WatchEntry(1, pattern, "", T0)
+    entry = WatchEntry(1, pattern, "", "police", T0, None)
     began = time.perf_counter()
     for plate in ("BE7123AA", "X" * MAX_PLATE_CHARS, "AAAAAAAAAB", "ABC"):
         entry.matches(plate, [plate[::-1], "A" * MAX_PLATE_CHARS])
@@ -173,7 +173,7 @@ def test_no_watchlist_pattern_can_stall_plate_reading(text):
 def test_watchlist_takes_a_pattern_or_says_why_not(tmp_path_factory, text):
     conn = open_store(tmp_path_factory.mktemp("wl") / "plates.db")
     try:
-        entry = add_entry(conn, text, "note", T0)
+        entry = add_entry(conn, text, "note", "police", T0)
     except BadQuery as exc:
         assert str(exc) and "\n" not in str(exc)
     else:

@@ -113,4 +113,38 @@ def test_json_has_the_cli_contract_fields_and_get_sighting_returns_the_same(stor
     assert data["alternatives"] == ["8E7123AA"] and data["match"] == "exact"
     assert store.get_sighting(sighting_id).plate == "BE7123AA"
     assert data.get("node") == (None if store.backend == "sqlite" else "village-a")
+    assert data["direction"] == "unknown"
     assert store.get_sighting(sighting_id + 99) is None
+
+
+def _going(store, plate, minutes, direction):
+    start = to_epoch(T0 + timedelta(minutes=minutes))
+    return store.add(NewSighting(
+        camera="road-north", plate=plate, first_seen=start, last_seen=start + 2, confidence=0.9, reads=4,
+        direction=direction,
+    ))
+
+
+def test_direction_filter_keeps_the_order_and_the_limit_past_many_other_sightings(store):
+    # 600 cars towards the camera, newer than the 3 going away: the filter reads past them all
+    for n in range(3):
+        _going(store, f"BE7{n:03d}AA", n, "away")
+    for n in range(600):
+        _going(store, f"BE7{n:03d}KX", 10 + n / 60, "towards")
+    _going(store, "8E7999AA", 5, "away")  # a tolerant match going away
+    away = store.search("BE7", direction="away")
+    assert _plates(away) == [("BE7002AA", "exact"), ("BE7001AA", "exact"), ("BE7000AA", "exact"),
+                             ("8E7999AA", "tolerant")]
+    assert {h.direction for h in away} == {"away"}
+    assert _plates(store.search("BE7", direction="away", limit=2)) == [("BE7002AA", "exact"),
+                                                                        ("BE7001AA", "exact")]
+    assert len(store.search("BE7", direction="towards", limit=5000)) == 600
+    assert store.search("BE7", direction="left_to_right") == []
+
+
+def test_direction_filter_with_a_wildcard_query_asks_for_more_until_enough(store):
+    for n in range(300):
+        _going(store, f"AA{n:04d}BB", n / 60, "towards")
+    _going(store, "KA1234BB", -5, "right_to_left")
+    assert _plates(store.search("*4BB", direction="right_to_left", limit=1)) == [("KA1234BB", "exact")]
+    assert len(store.search("*0BB", direction="towards", limit=10)) == 10

@@ -106,6 +106,7 @@ def test_pictures_video_ranges_and_live_video_each_leave_one_entry(site):
     assert start.target == end.target == "road-north" and start.detail == {"kind": "stream"}
     assert end.detail["entry"] == start.id and end.detail["seconds"] >= 0
     assert end.detail["started"].startswith(start.at.strftime("%Y-%m-%dT%H:%M"))
+    assert end.case_number == start.case_number == "12026100000000123", "the end entry lost the case"
 
 
 def test_volunteers_get_403_on_pictures_and_video_and_their_live_viewing_is_audited(site):

@@ -124,6 +124,34 @@ def test_every_entry_after_the_choice_carries_the_case_and_a_change_is_audited(w
         conn.close()
 
 
+def test_a_case_whose_entry_cannot_be_written_is_not_taken(web, site, monkeypatch):
+    """Choosing or changing the case is audited: when web.db cannot take that entry, the request fails
+    and the session keeps its old case (none, or the previous one), so no search runs under a case
+    the log never heard of."""
+    import sqlite3
+
+    from accounts import audit as audit_module
+
+    layout, _, _ = site
+    client = web.client("police", case=None)
+    client.application.testing = False  # the browser's view: an error page, not an exception
+    real_append = audit_module.append
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(audit_module, "append", locked)
+    assert choose_case(client, "ЄО 5", "theft").status_code == 500
+    monkeypatch.setattr(audit_module, "append", real_append)
+    assert client.get("/api/search?q=BE7").status_code == 403, "a case taken without its entry"
+    choose_case(client, "ЄО 6", "theft")
+    monkeypatch.setattr(audit_module, "append", locked)
+    assert choose_case(client, "ЄО 7", "other").status_code == 500
+    monkeypatch.setattr(audit_module, "append", real_append)
+    assert client.get("/api/search?q=BE7").status_code == 200
+    assert entries(layout)[-1].case_number == "ЄО 6"
+
+
 def test_choosing_the_same_case_again_writes_nothing(web, site):
     layout, _, _ = site
     client = web.client("police")

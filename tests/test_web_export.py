@@ -169,6 +169,30 @@ def test_an_export_gives_no_video_older_than_the_retention_horizon(web, data_dir
                                                                 "2026-03-01T10:00:40.000Z"]
 
 
+def test_video_a_case_hold_keeps_past_the_retention_horizon_can_still_be_exported(web, data_dir, template):
+    """A hold keeps a case's video past the 14 days so that it can still be used: the player shows it,
+    and the export (how evidence leaves for a court) must hand it out too, and nothing unheld with it."""
+    start = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    seed_recordings(DataLayout(data_dir), "road-north", start, 3, 20, template=template)
+    clock = ManualClock(start + timedelta(minutes=5))
+    app = web.app(clock=clock)
+    police = web.client("police", app=app)
+    token = page_token(police, "/holds")
+    held = police.post("/holds", data={"csrf_token": token, "camera": "road-north", "days": 30,
+                                       "start": start.isoformat(),
+                                       "end": (start + timedelta(seconds=15)).isoformat()})
+    assert held.status_code == 302
+    clock.advance(timedelta(days=20).total_seconds())  # past retention, the hold still in force
+    police = web.client("police", app=app)
+    response = export(police, start=start.isoformat(), end=(start + timedelta(seconds=60)).isoformat(),
+                      reason="case 12/2026")
+    assert response.mimetype == "application/zip", "held video could not be exported"
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("manifest.json"))
+    response.close()
+    assert manifest["range"]["start"] == "2026-03-01T10:00:00.000Z"
+    assert [s["start"] for s in manifest["source_segments"]] == ["2026-03-01T10:00:00.000Z"]
+
+
 def test_exports_beyond_the_cap_at_once_wait_their_turn(site):
     client, start, data_dir = site
     room = client.application.extensions[ROOM]

@@ -44,8 +44,10 @@ def test_police_hold_a_sighting_and_a_time_range_for_their_case(web, data_dir, s
     token = page_token(police, "/holds")
     placed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
     assert placed.status_code == 302
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
     ranged = police.post("/holds", data={"csrf_token": token, "camera": "village-square", "days": 90,
-                                         "start": "2026-11-30T10:00:00Z", "end": "2026-11-30T10:20:00Z"})
+                                         "start": yesterday.isoformat(),
+                                         "end": (yesterday + timedelta(minutes=20)).isoformat()})
     assert ranged.status_code == 302
     ranged_hold, sighting_hold = stored(data_dir)
     assert (sighting_hold.camera, sighting_hold.sighting_id, sighting_hold.case_number) == (
@@ -134,3 +136,90 @@ def test_held_video_and_sightings_stay_viewable_past_retention_until_the_end(web
     police = web.client("police", app=app)
     assert police.get(f"/sightings/{sighting}").status_code == 404
     assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 404
+
+
+def test_holds_placed_one_after_another_keep_video_no_longer_than_max_hold_days_past_retention(
+        web, data_dir, segment_file):
+    """A second hold on the same video, placed as the first runs out, would keep it another 90 days,
+    and so on for ever: `max_hold_days` is how long video may be kept past retention, whatever the
+    number of holds. What is left of it may still be held; past it, the officer is told to export."""
+    from webapp import seed_recordings
+
+    from edge.clock import ManualClock
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    recorded = now - timedelta(minutes=10)
+    seed_recordings(DataLayout(data_dir), "road-north", recorded, 2, 10, template=segment_file(10))
+    clock = ManualClock(now)
+    app = web.app(clock=clock)
+    held = {"camera": "road-north", "start": recorded.isoformat(),
+            "end": (recorded + timedelta(seconds=20)).isoformat()}
+
+    def place(days):
+        police = web.client("police", app=app)
+        return police.post("/holds", data={"csrf_token": page_token(police, "/holds"), "days": days, **held})
+
+    assert place(90).status_code == 302
+    clock.advance(timedelta(days=89).total_seconds())  # the first hold ends tomorrow
+    refused = place(90)  # 14 + 90 - 89 days are left, less the 10 minutes the video is older than now
+    assert refused.status_code == 400 and "щонайбільше ще 14 днів" in refused.get_data(as_text=True)
+    assert place(14).status_code == 302
+    clock.advance(timedelta(days=15).total_seconds())
+    assert place(1).status_code == 400
+    limit = (recorded + timedelta(seconds=20) + timedelta(days=14 + 90)).timestamp()
+    assert all(h.until <= limit + 1 for h in stored(data_dir))
+    assert len(entries(data_dir, AuditAction.HOLD_PLACED)) == 2
+
+
+def test_video_already_past_retention_cannot_be_brought_back_by_a_new_hold(web, data_dir, segment_file):
+    """Video past the retention horizon is gone for the UI even while the daemon has not deleted it yet
+    (it was down, or a clock step holds deletion back): a hold on a time range must not make it
+    viewable and exportable again. A range a hold in force already keeps may be held on."""
+    from webapp import seed_recordings
+
+    from edge.clock import ManualClock
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    old = now - timedelta(days=20)
+    segments = seed_recordings(DataLayout(data_dir), "road-north", old, 2, 10, template=segment_file(10))
+    clock = ManualClock(now)
+    police = web.client("police", clock=clock)
+    token = page_token(police, "/holds")
+    gone = {"camera": "road-north", "start": old.isoformat(),
+            "end": (old + timedelta(seconds=20)).isoformat()}
+    refused = police.post("/holds", data={"csrf_token": token, "days": 30, **gone})
+    assert refused.status_code == 400 and stored(data_dir) == []
+    assert police.get(f"/video/segments/{segments[0]}.mp4").status_code == 404
+    across = {"camera": "road-north", "start": old.isoformat(), "end": now.isoformat()}  # more than a day
+    assert police.post("/holds", data={"csrf_token": token, "days": 30, **across}).status_code == 400
+    horizon = now - timedelta(days=14)
+    straddling = {"camera": "road-north", "start": (horizon - timedelta(hours=2)).isoformat(),
+                  "end": (horizon + timedelta(hours=2)).isoformat()}
+    assert police.post("/holds", data={"csrf_token": token, "days": 30, **straddling}).status_code == 400
+
+
+def test_no_hold_is_placed_or_released_without_its_audit_entry(web, data_dir, sighting, monkeypatch):
+    """When web.db cannot take the entry (locked, full disk), the hold is not placed, or not released:
+    the request fails and nothing changed that the audit log does not tell."""
+    import sqlite3
+
+    from accounts import audit as audit_module
+
+    police = web.client("police")
+    token = page_token(police, "/holds")
+    real_append = audit_module.append
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(audit_module, "append", locked)
+    police.application.testing = False  # the browser's view: an error page, not an exception
+    failed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
+    assert failed.status_code == 500 and stored(data_dir) == []
+    monkeypatch.setattr(audit_module, "append", real_append)
+    placed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
+    assert placed.status_code == 302
+    (hold,) = stored(data_dir)
+    monkeypatch.setattr(audit_module, "append", locked)
+    failed = police.post(f"/holds/{hold.id}/release", data={"csrf_token": token})
+    assert failed.status_code == 500 and stored(data_dir)[0].released_at is None

@@ -115,6 +115,16 @@ def test_every_audit_action_has_a_label_in_ukrainian():
     assert all(label._args[0] in translated for label in ACTION_LABELS.values())
 
 
+def test_every_oversight_flag_has_a_label_in_ukrainian():
+    from accounts.oversight import FlagKind
+    from webui.i18n import FLAG_LABELS
+
+    with PO.open("rb") as handle:
+        translated = {m.id for m in read_po(handle) if m.id and m.string}
+    assert set(FLAG_LABELS) == set(FlagKind)
+    assert all(label._args[0] in translated for label in FLAG_LABELS.values())
+
+
 def test_every_account_refusal_has_a_text_in_ukrainian(app):
     from accounts.passwords import Weakness
     from accounts.users import AccountError, AccountProblem

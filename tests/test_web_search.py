@@ -76,12 +76,14 @@ def test_camera_and_time_filters(site):
     assert client.get("/api/search?q=BE7&since=yesterday").status_code == 400
 
 
-def test_every_query_is_audited_with_its_text_and_filters(site):
+def test_every_query_is_audited_with_its_text_filters_and_result_count(site):
     client, _, data_dir = site
-    client.get("/api/search?q=" + quote("ве7") + "&camera=road-north")
-    entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.SEARCH)[0]
+    found = client.get("/api/search?q=" + quote("ве7") + "&camera=road-north").get_json()["count"]
+    client.get("/api/search?q=XYZ")
+    nothing, entry = audit.entries(open_web_db(DataLayout(data_dir)), action=AuditAction.SEARCH)[:2]
     assert entry.actor == "police" and entry.target == "ве7"
-    assert entry.detail == {"camera": "road-north"}
+    assert found > 0 and entry.detail == {"camera": "road-north", "results": found}
+    assert nothing.target == "XYZ" and nothing.detail == {"results": 0}  # the report's "found nothing"
 
 
 def test_crop_picture_is_served_to_police_as_jpeg(site):

@@ -274,6 +274,7 @@ def seed_sighting(
     alternatives: list[str] | None = None,
     region: str | None = "ua",
     pictures: bool = True,
+    direction: str = "unknown",
 ) -> int:
     """One sighting in plates.db with its crop and scene JPEGs, written by plate_index itself."""
     from edge.clock import to_epoch
@@ -302,10 +303,33 @@ def seed_sighting(
                 region_confidence=0.9 if region else None,
                 crop_path=crop_path,
                 scene_path=scene_path,
+                direction=direction,
             ),
         )
     finally:
         conn.close()
+
+
+def read_plate(layout: DataLayout, camera: str, plate: str, first_seen: Any = None) -> int:
+    """What the LPR worker does at a car's first credible read (plate_index.publish): the sighting
+    stored with its pictures and checked against the watchlist, raising its alerts. Returns its id."""
+    import queue
+    from datetime import UTC, datetime
+
+    from edge.clock import SystemClock, to_epoch
+    from plate_index.grouping import PlateRead, SightingGrouper
+    from plate_index.publish import SightingWriter
+    from plate_index.store import open_store
+
+    moment = first_seen or datetime.now(UTC)
+    read = PlateRead(camera, to_epoch(moment), plate, (0.95,) * len(plate), 0.95)
+    sighting, _ = SightingGrouper(4.0).add(read, (plate_picture(plate), scene_picture(plate, moment)))
+    conn = open_store(layout.plates_db)
+    try:
+        SightingWriter(conn, layout, queue.SimpleQueue(), {}, SystemClock()).publish(sighting)
+    finally:
+        conn.close()
+    return int(sighting.stored_id)
 
 
 def write_live_picture(layout: DataLayout, camera: str, text: str, moment: Any = None) -> Path:

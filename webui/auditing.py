@@ -55,11 +55,12 @@ def cover(whats: Iterable[tuple[Hashable, ...]], idle: float = VIEW_IDLE) -> Non
     ctx().viewings.cover([(session_key, *what) for what in whats], _viewing("", {}, idle, False))
 
 
-def begin_live_stream(camera: str) -> Callable[[], None]:
-    """Write the live-video entry now; returns what writes its end entry (with the duration) when the
-    stream is closed, for Response.call_on_close."""
+def begin_live_stream(camera: str, kind: str = "stream") -> Callable[[], None]:
+    """Write the live-video entry now (`kind`: "stream" for the full-frame view, "grid" for a moving
+    grid's tile); returns what writes its end entry (with the duration) when the stream is closed, for
+    Response.call_on_close."""
     context = ctx()
-    viewing = _viewing(camera, {"kind": "stream"}, 0.0, True)
+    viewing = _viewing(camera, {"kind": kind}, 0.0, True)
     viewing.entry_id = audit_request(AuditAction.LIVE_VIEW, camera, viewing.detail).id
 
     def end() -> None:
@@ -84,6 +85,7 @@ def write_end(conn: sqlite3.Connection, clock: Clock, viewing: Viewing) -> None:
             "seconds": viewing.seconds(),
             "entry": viewing.entry_id,
         },
+        case=viewing.case,
     )
 
 
@@ -98,6 +100,7 @@ def _viewing(target: str, detail: dict[str, Any], idle: float, ends: bool) -> Vi
         started_mono=clock.monotonic(),
         idle=idle,
         ends=ends,
+        case=current_case(),
     )
 
 

@@ -4,7 +4,8 @@ Connections are kept per thread (the server runs requests on fixed pools of thre
 connection must stay in its thread): opening and closing one per request would throw away SQLite's page
 cache each time and, for web.db, checkpoint the WAL on every close (measured: ~2 ms of a 10 ms search).
 The recorder's catalog and the plate store are opened read-only: the web process can never damage
-evidence.
+evidence. The one exception is the watchlist (its entries and the alerts' acknowledgements, in plates.db
+beside the sightings), through a connection of its own that only the watchlist pages use.
 """
 
 from __future__ import annotations
@@ -82,9 +83,19 @@ class Databases:
             self._local.index = index
         return _Reconnecting(index)
 
+    def watchlist(self) -> sqlite3.Connection:
+        """The watchlist and its alerts, read-write: the only tables of plates.db the web UI writes."""
+        conn = getattr(self._local, "watchlist", None)
+        if conn is None:
+            from plate_index.watchlist import open_watchlist
+
+            conn = open_watchlist(self.layout)
+            self._local.watchlist = conn
+        return conn
+
     def end_request(self) -> None:
         """A request that failed inside a transaction must not leave it open for the next one."""
-        for name in ("web", "catalog", "plates"):
+        for name in ("web", "catalog", "plates", "watchlist"):
             conn = getattr(self._local, name, None)
             if conn is not None and conn.in_transaction:
                 conn.rollback()
@@ -146,6 +157,11 @@ def web_db() -> sqlite3.Connection:
 def catalog_db() -> sqlite3.Connection:
     """The recorder's segment catalog, read-only (StoreMissing until the recorder created it)."""
     return ctx().databases.catalog()
+
+
+def watchlist_db() -> sqlite3.Connection:
+    """The watchlist and its alerts in plates.db, read-write (plate_index.watchlist)."""
+    return ctx().databases.watchlist()
 
 
 def plates_db() -> sqlite3.Connection:

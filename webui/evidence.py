@@ -1,4 +1,5 @@
-"""Evidence export: a time range of one camera as a zip with the video, a manifest and checksums.
+"""Evidence export: a time range of one camera as a zip with the video, a manifest and checksums, and
+the sighting it was exported from (plate picture, scene, facts) when there is one.
 
 The video is cut from the recorded segments by ffmpeg with stream copy (no re-encoding: the pictures
 are bit-for-bit the camera's), so it starts at the keyframe at or just before the requested start. The
@@ -22,6 +23,7 @@ from typing import Any
 from edge import __version__
 from edge.clock import utc_iso
 from edge.layout import DataLayout
+from webui.evidence_sighting import write_sighting_files
 
 log = logging.getLogger(__name__)
 FFMPEG_TIMEOUT = 600
@@ -75,9 +77,15 @@ def space_needed(layout: DataLayout, segments: list[Any]) -> int:
 
 
 def build_export(
-    layout: DataLayout, request: ExportRequest, segments: list[Any], outages: list[Any], work: Path
+    layout: DataLayout,
+    request: ExportRequest,
+    segments: list[Any],
+    outages: list[Any],
+    work: Path,
+    sighting: Any = None,
 ) -> Path:
-    """Write the zip into `work` (a temporary folder of webui.export_room, which deletes it)."""
+    """Write the zip into `work` (a temporary folder of webui.export_room, which deletes it); with
+    `sighting` (a plate_index.search.SightingHit), its pictures and facts go in too."""
     if not segments:
         raise ExportFailed("no recording in this time range")
     stamp = request.start.strftime("%Y%m%d-%H%M%SZ")
@@ -115,17 +123,20 @@ def build_export(
         log.error("export ffmpeg failed: %s", done.stderr.strip()[-500:])
         raise ExportFailed("the video could not be cut from the recordings")
     manifest = _manifest(request, layout, segments, outages, video)
+    extra: list[Path] = []
+    if sighting is not None:
+        manifest["sighting"], extra = write_sighting_files(layout, sighting, work)
     manifest_path = work / "manifest.json"
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     sums = work / "SHA256SUMS"
     sums.write_text(
-        "".join(f"{sha256_of(p)}  {p.name}\n" for p in (video, manifest_path)), encoding="utf-8"
+        "".join(f"{sha256_of(p)}  {p.name}\n" for p in (video, manifest_path, *extra)), encoding="utf-8"
     )
     archive = work / f"dozor-evidence_{request.camera}_{stamp}.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(video, video.name, compress_type=zipfile.ZIP_STORED)
-        zf.write(manifest_path, manifest_path.name, compress_type=zipfile.ZIP_DEFLATED)
-        zf.write(sums, sums.name, compress_type=zipfile.ZIP_DEFLATED)
+        for path in (manifest_path, *extra, sums):
+            zf.write(path, path.name, compress_type=zipfile.ZIP_DEFLATED)
     listing.unlink()
     return archive
 

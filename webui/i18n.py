@@ -16,6 +16,7 @@ from flask import Flask, Response, request, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from accounts.audit import AuditAction
+from accounts.oversight import FlagKind
 from edge.clock import age_text, from_epoch
 from webui.reasons import reason_text
 
@@ -54,6 +55,10 @@ ACTION_LABELS = {
     AuditAction.HOLD_PLACED: lazy_gettext("hold placed"),
     AuditAction.HOLD_RELEASED: lazy_gettext("hold released"),
     AuditAction.HOLD_ENDED: lazy_gettext("hold ended"),
+    AuditAction.ALERT_ACK: lazy_gettext("alert acknowledged"),
+    AuditAction.TIMELINE_SIGHTINGS: lazy_gettext("sightings on the recordings timeline"),
+    AuditAction.SUBJECT_LOOKUP: lazy_gettext("plate looked up for its owner's request"),
+    AuditAction.LIVE_REPLAY: lazy_gettext("last 30 s replayed from the live grid"),
 }
 # The default reasons of [access] reasons (edge.config.DEFAULT_REASONS); others are shown as written.
 REASON_LABELS = {
@@ -63,6 +68,12 @@ REASON_LABELS = {
     "hit_and_run": lazy_gettext("hit and run"),
     "wanted_vehicle": lazy_gettext("wanted vehicle"),
     "other": lazy_gettext("other"),
+}
+FLAG_LABELS = {  # accounts.oversight: why an admin should look at an entry
+    FlagKind.OFF_DUTY: lazy_gettext("search outside duty hours"),
+    FlagKind.BUSY_CASE: lazy_gettext("many searches under one case"),
+    FlagKind.REPEATED_PLATE: lazy_gettext("one plate searched again by one user across cases"),
+    FlagKind.EXPORT: lazy_gettext("evidence exported"),
 }
 LPR_STATES = {  # plate_index.status: how a camera's plate reading is doing
     "starting": lazy_gettext("starting"),
@@ -100,6 +111,7 @@ def init_babel(app: Flask, default_language: str) -> Babel:
     app.jinja_env.globals["appliance_zone"] = appliance_zone
     app.jinja_env.globals["action_label"] = lambda action: ACTION_LABELS.get(action, action)
     app.jinja_env.globals["reason_label"] = reason_label
+    app.jinja_env.globals["flag_label"] = lambda kind: FLAG_LABELS.get(kind, kind)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(str(role), str(role))
     return babel
 

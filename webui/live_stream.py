@@ -40,41 +40,69 @@ def _new_fragments(path: Path, offset: int) -> tuple[list[bytes], int]:
         return [], offset
 
 
+class Follower:
+    """Where one viewer is in one camera's newest file: `step()` returns the fMP4 bytes that are new
+    since the last step (the init segment and the newest fragment first, then every new fragment,
+    across the files the recorder cuts). Never sleeps, so one thread can follow several cameras."""
+
+    def __init__(self, current_file: Callable[[], Path | None], clock: Clock):
+        self.current_file = current_file
+        self.clock = clock
+        self.path: Path | None = None
+        self.offset = 0
+        self.last_data = clock.monotonic()
+        self.last_lookup = float("-inf")
+
+    def step(self) -> list[bytes]:
+        out: list[bytes] = []
+        newest = self.path
+        if self.clock.monotonic() - self.last_lookup >= LOOKUP_SECONDS:
+            newest, self.last_lookup = self.current_file(), self.clock.monotonic()
+        if newest is not None and newest != self.path:
+            init = init_segment_of(newest)
+            if init is not None:
+                if self.path is not None:
+                    out += _new_fragments(self.path, self.offset)[0]  # the old file's last fragments first
+                # the first file of a stream starts at its newest fragment (live at once); a following
+                # file starts right after its own init segment
+                self.offset = last_fragment_offset(newest) if self.path is None else len(init)
+                self.path = newest
+                out.append(init)
+        if self.path is not None:
+            chunks, self.offset = _new_fragments(self.path, self.offset)
+            out += chunks
+        if out:
+            self.last_data = self.clock.monotonic()
+        return out
+
+    def idle(self) -> bool:
+        """Nothing new for IDLE_SECONDS: the camera (or its sub-stream) stopped."""
+        return self.clock.monotonic() - self.last_data > IDLE_SECONDS
+
+
+def init_segment_of(path: Path) -> bytes | None:
+    try:
+        return init_segment(path)
+    except FileNotFoundError:  # deleted between the lookup and now
+        return None
+
+
 def follow(
     current_file: Callable[[], Path | None], clock: Clock, allowed: Callable[[], bool] = lambda: True
 ) -> Iterator[bytes]:
     """Yield fMP4 bytes: init + newest fragment of the current file, then every new fragment, while
     `allowed()` (the viewer's session still stands)."""
     started = clock.monotonic()
-    path: Path | None = None
-    offset = 0
-    last_data = started
-    last_lookup = last_check = float("-inf")
+    follower = Follower(current_file, clock)
+    last_check = float("-inf")
     while clock.monotonic() - started < MAX_SECONDS:
         if clock.monotonic() - last_check >= CHECK_SECONDS:
             if not allowed():
                 log.info("live stream ended: the viewer's session ended")
                 return
             last_check = clock.monotonic()
-        newest = path
-        if clock.monotonic() - last_lookup >= LOOKUP_SECONDS:
-            newest, last_lookup = current_file(), clock.monotonic()
-        if newest is not None and newest != path:
-            init = init_segment(newest)
-            if init is not None:
-                if path is not None:
-                    yield from _new_fragments(path, offset)[0]  # the old file's last fragments first
-                # the first file of a stream starts at its newest fragment (live at once); a following
-                # file starts right after its own init segment
-                offset = last_fragment_offset(newest) if path is None else len(init)
-                path = newest
-                yield init
-        if path is not None:
-            chunks, offset = _new_fragments(path, offset)
-            if chunks:
-                last_data = clock.monotonic()
-                yield from chunks
-        if clock.monotonic() - last_data > IDLE_SECONDS:
+        yield from follower.step()
+        if follower.idle():
             log.info("live stream idle for %.0f s: ending it", IDLE_SECONDS)
             return
         time.sleep(POLL_SECONDS)

@@ -1,5 +1,5 @@
 """Search results grouped by plate, as the police search page shows them: one row per plate (its
-passes, cameras and when it was last seen), which opens to the passes themselves.
+passes, cameras, directions of travel and when it was last seen), which opens to the passes themselves.
 
 A pass here is one sighting (one car going past one camera). Groups keep the order of their first
 result: exact matches before similar ones, the most recently seen first.
@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 GROUP_LIMIT = 500  # sightings read for a grouped search: a busy plate's day, and many plates
-ITEM_FIELDS = ("id", "camera_title", "first_seen", "last_seen", "confidence", "match", "url", "crop_url")
+ITEM_FIELDS = (
+    "id", "camera_title", "first_seen", "last_seen", "confidence", "match", "url", "crop_url", "direction",
+    "direction_label",
+)
 
 
 def group_hits(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -24,6 +27,7 @@ def group_hits(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "match": hit["match"],
                 "passes": 0,
                 "cameras": [],
+                "directions": [],  # the labels of its passes' directions, newest pass's first
                 "first_seen": hit["first_seen"],
                 "last_seen": hit["first_seen"],
                 "url": hit["url"],
@@ -33,6 +37,8 @@ def group_hits(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         group["passes"] += 1
         if hit["camera_title"] not in group["cameras"]:
             group["cameras"].append(hit["camera_title"])
+        if hit["direction_label"] not in group["directions"]:
+            group["directions"].append(hit["direction_label"])
         if hit["match"] == "exact":
             group["match"] = "exact"
         if hit["first_seen"] > group["last_seen"]:  # ISO-8601 UTC strings order as times do

@@ -32,6 +32,10 @@ COOKIE_NAME = "dozor_session"
 # last_seen is rewritten at most this often: the live grid polls pictures every second and each poll
 # must not cost a write to web.db.
 TOUCH_SECONDS = 15
+# Requests a page makes by itself on every police page, whoever is at the screen: they do not count as
+# activity, or the idle timeout would never end a session left open on any page. Paths, not endpoints:
+# the session is opened before the URL is matched.
+PASSIVE_PATHS = frozenset({"/api/alerts/pending"})
 # Every this many new sessions, expired ones are deleted (besides at each sign-in).
 PRUNE_EVERY = 100
 
@@ -88,7 +92,7 @@ class DbSessionInterface(SessionInterface):
             with conn:
                 conn.execute("DELETE FROM sessions WHERE id_hash = ?", (_hash(sid),))
             return ServerSession()
-        if now - row["last_seen"] >= TOUCH_SECONDS:
+        if now - row["last_seen"] >= TOUCH_SECONDS and request.path not in PASSIVE_PATHS:
             with conn:
                 conn.execute("UPDATE sessions SET last_seen = ? WHERE id_hash = ?", (now, _hash(sid)))
         return ServerSession(json.loads(row["data"]), sid=sid)

@@ -8,6 +8,7 @@ from disk, without the web UI); the web page links it, as the CSP allows no inli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, render_template
@@ -31,7 +32,12 @@ def render_report(report: SiteReport, *, standalone: bool, hours: float | None =
 
 def render_report_file(report: SiteReport, language: str) -> str:
     """The report as a standalone file, outside the web UI (the CLI)."""
+    return outside_ui(language, lambda: render_report(report, standalone=True))
+
+
+def outside_ui(language: str, render: Callable[[], str]) -> str:
+    """`render` run in a bare Flask app in `language`: a report rendered by the CLI."""
     app = Flask("webui")
     init_babel(app, language)
     with app.test_request_context("/"):
-        return render_report(report, standalone=True)
+        return render()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from accounts.cases import Case
 from edge.clock import Clock
 
 MAX_OPEN = 50_000  # viewings remembered at most; past that, the oldest are forgotten (more entries)
@@ -34,6 +35,7 @@ class Viewing:
     started_mono: float
     idle: float
     ends: bool = False  # an end entry is written when the viewing closes
+    case: Case | None = None  # the session's case, which the end entry carries like the start entry
     last: float = 0.0
     entry_id: int | None = None
 

@@ -14,11 +14,14 @@ from dozor.cli import (
     config_cmds,
     demo_cmd,
     plate_cmds,
+    privacy_cmds,
     recorder_cmds,
     report_cmd,
     run_cmd,
     status_cmd,
+    transparency_cmd,
     user_cmds,
+    watch_cmds,
     web_cmd,
 )
 from edge import __version__
@@ -41,8 +44,8 @@ def main(log_level: str) -> None:
 
 
 for _module in (
-    config_cmds, camera_cmds, plate_cmds, user_cmds, audit_cmds, web_cmd, run_cmd, recorder_cmds,
-    status_cmd, report_cmd, demo_cmd,
+    config_cmds, camera_cmds, plate_cmds, watch_cmds, privacy_cmds, user_cmds, audit_cmds, web_cmd,
+    run_cmd, recorder_cmds, status_cmd, report_cmd, transparency_cmd, demo_cmd,
 ):
     for _command in _module.COMMANDS:
         main.add_command(_command)

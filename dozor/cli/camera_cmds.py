@@ -33,6 +33,8 @@ def resolve_camera(target: str, config_path: str | None) -> tuple[list[tuple[str
     streams = [(f"{camera.name} (main stream)", camera.url)]
     if camera.lpr_url:
         streams.append((f"{camera.name} (plate-reading stream)", camera.lpr_url))
+    if camera.live_url:
+        streams.append((f"{camera.name} (live-grid stream)", camera.live_url))
     return streams, config
 
 

@@ -12,7 +12,8 @@ from dozor.cli.common import load_or_exit
 @click.command("check-config")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--online", is_flag=True,
-              help="Also connect to every enabled camera (and its lpr_url) and say which fail and why.")
+              help="Also connect to every enabled camera (and its lpr_url, live_url) and say which fail "
+                   "and why.")
 def check_config(path: str, online: bool) -> None:
     """Validate the config at PATH: exit 0 if it can be used, 1 with every problem listed if not."""
     config = load_or_exit(path)

@@ -25,6 +25,8 @@ def check_cameras(config: Config) -> None:
     streams = [(camera.name, "", camera.url) for camera in config.cameras if camera.enabled]
     streams += [(camera.name, " (lpr_url)", camera.lpr_url) for camera in config.cameras
                 if camera.enabled and camera.lpr and camera.lpr_url]
+    streams += [(camera.name, " (live_url)", camera.live_url) for camera in config.cameras
+                if camera.enabled and camera.live_url]
 
     def check(url: str):
         try:

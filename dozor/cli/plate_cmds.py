@@ -1,13 +1,13 @@
-"""`dozor search`, `dozor lpr`, `dozor watchlist ...`, `dozor alerts`: the plate store from a shell.
+"""`dozor search`, `dozor lpr`: the plate store from a shell (the watchlist: dozor/cli/watch_cmds.py).
 
 For installers and police support on the appliance; the web UI calls the same functions
-(plate_index.search, plate_index.watchlist). Human output shows local time; --json prints one object per
+(plate_index.search). Human output shows local time; --json prints one object per
 line with ISO-8601 UTC times, the contract other tools rely on.
 Every access to plate data is audited, from the shell too: searches, watchlist views and changes and
 alert views write an entry (actor `cli:<person>`, see cli_actor) into the web UI's hash-chained audit
 log before anything is shown; a shell that cannot write the audit log is shown no plate data.
-Searches and alert views name their case (`--case`, `--reason`, accounts.cases) like the web UI's, and
-are refused without one while `[access] require_case` is on.
+Searches, alert views and the watchlist's commands name their case (`--case`, `--reason`,
+accounts.cases) like the web UI's, and are refused without one while `[access] require_case` is on.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dozor.cli.common import cli_actor, config_option, fail, load_or_exit, print
 from edge.clock import SystemClock, parse_utc
 from edge.config import Config
 from edge.layout import DataLayout
+from plate_index.direction import Direction
 
 
 def _time(value: str | None, option: str) -> datetime | None:
@@ -34,14 +35,14 @@ def _time(value: str | None, option: str) -> datetime | None:
     return None
 
 
-def _store(config_path: str, *, create: bool = False):
-    """(config, connection to plates.db); the connection is None when the store does not exist yet
-    and `create` is False (a search before the first plate was read finds nothing, it is no error)."""
+def _store(config_path: str):
+    """(config, connection to plates.db); the connection is None when the store does not exist yet (a
+    search before the first plate was read finds nothing, it is no error)."""
     from plate_index.store import open_store
 
     config = load_or_exit(config_path)
     path = DataLayout(config.storage.path).plates_db
-    if not path.exists() and not create:
+    if not path.exists():
         return config, None
     try:
         return config, open_store(path)
@@ -119,11 +120,13 @@ def _local(moment: datetime) -> str:
 @click.option("--since", help="Only sightings first seen at or after this time (ISO-8601; UTC if no zone).")
 @click.option("--until", help="Only sightings first seen before this time (ISO-8601; UTC if no zone).")
 @click.option("--exact", is_flag=True, help="No tolerant matches (OCR look-alikes, alternative readings).")
+@click.option("--direction", type=click.Choice([d.value for d in Direction]),
+              help="Only sightings whose car went this way past the camera.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 5000), help="Most results.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per sighting.")
 @case_options
-def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json, case_number, reason,
-               case_note) -> None:
+def search_cmd(prefix, config_path, camera, since, until, exact, direction, limit, as_json, case_number,
+               reason, case_note) -> None:
     """Sightings whose plate starts with PREFIX (Latin or Cyrillic letters), exact matches first,
     newest first."""
     from plate_index.normalise import BadQuery
@@ -134,23 +137,29 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
     case = _case(config, case_number, reason, case_note)
     if camera and camera not in {c.name for c in config.cameras}:
         click.echo(f"warning: no camera called {camera!r} in the config", err=True)
-    filters = {"camera": camera, "since": since, "until": until, "exact": exact or None}
+    filters = {
+        "camera": camera, "since": since, "until": until, "exact": exact or None, "direction": direction,
+    }
     detail = {"via": "cli", **{k: v for k, v in filters.items() if v}}
-    _audit(config, AuditAction.SEARCH, prefix, detail, case)
-    filters = {"camera": camera, "since": since_at, "until": until_at, "exact": exact, "limit": limit}
+    arguments = {
+        "camera": camera, "since": since_at, "until": until_at, "exact": exact, "limit": limit,
+        "direction": direction,
+    }
     try:
         if config.index.url:
-            hits = _shared_search(config.index.url, prefix, filters)
+            hits = _shared_search(config.index.url, prefix, arguments)
         elif conn is None:
             from plate_index.search import validate_query
 
             validate_query(prefix)
             hits = []
         else:
-            hits = search(conn, prefix, **filters)
+            hits = search(conn, prefix, **arguments)
     except BadQuery as exc:
+        _audit(config, AuditAction.SEARCH, prefix, detail, case)
         fail(str(exc))
         return
+    _audit(config, AuditAction.SEARCH, prefix, {**detail, "results": len(hits)}, case)  # before any is shown
     if as_json:
         print_json_lines([hit.to_json() for hit in hits])
         return
@@ -159,7 +168,7 @@ def search_cmd(prefix, config_path, camera, since, until, exact, limit, as_json,
     for hit in hits:
         click.echo(
             f"{_local(hit.first_seen)}  {hit.camera:<16} {hit.plate:<10} {hit.match:<8} "
-            f"{hit.confidence:.2f}  {hit.crop_path or '-'}"
+            f"{hit.confidence:.2f}  {hit.direction:<13} {hit.crop_path or '-'}"
         )
 
 
@@ -220,86 +229,4 @@ def lpr_cmd(images, config_path, as_json) -> None:
         raise SystemExit(1)
 
 
-@click.group("watchlist")
-def watchlist_group() -> None:
-    """Plates that raise an alert when a camera sees them."""
-
-
-@watchlist_group.command("add")
-@click.argument("pattern")
-@config_option
-@click.option("--note", default="", help="Why it is listed (shown with every alert).")
-def watchlist_add(pattern, config_path, note) -> None:
-    """Add a plate (AA1234BB), or a pattern with * (any characters) and ? (one character): BH12*."""
-    from plate_index.normalise import BadQuery, parse_query
-    from plate_index.watchlist import WILDCARDS, add_entry
-
-    config, conn = _store(config_path, create=True)
-    try:
-        normal = parse_query(pattern, wildcards=WILDCARDS)
-        # the attempt, before it
-        _audit(config, AuditAction.WATCHLIST_ADD, normal, {"via": "cli", "note": note})
-        entry = add_entry(conn, pattern, note, SystemClock().now())
-    except BadQuery as exc:
-        fail(str(exc))
-        return
-    click.echo(f"added {entry.pattern} (id {entry.id})")
-
-
-@watchlist_group.command("list")
-@config_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
-def watchlist_list(config_path, as_json) -> None:
-    """Show the watchlist."""
-    from plate_index.watchlist import list_entries
-
-    config, conn = _store(config_path, create=True)
-    _audit(config, AuditAction.WATCHLIST_VIEW, "", {"via": "cli"})
-    entries = list_entries(conn)
-    if as_json:
-        print_json_lines([e.to_json() for e in entries])
-        return
-    for entry in entries:
-        click.echo(f"{entry.id:>5}  {entry.pattern:<12} {_local(entry.added)}  {entry.note}")
-
-
-@watchlist_group.command("remove")
-@click.argument("entry")
-@config_option
-def watchlist_remove(entry, config_path) -> None:
-    """Remove ENTRY (its id from `dozor watchlist list`, or the plate/pattern)."""
-    from plate_index.watchlist import remove_entry
-
-    config, conn = _store(config_path, create=True)
-    _audit(config, AuditAction.WATCHLIST_REMOVE, entry, {"via": "cli"})
-    if not remove_entry(conn, entry):
-        fail(f"{entry!r} is not on the watchlist; see `dozor watchlist list`")
-    click.echo(f"removed {entry}")
-
-
-@click.command("alerts")
-@config_option
-@click.option("--since", help="Only alerts raised at or after this time (ISO-8601).")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 5000))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per alert.")
-@case_options
-def alerts_cmd(config_path, since, limit, as_json, case_number, reason, case_note) -> None:
-    """Watchlist alerts, newest first."""
-    from plate_index.watchlist import list_alerts
-
-    since_at = _time(since, "--since")
-    config, conn = _store(config_path)
-    case = _case(config, case_number, reason, case_note)
-    _audit(config, AuditAction.ALERTS_VIEW, "", {"via": "cli", **({"since": since} if since else {})}, case)
-    alerts = list_alerts(conn, since=since_at, limit=limit) if conn is not None else []
-    if as_json:
-        print_json_lines(alerts)
-        return
-    for alert in alerts:
-        click.echo(
-            f"{_local(parse_utc(alert['first_seen']))}  {alert['camera']:<16} {alert['plate']:<10} "
-            f"{alert['pattern']} ({alert['match']})  {alert['note']}"
-        )
-
-
-COMMANDS = [search_cmd, lpr_cmd, watchlist_group, alerts_cmd]
+COMMANDS = [search_cmd, lpr_cmd]

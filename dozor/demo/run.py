@@ -144,6 +144,8 @@ listen = "127.0.0.1:{port}"
 name = "{CAMERA}"
 title = "Демо: дорога на Северинівку"
 url = "{url}"
+# the demo camera has one stream: it stands in for its own sub-stream, so the live grid moves
+live_url = "{url}"
 """,
         encoding="utf-8",
     )

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,7 +44,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 CAMERAS = [
-    {"name": "road-north", "title": "Північна дорога"},
+    {
+        "name": "road-north",
+        "title": "Північна дорога",
+        "directions": {"towards": "на Одесу", "away": "у село"},
+    },
     {"name": "village-square", "title": "Площа"},
     {"name": "school", "title": "Школа"},
     {"name": "bridge", "title": "Міст"},
@@ -137,10 +143,7 @@ def seed_site(data_dir: Path, template: Path) -> tuple[Config, dict[str, int], d
     finally:
         catalog.close()
     write_live_pictures(layout)
-    cameras = [
-        {"name": c["name"], "url": f"rtsp://10.0.0.{i + 11}/stream1", "title": c["title"]}
-        for i, c in enumerate(CAMERAS)
-    ]
+    cameras = [{**c, "url": f"rtsp://10.0.0.{i + 11}/stream1"} for i, c in enumerate(CAMERAS)]
     return make_config(data_dir, cameras=cameras), sightings, now
 
 
@@ -265,3 +268,34 @@ def search_as(page: Any, site: Site, user: str, query: str = "ве7", rows: int 
     page.wait_for_url("**/search")
     page.fill("#q", query)
     page.locator("#results tbody tr").nth(rows - 1).wait_for()
+
+
+def audit_entries(site: Site, action: str, actor: str = "police", limit: int = 10) -> list[Any]:
+    """The site's audit entries of `action` by `actor`, newest first."""
+    from accounts import audit
+    from accounts.webdb import open_web_db
+
+    conn = open_web_db(site.layout)
+    try:
+        return audit.entries(conn, actor=actor, action=action, limit=limit)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def recorder_and_web(config: Config) -> Iterator[str]:
+    """The real recorder and the web UI under webui.server on `config`; yields the web UI's url."""
+    from recorder.service import Recorder
+    from webui.server import build_server
+
+    recorder = Recorder(config)
+    recorder.start()
+    web = build_server(config, threads=12, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{web.effective_port}"
+    finally:
+        web.close()
+        recorder.stop()
+        thread.join(timeout=10)

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, SEGMENT_SECONDS, launch_chromium, start_site
+from browser_support import CHROMIUM, SEGMENT_SECONDS, launch_chromium, recorder_and_web, start_site
 from webapp import add_standard_users
 
 from edge.config import parse_config
@@ -59,9 +58,6 @@ def page(chromium):
 def recorded_site(rtsp_server, test_clip, data_dir):
     """The real recorder on a real RTSP server (two cameras, production stall timeout) and the web UI
     under webui.server: (url, the RTSP server, the data layout)."""
-    from recorder.service import Recorder
-    from webui.server import build_server
-
     clip = test_clip(width=640, height=360, seconds=6)
     server = rtsp_server(dict.fromkeys(RECORDED_CAMERAS, clip))
     config = parse_config(
@@ -76,14 +72,5 @@ def recorded_site(rtsp_server, test_clip, data_dir):
         }
     )
     add_standard_users(data_dir)
-    recorder = Recorder(config)
-    recorder.start()
-    web = build_server(config, threads=12, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{web.effective_port}", server, DataLayout(data_dir)
-    finally:
-        web.close()
-        recorder.stop()
-        thread.join(timeout=10)
+    with recorder_and_web(config) as url:
+        yield url, server, DataLayout(data_dir)

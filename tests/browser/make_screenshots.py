@@ -5,7 +5,11 @@ outage on the timeline, evidence export, choosing cameras for the live grid, the
 --live makes only the volunteers' screens (grid and full-frame view of a camera that is down, desktop
 and phone) and the phone's search results, menu and admin page.
 
-Run from the repository root:  .venv/bin/python tests/browser/make_screenshots.py [--guide|--live] [OUT_DIR]
+--police makes the police and oversight pages added since: the watchlist with an alert on screen, a
+camera's passes, the printable sighting report, the transparency report and the oversight page.
+
+Run from the repository root:
+    .venv/bin/python tests/browser/make_screenshots.py [--guide|--live|--police] [OUT_DIR]
 (default docs/screenshots). Uses the browser tests' seeded site and Debian's Chromium.
 """
 
@@ -17,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +39,7 @@ from browser_support import (  # noqa: E402
     start_site,
 )
 from playwright.sync_api import sync_playwright  # noqa: E402
-from webapp import PASSWORDS, seed_recordings, write_live_picture  # noqa: E402
+from webapp import PASSWORDS, read_plate, seed_pass, seed_recordings, write_live_picture  # noqa: E402
 
 from recorder.reasons import OutageReason, Reason  # noqa: E402
 
@@ -50,7 +54,7 @@ def main(out: Path) -> None:
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
+            context = ukrainian(browser)
             page = context.new_page()
             sign_in(page, site, "admin", PASSWORDS["admin"])
             page.wait_for_url("**/search")
@@ -68,8 +72,13 @@ def main(out: Path) -> None:
     finally:
         site.close()
         remove(work)
-    for name in ("search", "sighting", "admin", *live_views(out), *phone_views(out)):
+    for name in ("search", "sighting", "admin", *live_views(out), *phone_views(out), *police_views(out)):
         print(out / f"{name}.png")
+
+
+def ukrainian(browser: Any, viewport: dict[str, int] = VIEWPORT) -> Any:
+    """A browser context as the screenshots show the UI: Ukrainian, one device pixel per CSS pixel."""
+    return browser.new_context(viewport=viewport, locale="uk-UA", device_scale_factor=1)
 
 
 @contextmanager
@@ -95,7 +104,7 @@ def live_views(out: Path) -> list[str]:
         forty_minutes_ago = time.time() - 40 * 60
         os.utime(last, (forty_minutes_ago, forty_minutes_ago))
         for viewport, suffix in ((VIEWPORT, ""), (PHONE, "-phone")):
-            context = browser.new_context(viewport=viewport, locale="uk-UA", device_scale_factor=1)
+            context = ukrainian(browser, viewport)
             page = context.new_page()
             sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
             page.wait_for_url("**/live")
@@ -115,7 +124,7 @@ def phone_views(out: Path) -> list[str]:
     """An officer's search results as cards and the admin page on a phone (390 px), and the open menu."""
     with browser_on_site() as (site, browser):
         page = browser.new_context(viewport=PHONE, locale="uk-UA", is_mobile=True).new_page()
-        search_as(page, site, "admin", rows=4)
+        search_as(page, site, "admin", rows=3)
         page.wait_for_timeout(500)
         page.screenshot(path=out / "search-phone.png")
         page.click(".menu-toggle")
@@ -123,6 +132,42 @@ def phone_views(out: Path) -> list[str]:
         page.goto(site.url + "/admin")
         page.screenshot(path=out / "admin-phone.png")
     return ["search-phone", "menu-phone", "admin-phone"]
+
+
+def police_views(out: Path) -> list[str]:
+    """The watchlist with an alert popping up, a camera's passes in a time window, the sighting report as
+    printed, and the admin's transparency report and oversight flags."""
+    with browser_on_site() as (site, browser):
+        for k in range(6):  # cars in the recorded minutes, one of them read
+            seed_pass(site.layout, "road-north", site.now - timedelta(seconds=90 - 12 * k), read=k == 2)
+        context = ukrainian(browser)
+        page = context.new_page()
+        sign_in(page, site, "police", PASSWORDS["police"])
+        page.goto(site.url + "/watchlist")
+        page.fill("#pattern", "ве7*ха")
+        page.fill("#note", "викрадений сірий Ланос")
+        page.fill("#days", "7")
+        page.click("#watch-form button[type=submit]")
+        page.locator("#watch-entries tbody tr").first.wait_for()
+        read_plate(site.layout, "village-square", "BE7901XA", datetime.now(UTC))  # plate reading raises it
+        page.locator("#watch-alert .watch-alert-item").first.wait_for(timeout=15000)
+        page.screenshot(path=out / "watchlist-alert.png")
+        page.locator("#watch-alert .watch-alert-item button", has_text="Підтвердити").first.click()
+        page.goto(site.url + "/passes?camera=road-north")
+        page.locator("#passes-status").wait_for()
+        page.wait_for_timeout(500)
+        page.screenshot(path=out / "passes.png", full_page=True)
+        page.goto(f"{site.url}/sightings/{site.sightings['BE7123AA']}")
+        page.emulate_media(media="print")
+        page.screenshot(path=out / "sighting-print.png", full_page=True)
+        context.close()
+        page = ukrainian(browser).new_page()
+        sign_in(page, site, "admin", PASSWORDS["admin"])
+        page.goto(site.url + "/admin/transparency")
+        page.screenshot(path=out / "transparency.png", full_page=True)
+        page.goto(site.url + "/admin/oversight")
+        page.screenshot(path=out / "oversight.png", full_page=True)
+    return ["watchlist-alert", "passes", "sighting-print", "transparency", "oversight"]
 
 
 def seed_history(site: Site, template: Path) -> None:
@@ -152,7 +197,7 @@ def guide(out: Path) -> list[str]:
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            context = browser.new_context(viewport=VIEWPORT, locale="uk-UA", device_scale_factor=1)
+            context = ukrainian(browser)
             page = context.new_page()
             page.goto(site.url + "/login")
             page.screenshot(path=out / "login.png")
@@ -186,10 +231,13 @@ def guide(out: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a not in ("--guide", "--live")]
+    args = [a for a in sys.argv[1:] if a not in ("--guide", "--live", "--police")]
     target = Path(args[0]) if args else REPO / "docs" / "screenshots"
     if "--guide" in sys.argv[1:]:
         for name in guide(target):
+            print(target / f"{name}.png")
+    elif "--police" in sys.argv[1:]:
+        for name in police_views(target):
             print(target / f"{name}.png")
     elif "--live" in sys.argv[1:]:
         for name in live_views(target) + phone_views(target):

@@ -10,7 +10,8 @@ from browser_support import CAMERAS, admin_pages, search_as, sign_in
 from webapp import PASSWORDS
 
 pytestmark = pytest.mark.slow
-NAMES = {"Dozor", "ENG", "NTP", "systemd", "admin", "police", "volunteer"} | {c["name"] for c in CAMERAS}
+NAMES = {"Dozor", "ENG", "NTP", "JSON", "systemd", "admin", "police", "volunteer"}
+NAMES |= {c["name"] for c in CAMERAS}
 # commands and codes to type as they are (`dozor audit verify`, an entry's hash) are not words to translate
 PROSE = """() => { const copy = document.body.cloneNode(true);
                    copy.querySelectorAll('code, pre, kbd, samp, script, template').forEach(e => e.remove());
@@ -21,7 +22,8 @@ LATIN_WORD = re.compile(r"(?<![\w/.-])[A-Za-z][A-Za-z'-]{2,}(?![\w/.-])")
 def test_the_ukrainian_ui_has_no_english_left(page, site):
     search_as(page, site, "admin")
     texts = {"/search": page.evaluate(PROSE)}
-    for path in [*admin_pages(site), "/live", "/live/bridge", "/admin/aim", "/admin/site-report"]:
+    for path in [*admin_pages(site), "/live", "/live/bridge", "/admin/aim", "/admin/site-report",
+                 "/admin/oversight", "/admin/transparency", "/admin/subject-lookup"]:
         page.goto(site.url + path)
         page.wait_for_timeout(1500 if path.startswith("/live") else 300)
         texts[path] = page.evaluate(PROSE)

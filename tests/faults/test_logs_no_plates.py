@@ -58,7 +58,8 @@ def test_info_log_of_a_run_with_watchlist_alerts_shows_no_plate(
     config = write_config(tmp_path / "dozor.toml", tmp_path / "data", model_dir, {"gate": server.url("gate")})
     runner = CliRunner()
     for plate in plates:
-        added = runner.invoke(main, ["watchlist", "add", plate, "--config", str(config), "--note", "test"])
+        added = runner.invoke(main, ["watchlist", "add", plate, "--config", str(config), "--note", "test",
+                                     "--case", "ЄО 1", "--reason", "theft"])
         assert added.exit_code == 0, added.output
     daemon = Daemon(config, tmp_path / "dozor.log")
     started = time.monotonic()

@@ -10,11 +10,16 @@ from webui.blueprints import (
     holds,
     installer,
     live,
+    oversight,
     passes,
     recordings,
+    replay,
     search,
     sightings,
+    subject,
+    transparency,
     users,
+    watchlist,
 )
 
 BLUEPRINTS = [
@@ -28,8 +33,13 @@ BLUEPRINTS = [
     export.bp,
     holds.bp,
     live.bp,
+    replay.bp,
     admin.bp,
     installer.bp,
+    transparency.bp,
+    oversight.bp,
+    subject.bp,
     users.bp,
     audit_log.bp,
+    watchlist.bp,
 ]

@@ -83,6 +83,9 @@ def overview():
     from health.status import hold_figures, space_deletion
     from health.summary import recent_summaries
     from webui.blueprints.holds import every_hold
+    from webui.blueprints.oversight import recent_flags
+
+    flags, ending = recent_flags()
 
     return render_template(
         "admin/overview.html",
@@ -101,4 +104,5 @@ def overview():
         holds=every_hold(),
         now_epoch=now.timestamp(),
         release_url=lambda hold_id: url_for("holds.admin_release", hold_id=hold_id),
+        flag_count=len(flags) + len(ending),
     )

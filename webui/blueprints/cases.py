@@ -47,12 +47,20 @@ def choose():
         return _page(form, _problem_text(refused.problem, access.case_example)), 400
     previous = current_case()
     if previous != case:
-        session["case"] = case.to_dict()
+        session["case"] = case.to_dict()  # the entry below is written for it
         detail = {"note": case.note} if case.note else {}
-        if previous is None:
-            audit_request(AuditAction.CASE_CHOSEN, case.number, detail)
-        else:
-            audit_request(AuditAction.CASE_CHANGED, case.number, {**detail, "previous": previous.to_dict()})
+        try:
+            if previous is None:
+                audit_request(AuditAction.CASE_CHOSEN, case.number, detail)
+            else:
+                changed = {**detail, "previous": previous.to_dict()}
+                audit_request(AuditAction.CASE_CHANGED, case.number, changed)
+        except BaseException:  # a case the log cannot tell of is not taken (the session is saved anyway)
+            if previous is None:
+                session.pop("case", None)
+            else:
+                session["case"] = previous.to_dict()
+            raise
     return redirect(safe_next(form.next.data, url_for("search.page")))
 
 

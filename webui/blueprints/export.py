@@ -1,21 +1,25 @@
 """Evidence export for police: one camera, a time range and a reason (required) -> a zip with the
-stream-copied video, a manifest and SHA-256 checksums. Every export, and every failed or refused
-attempt, is audited with its reason. Nothing older than the retention horizon is exported (it starts at
-the horizon at the earliest). At most 2 hours per export, EXPORTS_AT_ONCE at a time, and only
+stream-copied video, a manifest and SHA-256 checksums (and the sighting it came from, if any). Every
+export, and every failed or refused attempt, is audited with its reason; a finished one with the zip's
+own SHA-256, which the form shows after the download (the receipt route reads it back from the audit
+entry, found by the form's one-time ticket). Nothing older than the retention horizon is exported (it
+starts at the horizon at the earliest). At most 2 hours per export, EXPORTS_AT_ONCE at a time, and only
 with room on the disk (webui.export_room)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 from flask_babel import gettext as _
 
+from accounts import audit
 from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
 from webui.access import PLATE_ROLES, actor, allow, audit_request, needs_case
-from webui.context import catalog_db, ctx, known_camera
-from webui.evidence import ExportFailed, ExportRequest, build_export, space_needed
+from webui.context import catalog_db, ctx, known_camera, web_db
+from webui.evidence import ExportFailed, ExportRequest, build_export, sha256_of, space_needed
 from webui.export_room import ExportRefused, ExportRoom, Refusal, remove_abandoned
 from webui.streams import long_lived
 
@@ -23,6 +27,8 @@ bp = Blueprint("export", __name__)
 ROOM = "dozor_export_room"
 MAX_RANGE = timedelta(hours=2)
 REASON_MIN, REASON_MAX = 5, 500
+DEFAULT_RANGE = timedelta(minutes=10)  # the form opened from the menu: the last 10 minutes
+TICKET = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 
 
 @bp.record_once
@@ -42,7 +48,27 @@ def export_room() -> ExportRoom:
 @allow(*PLATE_ROLES)
 @needs_case
 def form():
-    return render_template("export/form.html", values=request.args, error=None)
+    values = dict(request.args)
+    if not values.get("start") and not values.get("end"):
+        now = ctx().clock.now().replace(microsecond=0)
+        values |= {"start": utc_iso(now - DEFAULT_RANGE), "end": utc_iso(now)}
+    return render_template("export/form.html", values=values, error=None)
+
+
+@bp.route("/export/receipt")
+@allow(*PLATE_ROLES)
+@needs_case
+def receipt():
+    """The file name and SHA-256 of this user's export sent with `ticket`, from its audit entry
+    (404 until the zip is made; the form asks again)."""
+    ticket = request.args.get("ticket", "")
+    if not TICKET.match(ticket):
+        abort(404)
+    for entry in audit.entries(web_db(), actor=actor(), action=AuditAction.EXPORT, limit=50):
+        if entry.detail.get("ticket") == ticket:
+            detail = entry.detail
+            return jsonify(file=detail.get("file"), sha256=detail.get("sha256"), failed=detail.get("failed"))
+    abort(404)
 
 
 @bp.route("/export", methods=["POST"])
@@ -66,10 +92,14 @@ def download():
     if end - start > MAX_RANGE:
         return _refuse(_("At most 2 hours per export; export longer periods in parts."))
     clock, layout = ctx().clock, ctx().layout
-    # Video past the retention horizon is gone for the UI (as for the player), deleted or not yet.
-    start = max(start, ctx().retention_horizon())
-    conn = catalog_db()
-    segments = segments_between(conn, camera.name, start, end) if start < end else []
+    # Video past the retention horizon is gone for the UI (as for the player), deleted or not yet,
+    # unless a case hold keeps it: held video is kept precisely so that it can still be exported.
+    conn, horizon = catalog_db(), ctx().retention_horizon()
+    segments = [s for s in segments_between(conn, camera.name, start, end)
+                if not ctx().gone(camera.name, s.start, s.end)]
+    if not any(s.end < horizon for s in segments):  # nothing held before the horizon: the range starts there
+        start = max(start, horizon)
+        segments = segments if start < end else []
     outages = outages_between(conn, camera.name, start, end)
     export = ExportRequest(
         camera=camera.name,
@@ -81,18 +111,39 @@ def download():
         created=clock.now(),
     )
     detail = {"start": utc_iso(start), "end": utc_iso(end), "reason": reason}
+    ticket = values.get("ticket", "")
+    if TICKET.match(ticket):
+        detail["ticket"] = ticket
+    sighting = _sighting(values.get("sighting_id", ""))
+    if sighting is not None:
+        detail |= {"sighting": sighting.id, "plate": sighting.plate}
     room = export_room()
     try:
         with room.folder(space_needed(layout, segments)) as work:
-            archive = build_export(layout, export, segments, outages, work)
+            archive = build_export(layout, export, segments, outages, work, sighting)
+            digest = sha256_of(archive)
             # The open file keeps the zip's data until the download ends (or the browser gives up),
             # while its folder is deleted now: nothing is left behind either way.
             handle = archive.open("rb")
     except (ExportFailed, ExportRefused) as exc:
         audit_request(AuditAction.EXPORT, camera.name, {**detail, "failed": str(exc)})
         return _refuse(_failure_message(exc))
-    audit_request(AuditAction.EXPORT, camera.name, {**detail, "file": archive.name})
-    return send_file(handle, mimetype="application/zip", as_attachment=True, download_name=archive.name)
+    audit_request(AuditAction.EXPORT, camera.name, {**detail, "file": archive.name, "sha256": digest})
+    response = send_file(handle, mimetype="application/zip", as_attachment=True, download_name=archive.name)
+    response.headers["X-Evidence-SHA256"] = digest
+    return response
+
+
+def _sighting(value: str):
+    """The sighting an export was started from (its pictures and facts go into the zip), or None."""
+    if not value:
+        return None
+    from webui.blueprints.sightings import load_sighting
+
+    try:
+        return load_sighting(int(value))
+    except ValueError:
+        abort(400)
 
 
 def _failure_message(error: Exception) -> str:

@@ -20,6 +20,7 @@ from edge.clock import parse_utc, to_epoch
 from recorder import holds
 from webui.access import PLATE_ROLES, actor, allow, audit_request, current_case, current_user, needs_case
 from webui.context import camera_titles, ctx, known_camera
+from webui.i18n import local_time
 
 bp = Blueprint("holds", __name__)
 SIGHTING_MARGIN = timedelta(minutes=1)  # video kept before and after a sighting
@@ -53,15 +54,25 @@ def place():
     if days is None or not 1 <= days <= limit:
         return _page(_("Keep it for 1 to %(n)d days.", n=limit)), 400
     now = ctx().clock.now()
+    left = _days_left(end, now)
+    if days > left:
+        if left < 1:
+            return _page(_("This video has been kept as long as holds may keep it (%(n)d days past the "
+                           "usual retention). Export it to keep it longer.", n=limit)), 400
+        return _page(_("This video may be held for at most %(n)d more days.", n=left)), 400
     sighting = request.form.get("sighting_id", type=int)
     hold = holds.Hold(0, camera, to_epoch(start), to_epoch(end), sighting, case.number, case.reason, actor(),
                       to_epoch(now), to_epoch(now + timedelta(days=days)))
     conn = holds_db()
     try:
         hold_id = holds.place(conn, hold)
+        try:
+            audit_request(AuditAction.HOLD_PLACED, f"hold {hold_id}", hold.audit_detail())
+        except BaseException:
+            holds.withdraw(conn, hold_id)  # no hold the audit log does not tell of
+            raise
     finally:
         conn.close()
-    audit_request(AuditAction.HOLD_PLACED, f"hold {hold_id}", hold.audit_detail())
     return redirect(url_for("holds.page"))
 
 
@@ -84,9 +95,10 @@ def _release(hold_id: int, *, mine_only: bool, back: str):
         hold = holds.get(conn, hold_id)
         if hold is None or (mine_only and hold.placed_by != actor()):
             abort(404)
-        if holds.release(conn, hold_id, to_epoch(ctx().clock.now()), actor()):
+        if hold.released_at is None:  # the entry first: a release the log cannot tell of does not happen
             detail = {**hold.audit_detail(), "case": hold.case_number, "reason": hold.case_reason}
             audit_request(AuditAction.HOLD_RELEASED, f"hold {hold_id}", detail)
+            holds.release(conn, hold_id, to_epoch(ctx().clock.now()), actor())
     finally:
         conn.close()
     return redirect(back)
@@ -101,6 +113,14 @@ def every_hold() -> list[holds.Hold]:
         return holds.all_holds(conn)
     finally:
         conn.close()
+
+
+def _days_left(end: datetime, now: datetime) -> int:
+    """Whole days a new hold may still keep video ending at `end`: however many holds are placed one
+    after another, video is kept at most `max_hold_days` past the day retention would delete it."""
+    config = ctx().config
+    latest = end + timedelta(days=config.storage.retention_days + config.access.max_hold_days)
+    return int((latest - now).total_seconds() // 86400)
 
 
 def _what_to_hold() -> tuple[str, datetime, datetime]:
@@ -125,7 +145,19 @@ def _what_to_hold() -> tuple[str, datetime, datetime]:
         raise ValueError(_("Enter the start and end of the video.")) from None
     if not start < end <= start + MAX_RANGE:
         raise ValueError(_("The end must be after the start, at most a day later."))
+    horizon = ctx().retention_horizon()
+    if start < horizon and not _kept_by_a_hold(camera, start, min(end, horizon)):
+        raise ValueError(_("Video before %(when)s is past the retention and no longer kept: it cannot be "
+                           "held.", when=local_time(horizon)))
     return camera, start, end
+
+
+def _kept_by_a_hold(camera: str, start: datetime, end: datetime) -> bool:
+    """Whether one hold in force keeps all of [start, end) of `camera`: video past the retention
+    horizon may be held on only then (a new hold must not bring back what is gone for the UI)."""
+    now = to_epoch(ctx().clock.now())
+    return any(h.camera == camera and h.start <= to_epoch(start) and h.end >= to_epoch(end)
+               for h in holds.active(ctx().layout, now))
 
 
 def _is_admin() -> bool:

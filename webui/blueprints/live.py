@@ -1,8 +1,11 @@
 """The volunteers' live grid and single-camera live view.
 
 The grid shows the picture the recorder already writes once a second per camera (DataLayout.live_dir),
-so twenty viewers cost twenty small file reads, not twenty decoders. A click opens one camera at full
-frame rate: the camera's own H.264, forwarded from the segment being recorded (webui.live_stream).
+so twenty viewers cost twenty small file reads, not twenty decoders. In grids of up to 3×3, cameras with
+a sub-stream (`live_url`) move instead: their sub-streams come as they are, all in one response
+(webui.live_grid), from the files the recorder's relays write (recorder.live_relay). A click opens one
+camera at full frame rate: the camera's own H.264, forwarded from the segment being recorded
+(webui.live_stream).
 
 Both show the whole frame at the camera's resolution, so passing cars' plates can be read on them: each
 viewing is audited like recorded video is, with who, which camera, when it started and how long it
@@ -35,11 +38,13 @@ from edge.config import CameraConfig
 from edge.db import connect
 from health.cameras import availability
 from recorder.catalog import CameraStatus, camera_statuses
+from recorder.live_relay import mark_relay_watched, newest_relay_file
 from recorder.live_snapshots import mark_watched
 from webui.access import ALL_ROLES, allow
 from webui.auditing import LIVE_IDLE, begin_live_stream, record_viewing
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_camera
 from webui.fmp4 import codec_string, init_segment
+from webui.live_grid import MAX_TILES, multiplex
 from webui.live_stream import follow
 from webui.reasons import reason_text
 from webui.sessions import DbSessionInterface
@@ -54,9 +59,45 @@ FRESH_SECONDS = 10.0  # a segment file not written for this long is not live vid
 @allow(*ALL_ROLES)
 def grid():
     screen = request.args.get("screen", 1, type=int)
+    moving = [c.name for c in ctx().config.cameras if c.enabled and c.live_url]
     return render_template(
-        "live/grid.html", layouts=LAYOUTS, screen=max(1, min(screen, 4)), camera_title_map=camera_titles()
+        "live/grid.html", layouts=LAYOUTS, screen=max(1, min(screen, 4)), camera_title_map=camera_titles(),
+        moving=moving, max_moving=MAX_TILES,
     )
+
+
+@bp.route("/live-grid/stream")
+@long_lived
+@allow(*ALL_ROLES)
+def grid_stream():
+    """The sub-streams of `?cameras=a,b,...` (up to MAX_TILES cameras with a `live_url`), multiplexed
+    (webui.live_grid); one stream slot for the whole grid. Each camera's viewing is audited like the
+    full-frame view's: an entry when the grid opens, an end entry with the duration when it closes."""
+    names = [n for n in request.args.get("cameras", "").split(",") if n]
+    if not names or len(names) > MAX_TILES or len(set(names)) != len(names):
+        return jsonify(error=f"cameras= takes 1 to {MAX_TILES} different cameras"), 400
+    cameras = [known_camera(name) for name in names]
+    if any(not c.live_url or not c.enabled for c in cameras):
+        return jsonify(error="only cameras with a live_url move in the grid"), 400
+    layout = ctx().layout
+
+    def keep_watched() -> None:
+        for camera in cameras:
+            mark_relay_watched(layout, camera.name)
+
+    keep_watched()
+    sessions = cast(DbSessionInterface, current_app.session_interface)
+    held = cast(Any, session)._get_current_object()  # the session itself: the stream outlives the request
+    ends = [begin_live_stream(c.name, kind="grid") for c in cameras]
+    web = ctx().databases.web
+    finders = [lambda name=c.name: newest_relay_file(layout, name) for c in cameras]
+    messages = multiplex(finders, ctx().clock, lambda: sessions.keep_alive(held, web()), keep_watched)
+    response = Response(stream_with_context(messages), mimetype="application/octet-stream",
+                        headers={"X-Accel-Buffering": "no", "Cache-Control": "no-store"})
+    for end in ends:
+        response.call_on_close(end)
+    response.call_on_close(lambda: sessions.keep_alive(held, web()))
+    return response
 
 
 @bp.route("/live/<camera>.jpg")

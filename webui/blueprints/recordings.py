@@ -1,4 +1,5 @@
-"""Recorded video: the recordings page (camera + time, a timeline with outages) and the two routes
+"""Recorded video: the recordings page (camera + time, a timeline with outages and sightings that zooms
+from 24 hours down to 5 minutes) and the two routes
 every player uses: the list of segments around a moment, and the segment files themselves.
 
 Segment files are served as they are, with HTTP byte ranges (the browser seeks inside the fragmented
@@ -10,22 +11,25 @@ older than the retention horizon is not served, even if the daemon has not delet
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
-from webui.access import PLATE_ROLES, allow, needs_case, wants_json
+from webui.access import PLATE_ROLES, allow, audit_request, needs_case, wants_json
 from webui.auditing import record_viewing
-from webui.context import catalog_db, ctx, known_camera
+from webui.context import StoreMissing, catalog_db, ctx, known_camera, plates_db
 from webui.reasons import reason_text
 from webui.streams import long_lived
-from webui.timeline import Row, Timeline, span_marks
+from webui.timeline import Mark, Row, Timeline, position, span_marks
 
 bp = Blueprint("recordings", __name__)
 MAX_WINDOW = timedelta(hours=24)
 DEFAULT_WINDOW = timedelta(minutes=30)
+ZOOMS = (1440, 360, 60, 15, 5)  # the timeline's spans, in minutes: 24 h down to 5 min
+PLAYER_REACH = timedelta(seconds=60)  # the player starts with a minute before the moment
 
 
 class BadMoment(ValueError):
@@ -67,8 +71,11 @@ def page():
     camera = known_camera(request.args.get("camera") or cameras[0].name)
     now = ctx().clock.now()
     at = min(_moment("at", now - timedelta(minutes=5)), now)
-    end = min(at + timedelta(hours=12), now)
-    start = end - timedelta(hours=24)
+    zoom = request.args.get("span", type=int)
+    zoom = zoom if zoom in ZOOMS else ZOOMS[0]
+    span = timedelta(minutes=zoom)
+    end = min(at + span / 2, now)
+    start = end - span
     conn = catalog_db()
     segments = segments_between(conn, camera.name, start, end)
     outages = outages_between(conn, camera.name, start, end)
@@ -79,9 +86,39 @@ def page():
         "recordings/page.html",
         camera=camera.name,
         at=at,
+        zoom=zoom,
+        zooms=ZOOMS,
+        reach=PLAYER_REACH,
         outages=outages,
-        timeline=Timeline(start=start, end=end, rows=[row]),
+        timeline=Timeline(start=start, end=end, rows=[row, _sighting_row(camera.name, start, end)]),
     )
+
+
+def _sighting_row(camera: str, start, end) -> Row:
+    """A mark per sighting of `camera` in the window, linked to its page; showing them is a plate-data
+    read, audited with how many and which window."""
+    from plate_index.camera_window import sightings_in_window
+
+    row = Row(title=_("Sightings"))
+    try:
+        found = sightings_in_window(plates_db(), camera, start, end)
+    except StoreMissing:
+        return row
+    horizon = ctx().retention_horizon()
+    row.marks = [
+        Mark(
+            left=position(s.first_seen, start, end),
+            width=0,
+            label=s.plate,
+            href=url_for("sightings.page", sighting_id=s.id),
+        )
+        for s in found
+        if s.first_seen >= horizon
+    ]
+    if row.marks:
+        detail = {"from": utc_iso(start), "to": utc_iso(end), "sightings": len(row.marks)}
+        audit_request(AuditAction.TIMELINE_SIGHTINGS, camera, detail)
+    return row
 
 
 @bp.route("/api/recordings/<camera>/segments")
@@ -106,6 +143,7 @@ def segments_api(camera: str):
             "width": s.width,
             "height": s.height,
             "state": s.state,
+            "mime_codec": _mime_codec(s),
             "url": url_for("recordings.segment_file", segment_id=s.id),
         }
         for s in segments_between(conn, camera, start, end)
@@ -119,6 +157,18 @@ def segments_api(camera: str):
     return jsonify(camera=camera, segments=segments, outages=outages)
 
 
+def _mime_codec(segment) -> str | None:
+    """The codec string a browser's MediaSource needs for this segment ("avc1.64001f"), from its
+    header; None while the file has no header yet or cannot be read."""
+    from webui.fmp4 import codec_string, init_segment
+
+    try:
+        init = init_segment(segment.file(ctx().layout))
+    except (OSError, ValueError):
+        return None
+    return codec_string(init) if init else None
+
+
 @bp.route("/video/segments/<int:segment_id>.mp4")
 @long_lived
 @allow(*PLATE_ROLES)
@@ -129,11 +179,18 @@ def segment_file(segment_id: int):
     segment = segment_by_id(catalog_db(), segment_id)
     if segment is None or ctx().gone(segment.camera, segment.start, segment.end):
         abort(404)
+    path = segment_path(segment)
+    detail = {"segment": segment.id, "start": utc_iso(segment.start)}
+    record_viewing(("segment", segment.id), AuditAction.VIDEO_VIEW, segment.camera, detail)
+    return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
+
+
+def segment_path(segment) -> Path:
+    """The file of a catalogued segment of a configured camera, inside the segments folder; 404
+    otherwise (a camera no longer configured, a row pointing elsewhere, a file already deleted)."""
     known_camera(segment.camera)
     layout = ctx().layout
     path = segment.file(layout)
     if not path.is_relative_to(layout.segments_dir.resolve()) or not path.is_file():
         abort(404)
-    detail = {"segment": segment.id, "start": utc_iso(segment.start)}
-    record_viewing(("segment", segment.id), AuditAction.VIDEO_VIEW, segment.camera, detail)
-    return send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
+    return path

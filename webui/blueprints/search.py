@@ -3,11 +3,13 @@ wildcards) and its JSON endpoint `GET /api/search?q=ABC`, whose results carry th
 `dozor search --json`; with `group=1` the results come grouped by plate (webui.search_groups), as the page
 shows them.
 
-Every query is audited with its text and filters: who looked for which plate is itself sensitive. The
-page asks again every few seconds so that new passes appear (`refresh=1`): a refresh belongs to the
-query's entry as long as it keeps coming (webui.auditing.record_viewing), while a query typed anew always
-writes one. The plate pictures of the results are shown under that entry (webui.auditing.cover).
-Sightings older than the retention horizon are never found, even if the daemon has not deleted them yet.
+Every query is audited with its text, filters and the number of sightings found (the transparency
+report counts searches that found nothing): who looked for which plate is itself sensitive. The entry
+is written after the search and before anything is shown. The page asks again every few seconds so that
+new passes appear (`refresh=1`): a refresh belongs to the query's entry as long as it keeps coming
+(webui.auditing.record_viewing), while a query typed anew always writes one. The plate pictures of the
+results are shown under that entry (webui.auditing.cover). Sightings older than the retention horizon
+are never found, even if the daemon has not deleted them yet.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.blueprints.sightings import picture_key
 from webui.context import StoreMissing, camera_titles, ctx, plate_search
+from webui.directions import CODES, direction_label, filter_options
 from webui.search_groups import GROUP_LIMIT, group_hits
 
 bp = Blueprint("search", __name__)
@@ -35,7 +38,8 @@ _ID = 987654321  # stands for a sighting id while building URLs
 @allow(*PLATE_ROLES)
 @needs_case
 def page():
-    return render_template("search/page.html", query=request.args.get("q", "")[:40])
+    return render_template("search/page.html", query=request.args.get("q", "")[:40],
+                           directions=filter_options())
 
 
 @bp.route("/api/search")
@@ -48,6 +52,9 @@ def api():
     camera = request.args.get("camera") or None
     if camera is not None and camera not in {c.name for c in ctx().config.cameras}:
         return jsonify(error=_("Unknown camera.")), 400
+    direction = request.args.get("direction") or None
+    if direction is not None and direction not in CODES:
+        return jsonify(error=_("Unknown direction of travel.")), 400
     try:
         since, until = _time_arg("since"), _time_arg("until")
     except ValueError:
@@ -62,19 +69,23 @@ def api():
             ("since", request.args.get("since")),
             ("until", request.args.get("until")),
             ("exact", exact or None),
+            ("direction", direction),
         )
         if v
     }
-    _audit_search(query, filters, refresh=request.args.get("refresh") == "1")
+    refresh = request.args.get("refresh") == "1"
     horizon = ctx().retention_horizon()
     since = max(since, horizon) if since else horizon
     try:
-        validate_query(query)  # a bad query is reported even before anything was recorded
-        hits = plate_search().search(query, camera=camera, since=since, until=until, exact=exact, limit=limit)
+        validate_query(query)  # a bad query is refused even while there is no plate store yet
+        hits = plate_search().search(query, camera=camera, since=since, until=until, exact=exact, limit=limit,
+                                     direction=direction)
     except BadQuery as exc:
+        _audit_search(query, filters, refresh=refresh)
         return jsonify(error=bad_query_message(exc)), 400
     except StoreMissing:
         hits = []
+    _audit_search(query, filters, refresh=refresh, found=len(hits))  # before any is shown
     cover(picture_key(hit.id, "crop") for hit in hits)
     titles = camera_titles()
     # url_for once, not twice per hit (it was 40 % of the time of a 100-result response)
@@ -84,6 +95,7 @@ def api():
         {
             **hit.to_json(),
             "camera_title": titles.get(hit.camera, hit.camera),
+            "direction_label": direction_label(hit.camera, hit.direction),
             "url": page_url.format(hit.id),
             "crop_url": crop_url.format(hit.id) if hit.crop_path and not ctx().elsewhere(hit) else None,
         }
@@ -96,14 +108,16 @@ def api():
     return jsonify(query=query, count=len(results), results=results)
 
 
-def _audit_search(query: str, filters: dict, *, refresh: bool) -> None:
-    """An entry for a new query; a refresh of the same query (same text and filters, within the idle
-    time of its viewing) adds none. A refresh nobody asked for first is a new query: it writes one."""
+def _audit_search(query: str, filters: dict, *, refresh: bool, found: int | None = None) -> None:
+    """An entry for a new query, with how many sightings it found (none for a refused query); a refresh
+    of the same query (same text and filters, within the idle time of its viewing) adds none, even if it
+    finds more. A refresh nobody asked for first is a new query: it writes one."""
     what = ("search", query, tuple(sorted((k, str(v)) for k, v in filters.items())))
+    detail = filters if found is None else {**filters, "results": found}
     if refresh:
-        record_viewing(what, AuditAction.SEARCH, query, filters)
+        record_viewing(what, AuditAction.SEARCH, query, detail)
     else:
-        audit_request(AuditAction.SEARCH, query, filters)
+        audit_request(AuditAction.SEARCH, query, detail)
         cover([what])
 
 

@@ -1,4 +1,5 @@
-"""The sighting page: scene and plate pictures, the facts, the video from ~5 s before, and the
+"""The sighting page: scene and plate pictures, the facts, the video from 2 s before (scrubbable a minute
+either way, the car's span marked), and the
 plate's "route" (every sighting of the same plate across cameras on one timeline).
 
 Opening a sighting is audited, and so is every picture not shown by the sighting page or a search
@@ -17,11 +18,15 @@ from accounts.audit import AuditAction
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.context import camera_titles, ctx, plate_search
+from webui.directions import direction_label
+from webui.evidence_sighting import picture_file
 from webui.timeline import route_timeline
 
 bp = Blueprint("sightings", __name__)
 PICTURES = {"crop", "scene"}
-VIDEO_LEAD = timedelta(seconds=5)
+VIDEO_LEAD = timedelta(seconds=2)  # opens on this car, not on the one before it
+VIDEO_REACH = timedelta(seconds=60)  # the player scrubs this far either side of the sighting
+EXPORT_MARGIN = timedelta(seconds=5)
 ROUTE_LIMIT = 500
 
 
@@ -58,11 +63,14 @@ def page(sighting_id: int):
         hit=hit,
         elsewhere=ctx().elsewhere(hit),
         titles=titles,
+        direction_label=direction_label,
         route=route,
         timeline=route_timeline(route, current=hit.id, titles=titles),
         video_from=hit.first_seen - VIDEO_LEAD,
-        video_lead=VIDEO_LEAD,
+        video_reach=VIDEO_REACH,
+        export_margin=EXPORT_MARGIN,
         max_hold_days=ctx().config.access.max_hold_days,
+        printed_at=ctx().clock.now(),
     )
 
 
@@ -73,12 +81,10 @@ def picture(sighting_id: int, kind: str):
     if kind not in PICTURES:
         abort(404)
     hit = load_sighting(sighting_id)
-    relative = hit.crop_path if kind == "crop" else hit.scene_path
-    if not relative or ctx().elsewhere(hit):
+    if ctx().elsewhere(hit):
         abort(404)
-    layout = ctx().layout
-    path = layout.inside(layout.root / relative)
-    if not path.is_relative_to(layout.plate_images_dir.resolve()) or not path.is_file():
+    path = picture_file(ctx().layout, hit.crop_path if kind == "crop" else hit.scene_path)
+    if path is None:
         abort(404)
     detail = {"kind": kind, "plate": hit.plate, "camera": hit.camera}
     record_viewing(picture_key(hit.id, kind), AuditAction.SIGHTING_PICTURE, str(hit.id), detail)

@@ -1,6 +1,8 @@
 // Volunteers' live grid: N×N tiles, cameras chosen per screen (kept in this browser), pictures refreshed
 // every second from what the recorder already writes, each with how old it is, an offline badge with
-// "since" and why, full screen, and a click on a tile for that camera's live video.
+// "since" and why, full screen, and a click on a tile for that camera's live video. In grids of up to
+// 3×3, cameras with a sub-stream play it (live_moving.js); a tile whose video has not moved for
+// STALL_SECONDS shows its picture again, with the picture's age. Each tile can replay its last 30 s.
 "use strict";
 (function () {
   const grid = document.getElementById("grid");
@@ -14,7 +16,11 @@
   const REFRESH_MS = 1000;
   const STATUS_MS = 3000;
   const STALE_SECONDS = 10;
+  const STALL_SECONDS = 5;
+  const moving = JSON.parse(document.getElementById("moving-cameras").textContent);
+  const maxMoving = Number(grid.dataset.maxMoving);
   let tiles = [];
+  let stream = null;
 
   function defaults() {
     let n = 1;
@@ -51,6 +57,7 @@
         tile.classList.add("empty");
         tile.removeAttribute("role");
         tile.querySelector("img").remove();
+        tile.querySelector(".replay").remove();
         grid.appendChild(tile);
         continue;
       }
@@ -59,21 +66,58 @@
       const open = function () { window.location.href = "/live/" + encodeURIComponent(camera); };
       tile.addEventListener("click", open);
       tile.addEventListener("keydown", function (e) { if (e.key === "Enter") open(); });
+      const replay = tile.querySelector(".replay");
+      replay.addEventListener("click", function (e) {
+        e.stopPropagation();
+        window.location.href = "/live/" + encodeURIComponent(camera) + "/replay";
+      });
+      replay.addEventListener("keydown", function (e) { e.stopPropagation(); });
       grid.appendChild(tile);
-      tiles.push({ camera: camera, el: tile, loading: false });
+      const entry = { camera: camera, el: tile, loading: false };
+      if (n * n <= maxMoving && moving.indexOf(camera) >= 0) entry.player = videoOf(entry);
+      tiles.push(entry);
     }
+    if (stream) stream.close();
+    const players = tiles.filter(function (t) { return t.player; });
+    stream = players.length ? DozorMoving.open(
+      players.map(function (t) { return t.camera; }), players.map(function (t) { return t.player; })) : null;
     layoutSelect.value = state.layout;
     chooser.querySelectorAll("input").forEach(function (box) {
       box.checked = state.cameras.indexOf(box.value) >= 0;
     });
   }
 
-  // How old each tile's picture is, counted from the age the server gave when it was fetched (the
-  // appliance's clock, so a browser with a wrong clock still shows the right age).
+  // A <video> over the tile's picture; videoAt is when the video on screen was new (it moves on).
+  function videoOf(tile) {
+    const video = document.createElement("video");
+    video.muted = true;
+    video.autoplay = true;
+    video.playsInline = true;
+    tile.el.prepend(video);
+    let last = null;
+    video.addEventListener("timeupdate", function () {
+      if (video.currentTime === last) return;
+      last = video.currentTime;
+      tile.videoAt = performance.now() - tile.player.lag() * 1000;
+    });
+    return new DozorMoving.Player(video);
+  }
+
+  function playing(tile) {
+    return tile.videoAt !== undefined && performance.now() - tile.videoAt < STALL_SECONDS * 1000;
+  }
+
+  // How old each tile's picture is: the video's while it moves, else the picture's, counted from the
+  // age the server gave when it was fetched (the appliance's clock, so a browser with a wrong clock
+  // still shows the right age).
   function showAge(tile) {
     const label = tile.el.querySelector(".age");
-    if (tile.pictureAt === undefined) { label.textContent = grid.dataset.noPicture; return; }
-    const age = (performance.now() - tile.pictureAt) / 1000;
+    const moves = playing(tile);
+    tile.el.classList.toggle("is-moving", moves);
+    tile.el.dataset.mode = moves ? "video" : "picture";
+    const at = moves ? tile.videoAt : tile.pictureAt;
+    if (at === undefined) { label.textContent = grid.dataset.noPicture; return; }
+    const age = (performance.now() - at) / 1000;
     label.textContent = Dozor.ageText(age, grid);
     tile.el.dataset.age = age.toFixed(1);
     tile.el.classList.toggle("is-stale", age > STALE_SECONDS);
@@ -82,7 +126,7 @@
   function refresh() {
     tiles.forEach(function (tile) {
       showAge(tile);
-      if (tile.loading || document.hidden) return;
+      if (tile.loading || document.hidden || playing(tile)) return;
       tile.loading = true;
       fetch("/live/" + encodeURIComponent(tile.camera) + ".jpg", { credentials: "same-origin", cache: "no-store" })
         .then(function (r) {

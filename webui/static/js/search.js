@@ -1,5 +1,5 @@
 // Police search: results appear as the officer types (3 characters or more, `?` and `*` wildcards),
-// one row per plate (its passes, cameras, last seen), exact matches before similar ones; a row opens to
+// one row per plate (its passes, cameras, directions of travel, last seen), exact matches before similar ones; a row opens to
 // its passes. The same query is asked again every few seconds so that new passes appear; those requests
 // say refresh=1 and add no audit entry. Text goes in with textContent only (plate text is untrusted).
 "use strict";
@@ -47,6 +47,8 @@
       fill(row, item, group.plate);
       row.dataset.plate = group.plate;
       row.querySelector(".camera").textContent = item.camera_title;
+      row.querySelector(".direction").textContent = item.direction_label;
+      row.dataset.direction = item.direction;
       row.querySelector(".time").textContent = Dozor.localTime(item.first_seen);
       row.querySelector(".confidence").textContent = Math.round(item.confidence * 100) + " %";
       if (fresh.has(item.id)) row.classList.add("fresh");
@@ -72,6 +74,7 @@
       fill(row, group, group.plate);
       row.dataset.plate = group.plate;
       row.querySelector(".cameras").textContent = group.cameras.join(", ");
+      row.querySelector(".directions").textContent = group.directions.join(", ");
       row.querySelector(".time").textContent = Dozor.localTime(group.last_seen);
       const toggle = row.querySelector("button.passes");
       toggle.textContent = (opened.has(group.plate) ? "▾ " : "▸ ") + group.passes;
@@ -92,6 +95,7 @@
     const q = input.value.trim();
     const out = new URLSearchParams({ q: q, group: "1" });
     if (form.camera.value) out.set("camera", form.camera.value);
+    if (form.direction.value) out.set("direction", form.direction.value);
     const since = Dozor.localInputToUtc(form.since.value);
     const until = Dozor.localInputToUtc(form.until.value);
     if (since) out.set("since", since);

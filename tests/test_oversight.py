@@ -1,0 +1,159 @@
+"""Oversight flags for admins (issue 14, item 3): they match seeded audit and hold data exactly: searches
+outside duty hours (a night rota too), many searches under one case, one plate searched by one user
+across cases (typed on either keyboard), exports, holds near their end; the weekly summary goes to the
+journal on Mondays and to the admin page; no flag shows plate text."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+
+import pytest
+
+from accounts import audit
+from accounts.audit import AuditAction
+from accounts.cases import Case
+from accounts.oversight import Flag, FlagKind, on_duty, read_flags
+from accounts.webdb import open_web_db
+from dozor.oversight_job import log_summary, weekly_summary
+from edge.clock import ManualClock
+from edge.config import OversightConfig, parse_config
+from edge.layout import DataLayout
+from plate_index.normalise import plate_start
+from recorder import holds
+
+
+def local(day: int, hour: int = 12, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute).astimezone()
+
+
+NOW = local(18)  # a Wednesday: the last 7 days are from the 11th, 12:00
+A, B, C, D, E = (Case(n, "theft") for n in ("ЄО 1", "ЄО 2", "ЄО 3", "ЄО 4", "ЄО 5"))
+ENTRIES = [  # (when, actor, action, target, case); ids are 1.. in this order
+    (local(10, 23), "petro", AuditAction.SEARCH, "AA1", E),  # 1: before the 7 days
+    (local(12, 10), "petro", AuditAction.SEARCH, "AA1", A),  # 2
+    (local(12, 22, 30), "petro", AuditAction.SEARCH, "AA1", B),  # 3: off duty
+    (local(13, 3), "petro", AuditAction.SEARCH, "аа1", C),  # 4: off duty; the same plate, in Cyrillic
+    (local(14, 9), "ivan", AuditAction.SEARCH, "BE7", D),  # 5
+    (local(14, 10), "ivan", AuditAction.SEARCH, "KA0", D),  # 6
+    (local(14, 11), "maria", AuditAction.SEARCH, "BH1", D),  # 7
+    (local(14, 12), "ivan", AuditAction.SEARCH, "AI5", D),  # 8: the 4th under case D (more than 3)
+    (local(15, 9), "ivan", AuditAction.SEARCH, "BE7", A),  # 9: BE7 by ivan under 2 cases only
+    (local(15, 10), "olena", AuditAction.EXPORT, "road-north", A),  # 10
+    (local(15, 11), "olena", AuditAction.SIGHTING_VIEW, "5", A),  # 11: not flagged
+    (local(16, 20), "petro", AuditAction.SEARCH, "", A),  # 12: off duty (20:00 is after duty)
+]
+RULES = OversightConfig(searches_per_case=3, repeat_plate_cases=3, hold_warn_days=7)
+EXPECTED = [
+    Flag(FlagKind.REPEATED_PLATE, local(12, 10), ("petro",), "", 3, 3, (2, 3, 4)),
+    Flag(FlagKind.OFF_DUTY, local(12, 22, 30), ("petro",), "ЄО 2", 1, 1, (3,)),
+    Flag(FlagKind.OFF_DUTY, local(13, 3), ("petro",), "ЄО 3", 1, 1, (4,)),
+    Flag(FlagKind.BUSY_CASE, local(14, 9), ("ivan", "maria"), "ЄО 4", 4, 1, (5, 6, 7, 8)),
+    Flag(FlagKind.EXPORT, local(15, 10), ("olena",), "ЄО 1", 1, 1, (10,)),
+    Flag(FlagKind.OFF_DUTY, local(16, 20), ("petro",), "ЄО 1", 1, 1, (12,)),
+]
+
+
+@pytest.fixture
+def seeded(data_dir):
+    layout = DataLayout(data_dir)
+    conn = open_web_db(layout)
+    for when, actor, action, target, case in ENTRIES:
+        audit.append(conn, ManualClock(when), actor=actor, ip="10.0.0.5", action=action, target=target,
+                     case=case)
+    conn.close()
+    held = holds.open_holds(layout)
+    for until, released in ((local(21), False), (local(28), False), (local(19), True)):
+        hold = holds.Hold(0, "road-north", local(1).timestamp(), local(1, 13).timestamp(), None, "ЄО 1",
+                          "theft", "petro", local(9).timestamp(), until.timestamp())
+        hold_id = holds.place(held, hold)
+        if released:
+            holds.release(held, hold_id, local(12).timestamp(), "petro")
+    held.close()
+    return layout
+
+
+def test_flags_match_the_seeded_audit_entries_exactly(seeded):
+    found = read_flags(seeded, RULES, local(11), NOW, plate_start)
+    assert found == EXPECTED
+
+
+def test_duty_hours_by_day_and_over_midnight():
+    day = OversightConfig(duty_start=time(8), duty_end=time(20))
+    night = OversightConfig(duty_start=time(20), duty_end=time(8))
+    always = OversightConfig(duty_start=time(0), duty_end=time(0))
+    hours = {h: (on_duty(local(5, h), day), on_duty(local(5, h), night)) for h in (7, 8, 19, 20, 23, 3)}
+    assert hours == {7: (False, True), 8: (True, False), 19: (True, False), 20: (False, True),
+                     23: (False, True), 3: (False, True)}
+    assert all(on_duty(local(5, h), always) for h in range(24))
+
+
+def test_weekly_summary_goes_to_the_journal_on_mondays_only(seeded, caplog):
+    config = parse_config({"storage": {"path": str(seeded.root)}, "oversight": RULES.model_dump()})
+    assert weekly_summary(config, ManualClock(local(17, 0, 15))) is None  # a Tuesday
+    with caplog.at_level(logging.INFO, logger="dozor.oversight_job"):
+        text = weekly_summary(config, ManualClock(local(16, 0, 15)))  # Monday: the week of the 9th-15th
+    assert text == (
+        "oversight 2026-11-09 to 2026-11-16: 3 search(es) outside duty hours (08:00-20:00), "
+        "1 case(s) with many searches, 1 plate(s) searched again by one user across cases, 1 export(s), "
+        "1 case hold(s) near their end"
+    )
+    assert text in caplog.text and "AA1" not in caplog.text and "BE7" not in caplog.text
+    assert log_summary(config, local(16, 0, 15)) == text
+
+
+def test_admin_page_shows_the_flags_and_last_weeks_summary_without_plate_text(web, seeded):
+    config = parse_config({"storage": {"path": str(seeded.root)}, "oversight": RULES.model_dump(),
+                           "cameras": [{"name": "road-north", "url": "rtsp://10.0.0.1/s"}]})
+    admin = web.client("admin", config=config, clock=ManualClock(NOW))
+    html = admin.get("/admin/oversight").get_data(as_text=True)
+    rows = html.split('<table id="flags">')[1].split("</table>")[0]
+    assert [kind for kind in (k.value for k in FlagKind) for _ in range(rows.count(f'data-kind="{kind}"'))] \
+        == ["off_duty"] * 3 + ["busy_case", "repeated_plate", "export"]
+    ending = html.split('id="holds-ending"')[1].split("</table>")[0]
+    assert ending.count("data-hold=") == 1  # ends on the 21st; the 28th is too far, the 19th was released
+    week = html.split('id="week"')[1].split("</table>")[0]
+    week_counts = (("off_duty", 3), ("busy_case", 1), ("repeated_plate", 1), ("export", 1), ("holds", 1))
+    for kind, count in week_counts:
+        assert f'data-kind="{kind}">{count}<' in week, kind
+    shown = html.split('<section class="panel">')[1]  # the page's own text (the header has a random token)
+    for plate in ("AA1", "аа1", "BE7", "KA0", "BH1", "AI5"):
+        assert plate not in shown
+    overview = admin.get("/admin").get_data(as_text=True)
+    assert "7 позначок за 7 днів" in overview  # 6 flags and 1 hold near its end
+    police = web.client("police", config=config)
+    assert police.get("/admin/oversight").status_code == 403
+
+
+def test_one_plate_followed_with_ever_longer_queries_under_changing_cases_is_flagged(data_dir):
+    """Someone following one car types its start, then more of it, under a new case each time: the
+    queries differ (AA1, AA12, AA123ВВ) but all find that plate's start, so the flag must still fire;
+    the daemon's and the admin page's key is the plate's first three characters."""
+    layout = DataLayout(data_dir)
+    conn = open_web_db(layout)
+    for day, query, case in ((10, "AA1", A), (11, "AA12", B), (12, "аа123вв", C), (12, "*123*", D)):
+        audit.append(conn, ManualClock(local(day, 10)), actor="petro", ip="10.0.0.5",
+                     action=AuditAction.SEARCH, target=query, case=case)
+    conn.close()
+    config = parse_config({"storage": {"path": str(data_dir)}, "oversight": RULES.model_dump()})
+    text = log_summary(config, local(18))
+    assert "1 plate(s) searched again by one user across cases" in text, text
+
+
+def test_one_case_number_written_in_different_ways_is_one_case():
+    """'ЄО 4', 'EO 4' (Latin letters), 'ЄО №4' and 'ЄО 04' are one journal number: spreading searches
+    over its spellings must not hide a busy case, nor make one case look like several (which would
+    flag an honest officer as following a plate across cases)."""
+    from datetime import timedelta
+
+    from accounts.audit import AuditEntry
+    from accounts.oversight import flags
+
+    spellings = ("ЄО 4", "EO 4", "ЄО №4", "ЄО 04")
+    found = flags(
+        [AuditEntry(n + 1, local(14, 9) + timedelta(minutes=n), "ivan", "10.0.0.5", AuditAction.SEARCH, "AA1",
+                    {}, number, "theft") for n, number in enumerate(spellings)],
+        RULES, plate_start,
+    )
+    assert [f.kind for f in found] == [FlagKind.BUSY_CASE]
+    assert (found[0].searches, found[0].cases) == (4, 1)
