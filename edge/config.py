@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from edge.redact import SPILL, credentials_spill, mask_url
 
 CAMERA_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+NAME_RULE = "must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'"
 MODEL_DIR_ENV = "DOZOR_MODEL_DIR"
 
 
@@ -162,6 +163,10 @@ class IndexConfig(Section):
     default): this appliance alone, searching its own plates.db."""
     node: str = setting("", 'e.g. "village-x"; "" = this machine\'s host name')
     """This appliance's name in the shared index: what the hub shows beside its sightings."""
+    hub_key_sha256: str = setting("", '64 hex digits printed by `dozor node-key`, or ""')
+    """The SHA-256 of the key the hub presents when it fetches this node's video, live pictures and
+    plate pictures over HTTPS (the hub keeps the key itself in its [[nodes]] key_file; this appliance
+    keeps only its hash). "" (the default): no hub may fetch anything from this appliance."""
 
     @field_validator("url")
     @classmethod
@@ -179,9 +184,15 @@ class IndexConfig(Section):
     @classmethod
     def _node_name(cls, value: str) -> str:
         if value and not CAMERA_NAME_RE.match(value):
-            raise ValueError(
-                "must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'"
-            )
+            raise ValueError(NAME_RULE)
+        return value
+
+    @field_validator("hub_key_sha256")
+    @classmethod
+    def _sha256(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value and not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise ValueError("must be the 64 hex digits `dozor node-key` prints")
         return value
 
     @property
@@ -191,6 +202,43 @@ class IndexConfig(Section):
             return self.node
         host = re.sub(r"[^a-z0-9-]+", "-", socket.gethostname().lower()).strip("-")
         return host[:48].strip("-") or "node"
+
+
+class NodeConfig(Section):
+    name: str = setting(..., 'e.g. "village-a", as that node\'s [index] node')
+    """The node's name in the shared index: its sightings' video, live pictures and plate pictures are
+    fetched from it."""
+    url: str = setting(..., "https://village-a.lan:8443")
+    """The node's web UI (`[web] tls = true` there): the hub fetches over HTTPS only."""
+    fingerprint: str = setting(..., "the SHA-256 fingerprint the node's install printed, AB:CD:...")
+    """The node's TLS certificate, pinned: the hub sends its key only to the machine holding it."""
+    key_file: str = setting(..., '"/etc/dozor/nodes/village-a.key" (readable by the dozor user only)')
+    """The file holding the key `dozor node-key` made for this node (the node keeps only its hash)."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not CAMERA_NAME_RE.match(value):
+            raise ValueError(NAME_RULE)
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+            raise ValueError("must be an https:// address of the node's web UI, without user or password")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError("must be just https://host:port (no path)")
+        return value.rstrip("/")
+
+    @field_validator("fingerprint")
+    @classmethod
+    def _fingerprint(cls, value: str) -> str:
+        digits = value.replace(":", "").strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", digits):
+            raise ValueError("must be a SHA-256 fingerprint: 64 hex digits, with or without ':'")
+        return digits
 
 
 DEFAULT_REASONS = ["theft", "missing_person", "road_accident", "hit_and_run", "wanted_vehicle", "other"]
@@ -340,9 +388,7 @@ class CameraConfig(Section):
     @classmethod
     def _name(cls, value: str) -> str:
         if not CAMERA_NAME_RE.match(value):
-            raise ValueError(
-                "must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'"
-            )
+            raise ValueError(NAME_RULE)
         return value
 
     @field_validator("url", "lpr_url", "live_url")
@@ -393,6 +439,9 @@ class Config(Section):
     privacy: PrivacyConfig = Field(
         default_factory=PrivacyConfig, description="Who answers for the data: the data-protection documents."
     )
+    nodes: list[NodeConfig] = Field(
+        default_factory=list, description="On a hub: one [[nodes]] table per node whose video it shows."
+    )
     cameras: list[CameraConfig] = Field(default_factory=list, description="One [[cameras]] table per camera.")
 
     @field_validator("cameras")
@@ -404,6 +453,15 @@ class Config(Section):
                 raise ValueError(f"camera name {camera.name!r} is used twice; names must be unique")
             seen.add(camera.name)
         return cameras
+
+    @field_validator("nodes")
+    @classmethod
+    def _unique_nodes(cls, nodes: list[NodeConfig]) -> list[NodeConfig]:
+        names = [node.name for node in nodes]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"node name {name!r} is used twice; names must be unique")
+        return nodes
 
     def camera(self, name: str) -> CameraConfig:
         """The camera called `name`; KeyError if there is none."""

@@ -127,12 +127,41 @@ def index_figures(config: Config, now: datetime) -> dict[str, Any]:
         figures["reachable"] = True
         figures["nodes"] = [
             {"node": n.name, "shipped_at": utc_iso(n.shipped_at) if n.shipped_at else None,
+             "last_sighting": utc_iso(n.last_sighting) if n.last_sighting else None,
              "waiting": n.backlog, "sightings": n.sightings}
             for n in index.nodes()
         ]
     finally:
         index.close()
+    add_node_links(config, figures["nodes"])
     return figures
+
+
+def add_node_links(config: Config, nodes: list[dict[str, Any]]) -> None:
+    """On a hub: whether each of its [[nodes]] answers over HTTPS now (`video` true/false, `video_error`
+    why not), asked of all at once; a node configured but not shipped yet is listed too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from edge.node_client import NodeClient, NodeUnreachable
+
+    def ask(link: Any) -> tuple[str, str]:
+        try:
+            NodeClient(link.name, link.url, link.fingerprint, link.key_file).ping()
+        except NodeUnreachable as exc:
+            return link.name, str(exc)
+        return link.name, ""
+
+    if not config.nodes:
+        return
+    with ThreadPoolExecutor(max_workers=min(8, len(config.nodes))) as pool:
+        answers = dict(pool.map(ask, config.nodes))
+    listed = {n["node"] for n in nodes}
+    nodes += [{"node": name, "shipped_at": None, "last_sighting": None, "waiting": 0, "sightings": 0}
+              for name in sorted(answers) if name not in listed]
+    for node in nodes:
+        if node["node"] in answers:
+            node["video"] = not answers[node["node"]]
+            node["video_error"] = answers[node["node"]]
 
 
 def health_figures(config: Config, now: datetime) -> dict[str, Any]:
@@ -252,6 +281,9 @@ def _errors(config: Config, snap: Snapshot) -> list[str]:
         if row["last_error"]:
             out.append(f"plate reading on {row['camera']}: {row['last_error']}")
     index = snap.index
+    for node in (index or {}).get("nodes") or []:
+        if node.get("video_error"):
+            out.append(f"node {node['node']}: its video cannot be fetched ({node['video_error']})")
     if index and index["behind_s"] > SHIPPING_LATE_SECONDS:
         out.append(
             f"the shared plate index is {age_text(index['behind_s'])} behind: {index['waiting']} change(s) "

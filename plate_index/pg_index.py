@@ -133,6 +133,7 @@ class NodeState:
     shipped_seq: int
     backlog: int
     sightings: int
+    last_sighting: datetime | None = None  # first seen of the newest sighting it shipped
 
 
 class PostgresIndex:
@@ -237,7 +238,7 @@ class PostgresIndex:
             return {}
         rows = self.conn.execute(
             "SELECT id, plate, camera, first_seen, last_seen, confidence, reads, alternatives, region, "
-            "crop_path, scene_path, node, direction FROM sightings WHERE id = ANY(%s)",
+            "crop_path, scene_path, node, direction, node_id FROM sightings WHERE id = ANY(%s)",
             (ids,),
         ).fetchall()
         return {row[0]: row for row in rows}
@@ -300,12 +301,15 @@ class PostgresIndex:
         """Every node that has shipped, with its sightings in the index."""
         rows = self.conn.execute(
             "SELECT n.name, n.shipped_at, n.shipped_seq, n.backlog, "
-            "(SELECT count(*) FROM sightings s WHERE s.node = n.name) FROM nodes n ORDER BY n.name"
+            "(SELECT count(*) FROM sightings s WHERE s.node = n.name), "
+            "(SELECT s.first_seen FROM sightings s WHERE s.node = n.name ORDER BY s.node_id DESC LIMIT 1) "
+            "FROM nodes n ORDER BY n.name"
         ).fetchall()
         self.conn.rollback()
         return [
-            NodeState(name, from_epoch(at) if at is not None else None, seq, backlog, count)
-            for name, at, seq, backlog, count in rows
+            NodeState(name, from_epoch(at) if at is not None else None, seq, backlog, count,
+                      from_epoch(newest) if newest is not None else None)
+            for name, at, seq, backlog, count, newest in rows
         ]
 
 
@@ -315,4 +319,5 @@ def _hit(row: tuple, match: str | None) -> SightingHit:
         id=row[0], plate=row[1], camera=row[2], first_seen=from_epoch(row[3]), last_seen=from_epoch(row[4]),
         confidence=row[5], reads=row[6], alternatives=alternatives, region=row[8],
         crop_path=row[9], scene_path=row[10], match=match, node=row[11], direction=row[12],
+        node_sighting=row[13],
     )

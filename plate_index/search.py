@@ -50,6 +50,7 @@ class SightingHit:
     match: str | None
     direction: str = "unknown"  # plate_index.direction.Direction
     node: str | None = None  # the appliance that holds its video (the shared index's hits only)
+    node_sighting: int | None = None  # its id in that appliance's plates.db (the shared index's hits only)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's and web UI's JSON object (times ISO-8601 UTC, paths relative to storage.path)."""

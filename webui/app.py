@@ -24,9 +24,11 @@ from edge.db import MAX_INTEGER
 from edge.layout import DataLayout, UnsafePath
 from webui import access
 from webui.audit_keeper import AuditKeeper
-from webui.blueprints import BLUEPRINTS
+from webui.blueprints import BLUEPRINTS, node_api
+from webui.blueprints.nodes import EXTENSION as NODES_EXTENSION
 from webui.context import IndexUnreachable, StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
+from webui.node_links import NodeLinks
 from webui.plate_reading import plate_reading_off
 from webui.security import add_security_headers
 from webui.sessions import DbSessionInterface
@@ -69,7 +71,8 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
         always_secure=config.web.tls,
     )
     init_streams(app, config.web.streams_per_user)
-    CSRFProtect(app)
+    app.extensions[NODES_EXTENSION] = NodeLinks(config.nodes)
+    CSRFProtect(app).exempt(node_api.bp)  # the hub's key guards it, not a session (no cookie to ride)
     init_babel(app, config.web.language)
     app.before_request(access.enforce)
     app.after_request(add_security_headers)
@@ -87,6 +90,7 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
             "current_case": access.current_case(),
             "version": __version__,
             "cameras": config.cameras,
+            "hub_nodes": bool(config.nodes),
             "plate_reading_off": plate_reading_off() if user and user.sees_plates else None,
         }
 

@@ -43,6 +43,13 @@ def _warnings(config) -> list[str]:
         out.append(
             "the web UI serves the LAN without TLS; passwords cross the network in clear (set web.tls)"
         )
+    if config.index.hub_key_sha256 and not config.web.tls:
+        out.append("[index] hub_key_sha256 is set but [web] tls = false: the hub fetches over HTTPS only, "
+                   "so it cannot fetch this node's video (set web.tls)")
+    for node in config.nodes:
+        if not os.access(node.key_file, os.R_OK):
+            out.append(f"[[nodes]] {node.name}: its key_file {node.key_file} cannot be read by this user; "
+                       "the hub cannot fetch that node's video (`dozor node-key` makes one)")
     return out
 
 

@@ -89,10 +89,12 @@ def _index_lines(index: dict) -> None:
     if not index["reachable"]:
         click.echo("shared index: NOT REACHABLE now (search on the hub cannot answer; sightings wait here)")
         return
-    click.echo(f"{'node':<16} {'last shipped':<16}  {'waiting':>8} {'sightings':>10}")
+    click.echo(f"{'node':<16} {'video':<13} {'last shipped':<16}  {'last sighting':<16}  {'waiting':>8} "
+               f"{'sightings':>10}")
     for node in index["nodes"]:
-        click.echo(f"{node['node']:<16} {_local(node['shipped_at']):<16}  {node['waiting']:>8} "
-                   f"{node['sightings']:>10}")
+        video = {True: "reachable", False: "NOT REACHABLE"}.get(node.get("video"), "-")
+        click.echo(f"{node['node']:<16} {video:<13} {_local(node['shipped_at']):<16}  "
+                   f"{_local(node.get('last_sighting')):<16}  {node['waiting']:>8} {node['sightings']:>10}")
 
 
 def audit_head(config) -> dict | None:

@@ -24,6 +24,7 @@ from edge.clock import parse_utc
 from plate_index.normalise import BadQuery
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
+from webui.blueprints.nodes import video_notes
 from webui.blueprints.sightings import picture_key
 from webui.context import StoreMissing, camera_titles, ctx, plate_search
 from webui.directions import CODES, direction_label, filter_options
@@ -91,13 +92,15 @@ def api():
     # url_for once, not twice per hit (it was 40 % of the time of a 100-result response)
     page_url = url_for("sightings.page", sighting_id=_ID).replace(str(_ID), "{}")
     crop_url = url_for("sightings.picture", sighting_id=_ID, kind="crop").replace(str(_ID), "{}")
+    notes = video_notes(hits, ctx().elsewhere)  # per node: its video cannot be played now
     results = [
         {
             **hit.to_json(),
-            "camera_title": titles.get(hit.camera, hit.camera),
+            "camera_title": _camera_title(hit, titles),
             "direction_label": direction_label(hit.camera, hit.direction),
             "url": page_url.format(hit.id),
-            "crop_url": crop_url.format(hit.id) if hit.crop_path and not ctx().elsewhere(hit) else None,
+            "crop_url": crop_url.format(hit.id) if hit.crop_path and hit.node not in notes else None,
+            "video_note": notes.get(hit.node or ""),
         }
         for hit in hits
     ]
@@ -106,6 +109,13 @@ def api():
         return jsonify(query=query, count=len(results), plates=len(groups), truncated=len(results) >= limit,
                        groups=groups)
     return jsonify(query=query, count=len(results), results=results)
+
+
+def _camera_title(hit, titles: dict[str, str]) -> str:
+    """This appliance's camera by its title; another node's as "node · camera" (its titles are there)."""
+    if ctx().elsewhere(hit):
+        return f"{hit.node} · {hit.camera}"
+    return titles.get(hit.camera, hit.camera)
 
 
 def _audit_search(query: str, filters: dict, *, refresh: bool, found: int | None = None) -> None:

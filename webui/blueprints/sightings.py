@@ -17,6 +17,8 @@ from flask import Blueprint, abort, render_template, send_file
 from accounts.audit import AuditAction
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
+from webui.blueprints.nodes import picture as node_picture
+from webui.blueprints.nodes import video_notes
 from webui.context import camera_titles, ctx, plate_search
 from webui.directions import direction_label
 from webui.evidence_sighting import picture_file
@@ -58,10 +60,12 @@ def page(sighting_id: int):
     except BadQuery:  # a plate text search cannot take (too short, odd characters): just this sighting
         route = [hit]
     titles = camera_titles()
+    elsewhere = ctx().elsewhere(hit)
     return render_template(
         "sightings/page.html",
         hit=hit,
-        elsewhere=ctx().elsewhere(hit),
+        elsewhere=elsewhere,
+        video_note=video_notes([hit], ctx().elsewhere).get(hit.node or "") if elsewhere else None,
         titles=titles,
         direction_label=direction_label,
         route=route,
@@ -81,11 +85,17 @@ def picture(sighting_id: int, kind: str):
     if kind not in PICTURES:
         abort(404)
     hit = load_sighting(sighting_id)
-    if ctx().elsewhere(hit):
-        abort(404)
+    detail = {"kind": kind, "plate": hit.plate, "camera": hit.camera}
+    if ctx().elsewhere(hit):  # kept on its node: fetched from there (webui.blueprints.nodes)
+        if not (hit.crop_path if kind == "crop" else hit.scene_path):
+            abort(404)
+        answer = node_picture(hit, kind)
+        if getattr(answer, "status_code", 0) == 200:
+            record_viewing(picture_key(hit.id, kind), AuditAction.SIGHTING_PICTURE, str(hit.id),
+                           {**detail, "node": hit.node})
+        return answer
     path = picture_file(ctx().layout, hit.crop_path if kind == "crop" else hit.scene_path)
     if path is None:
         abort(404)
-    detail = {"kind": kind, "plate": hit.plate, "camera": hit.camera}
     record_viewing(picture_key(hit.id, kind), AuditAction.SIGHTING_PICTURE, str(hit.id), detail)
     return send_file(path, mimetype="image/jpeg", max_age=0)
