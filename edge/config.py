@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -26,6 +26,24 @@ from edge.redact import SPILL, credentials_spill, mask_url
 CAMERA_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 NAME_RULE = "must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'"
 MODEL_DIR_ENV = "DOZOR_MODEL_DIR"
+
+
+def checked_name(value: str) -> str:
+    """A camera's or a node's name (used in file names and URLs), or ValueError with the rule."""
+    if not CAMERA_NAME_RE.match(value):
+        raise ValueError(NAME_RULE)
+    return value
+
+
+def url_parts(value: str, schemes: tuple[str, ...], expected: str) -> SplitResult:
+    """An address's parts, or ValueError: credentials that would spill into the host, another scheme
+    than `schemes` or no host (`expected` names what it must be, e.g. "an rtsp:// address")."""
+    if credentials_spill(value):
+        raise ValueError(SPILL)
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValueError(f"must be {expected} with a host")
+    return parts
 
 
 def setting(default: Any, hint: str, **options: Any) -> Any:
@@ -171,21 +189,14 @@ class IndexConfig(Section):
     @field_validator("url")
     @classmethod
     def _postgresql(cls, value: str) -> str:
-        if value == "":
-            return value
-        if credentials_spill(value):
-            raise ValueError(SPILL)
-        parts = urlsplit(value)
-        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
-            raise ValueError("must be a postgresql:// address with a host")
+        if value:
+            url_parts(value, ("postgresql", "postgres"), "a postgresql:// address")
         return value
 
     @field_validator("node")
     @classmethod
     def _node_name(cls, value: str) -> str:
-        if value and not CAMERA_NAME_RE.match(value):
-            raise ValueError(NAME_RULE)
-        return value
+        return checked_name(value) if value else value
 
     @field_validator("hub_key_sha256")
     @classmethod
@@ -218,16 +229,14 @@ class NodeConfig(Section):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not CAMERA_NAME_RE.match(value):
-            raise ValueError(NAME_RULE)
-        return value
+        return checked_name(value)
 
     @field_validator("url")
     @classmethod
     def _https(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
-            raise ValueError("must be an https:// address of the node's web UI, without user or password")
+        parts = url_parts(value, ("https",), "an https:// address of the node's web UI")
+        if parts.username or parts.password:
+            raise ValueError("must not hold a user or password (the hub presents the node's key_file)")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise ValueError("must be just https://host:port (no path)")
         return value.rstrip("/")
@@ -387,20 +396,14 @@ class CameraConfig(Section):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not CAMERA_NAME_RE.match(value):
-            raise ValueError(NAME_RULE)
-        return value
+        return checked_name(value)
 
     @field_validator("url", "lpr_url", "live_url")
     @classmethod
     def _rtsp(cls, value: str, info: Any) -> str:
         if info.field_name in ("lpr_url", "live_url") and value == "":
             return value
-        if credentials_spill(value):
-            raise ValueError(SPILL)
-        parts = urlsplit(value)
-        if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
-            raise ValueError("must be an rtsp:// address with a host")
+        parts = url_parts(value, ("rtsp", "rtsps"), "an rtsp:// address")
         try:
             port = parts.port  # urllib checks the port only when asked; the recorder asks later
         except ValueError:
@@ -408,7 +411,7 @@ class CameraConfig(Section):
         if port == 0:
             raise ValueError("the port must be a number from 1 to 65535")
         try:
-            parts.hostname.encode("idna")
+            (parts.hostname or "").encode("idna")  # url_parts made sure there is one
         except UnicodeError:
             raise ValueError("the host is not a valid host name or address") from None
         if "\x00" in value:

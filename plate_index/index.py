@@ -8,31 +8,20 @@ Without `[index] url` nothing changes for a single appliance: search reads its o
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 from functools import partial
-from typing import Protocol
+from typing import Protocol, Unpack
 
 from edge.config import Config
 from edge.layout import DataLayout
 from plate_index import search as sqlite_search
-from plate_index.search import DEFAULT_LIMIT, SightingHit
+from plate_index.search import SearchFilters, SightingHit
 from plate_index.store import open_store
 
 
 class PlateIndex(Protocol):
     """What search's callers need of a plate store."""
 
-    def search(
-        self,
-        query: str,
-        *,
-        camera: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        exact: bool = False,
-        limit: int = DEFAULT_LIMIT,
-        direction: str | None = None,
-    ) -> list[SightingHit]: ...
+    def search(self, query: str, **filters: Unpack[SearchFilters]) -> list[SightingHit]: ...
 
     def get_sighting(self, sighting_id: int) -> SightingHit | None: ...
 

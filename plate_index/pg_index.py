@@ -22,7 +22,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -34,6 +34,7 @@ from plate_index.pg_wildcard import newest_matches
 from plate_index.search import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    SearchFilters,
     SightingHit,
     going,
     newest_first,
@@ -159,28 +160,19 @@ class PostgresIndex:
 
     # -- search -----------------------------------------------------------------------------------
 
-    def search(
-        self,
-        query: str,
-        *,
-        camera: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        exact: bool = False,
-        limit: int = DEFAULT_LIMIT,
-        direction: str | None = None,
-    ) -> list[SightingHit]:
-        """As plate_index.search.search over plates.db (the same checks, order, matches and direction
-        filter); hits carry the node that holds the video."""
+    def search(self, query: str, **filters: Unpack[SearchFilters]) -> list[SightingHit]:
+        """As plate_index.search.search over plates.db (the same checks, filters, order, matches);
+        hits carry the node that holds the video."""
         text = validate_query(query)
-        limit = max(1, min(limit, MAX_LIMIT))
+        limit = max(1, min(filters.get("limit", DEFAULT_LIMIT), MAX_LIMIT))
+        since, until = filters.get("since"), filters.get("until")
         window = (to_epoch(since) if since else None, to_epoch(until) if until else None)
-        pattern = is_pattern(text)
+        pattern, camera, direction = is_pattern(text), filters.get("camera"), filters.get("direction")
         found = rank(
             lambda kind, key: going(
                 self._matching_ids(kind, key, pattern, window, camera), direction, self._went
             ),
-            text, exact=exact, limit=limit,
+            text, exact=filters.get("exact", False), limit=limit,
         )
         rows = self._rows(list(found))
         self.conn.rollback()  # end the read transaction: a pooled or long-lived connection holds none

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from edge.clock import from_epoch, to_epoch, utc_iso
 from plate_index.normalise import fold, parse_query
@@ -30,6 +30,17 @@ _SORT_CAP = 3000
 # A wildcard search for one direction asks for ever more matches until enough went that way, up to this.
 _PATTERN_CAP = 100_000
 _DIRECTION_CHUNK = 256
+
+
+class SearchFilters(TypedDict, total=False):
+    """The filters of `search` (its docstring says what each does), for the other backends' signatures."""
+
+    camera: str | None
+    since: datetime | None
+    until: datetime | None
+    exact: bool
+    limit: int
+    direction: str | None
 
 
 @dataclass(frozen=True)
