@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 CONNECT_SECONDS = 3.0  # a node behind a dead link is reported unreachable quickly, never waited for
 READ_SECONDS = 30.0
+PING_SECONDS = 5.0  # a node that connects but does not answer its ping is as good as unreachable
 CHUNK = 64 * 1024
 PREFIX = "/node/v1"  # the node's routes for its hub (webui.blueprints.node_api)
 PASSED_HEADERS = ("content-type", "content-length", "content-range", "accept-ranges", "x-picture-age")
@@ -105,22 +106,22 @@ class NodeClient:
         return f"NodeClient({self.name!r}, https://{self.host}:{self.port})"
 
     def get(self, *segments: str | int, params: Mapping[str, str] | None = None,
-            headers: Mapping[str, str] | None = None) -> NodeResponse:
+            headers: Mapping[str, str] | None = None, read_seconds: float | None = None) -> NodeResponse:
         """GET /node/v1/<segments...>?<params> from the node; NodeUnreachable when it cannot answer.
         Any HTTP status is returned as it is (404: the node has no such thing)."""
         target = _path(segments)
         if params:
             target += "?" + urlencode(params)
-        return self._request("GET", target, headers or {}, None)
+        return self._request("GET", target, headers or {}, None, read_seconds or self.read_seconds)
 
     def post_json(self, *segments: str | int, body: Mapping[str, Any]) -> NodeResponse:
         """POST a JSON object to /node/v1/<segments...> (as get)."""
         data = json.dumps(body).encode()
         target = _path(segments)
-        return self._request("POST", target, {"Content-Type": "application/json"}, data)
+        return self._request("POST", target, {"Content-Type": "application/json"}, data, self.read_seconds)
 
-    def _request(self, method: str, target: str, headers: Mapping[str, str],
-                 body: bytes | None) -> NodeResponse:
+    def _request(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None,
+                 read_seconds: float) -> NodeResponse:
         key = self._key()
         connection = http.client.HTTPSConnection(self.host, self.port, timeout=CONNECT_SECONDS,
                                                  context=_client_context())
@@ -133,7 +134,7 @@ class NodeClient:
                     f"node {self.name} answered with a certificate other than its [[nodes]] fingerprint; "
                     "nothing was sent (a new certificate on the node, or another machine at its address)"
                 )
-            connection.sock.settimeout(self.read_seconds)
+            connection.sock.settimeout(read_seconds)
             connection.request(method, target, body=body, headers={
                 **headers, "Authorization": f"Bearer {key}", "User-Agent": "dozor-hub",
             })
@@ -150,7 +151,7 @@ class NodeClient:
     def ping(self) -> dict[str, Any]:
         """The node's name and cameras (NodeUnreachable, also when it refuses the key: a hub that may
         not fetch from a node cannot show its video either)."""
-        response = self.get("ping")
+        response = self.get("ping", read_seconds=PING_SECONDS)
         if response.status != 200:
             response.close()
             raise NodeUnreachable(f"node {self.name} refused the hub (HTTP {response.status}): check its "

@@ -152,7 +152,9 @@ def test_a_node_answers_only_its_hub_and_the_hub_talks_only_to_the_pinned_node(t
     wrong_key = tmp_path / "wrong.key"
     wrong_key.write_text("not-the-key\n")
     refused = NodeClient(NODE, f"https://127.0.0.1:{port}", node["fingerprint"], wrong_key)
-    assert refused.get("sightings", node["sighting"], "crop").status == 403
+    answer = refused.get("sightings", node["sighting"], "crop")
+    answer.close()
+    assert answer.status == 403
     with pytest.raises(NodeUnreachable, match="refused the hub"):
         refused.ping()
     # the key never crosses to a machine whose certificate is not the pinned one
@@ -165,7 +167,9 @@ def test_a_node_answers_only_its_hub_and_the_hub_talks_only_to_the_pinned_node(t
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     bare = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
     bare.request("GET", f"/node/v1/sightings/{node['sighting']}/crop")
-    assert bare.getresponse().status == 403
+    status = bare.getresponse().status
+    bare.close()
+    assert status == 403
 
 
 def test_a_node_that_cannot_be_reached_is_named_per_result_and_search_still_answers(

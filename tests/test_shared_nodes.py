@@ -57,6 +57,7 @@ def _shipped(url: str) -> dict[str, set[str]]:
     return found
 
 
+@pytest.mark.timeout(600)  # up to 240 s for both clips' cars to be read and shipped, then the hub's checks
 def test_a_hub_search_finds_the_cars_of_both_nodes_and_plays_each_ones_video_from_its_node(
     tmp_path, model_dir, driveby_clips, rtsp_server, postgres_url, monkeypatch
 ):

@@ -49,6 +49,9 @@ class NodeLinks:
         """What a fetch just found: the node answered, or not (and why, for the log and the admin)."""
         with self._lock:
             before = self._known.get(node)
+            if reachable and (before is None or not before[1].reachable):
+                self._known.pop(node, None)  # back, or new: the next look asks for its cameras (states)
+                return
             cameras = before[1].cameras if before else ()
             self._known[node] = (time.monotonic(), NodeState(node, reachable, why, cameras))
         if not reachable and (before is None or before[1].reachable):
