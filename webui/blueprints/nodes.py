@@ -117,12 +117,15 @@ def segments(node: str, camera: str):
     if response is None:
         return _unreachable(node)
     status = response.status
+    if status not in (200, 400):  # 400: the node's words on a bad from/to, in JSON
+        response.close()
+        abort(404 if status == 404 else 502)
     try:
         answer = response.json()
     except ValueError:
         abort(502)
     if status != 200 or not isinstance(answer, dict):
-        return jsonify(answer), status if status in (400, 404) else 502
+        return jsonify(answer), 400 if status == 400 else 502
     for segment in answer.get("segments", []):
         segment_id = int(segment["id"])
         segment["url"] = url_for("nodes.segment_file", node=node, camera=camera, segment_id=segment_id)
