@@ -36,7 +36,7 @@ def _keys(model: type[BaseModel]) -> set[str]:
 def test_example_config_documents_every_key():
     text = EXAMPLE.read_text()
     # a key line, or the key line of an optional table shown commented out (# [[nodes]] on a hub)
-    written = set(re.findall(r"^(?:# )?\s*([a-z_]+)\s*=", text, re.M))
+    written = set(re.findall(r"^(?:# )?\s*([a-z0-9_]+)\s*=", text, re.M))
     written |= set(re.findall(r"\[+([a-z_.]+)\]+", text))
     written |= {part for key in written for part in key.split(".")}
     missing = _keys(Config) - written

@@ -222,7 +222,10 @@ def test_dozor_status_shows_how_far_behind_and_every_node(tmp_path, postgres_ser
     result = CliRunner().invoke(main, ["status", "--config", str(config), "--json"])
     index = json.loads(result.stdout)["index"]
     assert index["waiting"] == 2 and index["reachable"] and index["shipped_at"]
-    assert index["nodes"] == [{"node": NODE, "shipped_at": index["shipped_at"], "waiting": 2, "sightings": 1}]
+    (shipped,) = index["nodes"]
+    assert shipped == {"node": NODE, "shipped_at": index["shipped_at"], "waiting": 2, "sightings": 1,
+                       "last_sighting": shipped["last_sighting"]}
+    assert shipped["last_sighting"] <= index["shipped_at"]  # the newest sighting shipped, ISO-8601 UTC
     text = CliRunner().invoke(main, ["status", "--config", str(config)]).stdout
     assert f"shared index: node {NODE}, 2 change(s) waiting in the outbox" in text
     config.write_text(f'[storage]\npath = "{data}"\n[index]\n'
