@@ -155,8 +155,8 @@ def _plays_from_its_node(police, node: str, plates: list[str], folder: Path) -> 
             segment = segment_by_id(catalog, item["id"])
             if segment is None or segment.state != "complete":
                 continue  # still being written (or deleted since): its bytes change under us
-            played = police.get(item["url"])
-            assert played.status_code == 200, (node, item)
-            assert played.data == segment.file(layout).read_bytes(), (node, item)
+            with police.get(item["url"]) as played:  # closed: each open video holds one of 4 slots
+                assert played.status_code == 200, (node, item)
+                assert played.data == segment.file(layout).read_bytes(), (node, item)
             complete += 1
     assert complete, f"no complete segment of {node} around {hit['first_seen']}: {listed}"
