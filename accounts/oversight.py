@@ -3,7 +3,9 @@
 The log records everything; nobody reads everything. These flags point at the patterns that reviews
 of police plate databases name as misuse: searches at hours nobody is on duty, one case used as a
 blanket for many searches, one user following one plate under changing case numbers (a person tracked
-for private reasons hides behind different cases), and every export (video leaving the appliance).
+for private reasons hides behind different cases), every export (video leaving the appliance), and
+every subject lookup (an admin's answer to a person asking whether their plate is stored: a full-plate
+search made without a case, which only a request on paper justifies, so each one is shown).
 Holds near their end are the fifth flag; they live in holds.db and are counted by the caller
 (recorder.holds.ending_within). A flag carries who, when, which case and the entries behind it, never
 a plate's text: the admin follows the entry ids into the audit log, which is itself audited.
@@ -25,6 +27,7 @@ from edge.db import connect
 from edge.layout import DataLayout
 
 WEEK_SECONDS = 7 * 24 * 3600
+FLAGGED = (AuditAction.SEARCH, AuditAction.EXPORT, AuditAction.SUBJECT_LOOKUP)
 
 
 class FlagKind(StrEnum):
@@ -34,6 +37,7 @@ class FlagKind(StrEnum):
     BUSY_CASE = "busy_case"  # more searches under one case than [oversight] searches_per_case
     REPEATED_PLATE = "repeated_plate"  # one user, one plate, under [oversight] repeat_plate_cases cases
     EXPORT = "export"  # video exported
+    SUBJECT_LOOKUP = "subject_lookup"  # a plate looked up to answer a person's request (admins only)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ def flags(
     for entry in sorted(entries, key=lambda e: e.id):
         if entry.action == AuditAction.EXPORT:
             found.append(_flag(FlagKind.EXPORT, [entry]))
+        if entry.action == AuditAction.SUBJECT_LOOKUP:
+            found.append(_flag(FlagKind.SUBJECT_LOOKUP, [entry]))
         if entry.action != AuditAction.SEARCH:
             continue
         if not on_duty(entry.at, rules):
@@ -91,10 +97,11 @@ def _flag(kind: FlagKind, group: list[AuditEntry], case: str | None = None) -> F
 
 
 def week_entries(conn: sqlite3.Connection, since: datetime, until: datetime) -> list[AuditEntry]:
-    """The searches and exports written in [since, until)."""
+    """The entries flags are made of (FLAGGED) written in [since, until)."""
+    marks = ",".join("?" * len(FLAGGED))
     rows = conn.execute(
-        "SELECT * FROM audit WHERE at >= ? AND at < ? AND action IN (?, ?) ORDER BY id",
-        (since.timestamp(), until.timestamp(), AuditAction.SEARCH.value, AuditAction.EXPORT.value),
+        f"SELECT * FROM audit WHERE at >= ? AND at < ? AND action IN ({marks}) ORDER BY id",  # noqa: S608
+        (since.timestamp(), until.timestamp(), *[a.value for a in FLAGGED]),
     )
     return [entry_of(r) for r in rows]
 
@@ -132,5 +139,7 @@ def summary_text(found: list[Flag], holds_ending: int, since: datetime, until: d
         f"{n[FlagKind.OFF_DUTY]} search(es) outside duty hours ({duty[0]:%H:%M}-{duty[1]:%H:%M}), "
         f"{n[FlagKind.BUSY_CASE]} case(s) with many searches, "
         f"{n[FlagKind.REPEATED_PLATE]} plate(s) searched again by one user across cases, "
-        f"{n[FlagKind.EXPORT]} export(s), {holds_ending} case hold(s) near their end"
+        f"{n[FlagKind.EXPORT]} export(s), "
+        f"{n[FlagKind.SUBJECT_LOOKUP]} plate lookup(s) for a person's request, "
+        f"{holds_ending} case hold(s) near their end"
     )

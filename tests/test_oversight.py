@@ -1,7 +1,7 @@
 """Oversight flags for admins (issue 14, item 3): they match seeded audit and hold data exactly: searches
 outside duty hours (a night rota too), many searches under one case, one plate searched by one user
-across cases (typed on either keyboard), exports, holds near their end; the weekly summary goes to the
-journal on Mondays and to the admin page; no flag shows plate text."""
+across cases (typed on either keyboard), exports, subject lookups, holds near their end; the weekly
+summary goes to the journal on Mondays and to the admin page; no flag shows plate text."""
 
 from __future__ import annotations
 
@@ -42,15 +42,19 @@ ENTRIES = [  # (when, actor, action, target, case); ids are 1.. in this order
     (local(15, 10), "olena", AuditAction.EXPORT, "road-north", A),  # 10
     (local(15, 11), "olena", AuditAction.SIGHTING_VIEW, "5", A),  # 11: not flagged
     (local(16, 20), "petro", AuditAction.SEARCH, "", A),  # 12: off duty (20:00 is after duty)
+    (local(13, 15), "olena", AuditAction.SUBJECT_LOOKUP, "BE7123AA", None),  # 13: a person's request
+    (local(17, 10), "olena", AuditAction.SUBJECT_LOOKUP, "AA1234BB", None),  # 14
 ]
 RULES = OversightConfig(searches_per_case=3, repeat_plate_cases=3, hold_warn_days=7)
 EXPECTED = [
     Flag(FlagKind.REPEATED_PLATE, local(12, 10), ("petro",), "", 3, 3, (2, 3, 4)),
     Flag(FlagKind.OFF_DUTY, local(12, 22, 30), ("petro",), "ЄО 2", 1, 1, (3,)),
     Flag(FlagKind.OFF_DUTY, local(13, 3), ("petro",), "ЄО 3", 1, 1, (4,)),
+    Flag(FlagKind.SUBJECT_LOOKUP, local(13, 15), ("olena",), "", 1, 1, (13,)),
     Flag(FlagKind.BUSY_CASE, local(14, 9), ("ivan", "maria"), "ЄО 4", 4, 1, (5, 6, 7, 8)),
     Flag(FlagKind.EXPORT, local(15, 10), ("olena",), "ЄО 1", 1, 1, (10,)),
     Flag(FlagKind.OFF_DUTY, local(16, 20), ("petro",), "ЄО 1", 1, 1, (12,)),
+    Flag(FlagKind.SUBJECT_LOOKUP, local(17, 10), ("olena",), "", 1, 1, (14,)),
 ]
 
 
@@ -96,7 +100,7 @@ def test_weekly_summary_goes_to_the_journal_on_mondays_only(seeded, caplog):
     assert text == (
         "oversight 2026-11-09 to 2026-11-16: 3 search(es) outside duty hours (08:00-20:00), "
         "1 case(s) with many searches, 1 plate(s) searched again by one user across cases, 1 export(s), "
-        "1 case hold(s) near their end"
+        "1 plate lookup(s) for a person's request, 1 case hold(s) near their end"
     )
     assert text in caplog.text and "AA1" not in caplog.text and "BE7" not in caplog.text
     assert log_summary(config, local(16, 0, 15)) == text
@@ -109,18 +113,20 @@ def test_admin_page_shows_the_flags_and_last_weeks_summary_without_plate_text(we
     html = admin.get("/admin/oversight").get_data(as_text=True)
     rows = html.split('<table id="flags">')[1].split("</table>")[0]
     assert [kind for kind in (k.value for k in FlagKind) for _ in range(rows.count(f'data-kind="{kind}"'))] \
-        == ["off_duty"] * 3 + ["busy_case", "repeated_plate", "export"]
+        == ["off_duty"] * 3 + ["busy_case", "repeated_plate", "export"] + ["subject_lookup"] * 2
     ending = html.split('id="holds-ending"')[1].split("</table>")[0]
     assert ending.count("data-hold=") == 1  # ends on the 21st; the 28th is too far, the 19th was released
     week = html.split('id="week"')[1].split("</table>")[0]
-    week_counts = (("off_duty", 3), ("busy_case", 1), ("repeated_plate", 1), ("export", 1), ("holds", 1))
+    week_counts = (("off_duty", 3), ("busy_case", 1), ("repeated_plate", 1), ("export", 1),
+                   ("subject_lookup", 1), ("holds", 1))
     for kind, count in week_counts:
         assert f'data-kind="{kind}">{count}<' in week, kind
     shown = html.split('<section class="panel">')[1]  # the page's own text (the header has a random token)
     for plate in ("AA1", "аа1", "BE7", "KA0", "BH1", "AI5"):
         assert plate not in shown
+    assert "номер перевірено на запит особи" in rows  # the subject lookups, in Ukrainian
     overview = admin.get("/admin").get_data(as_text=True)
-    assert "7 позначок за 7 днів" in overview  # 6 flags and 1 hold near its end
+    assert "9 позначок за 7 днів" in overview  # 8 flags and 1 hold near its end
     police = web.client("police", config=config)
     assert police.get("/admin/oversight").status_code == 403
 

@@ -74,6 +74,7 @@ FLAG_LABELS = {  # accounts.oversight: why an admin should look at an entry
     FlagKind.BUSY_CASE: lazy_gettext("many searches under one case"),
     FlagKind.REPEATED_PLATE: lazy_gettext("one plate searched again by one user across cases"),
     FlagKind.EXPORT: lazy_gettext("evidence exported"),
+    FlagKind.SUBJECT_LOOKUP: lazy_gettext("plate looked up for a person's request"),
 }
 LPR_STATES = {  # plate_index.status: how a camera's plate reading is doing
     "starting": lazy_gettext("starting"),
