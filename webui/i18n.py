@@ -31,6 +31,7 @@ ACTION_LABELS = {
     AuditAction.LOGIN_FAILED: lazy_gettext("sign-in failed"),
     AuditAction.LOGIN_LOCKED: lazy_gettext("sign-in refused (locked)"),
     AuditAction.LOGIN_LOCK_ENDED: lazy_gettext("sign-in lock over"),
+    AuditAction.LOGIN_REFUSALS: lazy_gettext("sign-ins refused by a lock until the month ended"),
     AuditAction.LOGOUT: lazy_gettext("signed out"),
     AuditAction.SEARCH: lazy_gettext("plate search"),
     AuditAction.SIGHTING_VIEW: lazy_gettext("sighting viewed"),

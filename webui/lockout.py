@@ -11,17 +11,25 @@ person who knows a user name can lock it for 15 minutes; the audit log shows fro
 
 Refusals do not each write an audit entry (1,500 anonymous posts once wrote 1,496): the first refusal
 of a lock episode says so, and the first sign-in attempt after the episode writes its end with the
-number refused, so an episode costs two entries however long an attacker keeps trying. Everything is
-kept in web.db, so restarting the web process resets nothing.
+number refused, so an episode costs two entries however long an attacker keeps trying. The count is
+kept per local month, the transparency report's period: a refusal in a new month while the lock goes
+on first writes the old month's count (`login_refusals`) and starts a new one, so every refusal is
+counted in the month it was made, at the cost of one entry more per month a lock spans. Each count is
+written in the same transaction that takes it out of `login_locks`, so none is lost or counted twice;
+counts not written yet are in `login_locks`, where the report adds them (accounts.audit_stats).
+Everything is kept in web.db, so restarting the web process resets nothing.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from edge.clock import Clock, to_epoch
+from accounts import audit
+from accounts.audit import AuditAction
+from edge.clock import Clock, from_epoch, to_epoch, utc_iso
 
 MAX_CHECKS_PER_NAME = 5
 MAX_CHECKS_PER_ADDRESS = 5
@@ -87,16 +95,33 @@ class Lockout:
         return rows[-1]["at"] + self.window if len(rows) >= limit else 0.0
 
     def _refused(self, key: str, now: float, until: float) -> bool:
-        """Count a refusal in the episode of `key`; True if it opened the episode."""
-        updated = self.conn.execute(
-            "UPDATE login_locks SET refused = refused + 1, until = ? WHERE key = ?", (until, key)
-        ).rowcount
-        if updated:
+        """Count a refusal in the episode of `key`; True if it opened the episode. A refusal in another
+        month than the episode's count so far writes that count to the audit log and starts anew."""
+        row = self.conn.execute("SELECT started, refused FROM login_locks WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.conn.execute("INSERT INTO login_locks (key, started, until, refused) VALUES (?, ?, ?, 1)",
+                              (key, now, until))
+            return True
+        if month_of(row["started"]) != month_of(now):
+            self._write(Episode(key, row["started"], row["refused"]), AuditAction.LOGIN_REFUSALS)
+            self.conn.execute(
+                "UPDATE login_locks SET started = ?, refused = 1, until = ? WHERE key = ?", (now, until, key)
+            )
             return False
         self.conn.execute(
-            "INSERT INTO login_locks (key, started, until, refused) VALUES (?, ?, ?, 1)", (key, now, until)
+            "UPDATE login_locks SET refused = refused + 1, until = ? WHERE key = ?", (until, key)
         )
-        return True
+        return False
+
+    def _write(self, episode: Episode, action: AuditAction) -> None:
+        """The audit entry of an episode's count, inside the caller's transaction. Written in the name of
+        the locked user name or address, not of whoever signs in now."""
+        kind, _sep, subject = episode.key.partition(":")
+        audit.append_within(
+            self.conn, self.clock, actor=subject if kind == "name" else "-",
+            ip=subject if kind == "address" else "-", action=action, target=episode.key,
+            detail={"since": utc_iso(from_epoch(episode.started)), "refused": episode.refused},
+        )
 
     def succeeded(self, attempt: Attempt, username: str, ip: str) -> None:
         """The password was right: the check and this user's earlier failures from `ip` no longer count."""
@@ -104,13 +129,21 @@ class Lockout:
             self.conn.execute("DELETE FROM login_failures WHERE rowid = ?", (attempt.ticket,))
             self.conn.execute("DELETE FROM login_failures WHERE username = ? AND ip = ?", (username, ip))
 
-    def ended_episodes(self) -> list[Episode]:
-        """Locks that are over, each returned once (the caller writes their audit entry)."""
+    def end_episodes(self) -> list[Episode]:
+        """Locks that are over: each one's end and count written to the audit log (once), and returned."""
         now = to_epoch(self.clock.now())
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             rows = self.conn.execute(
                 "SELECT key, started, refused FROM login_locks WHERE until <= ?", (now,)
             ).fetchall()
+            ended = [Episode(r["key"], r["started"], r["refused"]) for r in rows]
+            for episode in ended:
+                self._write(episode, AuditAction.LOGIN_LOCK_ENDED)
             self.conn.execute("DELETE FROM login_locks WHERE until <= ?", (now,))
-        return [Episode(r["key"], r["started"], r["refused"]) for r in rows]
+        return ended
+
+
+def month_of(epoch: float) -> str:
+    """The local month (YYYY-MM) of `epoch`: the transparency report's period (webui.transparency)."""
+    return time.strftime("%Y-%m", time.localtime(epoch))
