@@ -1,11 +1,12 @@
 """Oversight of plate-data access for admins: the audit entries of a week that deserve a second look.
 
 The log records everything; nobody reads everything. These flags point at the patterns that reviews
-of police plate databases name as misuse: searches at hours nobody is on duty, one case used as a
-blanket for many searches, one user following one plate under changing case numbers (a person tracked
-for private reasons hides behind different cases), every export (video leaving the appliance), and
-every subject lookup (an admin's answer to a person asking whether their plate is stored: a full-plate
-search made without a case, which only a request on paper justifies, so each one is shown).
+of police plate databases name as misuse: searches at hours nobody is on duty (by plate, or by place
+and time on the passes page), one case used as a blanket for many searches, one user following one
+plate under changing case numbers (a person tracked for private reasons hides behind different cases),
+every export (video leaving the appliance), every plate put on the watchlist (it follows that plate
+without another search), and every subject lookup (an admin's answer to a person asking whether their
+plate is stored: a full-plate search made without a case, which only a request on paper justifies).
 Holds near their end are the fifth flag; they live in holds.db and are counted by the caller
 (recorder.holds.ending_within). A flag carries who, when, which case and the entries behind it, never
 a plate's text: the admin follows the entry ids into the audit log, which is itself audited.
@@ -27,7 +28,6 @@ from edge.db import connect
 from edge.layout import DataLayout
 
 WEEK_SECONDS = 7 * 24 * 3600
-FLAGGED = (AuditAction.SEARCH, AuditAction.EXPORT, AuditAction.SUBJECT_LOOKUP)
 
 
 class FlagKind(StrEnum):
@@ -38,6 +38,14 @@ class FlagKind(StrEnum):
     REPEATED_PLATE = "repeated_plate"  # one user, one plate, under [oversight] repeat_plate_cases cases
     EXPORT = "export"  # video exported
     SUBJECT_LOOKUP = "subject_lookup"  # a plate looked up to answer a person's request (admins only)
+    WATCHLIST = "watchlist"  # a plate or pattern put on the watchlist: alerts follow it for up to a year
+
+
+EACH_SHOWN = {AuditAction.EXPORT: FlagKind.EXPORT, AuditAction.SUBJECT_LOOKUP: FlagKind.SUBJECT_LOOKUP,
+              AuditAction.WATCHLIST_ADD: FlagKind.WATCHLIST}
+# Searches by place and time (a camera's passes, with their plate pictures) count for duty hours too.
+QUERIES = (AuditAction.SEARCH, AuditAction.PASSES_VIEW)
+FLAGGED = (*QUERIES, *EACH_SHOWN)  # the actions flags are made of
 
 
 @dataclass(frozen=True)
@@ -70,14 +78,12 @@ def flags(
     by_case: dict[str, list[AuditEntry]] = defaultdict(list)
     by_plate: dict[tuple[str, str], list[AuditEntry]] = defaultdict(list)
     for entry in sorted(entries, key=lambda e: e.id):
-        if entry.action == AuditAction.EXPORT:
-            found.append(_flag(FlagKind.EXPORT, [entry]))
-        if entry.action == AuditAction.SUBJECT_LOOKUP:
-            found.append(_flag(FlagKind.SUBJECT_LOOKUP, [entry]))
+        if entry.action in EACH_SHOWN:
+            found.append(_flag(EACH_SHOWN[AuditAction(entry.action)], [entry]))
+        if entry.action in QUERIES and not on_duty(entry.at, rules):
+            found.append(_flag(FlagKind.OFF_DUTY, [entry]))
         if entry.action != AuditAction.SEARCH:
             continue
-        if not on_duty(entry.at, rules):
-            found.append(_flag(FlagKind.OFF_DUTY, [entry]))
         if entry.case_number:
             by_case[case_key(entry.case_number)].append(entry)
         key = plate_key(entry.target)
@@ -140,6 +146,7 @@ def summary_text(found: list[Flag], holds_ending: int, since: datetime, until: d
         f"{n[FlagKind.BUSY_CASE]} case(s) with many searches, "
         f"{n[FlagKind.REPEATED_PLATE]} plate(s) searched again by one user across cases, "
         f"{n[FlagKind.EXPORT]} export(s), "
+        f"{n[FlagKind.WATCHLIST]} plate(s) put on the watchlist, "
         f"{n[FlagKind.SUBJECT_LOOKUP]} plate lookup(s) for a person's request, "
         f"{holds_ending} case hold(s) near their end"
     )

@@ -76,6 +76,7 @@ FLAG_LABELS = {  # accounts.oversight: why an admin should look at an entry
     FlagKind.REPEATED_PLATE: lazy_gettext("one plate searched again by one user across cases"),
     FlagKind.EXPORT: lazy_gettext("evidence exported"),
     FlagKind.SUBJECT_LOOKUP: lazy_gettext("plate looked up for a person's request"),
+    FlagKind.WATCHLIST: lazy_gettext("plate put on the watchlist"),
 }
 LPR_STATES = {  # plate_index.status: how a camera's plate reading is doing
     "starting": lazy_gettext("starting"),
