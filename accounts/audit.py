@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -127,48 +128,33 @@ def append(
     target: str = "",
     detail: dict[str, Any] | None = None,
     case: Case | None = None,
+    in_transaction: bool = False,
 ) -> AuditEntry:
     """Add one entry at the end of the chain (one short write transaction, safe across processes),
-    written for `case` if given."""
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")
-        entry = append_within(conn, clock, actor=actor, ip=ip, action=action, target=target, detail=detail,
-                              case=case)
-    return entry
-
-
-def append_within(
-    conn: sqlite3.Connection,
-    clock: Clock,
-    *,
-    actor: str,
-    ip: str,
-    action: AuditAction,
-    target: str = "",
-    detail: dict[str, Any] | None = None,
-    case: Case | None = None,
-) -> AuditEntry:
-    """`append` inside a write transaction the caller opened (BEGIN IMMEDIATE) on web.db: the entry and
-    the change it tells of are committed together, or neither is (accounts in web.db that count
-    something, like the sign-in lockout's refusals, hand their count to the log this way)."""
+    written for `case` if given. With `in_transaction`, inside the write transaction the caller opened
+    (BEGIN IMMEDIATE) on web.db instead: the entry and the change it tells of are committed together,
+    or neither is (how the sign-in lockout hands its counts of refused attempts to the log)."""
     at = to_epoch(clock.now())
     case_fields = (case.number, case.reason) if case else ("", "")
     action_code = AuditAction(action).value  # the stored and hashed text
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
-    head = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
-    last_id, prev_hash = (head["last_id"], head["last_hash"]) if head else (0, GENESIS)
-    entry_id = last_id + 1
-    digest = _digest(entry_id, at, actor, ip, action_code, target, detail_text, prev_hash, case_fields)
-    conn.execute(
-        "INSERT INTO audit (id, at, actor, ip, action, target, detail, prev_hash, hash, case_number,"
-        " case_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (entry_id, at, actor, ip, action_code, target, detail_text, prev_hash, digest, *case_fields),
-    )
-    conn.execute(
-        "INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?)"
-        " ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash",
-        (entry_id, digest),
-    )
+    with nullcontext() if in_transaction else conn:
+        if not in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        head = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
+        last_id, prev_hash = (head["last_id"], head["last_hash"]) if head else (0, GENESIS)
+        entry_id = last_id + 1
+        digest = _digest(entry_id, at, actor, ip, action_code, target, detail_text, prev_hash, case_fields)
+        conn.execute(
+            "INSERT INTO audit (id, at, actor, ip, action, target, detail, prev_hash, hash, case_number,"
+            " case_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry_id, at, actor, ip, action_code, target, detail_text, prev_hash, digest, *case_fields),
+        )
+        conn.execute(
+            "INSERT INTO audit_head (one, last_id, last_hash) VALUES (1, ?, ?)"
+            " ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash",
+            (entry_id, digest),
+        )
     log.debug("audit entry %d %s by %s, chain hash %s", entry_id, action_code, actor, digest[:16])
     return AuditEntry(entry_id, from_epoch(at), actor, ip, action_code, target, detail or {}, *case_fields)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from webapp import page_token, seed_sighting
+from webapp import audit_log_refuses, page_token, seed_sighting
 
 from accounts import audit
 from accounts.audit import AuditAction
@@ -198,28 +198,18 @@ def test_video_already_past_retention_cannot_be_brought_back_by_a_new_hold(web, 
     assert police.post("/holds", data={"csrf_token": token, "days": 30, **straddling}).status_code == 400
 
 
-def test_no_hold_is_placed_or_released_without_its_audit_entry(web, data_dir, sighting, monkeypatch):
+def test_no_hold_is_placed_or_released_without_its_audit_entry(web, data_dir, sighting):
     """When web.db cannot take the entry (locked, full disk), the hold is not placed, or not released:
     the request fails and nothing changed that the audit log does not tell."""
-    import sqlite3
-
-    from accounts import audit as audit_module
-
     police = web.client("police")
     token = page_token(police, "/holds")
-    real_append = audit_module.append
-
-    def locked(*args, **kwargs):
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(audit_module, "append", locked)
     police.application.testing = False  # the browser's view: an error page, not an exception
-    failed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
+    with audit_log_refuses():
+        failed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
     assert failed.status_code == 500 and stored(data_dir) == []
-    monkeypatch.setattr(audit_module, "append", real_append)
     placed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
     assert placed.status_code == 302
     (hold,) = stored(data_dir)
-    monkeypatch.setattr(audit_module, "append", locked)
-    failed = police.post(f"/holds/{hold.id}/release", data={"csrf_token": token})
+    with audit_log_refuses():
+        failed = police.post(f"/holds/{hold.id}/release", data={"csrf_token": token})
     assert failed.status_code == 500 and stored(data_dir)[0].released_at is None

@@ -117,10 +117,11 @@ class Lockout:
         """The audit entry of an episode's count, inside the caller's transaction. Written in the name of
         the locked user name or address, not of whoever signs in now."""
         kind, _sep, subject = episode.key.partition(":")
-        audit.append_within(
+        audit.append(
             self.conn, self.clock, actor=subject if kind == "name" else "-",
             ip=subject if kind == "address" else "-", action=action, target=episode.key,
             detail={"since": utc_iso(from_epoch(episode.started)), "refused": episode.refused},
+            in_transaction=True,
         )
 
     def succeeded(self, attempt: Attempt, username: str, ip: str) -> None:
