@@ -43,8 +43,9 @@ class FlagKind(StrEnum):
 
 EACH_SHOWN = {AuditAction.EXPORT: FlagKind.EXPORT, AuditAction.SUBJECT_LOOKUP: FlagKind.SUBJECT_LOOKUP,
               AuditAction.WATCHLIST_ADD: FlagKind.WATCHLIST}
-# Searches by place and time (a camera's passes, with their plate pictures) count for duty hours too.
-QUERIES = (AuditAction.SEARCH, AuditAction.PASSES_VIEW)
+# Searches by place and time (a camera's passes with their plate pictures, a camera's sightings on the
+# recordings timeline with their plates) count for duty hours too.
+QUERIES = (AuditAction.SEARCH, AuditAction.PASSES_VIEW, AuditAction.TIMELINE_SIGHTINGS)
 FLAGGED = (*QUERIES, *EACH_SHOWN)  # the actions flags are made of
 
 

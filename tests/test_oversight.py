@@ -48,6 +48,7 @@ ENTRIES = [  # (when, actor, action, target, case); ids are 1.. in this order
     (local(14, 13), "ivan", AuditAction.PASSES_VIEW, "road-north", D),  # 15: on duty, not a plate search
     (local(14, 23), "petro", AuditAction.PASSES_VIEW, "road-north", A),  # 16: a search by place, off duty
     (local(15, 14), "ivan", AuditAction.WATCHLIST_ADD, "BE7*", D),  # 17: follows BE7 without searching
+    (local(13, 21), "petro", AuditAction.TIMELINE_SIGHTINGS, "road-north", B),  # 18: plates by time, off duty
 ]
 RULES = OversightConfig(searches_per_case=3, repeat_plate_cases=3, hold_warn_days=7)
 EXPECTED = [
@@ -55,6 +56,7 @@ EXPECTED = [
     Flag(FlagKind.OFF_DUTY, local(12, 22, 30), ("petro",), "ЄО 2", 1, 1, (3,)),
     Flag(FlagKind.OFF_DUTY, local(13, 3), ("petro",), "ЄО 3", 1, 1, (4,)),
     Flag(FlagKind.SUBJECT_LOOKUP, local(13, 15), ("olena",), "", 1, 1, (13,)),
+    Flag(FlagKind.OFF_DUTY, local(13, 21), ("petro",), "ЄО 2", 1, 1, (18,)),
     Flag(FlagKind.BUSY_CASE, local(14, 9), ("ivan", "maria"), "ЄО 4", 4, 1, (5, 6, 7, 8)),
     Flag(FlagKind.OFF_DUTY, local(14, 23), ("petro",), "ЄО 1", 1, 1, (16,)),
     Flag(FlagKind.EXPORT, local(15, 10), ("olena",), "ЄО 1", 1, 1, (10,)),
@@ -104,7 +106,7 @@ def test_weekly_summary_goes_to_the_journal_on_mondays_only(seeded, caplog):
     with caplog.at_level(logging.INFO, logger="dozor.oversight_job"):
         text = weekly_summary(config, ManualClock(local(16, 0, 15)))  # Monday: the week of the 9th-15th
     assert text == (
-        "oversight 2026-11-09 to 2026-11-16: 4 search(es) outside duty hours (08:00-20:00), "
+        "oversight 2026-11-09 to 2026-11-16: 5 search(es) outside duty hours (08:00-20:00), "
         "1 case(s) with many searches, 1 plate(s) searched again by one user across cases, 1 export(s), "
         "1 plate(s) put on the watchlist, 1 plate lookup(s) for a person's request, "
         "1 case hold(s) near their end"
@@ -120,12 +122,12 @@ def test_admin_page_shows_the_flags_and_last_weeks_summary_without_plate_text(we
     html = admin.get("/admin/oversight").get_data(as_text=True)
     rows = html.split('<table id="flags">')[1].split("</table>")[0]
     assert [kind for kind in (k.value for k in FlagKind) for _ in range(rows.count(f'data-kind="{kind}"'))] \
-        == ["off_duty"] * 4 + ["busy_case", "repeated_plate", "export", "subject_lookup", "subject_lookup",
+        == ["off_duty"] * 5 + ["busy_case", "repeated_plate", "export", "subject_lookup", "subject_lookup",
                                "watchlist"]
     ending = html.split('id="holds-ending"')[1].split("</table>")[0]
     assert ending.count("data-hold=") == 1  # ends on the 21st; the 28th is too far, the 19th was released
     week = html.split('id="week"')[1].split("</table>")[0]
-    week_counts = (("off_duty", 4), ("busy_case", 1), ("repeated_plate", 1), ("export", 1),
+    week_counts = (("off_duty", 5), ("busy_case", 1), ("repeated_plate", 1), ("export", 1),
                    ("subject_lookup", 1), ("watchlist", 1), ("holds", 1))
     for kind, count in week_counts:
         assert f'data-kind="{kind}">{count}<' in week, kind
@@ -134,7 +136,7 @@ def test_admin_page_shows_the_flags_and_last_weeks_summary_without_plate_text(we
         assert plate not in shown
     assert "номер перевірено на запит особи" in rows  # the subject lookups, in Ukrainian
     overview = admin.get("/admin").get_data(as_text=True)
-    assert "11 позначок за 7 днів" in overview  # 10 flags and 1 hold near its end
+    assert "12 позначок за 7 днів" in overview  # 11 flags and 1 hold near its end
     police = web.client("police", config=config)
     assert police.get("/admin/oversight").status_code == 403
 
