@@ -2,7 +2,8 @@
 
 The log records everything; nobody reads everything. These flags point at the patterns that reviews
 of police plate databases name as misuse: searches at hours nobody is on duty (by plate, or by place
-and time on the passes page), one case used as a blanket for many searches, one user following one
+and time on the passes page or the recordings timeline), and plate data opened then without a search
+(one flag per user and day), one case used as a blanket for many searches, one user following one
 plate under changing case numbers (a person tracked for private reasons hides behind different cases),
 every export (video leaving the appliance), every plate put on the watchlist (it follows that plate
 without another search), and every subject lookup (an admin's answer to a person asking whether their
@@ -18,7 +19,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from accounts.audit import AuditAction, AuditEntry, entry_of
@@ -39,6 +40,7 @@ class FlagKind(StrEnum):
     EXPORT = "export"  # video exported
     SUBJECT_LOOKUP = "subject_lookup"  # a plate looked up to answer a person's request (admins only)
     WATCHLIST = "watchlist"  # a plate or pattern put on the watchlist: alerts follow it for up to a year
+    OFF_DUTY_VIEWS = "off_duty_views"  # sightings, plate pictures or video opened off duty (a user, a day)
 
 
 EACH_SHOWN = {AuditAction.EXPORT: FlagKind.EXPORT, AuditAction.SUBJECT_LOOKUP: FlagKind.SUBJECT_LOOKUP,
@@ -46,7 +48,10 @@ EACH_SHOWN = {AuditAction.EXPORT: FlagKind.EXPORT, AuditAction.SUBJECT_LOOKUP: F
 # Searches by place and time (a camera's passes with their plate pictures, a camera's sightings on the
 # recordings timeline with their plates) count for duty hours too.
 QUERIES = (AuditAction.SEARCH, AuditAction.PASSES_VIEW, AuditAction.TIMELINE_SIGHTINGS)
-FLAGGED = (*QUERIES, *EACH_SHOWN)  # the actions flags are made of
+# Plate data opened without a search (a sighting's page by its number, a plate picture, recorded video):
+# off duty, one flag per user and day, however many entries.
+VIEWS = (AuditAction.SIGHTING_VIEW, AuditAction.SIGHTING_PICTURE, AuditAction.VIDEO_VIEW)
+FLAGGED = (*QUERIES, *EACH_SHOWN, *VIEWS)  # the actions flags are made of
 
 
 @dataclass(frozen=True)
@@ -78,11 +83,14 @@ def flags(
     found: list[Flag] = []
     by_case: dict[str, list[AuditEntry]] = defaultdict(list)
     by_plate: dict[tuple[str, str], list[AuditEntry]] = defaultdict(list)
+    by_day: dict[tuple[str, date], list[AuditEntry]] = defaultdict(list)
     for entry in sorted(entries, key=lambda e: e.id):
         if entry.action in EACH_SHOWN:
             found.append(_flag(EACH_SHOWN[AuditAction(entry.action)], [entry]))
         if entry.action in QUERIES and not on_duty(entry.at, rules):
             found.append(_flag(FlagKind.OFF_DUTY, [entry]))
+        if entry.action in VIEWS and not on_duty(entry.at, rules):
+            by_day[(entry.actor, entry.at.astimezone().date())].append(entry)
         if entry.action != AuditAction.SEARCH:
             continue
         if entry.case_number:
@@ -90,6 +98,7 @@ def flags(
         key = plate_key(entry.target)
         if key:
             by_plate[(entry.actor, key)].append(entry)
+    found += [_flag(FlagKind.OFF_DUTY_VIEWS, group) for group in by_day.values()]
     found += [_flag(FlagKind.BUSY_CASE, group) for group in by_case.values()
               if len(group) > rules.searches_per_case]
     found += [_flag(FlagKind.REPEATED_PLATE, group, case="") for group in by_plate.values()
@@ -144,6 +153,7 @@ def summary_text(found: list[Flag], holds_ending: int, since: datetime, until: d
     return (
         f"oversight {since.astimezone():%Y-%m-%d} to {until.astimezone():%Y-%m-%d}: "
         f"{n[FlagKind.OFF_DUTY]} search(es) outside duty hours ({duty[0]:%H:%M}-{duty[1]:%H:%M}), "
+        f"{n[FlagKind.OFF_DUTY_VIEWS]} day(s) a user opened plate data outside duty hours, "
         f"{n[FlagKind.BUSY_CASE]} case(s) with many searches, "
         f"{n[FlagKind.REPEATED_PLATE]} plate(s) searched again by one user across cases, "
         f"{n[FlagKind.EXPORT]} export(s), "

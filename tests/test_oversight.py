@@ -1,8 +1,8 @@
 """Oversight flags for admins (issue 14, item 3): they match seeded audit and hold data exactly: searches
-outside duty hours (a night rota too), many searches under one case, one plate searched by one user
-across cases (typed on either keyboard, or by its middle), exports, watchlist additions, subject lookups,
-passes viewed off duty, holds near their end; the weekly summary goes to the journal on Mondays and to
-the admin page; no flag shows plate text."""
+outside duty hours (a night rota too; by plate, or by place and time), plate data opened off duty, many
+searches under one case, one plate searched by one user across cases (typed on either keyboard, or by
+its middle), exports, watchlist additions, subject lookups, holds near their end; the weekly summary
+goes to the journal on Mondays and to the admin page; no flag shows plate text."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ ENTRIES = [  # (when, actor, action, target, case); ids are 1.. in this order
     (local(14, 23), "petro", AuditAction.PASSES_VIEW, "road-north", A),  # 16: a search by place, off duty
     (local(15, 14), "ivan", AuditAction.WATCHLIST_ADD, "BE7*", D),  # 17: follows BE7 without searching
     (local(13, 21), "petro", AuditAction.TIMELINE_SIGHTINGS, "road-north", B),  # 18: plates by time, off duty
+    (local(16, 22), "ivan", AuditAction.SIGHTING_VIEW, "7", D),  # 19: a sighting opened off duty
+    (local(16, 22, 5), "ivan", AuditAction.VIDEO_VIEW, "road-north", D),  # 20: ... its video
+    (local(16, 23), "ivan", AuditAction.SIGHTING_PICTURE, "pass 3", D),  # 21: one flag for the 3
 ]
 RULES = OversightConfig(searches_per_case=3, repeat_plate_cases=3, hold_warn_days=7)
 EXPECTED = [
@@ -62,6 +65,7 @@ EXPECTED = [
     Flag(FlagKind.EXPORT, local(15, 10), ("olena",), "ЄО 1", 1, 1, (10,)),
     Flag(FlagKind.WATCHLIST, local(15, 14), ("ivan",), "ЄО 4", 1, 1, (17,)),
     Flag(FlagKind.OFF_DUTY, local(16, 20), ("petro",), "ЄО 1", 1, 1, (12,)),
+    Flag(FlagKind.OFF_DUTY_VIEWS, local(16, 22), ("ivan",), "ЄО 4", 3, 1, (19, 20, 21)),
     Flag(FlagKind.SUBJECT_LOOKUP, local(17, 10), ("olena",), "", 1, 1, (14,)),
 ]
 
@@ -107,6 +111,7 @@ def test_weekly_summary_goes_to_the_journal_on_mondays_only(seeded, caplog):
         text = weekly_summary(config, ManualClock(local(16, 0, 15)))  # Monday: the week of the 9th-15th
     assert text == (
         "oversight 2026-11-09 to 2026-11-16: 5 search(es) outside duty hours (08:00-20:00), "
+        "0 day(s) a user opened plate data outside duty hours, "
         "1 case(s) with many searches, 1 plate(s) searched again by one user across cases, 1 export(s), "
         "1 plate(s) put on the watchlist, 1 plate lookup(s) for a person's request, "
         "1 case hold(s) near their end"
@@ -123,12 +128,12 @@ def test_admin_page_shows_the_flags_and_last_weeks_summary_without_plate_text(we
     rows = html.split('<table id="flags">')[1].split("</table>")[0]
     assert [kind for kind in (k.value for k in FlagKind) for _ in range(rows.count(f'data-kind="{kind}"'))] \
         == ["off_duty"] * 5 + ["busy_case", "repeated_plate", "export", "subject_lookup", "subject_lookup",
-                               "watchlist"]
+                               "watchlist", "off_duty_views"]
     ending = html.split('id="holds-ending"')[1].split("</table>")[0]
     assert ending.count("data-hold=") == 1  # ends on the 21st; the 28th is too far, the 19th was released
     week = html.split('id="week"')[1].split("</table>")[0]
     week_counts = (("off_duty", 5), ("busy_case", 1), ("repeated_plate", 1), ("export", 1),
-                   ("subject_lookup", 1), ("watchlist", 1), ("holds", 1))
+                   ("subject_lookup", 1), ("watchlist", 1), ("off_duty_views", 0), ("holds", 1))
     for kind, count in week_counts:
         assert f'data-kind="{kind}">{count}<' in week, kind
     shown = html.split('<section class="panel">')[1]  # the page's own text (the header has a random token)
@@ -136,7 +141,7 @@ def test_admin_page_shows_the_flags_and_last_weeks_summary_without_plate_text(we
         assert plate not in shown
     assert "номер перевірено на запит особи" in rows  # the subject lookups, in Ukrainian
     overview = admin.get("/admin").get_data(as_text=True)
-    assert "12 позначок за 7 днів" in overview  # 11 flags and 1 hold near its end
+    assert "13 позначок за 7 днів" in overview  # 12 flags and 1 hold near its end
     police = web.client("police", config=config)
     assert police.get("/admin/oversight").status_code == 403
 

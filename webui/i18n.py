@@ -77,6 +77,7 @@ FLAG_LABELS = {  # accounts.oversight: why an admin should look at an entry
     FlagKind.EXPORT: lazy_gettext("evidence exported"),
     FlagKind.SUBJECT_LOOKUP: lazy_gettext("plate looked up for a person's request"),
     FlagKind.WATCHLIST: lazy_gettext("plate put on the watchlist"),
+    FlagKind.OFF_DUTY_VIEWS: lazy_gettext("plate data opened outside duty hours"),
 }
 LPR_STATES = {  # plate_index.status: how a camera's plate reading is doing
     "starting": lazy_gettext("starting"),
