@@ -111,7 +111,7 @@ def test_admins_see_every_hold_and_release_any_and_police_release_their_own(web,
 def test_held_video_and_sightings_stay_viewable_past_retention_until_the_end(web, data_dir, segment_file):
     from webapp import seed_recordings
 
-    from edge.clock import ManualClock
+    from edge.clock import ManualClock, utc_iso
 
     now = datetime.now(UTC).replace(microsecond=0)
     layout = DataLayout(data_dir)
@@ -132,10 +132,13 @@ def test_held_video_and_sightings_stay_viewable_past_retention_until_the_end(web
     assert police.get(f"/sightings/{sighting}").status_code == 200
     assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 200
     assert police.get(f"/video/segments/{free_segment}.mp4").status_code == 404
+    timeline = f"/recordings?camera=road-north&at={utc_iso(now - timedelta(minutes=9))}"
+    assert f'href="/sightings/{sighting}"' in police.get(timeline).get_data(as_text=True)  # marked there too
     clock.advance(timedelta(days=16).total_seconds())  # both holds ended
     police = web.client("police", app=app)
     assert police.get(f"/sightings/{sighting}").status_code == 404
     assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 404
+    assert f'href="/sightings/{sighting}"' not in police.get(timeline).get_data(as_text=True)
 
 
 def test_holds_placed_one_after_another_keep_video_no_longer_than_max_hold_days_past_retention(
