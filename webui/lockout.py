@@ -10,26 +10,21 @@ addresses add up; per address, so one machine cannot try one password on every a
 person who knows a user name can lock it for 15 minutes; the audit log shows from where.
 
 Refusals do not each write an audit entry (1,500 anonymous posts once wrote 1,496): the first refusal
-of a lock episode says so, and the first sign-in attempt after the episode writes its end with the
-number refused, so an episode costs two entries however long an attacker keeps trying. The count is
-kept per local month, the transparency report's period: a refusal in a new month while the lock goes
-on first writes the old month's count (`login_refusals`) and starts a new one, so every refusal is
-counted in the month it was made, at the cost of one entry more per month a lock spans. Each count is
-written in the same transaction that takes it out of `login_locks`, so none is lost or counted twice;
-counts not written yet are in `login_locks`, where the report adds them (accounts.audit_stats).
-Everything is kept in web.db, so restarting the web process resets nothing.
+of a lock episode says so, and the lock counts the rest per local month, written to the log as one
+entry per lock and month (accounts.lock_counts), so an episode costs two entries, one more for each
+month it spans, however long an attacker keeps trying. Everything is kept in web.db, so restarting
+the web process resets nothing.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from accounts import audit
 from accounts.audit import AuditAction
-from edge.clock import Clock, from_epoch, to_epoch, utc_iso
+from accounts.lock_counts import Episode, month_of, write_count, write_ended
+from edge.clock import Clock, to_epoch
 
 MAX_CHECKS_PER_NAME = 5
 MAX_CHECKS_PER_ADDRESS = 5
@@ -48,15 +43,6 @@ class Attempt:
     @property
     def allowed(self) -> bool:
         return self.ticket is not None
-
-
-@dataclass(frozen=True)
-class Episode:
-    """A lock that has ended: what it locked, since when, and how many attempts it refused."""
-
-    key: str
-    started: float
-    refused: int
 
 
 class Lockout:
@@ -103,7 +89,8 @@ class Lockout:
                               (key, now, until))
             return True
         if month_of(row["started"]) != month_of(now):
-            self._write(Episode(key, row["started"], row["refused"]), AuditAction.LOGIN_REFUSALS)
+            write_count(self.conn, self.clock, Episode(key, row["started"], row["refused"]),
+                        AuditAction.LOGIN_REFUSALS)
             self.conn.execute(
                 "UPDATE login_locks SET started = ?, refused = 1, until = ? WHERE key = ?", (now, until, key)
             )
@@ -113,17 +100,6 @@ class Lockout:
         )
         return False
 
-    def _write(self, episode: Episode, action: AuditAction) -> None:
-        """The audit entry of an episode's count, inside the caller's transaction. Written in the name of
-        the locked user name or address, not of whoever signs in now."""
-        kind, _sep, subject = episode.key.partition(":")
-        audit.append(
-            self.conn, self.clock, actor=subject if kind == "name" else "-",
-            ip=subject if kind == "address" else "-", action=action, target=episode.key,
-            detail={"since": utc_iso(from_epoch(episode.started)), "refused": episode.refused},
-            in_transaction=True,
-        )
-
     def succeeded(self, attempt: Attempt, username: str, ip: str) -> None:
         """The password was right: the check and this user's earlier failures from `ip` no longer count."""
         with self.conn:
@@ -131,20 +107,5 @@ class Lockout:
             self.conn.execute("DELETE FROM login_failures WHERE username = ? AND ip = ?", (username, ip))
 
     def end_episodes(self) -> list[Episode]:
-        """Locks that are over: each one's end and count written to the audit log (once), and returned."""
-        now = to_epoch(self.clock.now())
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            rows = self.conn.execute(
-                "SELECT key, started, refused FROM login_locks WHERE until <= ?", (now,)
-            ).fetchall()
-            ended = [Episode(r["key"], r["started"], r["refused"]) for r in rows]
-            for episode in ended:
-                self._write(episode, AuditAction.LOGIN_LOCK_ENDED)
-            self.conn.execute("DELETE FROM login_locks WHERE until <= ?", (now,))
-        return ended
-
-
-def month_of(epoch: float) -> str:
-    """The local month (YYYY-MM) of `epoch`: the transparency report's period (webui.transparency)."""
-    return time.strftime("%Y-%m", time.localtime(epoch))
+        """Locks that are over, their counts written to the audit log (accounts.lock_counts)."""
+        return write_ended(self.conn, self.clock)
