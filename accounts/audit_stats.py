@@ -24,6 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from accounts.audit import AuditAction
+from accounts.audit_chain import snapshot
 
 
 class Outcome(StrEnum):
@@ -101,24 +102,27 @@ def sign_ins(
     conn: sqlite3.Connection, since: datetime, until: datetime, actions: Counter[AuditAction]
 ) -> SignIns:
     """The failed sign-ins made in [since, until): wrong passwords by their entries, refusals by the
-    lock counts that began in the period, written to the log (at any later time) or not yet."""
+    lock counts that began in the period, written to the log (at any later time) or not yet. Both are
+    read in one read transaction: a count moving from `login_locks` into the log meanwhile is seen in
+    exactly one of them."""
     start, end = since.timestamp(), until.timestamp()
-    refused = 0
-    rows = conn.execute(
-        "SELECT detail FROM audit WHERE at >= ? AND action IN (?, ?)",
-        (start, AuditAction.LOGIN_LOCK_ENDED.value, AuditAction.LOGIN_REFUSALS.value),
-    )
-    for (detail,) in rows:
-        count = json.loads(detail)
-        if start <= _epoch(count.get("since")) < end:
-            refused += _number(count.get("refused"))
-    try:
-        pending = conn.execute(
-            "SELECT COALESCE(SUM(refused), 0) FROM login_locks WHERE started >= ? AND started < ?",
-            (start, end),
-        ).fetchone()[0]
-    except sqlite3.OperationalError:  # a web.db from before the lockout kept its counts (migration 2)
-        pending = 0
+    refused = pending = 0
+    with snapshot(conn):
+        rows = conn.execute(
+            "SELECT detail FROM audit WHERE at >= ? AND action IN (?, ?)",
+            (start, AuditAction.LOGIN_LOCK_ENDED.value, AuditAction.LOGIN_REFUSALS.value),
+        ).fetchall()
+        for (detail,) in rows:
+            count = json.loads(detail)
+            if start <= _epoch(count.get("since")) < end:
+                refused += _number(count.get("refused"))
+        try:
+            pending = conn.execute(
+                "SELECT COALESCE(SUM(refused), 0) FROM login_locks WHERE started >= ? AND started < ?",
+                (start, end),
+            ).fetchone()[0]
+        except sqlite3.OperationalError:  # a web.db from before the lockout kept its counts (migration 2)
+            pending = 0
     wrong, locks = actions[AuditAction.LOGIN_FAILED], actions[AuditAction.LOGIN_LOCKED]
     return SignIns(wrong, refused + pending, pending, locks)
 
