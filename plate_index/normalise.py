@@ -10,6 +10,7 @@ needs a store migration that rebuilds the keys.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Cyrillic letters (upper and lower case) that have a Latin twin on plates.
@@ -60,15 +61,26 @@ def fold(text: str) -> str:
 
 
 def plate_start(query: str) -> str:
-    """The first MIN_QUERY_CHARS characters of the plate a search looks for, "" when the query does not
-    fix them (it starts with a wildcard). Oversight's key for "one plate searched again": every query
-    for one plate, however much of it was typed (AA1, AA12, AA1234BB) or on which keyboard, shares
-    its start, so typing more of it under a new case does not make it another plate."""
-    folded = unicodedata.normalize("NFKC", query).translate(CYRILLIC_TO_LATIN).upper().lstrip()
-    if folded[:1] in ("*", "?"):
+    """The first MIN_QUERY_CHARS characters of the plate a search looks for. Oversight's key for "one
+    plate searched again": every query for one plate, however much of it was typed (AA1, AA12,
+    AA1234BB) or on which keyboard, shares its start, so typing more of it under a new case does not
+    make it another plate. A query that does not fix its first three characters (`*1234BB`, `?A1234BB`,
+    `AA?1234BB`) looks for a plate by its middle instead: its run of four or more digits (the number
+    of a Ukrainian plate) is its key, else the query itself; "" for a query that can be neither."""
+    folded = unicodedata.normalize("NFKC", query).translate(CYRILLIC_TO_LATIN).upper().strip()
+    if folded[:1] not in ("*", "?"):
+        start = normalise(folded.split("*")[0].split("?")[0])
+        if len(start) >= MIN_QUERY_CHARS:
+            return start[:MIN_QUERY_CHARS]
+    if "*" not in folded and "?" not in folded:
+        return ""  # too short to be searched (the search refused it)
+    digits = re.findall(r"[0-9]{4,}", folded)
+    if digits:
+        return "#" + max(digits, key=len)
+    try:
+        return "~" + parse_query(folded, wildcards="*?")
+    except BadQuery:
         return ""
-    start = normalise(folded.split("*")[0].split("?")[0])
-    return start[:MIN_QUERY_CHARS] if len(start) >= MIN_QUERY_CHARS else ""
 
 
 def parse_query(query: str, *, wildcards: str = "") -> str:
