@@ -3,7 +3,8 @@
 The log records everything; nobody reads everything. These flags point at the patterns that reviews
 of police plate databases name as misuse: searches at hours nobody is on duty, one case used as a
 blanket for many searches, one user following one plate under changing case numbers (a person tracked
-for private reasons hides behind different cases), and every export (video leaving the appliance).
+for private reasons hides behind different cases: a query that starts with a wildcard counts for the
+plates it found), and every export (video leaving the appliance).
 Holds near their end are the fifth flag; they live in holds.db and are counted by the caller
 (recorder.holds.ending_within). A flag carries who, when, which case and the entries behind it, never
 a plate's text: the admin follows the entry ids into the audit log, which is itself audited.
@@ -74,14 +75,25 @@ def flags(
             found.append(_flag(FlagKind.OFF_DUTY, [entry]))
         if entry.case_number:
             by_case[case_key(entry.case_number)].append(entry)
-        key = plate_key(entry.target)
-        if key:
+        for key in _plate_keys(entry, plate_key):
             by_plate[(entry.actor, key)].append(entry)
     found += [_flag(FlagKind.BUSY_CASE, group) for group in by_case.values()
               if len(group) > rules.searches_per_case]
     found += [_flag(FlagKind.REPEATED_PLATE, group, case="") for group in by_plate.values()
               if len({case_key(e.case_number) for e in group}) >= rules.repeat_plate_cases]
     return sorted(found, key=lambda f: (f.at, list(FlagKind).index(f.kind)))
+
+
+def _plate_keys(entry: AuditEntry, plate_key: Callable[[str], str]) -> set[str]:
+    """The plates a search counts for: the start it typed, or, for a query that fixes none (`*7123AA`),
+    the starts of the plates it found, which the search wrote into its entry (detail "starts")."""
+    own = plate_key(entry.target)
+    if own:
+        return {own}
+    starts = entry.detail.get("starts")
+    if not isinstance(starts, list):
+        return set()
+    return {key for key in (plate_key(str(start)) for start in starts) if key}
 
 
 def _flag(kind: FlagKind, group: list[AuditEntry], case: str | None = None) -> Flag:

@@ -11,6 +11,7 @@ needs a store migration that rebuilds the keys.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 # Cyrillic letters (upper and lower case) that have a Latin twin on plates.
 CYRILLIC_TO_LATIN = str.maketrans(
@@ -60,15 +61,27 @@ def fold(text: str) -> str:
 
 
 def plate_start(query: str) -> str:
-    """The first MIN_QUERY_CHARS characters of the plate a search looks for, "" when the query does not
-    fix them (it starts with a wildcard). Oversight's key for "one plate searched again": every query
-    for one plate, however much of it was typed (AA1, AA12, AA1234BB) or on which keyboard, shares
-    its start, so typing more of it under a new case does not make it another plate."""
+    """The first MIN_QUERY_CHARS characters of the plate a search looks for, with look-alikes folded
+    (`fold`), "" when the query does not fix them (a wildcard among them). Oversight's key for "one
+    plate searched again": every query for one plate, however much of it was typed (AA1, AA12,
+    AA1234BB), on which keyboard, or with which look-alike (8E7 finds the BE7 plates as tolerant
+    matches), shares its start, so typing it differently under a new case does not make it another
+    plate."""
     folded = unicodedata.normalize("NFKC", query).translate(CYRILLIC_TO_LATIN).upper().lstrip()
     if folded[:1] in ("*", "?"):
         return ""
     start = normalise(folded.split("*")[0].split("?")[0])
-    return start[:MIN_QUERY_CHARS] if len(start) >= MIN_QUERY_CHARS else ""
+    return fold(start[:MIN_QUERY_CHARS]) if len(start) >= MIN_QUERY_CHARS else ""
+
+
+def found_starts(query: str, plates: Iterable[str]) -> list[str]:
+    """What a search's audit entry keeps for oversight when its query fixes no plate start (`*7123AA`,
+    `?E7123AA`): the starts of the plates it found, which then stand for the query, so a leading
+    wildcard does not hide that one plate was followed under changing cases. [] when the query has a
+    start of its own (`plate_start`)."""
+    if plate_start(query):
+        return []
+    return sorted({plate[:MIN_QUERY_CHARS] for plate in plates if len(plate) >= MIN_QUERY_CHARS})
 
 
 def parse_query(query: str, *, wildcards: str = "") -> str:
