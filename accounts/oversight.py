@@ -4,7 +4,8 @@ The log records everything; nobody reads everything. These flags point at the pa
 of police plate databases name as misuse: searches at hours nobody is on duty, one case used as a
 blanket for many searches, one user following one plate under changing case numbers (a person tracked
 for private reasons hides behind different cases: a query that starts with a wildcard counts for the
-plates it found), and every export (video leaving the appliance).
+plates it found, and opening a sighting, whose page shows its plate's route, for that plate), and every
+export (video leaving the appliance).
 Holds near their end are the fifth flag; they live in holds.db and are counted by the caller
 (recorder.holds.ending_within). A flag carries who, when, which case and the entries behind it, never
 a plate's text: the admin follows the entry ids into the audit log, which is itself audited.
@@ -69,14 +70,14 @@ def flags(
     for entry in sorted(entries, key=lambda e: e.id):
         if entry.action == AuditAction.EXPORT:
             found.append(_flag(FlagKind.EXPORT, [entry]))
+        for key in _plate_keys(entry, plate_key):
+            by_plate[(entry.actor, key)].append(entry)
         if entry.action != AuditAction.SEARCH:
             continue
         if not on_duty(entry.at, rules):
             found.append(_flag(FlagKind.OFF_DUTY, [entry]))
         if entry.case_number:
             by_case[case_key(entry.case_number)].append(entry)
-        for key in _plate_keys(entry, plate_key):
-            by_plate[(entry.actor, key)].append(entry)
     found += [_flag(FlagKind.BUSY_CASE, group) for group in by_case.values()
               if len(group) > rules.searches_per_case]
     found += [_flag(FlagKind.REPEATED_PLATE, group, case="") for group in by_plate.values()
@@ -85,8 +86,15 @@ def flags(
 
 
 def _plate_keys(entry: AuditEntry, plate_key: Callable[[str], str]) -> set[str]:
-    """The plates a search counts for: the start it typed, or, for a query that fixes none (`*7123AA`),
-    the starts of the plates it found, which the search wrote into its entry (detail "starts")."""
+    """The plates an entry counts for: a sighting page's plate (the page shows that plate's route across
+    every camera, so opening it is following the plate, however the sighting was found: passes, the
+    timeline, an alert); a search's typed start or, for a query that fixes none (`*7123AA`), the starts
+    of the plates it found, which the search wrote into its entry (detail "starts")."""
+    if entry.action == AuditAction.SIGHTING_VIEW:
+        own = plate_key(str(entry.detail.get("plate", "")))
+        return {own} if own else set()
+    if entry.action != AuditAction.SEARCH:
+        return set()
     own = plate_key(entry.target)
     if own:
         return {own}
@@ -103,10 +111,11 @@ def _flag(kind: FlagKind, group: list[AuditEntry], case: str | None = None) -> F
 
 
 def week_entries(conn: sqlite3.Connection, since: datetime, until: datetime) -> list[AuditEntry]:
-    """The searches and exports written in [since, until)."""
+    """The searches, sighting views and exports written in [since, until)."""
     rows = conn.execute(
-        "SELECT * FROM audit WHERE at >= ? AND at < ? AND action IN (?, ?) ORDER BY id",
-        (since.timestamp(), until.timestamp(), AuditAction.SEARCH.value, AuditAction.EXPORT.value),
+        "SELECT * FROM audit WHERE at >= ? AND at < ? AND action IN (?, ?, ?) ORDER BY id",
+        (since.timestamp(), until.timestamp(), AuditAction.SEARCH.value, AuditAction.SIGHTING_VIEW.value,
+         AuditAction.EXPORT.value),
     )
     return [entry_of(r) for r in rows]
 

@@ -170,14 +170,16 @@ def _repeated_plate_flags(layout: DataLayout) -> list[Flag]:
     return [f for f in found if f.kind is FlagKind.REPEATED_PLATE]
 
 
-def _seed_two_cars(layout: DataLayout) -> None:
+def _seed_two_cars(layout: DataLayout) -> int:
+    """BE7123AA and KA0550AI an hour ago; returns BE7123AA's sighting id."""
     from datetime import UTC, timedelta
 
     from webapp import seed_sighting
 
     an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
-    seed_sighting(layout, "road-north", "BE7123AA", an_hour_ago, pictures=False)
+    followed = seed_sighting(layout, "road-north", "BE7123AA", an_hour_ago, pictures=False)
     seed_sighting(layout, "road-north", "KA0550AI", an_hour_ago, pictures=False)
+    return followed
 
 
 def test_one_plate_followed_by_wildcards_and_look_alikes_in_the_web_ui_is_flagged(web, data_dir):
@@ -220,3 +222,27 @@ def test_one_plate_followed_by_wildcards_with_dozor_search_is_flagged(data_dir):
     entries = audit.entries(conn, action=AuditAction.SEARCH, limit=3)
     conn.close()
     assert [e.detail.get("starts") for e in entries] == [None, ["BE7"], ["BE7"]]
+
+
+def test_one_plate_followed_through_its_sighting_page_under_changing_cases_is_flagged(web, data_dir):
+    """The sighting page shows its plate's route across every camera: opening one car's sighting (found
+    through passes, the timeline or an alert, its plate never typed) under a new case each time is
+    following that plate, and is flagged like searching it; a sighting's id is no plate."""
+    from webapp import choose_case
+
+    layout = DataLayout(data_dir)
+    followed = _seed_two_cars(layout)
+    police = web.client("police")
+    for number, _query in FOLLOWED:
+        choose_case(police, number, "theft")
+        assert police.get(f"/sightings/{followed}").status_code == 200
+    (flag,) = _repeated_plate_flags(layout)
+    assert (flag.actors, flag.searches, flag.cases) == (("police",), 3, 3)
+
+    from accounts.audit import AuditEntry
+    from accounts.oversight import flags
+
+    views = [AuditEntry(n, local(14, 9 + n), "ivan", "10.0.0.5", AuditAction.SIGHTING_VIEW, "123",
+                        {"plate": plate}, case.number, "theft")
+             for n, (plate, case) in enumerate((("AA1234BB", A), ("KA0550AI", B), ("BH5555XX", C)))]
+    assert flags(views, RULES, plate_start) == []  # one sighting id, three plates: nobody followed
