@@ -4,10 +4,12 @@ The log records everything; nobody reads everything. These flags point at the pa
 of police plate databases name as misuse: searches at hours nobody is on duty (by plate, or by place
 and time on the passes page or the recordings timeline), and plate data opened then without a search
 (one flag per user and day), one case used as a blanket for many searches, one user following one
-plate under changing case numbers (a person tracked for private reasons hides behind different cases),
-every export (video leaving the appliance), every plate put on the watchlist (it follows that plate
-without another search), and every subject lookup (an admin's answer to a person asking whether their
-plate is stored: a full-plate search made without a case, which only a request on paper justifies).
+plate under changing case numbers (a person tracked for private reasons hides behind different cases:
+a query that starts with a wildcard counts for the plates it found, and opening a sighting, whose page
+shows its plate's route, for that plate), every export (video leaving the appliance), every plate put
+on the watchlist (it follows that plate without another search), and every subject lookup (an admin's
+answer to a person asking whether their plate is stored: a full-plate search made without a case,
+which only a request on paper justifies).
 Holds near their end are the fifth flag; they live in holds.db and are counted by the caller
 (recorder.holds.ending_within). A flag carries who, when, which case and the entries behind it, never
 a plate's text: the admin follows the entry ids into the audit log, which is itself audited.
@@ -91,19 +93,36 @@ def flags(
             found.append(_flag(FlagKind.OFF_DUTY, [entry]))
         if entry.action in VIEWS and not on_duty(entry.at, rules):
             by_day[(entry.actor, entry.at.astimezone().date())].append(entry)
+        for key in _plate_keys(entry, plate_key):
+            by_plate[(entry.actor, key)].append(entry)
         if entry.action != AuditAction.SEARCH:
             continue
         if entry.case_number:
             by_case[case_key(entry.case_number)].append(entry)
-        key = plate_key(entry.target)
-        if key:
-            by_plate[(entry.actor, key)].append(entry)
     found += [_flag(FlagKind.OFF_DUTY_VIEWS, group) for group in by_day.values()]
     found += [_flag(FlagKind.BUSY_CASE, group) for group in by_case.values()
               if len(group) > rules.searches_per_case]
     found += [_flag(FlagKind.REPEATED_PLATE, group, case="") for group in by_plate.values()
               if len({case_key(e.case_number) for e in group}) >= rules.repeat_plate_cases]
     return sorted(found, key=lambda f: (f.at, list(FlagKind).index(f.kind)))
+
+
+def _plate_keys(entry: AuditEntry, plate_key: Callable[[str], str]) -> set[str]:
+    """The plates an entry counts for: a sighting page's plate (the page shows that plate's route across
+    every camera, so opening it is following the plate, however the sighting was found: passes, the
+    timeline, an alert); for a query that fixes no start (`*7123AA`), the starts of the plates it found,
+    which the search wrote into its entry (detail "starts"); else the search's key (its typed start, or
+    the run of digits of a query without one: `plate_key`)."""
+    if entry.action == AuditAction.SIGHTING_VIEW:
+        own = plate_key(str(entry.detail.get("plate", "")))
+        return {own} if own else set()
+    if entry.action != AuditAction.SEARCH:
+        return set()
+    starts = entry.detail.get("starts")
+    if isinstance(starts, list) and starts:
+        return {key for key in (plate_key(str(start)) for start in starts) if key}
+    own = plate_key(entry.target)
+    return {own} if own else set()
 
 
 def _flag(kind: FlagKind, group: list[AuditEntry], case: str | None = None) -> Flag:

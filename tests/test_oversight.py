@@ -197,3 +197,92 @@ def test_one_case_number_written_in_different_ways_is_one_case():
     )
     assert [f.kind for f in found] == [FlagKind.BUSY_CASE]
     assert (found[0].searches, found[0].cases) == (4, 1)
+
+
+FOLLOWED = (("ЄО 1", "*7123AA"), ("ЄО 2", "?E7123*"), ("ЄО 3", "8E7123"))  # one car, never its start typed
+
+
+def _repeated_plate_flags(layout: DataLayout) -> list[Flag]:
+    from datetime import UTC, timedelta
+
+    now = datetime.now(UTC)
+    found = read_flags(layout, RULES, now - timedelta(days=1), now + timedelta(minutes=1), plate_start)
+    return [f for f in found if f.kind is FlagKind.REPEATED_PLATE]
+
+
+def _seed_two_cars(layout: DataLayout) -> int:
+    """BE7123AA and KA0550AI an hour ago; returns BE7123AA's sighting id."""
+    from datetime import UTC, timedelta
+
+    from webapp import seed_sighting
+
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    followed = seed_sighting(layout, "road-north", "BE7123AA", an_hour_ago, pictures=False)
+    seed_sighting(layout, "road-north", "KA0550AI", an_hour_ago, pictures=False)
+    return followed
+
+
+def test_one_plate_followed_by_wildcards_and_look_alikes_in_the_web_ui_is_flagged(web, data_dir):
+    """A query that fixes no plate start (`*7123AA`, `?E7123*`) or types a look-alike (8E7 for BE7)
+    finds the same car as typing its start would: its entry keeps the starts of the plates it found,
+    and oversight folds look-alikes, so following one car that way under a new case each time is
+    flagged like typing its start."""
+    from webapp import choose_case
+
+    layout = DataLayout(data_dir)
+    _seed_two_cars(layout)
+    police = web.client("police")
+    for number, query in FOLLOWED:
+        choose_case(police, number, "theft")
+        assert police.get("/api/search", query_string={"q": query}).get_json()["count"] == 1, query
+    (flag,) = _repeated_plate_flags(layout)
+    assert (flag.actors, flag.searches, flag.cases) == (("police",), 3, 3)
+    conn = open_web_db(layout)
+    (latest, *_) = audit.entries(conn, action=AuditAction.SEARCH, limit=3)
+    conn.close()
+    assert "starts" not in latest.detail  # 8E7123 has a start of its own; the found plates are not kept
+
+
+def test_one_plate_followed_by_wildcards_with_dozor_search_is_flagged(data_dir):
+    from click.testing import CliRunner
+
+    from dozor.cli import main
+
+    layout = DataLayout(data_dir)
+    _seed_two_cars(layout)
+    config = data_dir / "dozor.toml"
+    config.write_text(f'[storage]\npath = "{data_dir}"\n')
+    for number, query in FOLLOWED:
+        args = ["search", query, "--config", str(config), "--case", number, "--reason", "theft"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0 and "BE7123AA" in result.output, result.output
+    (flag,) = _repeated_plate_flags(layout)
+    assert (flag.searches, flag.cases) == (3, 3)
+    conn = open_web_db(layout)
+    entries = audit.entries(conn, action=AuditAction.SEARCH, limit=3)
+    conn.close()
+    assert [e.detail.get("starts") for e in entries] == [None, ["BE7"], ["BE7"]]
+
+
+def test_one_plate_followed_through_its_sighting_page_under_changing_cases_is_flagged(web, data_dir):
+    """The sighting page shows its plate's route across every camera: opening one car's sighting (found
+    through passes, the timeline or an alert, its plate never typed) under a new case each time is
+    following that plate, and is flagged like searching it; a sighting's id is no plate."""
+    from webapp import choose_case
+
+    layout = DataLayout(data_dir)
+    followed = _seed_two_cars(layout)
+    police = web.client("police")
+    for number, _query in FOLLOWED:
+        choose_case(police, number, "theft")
+        assert police.get(f"/sightings/{followed}").status_code == 200
+    (flag,) = _repeated_plate_flags(layout)
+    assert (flag.actors, flag.searches, flag.cases) == (("police",), 3, 3)
+
+    from accounts.audit import AuditEntry
+    from accounts.oversight import flags
+
+    views = [AuditEntry(n, local(14, 9 + n), "ivan", "10.0.0.5", AuditAction.SIGHTING_VIEW, "123",
+                        {"plate": plate}, case.number, "theft")
+             for n, (plate, case) in enumerate((("AA1234BB", A), ("KA0550AI", B), ("BH5555XX", C)))]
+    assert flags(views, RULES, plate_start) == []  # one sighting id, three plates: nobody followed
