@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -61,6 +62,7 @@ class AuditAction(StrEnum):
     TIMELINE_SIGHTINGS = "timeline_sightings"  # the recordings timeline marked a camera's sightings
     SUBJECT_LOOKUP = "subject_lookup"  # an admin looked up a plate to answer its owner's request
     LIVE_REPLAY = "live_replay"  # the last 30 s of a camera's recording replayed from the live grid
+    LOGIN_REFUSALS = "login_refusals"  # sign-ins a lock refused in a month that ended while it went on
 
 
 @dataclass(frozen=True)
@@ -126,15 +128,19 @@ def append(
     target: str = "",
     detail: dict[str, Any] | None = None,
     case: Case | None = None,
+    in_transaction: bool = False,
 ) -> AuditEntry:
     """Add one entry at the end of the chain (one short write transaction, safe across processes),
-    written for `case` if given."""
+    written for `case` if given. With `in_transaction`, inside the write transaction the caller opened
+    (BEGIN IMMEDIATE) on web.db instead: the entry and the change it tells of are committed together,
+    or neither is (how the sign-in lockout hands its counts of refused attempts to the log)."""
     at = to_epoch(clock.now())
     case_fields = (case.number, case.reason) if case else ("", "")
     action_code = AuditAction(action).value  # the stored and hashed text
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")
+    with nullcontext() if in_transaction else conn:
+        if not in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
         head = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE one = 1").fetchone()
         last_id, prev_hash = (head["last_id"], head["last_hash"]) if head else (0, GENESIS)
         entry_id = last_id + 1

@@ -26,6 +26,7 @@ from typing import IO
 
 from dozor.holds_job import HOLDS_SECONDS, end_due_holds
 from dozor.liveness import Liveness
+from dozor.lock_counts_job import LOCK_COUNTS_SECONDS, write_ended_locks
 from dozor.oversight_job import SUMMARY_AT as WEEKLY_AT
 from dozor.oversight_job import weekly_summary
 from dozor.services import RunContext, Service, ServiceFactory, service_factories
@@ -80,6 +81,7 @@ class Supervisor:
         jobs = Jobs()
         jobs.every("retention", RETENTION_SECONDS, recorder.retention.run)
         jobs.every("case-holds", HOLDS_SECONDS, lambda: end_due_holds(self.layout, self.clock))
+        jobs.every("sign-in-locks", LOCK_COUNTS_SECONDS, lambda: write_ended_locks(self.layout, self.clock))
         jobs.every("give-back-memory", TRIM_SECONDS, give_back_free_memory, run_now=False)
         nightly = NightlySummary(self.config, self.clock)
         jobs.daily("nightly-summary", SUMMARY_AT[0], SUMMARY_AT[1], nightly.run)

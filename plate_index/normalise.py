@@ -10,7 +10,9 @@ needs a store migration that rebuilds the keys.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
 
 # Cyrillic letters (upper and lower case) that have a Latin twin on plates.
 CYRILLIC_TO_LATIN = str.maketrans(
@@ -60,15 +62,47 @@ def fold(text: str) -> str:
 
 
 def plate_start(query: str) -> str:
-    """The first MIN_QUERY_CHARS characters of the plate a search looks for, "" when the query does not
-    fix them (it starts with a wildcard). Oversight's key for "one plate searched again": every query
-    for one plate, however much of it was typed (AA1, AA12, AA1234BB) or on which keyboard, shares
-    its start, so typing more of it under a new case does not make it another plate."""
+    """Oversight's key for "one plate searched again": every query for one plate, however much of it
+    was typed (AA1, AA12, AA1234BB), on which keyboard, or with which look-alike (8E7 finds the BE7
+    plates as tolerant matches), shares its key, so typing it differently under a new case does not make
+    it another plate. The key is the first MIN_QUERY_CHARS characters with look-alikes folded
+    (`fixed_start`); a query that does not fix them (`*1234BB`, `?A1234BB`, `AA?1234BB`) looks for a plate
+    by its middle instead: its run of four or more digits (the number of a Ukrainian plate) is its key,
+    else the query itself; "" for a query that can be neither. (A search whose query fixes no start also
+    keeps the starts of the plates it found, `found_starts`, which oversight prefers to this key.)"""
+    start = fixed_start(query)
+    if start:
+        return start
+    folded = unicodedata.normalize("NFKC", query).translate(CYRILLIC_TO_LATIN).upper().strip()
+    if "*" not in folded and "?" not in folded:
+        return ""  # too short to be searched (the search refused it)
+    digits = re.findall(r"[0-9]{4,}", folded)
+    if digits:
+        return "#" + max(digits, key=len)
+    try:
+        return "~" + parse_query(folded, wildcards="*?")
+    except BadQuery:
+        return ""
+
+
+def fixed_start(query: str) -> str:
+    """The first MIN_QUERY_CHARS characters of the plate a search looks for, with look-alikes folded
+    (`fold`); "" when the query does not fix them (a wildcard among them, or too short)."""
     folded = unicodedata.normalize("NFKC", query).translate(CYRILLIC_TO_LATIN).upper().lstrip()
     if folded[:1] in ("*", "?"):
         return ""
     start = normalise(folded.split("*")[0].split("?")[0])
-    return start[:MIN_QUERY_CHARS] if len(start) >= MIN_QUERY_CHARS else ""
+    return fold(start[:MIN_QUERY_CHARS]) if len(start) >= MIN_QUERY_CHARS else ""
+
+
+def found_starts(query: str, plates: Iterable[str]) -> list[str]:
+    """What a search's audit entry keeps for oversight when its query fixes no plate start (`*7123AA`,
+    `?E7123AA`): the starts of the plates it found, which then stand for the query, so a leading
+    wildcard does not hide that one plate was followed under changing cases, even mixed with queries
+    typed from the start. [] when the query has a start of its own (`fixed_start`)."""
+    if fixed_start(query):
+        return []
+    return sorted({plate[:MIN_QUERY_CHARS] for plate in plates if len(plate) >= MIN_QUERY_CHARS})
 
 
 def parse_query(query: str, *, wildcards: str = "") -> str:

@@ -22,8 +22,11 @@ import math
 import sqlite3
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from recorder.holds import Hold, held_clause
 
 PASS_GAP_SECONDS = 1.0
 # ... and at least this many analysed frames of its camera without it: under load fewer frames are
@@ -181,22 +184,42 @@ class StoredPass:
 
 
 def passes_between(
-    conn: sqlite3.Connection, camera: str, since: float, until: float, *, limit: int, offset: int = 0
+    conn: sqlite3.Connection, camera: str, since: float, until: float, *, limit: int, offset: int = 0,
+    shown: Shown | None = None,
 ) -> list[StoredPass]:
-    """`camera`'s passes first seen in [since, until), in the order they happened, one page of them."""
+    """`camera`'s passes first seen in [since, until) (and `shown`), in the order they happened, one
+    page of them."""
+    where, args = _window(camera, since, until, shown)
     rows = conn.execute(
-        "SELECT id, camera, first_seen, last_seen, views, width, read, seen, box FROM passes"
-        " WHERE camera = ? AND first_seen >= ? AND first_seen < ? ORDER BY first_seen, id LIMIT ? OFFSET ?",
-        (camera, since, until, limit, offset),
+        "SELECT id, camera, first_seen, last_seen, views, width, read, seen, box FROM passes"  # noqa: S608
+        f" WHERE {where} ORDER BY first_seen, id LIMIT ? OFFSET ?",
+        (*args, limit, offset),
     ).fetchall()
     return [_stored(row) for row in rows]
 
 
-def count_passes(conn: sqlite3.Connection, camera: str, since: float, until: float) -> int:
-    return int(conn.execute(
-        "SELECT count(*) FROM passes WHERE camera = ? AND first_seen >= ? AND first_seen < ?",
-        (camera, since, until),
-    ).fetchone()[0])
+def count_passes(
+    conn: sqlite3.Connection, camera: str, since: float, until: float, shown: Shown | None = None
+) -> int:
+    where, args = _window(camera, since, until, shown)
+    return int(conn.execute(f"SELECT count(*) FROM passes WHERE {where}", args).fetchone()[0])  # noqa: S608
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Which passes a user may see: those first seen from `horizon` (the retention horizon), and older
+    ones a case hold in `holds` still keeps (plate_index.store.prune keeps them too)."""
+
+    horizon: float
+    holds: Sequence[Hold] = ()
+
+
+def _window(camera: str, since: float, until: float, shown: Shown | None) -> tuple[str, list[Any]]:
+    where, args = "camera = ? AND first_seen >= ? AND first_seen < ?", [camera, since, until]
+    if shown is not None:
+        held, held_args = held_clause(shown.holds, "camera", "first_seen", "last_seen")
+        where, args = f"{where} AND (first_seen >= ? OR {held})", [*args, shown.horizon, *held_args]
+    return where, args
 
 
 def get_pass(conn: sqlite3.Connection, pass_id: int) -> StoredPass | None:

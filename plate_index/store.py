@@ -346,10 +346,10 @@ def prune(
     keep: Sequence[Hold] = (),
 ) -> int:
     """Delete sightings first seen before `cutoff` (epoch s), their keys, crop and scene files and
-    watchlist alerts, and passes seen and watchlist entries ended before it; sightings a case hold in
-    `keep` covers stay, with their pictures and alerts (an alert names the sighting's plate, camera and
-    time: it goes when the sighting does, never before or after). Works in batches so the LPR worker is
-    never blocked for long. Returns the number of sightings deleted."""
+    watchlist alerts, and passes seen and watchlist entries ended before it; sightings and passes a
+    case hold in `keep` covers stay, the sightings with their pictures and alerts (an alert names the
+    sighting's plate, camera and time: it goes when the sighting does, never before or after). Works
+    in batches so the LPR worker is never blocked for long. Returns the number of sightings deleted."""
     deleted = 0
     kept, kept_args = keep_clause(keep, "camera", "first_seen", "last_seen")
     while True:
@@ -384,7 +384,8 @@ def prune(
             "DELETE FROM alerts WHERE first_seen < ? AND sighting_id NOT IN (SELECT id FROM sightings)",
             (cutoff,),
         )
-        conn.execute("DELETE FROM passes WHERE first_seen < ?", (cutoff,))
+        # A pass a hold covers stays like the held sighting: its picture is cut from the held video.
+        conn.execute(f"DELETE FROM passes WHERE first_seen < ?{kept}", (cutoff, *kept_args))  # noqa: S608
         # Watchlist entries removed or expired before the cutoff go once no alert names them.
         conn.execute(
             "DELETE FROM watchlist WHERE COALESCE(removed, expires) < ? AND id NOT IN "

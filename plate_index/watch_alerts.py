@@ -106,6 +106,12 @@ def list_alerts(
     ]
 
 
+def is_open(conn: sqlite3.Connection, alert_id: int) -> bool:
+    """Whether alert `alert_id` exists and nobody acknowledged it yet."""
+    row = conn.execute("SELECT 1 FROM alerts WHERE id = ? AND acknowledged IS NULL", (alert_id,)).fetchone()
+    return row is not None
+
+
 def acknowledge(conn: sqlite3.Connection, alert_id: int, who: str, now: datetime) -> bool:
     """Mark an alert seen and dealt with; False if it was already acknowledged or does not exist."""
     with conn:

@@ -155,6 +155,15 @@ def keep_clause(holds: Iterable[Hold], camera_col: str, start_col: str, end_col:
     return sql, args
 
 
+def held_clause(holds: Iterable[Hold], camera_col: str, start_col: str, end_col: str) -> tuple[str, list]:
+    """An SQL condition (and its arguments) true for rows a hold covers (false without holds)."""
+    sql, args = "0", list[object]()
+    for hold in holds:
+        sql += f" OR ({camera_col} = ? AND {start_col} < ? AND {end_col} > ?)"
+        args += [hold.camera, hold.end, hold.start]
+    return f"({sql})", args
+
+
 def _iso(epoch: float) -> str:
     return utc_iso(from_epoch(epoch))
 

@@ -32,6 +32,7 @@ def synthetic_clip(
     """A clip of moving blocks over a noisy gradient; at 1280x720 and bitrate=2_000_000, a typical camera."""
     if path.exists():
         return path
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("tmp-" + path.name)
     encode_frames(
         tmp, _moving_frames(width, height, round(fps * seconds)),

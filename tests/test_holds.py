@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from webapp import seed_sighting
+from webapp import seed_pass, seed_sighting
 
 from accounts import audit
 from accounts.audit import AuditAction
@@ -101,6 +101,31 @@ def test_past_retention_held_data_stays_and_unheld_goes_until_the_end_date(site)
         "system", f"hold {hold_id}", "ЄО 4512", "theft")
     assert ended.detail["camera"] == "road-north" and "BE7123AA" not in str(ended.detail)
     assert end_due_holds(layout, clock) == 0, "an ended hold ends once"
+
+
+def passes_left(layout) -> list[tuple[str, float]]:
+    conn = open_store(layout.plates_db)
+    try:
+        return [(row[0], row[1]) for row in conn.execute("SELECT camera, first_seen FROM passes ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def test_passes_a_hold_covers_stay_past_retention_like_its_sightings(site):
+    """Passes without a plate (a camera's passes in a time window, their pictures cut from the video)
+    are plate data a hold keeps too: past retention the held camera's passes inside the held range stay,
+    the rest go, and the hold's end date releases them."""
+    layout, catalog, config, *_ = site
+    inside = seed_pass(layout, "road-north", DAY13 + timedelta(seconds=40))
+    seed_pass(layout, "road-north", DAY13 + timedelta(minutes=2))  # the same camera, after the range
+    seed_pass(layout, "village-square", DAY13 + timedelta(seconds=40))  # another camera, same time
+    clock = ManualClock(NOW + timedelta(days=2))
+    run_retention(layout, catalog, config, clock)
+    assert passes_left(layout) == [("road-north", to_epoch(DAY13 + timedelta(seconds=40)))], inside
+    clock.advance(timedelta(days=29).total_seconds())
+    assert end_due_holds(layout, clock) == 1
+    run_retention(layout, catalog, config, clock)
+    assert passes_left(layout) == []
 
 
 def test_a_hold_whose_end_cannot_be_audited_is_ended_at_the_next_run_with_its_entry(site, monkeypatch):

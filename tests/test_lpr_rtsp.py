@@ -10,6 +10,7 @@ import os
 import signal
 import sqlite3
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,14 @@ def test_cars_found_over_rtsp_and_killed_worker_loses_no_recording(
     assert figures["sightings_per_pass"] <= 1.2
     assert figures["stray_max_per_clip"] <= 1
     assert restarts >= 1
+
+    # Direction of travel (issue 15, item 5): every clip drives its cars from right to left, so no
+    # sighting may say otherwise; a pass too short to tell is "unknown", and at least half can tell.
+    directions = [row[0] for row in conn.execute("SELECT direction FROM sightings")]
+    print(f"directions: {Counter(directions)}")
+    assert directions, "no sighting"
+    assert set(directions) <= {"right_to_left", "unknown"}, Counter(directions)
+    assert directions.count("right_to_left") >= 0.5 * len(directions), Counter(directions)
 
     # The site report's plate figures: the workers also counted every plate they followed as a pass,
     # read or not, with its largest width (the clips' plates grow from 110 to 170 px).

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from webapp import seed_sighting
+from webapp import PASSWORDS, seed_sighting
 
 from accounts import audit
 from accounts.audit import AuditAction
 from accounts.cases import Case
 from accounts.webdb import open_web_db
 from dozor.cli import main
-from edge.clock import ManualClock
+from edge.clock import ManualClock, utc_iso
 from edge.layout import DataLayout
 from recorder import holds
 
@@ -53,7 +53,9 @@ ENTRIES = [  # (when, action, target, detail, case)
     (local(11), AuditAction.HOLD_ENDED, "hold 0", {}, ACCIDENT),
     (local(12), AuditAction.LOGIN_FAILED, "police", {}, None),
     (local(12, 13), AuditAction.LOGIN_FAILED, "admin", {}, None),
-    (local(12, 14), AuditAction.LOGIN_LOCKED, "admin", {}, None),
+    (local(12, 14), AuditAction.LOGIN_LOCKED, "name:admin", {}, None),
+    (local(12, 15), AuditAction.LOGIN_LOCK_ENDED, "name:admin", {"since": utc_iso(local(12, 14)),
+                                                                 "refused": 1}, None),
     (local(13), AuditAction.LOGIN_OK, "police", {}, None),
     (local(13, 1), AuditAction.SIGHTING_VIEW, "3", {}, THEFT),
     (local(14), AuditAction.SUBJECT_LOOKUP, "BE0001EE", {"request": "letter 5", "results": 1}, None),
@@ -82,6 +84,8 @@ EXPECTED = {
     "exports": 1,
     "holds": {"placed": 2, "released": 1, "ended": 1, "in_force_at_end": 1},
     "failed_sign_ins": 3,
+    "sign_ins": {"wrong_password": 2, "refused_while_locked": 1, "refused_not_yet_in_audit_log": 0,
+                 "locks": 1},
     "plate_requests_answered": 1,
 }
 
@@ -275,3 +279,65 @@ def test_searches_made_in_the_web_ui_are_counted_by_their_outcome(web, site):
     assert police.get("/api/search?q=ZZZ").get_json()["count"] == 0
     theft = json.loads(_report(site, "--format", "json"))["searches"]["by_reason"]["theft"]
     assert theft == {"found": 3 + 1, "not_found": 2 + 1, "unknown": 1}
+
+
+def test_every_failed_sign_in_is_counted_in_the_month_it_was_made_across_a_lock_over_midnight(
+    kyiv, data_dir
+):
+    """Sign-ins refused while a name is locked are counted by the lock, not one entry each (an attacker
+    must not flood the log), yet the report counts every one in the month it was made: a lock that
+    spans the end of November writes November's count when December's first refusal comes, the lock's
+    end writes December's, and a count not written yet is taken from the lock itself. In Kyiv time,
+    so a month in UTC would put the refusals after local midnight in the wrong month."""
+    from webapp import WebSite, csrf_token, make_config
+
+    from webui.transparency import build_report
+    from webui.transparency_page import render_transparency_file
+
+    clock = ManualClock(local(30, 23, minute=49))
+    site = WebSite(data_dir, clock)
+    app = site.app(clock=clock)
+    config = make_config(data_dir)
+
+    def attempt(moment: datetime, name: str = "police", password: str = "wrong-guess-1") -> int:
+        clock.advance((moment - clock.now()).total_seconds())
+        client = app.test_client()
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        form = {"username": name, "password": password, "csrf_token": token}
+        return client.post("/login", data=form).status_code
+
+    def sign_ins(month: str, now: datetime) -> dict:
+        data = build_report(config, month, now).to_json()
+        assert data["failed_sign_ins"] == data["sign_ins"]["wrong_password"] + data["sign_ins"][
+            "refused_while_locked"]
+        return data["sign_ins"]
+
+    wrong = [attempt(local(30, 23, minute=50 + n)) for n in range(5)]  # the name locks until 00:05
+    refused = [attempt(local(30, 23, minute=m)) for m in (56, 58)]
+    refused += [attempt(local(1, 0, month=12, minute=m)) for m in (1, 2, 4)]
+    assert wrong == [401] * 5 and refused == [429] * 5
+
+    still_locked = local(1, 0, month=12, minute=4) + timedelta(seconds=30)
+    assert sign_ins("2026-11", still_locked) == {
+        "wrong_password": 5, "refused_while_locked": 2, "refused_not_yet_in_audit_log": 0, "locks": 1}
+    assert sign_ins("2026-12", still_locked) == {
+        "wrong_password": 0, "refused_while_locked": 3, "refused_not_yet_in_audit_log": 3, "locks": 0}
+    english = render_transparency_file(build_report(config, "2026-12", still_locked), "en")
+    assert 'id="refused-sign-ins">3<' in english and "3 refused attempts are counted by a lock" in english
+
+    assert attempt(local(1, 0, month=12, minute=20), password=PASSWORDS["police"]) == 302  # the lock ended
+    assert attempt(local(1, 0, month=12, minute=21), name="admin") == 401
+    later = local(3, 12, month=12)
+    assert sign_ins("2026-11", later)["refused_while_locked"] == 2
+    assert sign_ins("2026-12", later) == {
+        "wrong_password": 1, "refused_while_locked": 3, "refused_not_yet_in_audit_log": 0, "locks": 0}
+    november = render_transparency_file(build_report(config, "2026-11", later), "uk")
+    assert 'id="failed-sign-ins">7<' in november and 'id="wrong-passwords">5<' in november
+    assert "Кожну невдалу спробу входу враховано в тому місяці" in november
+
+    conn = open_web_db(DataLayout(data_dir))
+    entries = [(e.action, e.detail.get("refused")) for e in reversed(audit.entries(conn, limit=100))]
+    conn.close()
+    assert entries == [(AuditAction.LOGIN_FAILED, None)] * 5 + [
+        (AuditAction.LOGIN_LOCKED, None), (AuditAction.LOGIN_REFUSALS, 2), (AuditAction.LOGIN_LOCK_ENDED, 3),
+        (AuditAction.LOGIN_OK, None), (AuditAction.LOGIN_FAILED, None)], "one entry per lock and month"

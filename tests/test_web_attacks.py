@@ -533,3 +533,16 @@ def test_healthz_shows_no_plate_camera_or_user_data_whatever_is_stored(evil_app)
     body = client.get("/healthz").get_data(as_text=True)
     for secret in ("BE7", "road-north", "village-square", "Площа", "police", "olena", "<"):
         assert secret not in body, secret
+
+
+def test_a_plate_store_created_but_not_yet_migrated_is_plate_reading_starting_not_an_error(web):
+    """plates.db exists from the moment the daemon (or the aiming page) opens it, before its tables: a
+    page rendered in that moment says nothing about plate reading instead of failing with a 500."""
+    import sqlite3
+
+    from edge.layout import DataLayout
+
+    sqlite3.connect(DataLayout(web.data_dir).plates_db).close()  # the empty file, no tables
+    admin = web.client("admin")
+    assert admin.get("/admin").status_code == 200
+    assert web.client("police").get("/search").status_code in (200, 302)

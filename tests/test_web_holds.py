@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from webapp import page_token, seed_sighting
+from webapp import audit_log_refuses, page_token, seed_sighting
 
 from accounts import audit
 from accounts.audit import AuditAction
@@ -111,7 +111,7 @@ def test_admins_see_every_hold_and_release_any_and_police_release_their_own(web,
 def test_held_video_and_sightings_stay_viewable_past_retention_until_the_end(web, data_dir, segment_file):
     from webapp import seed_recordings
 
-    from edge.clock import ManualClock
+    from edge.clock import ManualClock, utc_iso
 
     now = datetime.now(UTC).replace(microsecond=0)
     layout = DataLayout(data_dir)
@@ -132,10 +132,13 @@ def test_held_video_and_sightings_stay_viewable_past_retention_until_the_end(web
     assert police.get(f"/sightings/{sighting}").status_code == 200
     assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 200
     assert police.get(f"/video/segments/{free_segment}.mp4").status_code == 404
+    timeline = f"/recordings?camera=road-north&at={utc_iso(now - timedelta(minutes=9))}"
+    assert f'href="/sightings/{sighting}"' in police.get(timeline).get_data(as_text=True)  # marked there too
     clock.advance(timedelta(days=16).total_seconds())  # both holds ended
     police = web.client("police", app=app)
     assert police.get(f"/sightings/{sighting}").status_code == 404
     assert police.get(f"/video/segments/{held_segment}.mp4").status_code == 404
+    assert f'href="/sightings/{sighting}"' not in police.get(timeline).get_data(as_text=True)
 
 
 def test_holds_placed_one_after_another_keep_video_no_longer_than_max_hold_days_past_retention(
@@ -198,28 +201,18 @@ def test_video_already_past_retention_cannot_be_brought_back_by_a_new_hold(web, 
     assert police.post("/holds", data={"csrf_token": token, "days": 30, **straddling}).status_code == 400
 
 
-def test_no_hold_is_placed_or_released_without_its_audit_entry(web, data_dir, sighting, monkeypatch):
+def test_no_hold_is_placed_or_released_without_its_audit_entry(web, data_dir, sighting):
     """When web.db cannot take the entry (locked, full disk), the hold is not placed, or not released:
     the request fails and nothing changed that the audit log does not tell."""
-    import sqlite3
-
-    from accounts import audit as audit_module
-
     police = web.client("police")
     token = page_token(police, "/holds")
-    real_append = audit_module.append
-
-    def locked(*args, **kwargs):
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(audit_module, "append", locked)
     police.application.testing = False  # the browser's view: an error page, not an exception
-    failed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
+    with audit_log_refuses():
+        failed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
     assert failed.status_code == 500 and stored(data_dir) == []
-    monkeypatch.setattr(audit_module, "append", real_append)
     placed = police.post("/holds", data={"csrf_token": token, "sighting_id": sighting, "days": 30})
     assert placed.status_code == 302
     (hold,) = stored(data_dir)
-    monkeypatch.setattr(audit_module, "append", locked)
-    failed = police.post(f"/holds/{hold.id}/release", data={"csrf_token": token})
+    with audit_log_refuses():
+        failed = police.post(f"/holds/{hold.id}/release", data={"csrf_token": token})
     assert failed.status_code == 500 and stored(data_dir)[0].released_at is None

@@ -141,3 +141,32 @@ def test_the_right_password_forgets_only_that_names_failures_from_its_own_addres
     assert post("10.0.0.5", PASSWORDS["police"]) == 302
     assert post("10.0.0.5", "wrong-guess-8", "admin") == 401
     assert post("10.0.0.5", "wrong-guess-9", "admin") == 429, "the address's guesses at other names count"
+
+
+def test_a_locks_count_reaches_the_audit_log_even_when_nobody_signs_in_again(data_dir):
+    """The daemon's minute job writes the count of a lock that is over (dozor.lock_counts_job), once,
+    in the chain; a sign-in afterwards writes it no second time."""
+    from accounts.audit_chain import verify
+    from dozor.lock_counts_job import write_ended_locks
+
+    clock = ManualClock()
+    client = WebSite(data_dir, clock).client(clock=clock)
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+
+    def post(password: str) -> int:
+        return client.post("/login", data={"username": "police", "password": password,
+                                           "csrf_token": token}).status_code
+
+    assert [post(f"guess-{n}") for n in range(8)] == [401] * 5 + [429] * 3
+    layout = DataLayout(data_dir)
+    assert write_ended_locks(layout, clock) == 0  # still locked
+    clock.advance(15 * 60 + 1)
+    assert write_ended_locks(layout, clock) == 1
+    assert write_ended_locks(layout, clock) == 0
+    assert post(PASSWORDS["police"]) == 302
+    conn = open_web_db(layout)
+    ended = audit.entries(conn, action=AuditAction.LOGIN_LOCK_ENDED)
+    assert [(e.target, e.actor, e.detail["refused"]) for e in ended] == [("name:police", "police", 3)]
+    checked, problems = verify(conn)
+    assert problems == [] and checked == len(audit.entries(conn, limit=100))
+    conn.close()

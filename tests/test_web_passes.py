@@ -115,3 +115,28 @@ def test_volunteers_see_no_passes_and_no_pictures(web, site):
     volunteer = web.client("volunteer")
     assert volunteer.get(_url()).status_code == 403
     assert volunteer.get("/passes/1.jpg").status_code == 403
+
+
+def test_passes_a_case_hold_keeps_are_listed_with_pictures_past_retention(web, site):
+    """A hold on a camera's time range keeps its passes (plate_index.store.prune) and the page shows
+    them past the retention horizon, pictures too; the camera's other passes are gone."""
+    from plate_index.store import prune
+    from recorder import holds
+
+    _, layout = site
+    conn = holds.open_holds(layout)
+    holds.place(conn, holds.Hold(0, "road-north", to_epoch(T0 + timedelta(seconds=10)),
+                                 to_epoch(T0 + timedelta(seconds=20)), None, "ЄО 4512", "theft", "police",
+                                 to_epoch(T0 + timedelta(hours=1)), to_epoch(T0 + timedelta(days=30))))
+    conn.close()
+    later = ManualClock(T0 + timedelta(days=15))  # retention is 14 days
+    now = to_epoch(later.now())
+    store = open_store(layout.plates_db)
+    prune(store, layout, now - 14 * 86400, keep=holds.active(layout, now))
+    store.close()
+    client = web.client("police", clock=later)
+    page = client.get(_url()).get_data(as_text=True)
+    assert page.count('class="pass"') == 10  # first seen 02:00:10.3 to 02:00:19.3: inside the hold
+    pictures = re.findall(r'src="(/passes/\d+\.jpg)"', page)
+    assert len(pictures) == 10 and client.get(pictures[0]).status_code == 200
+    assert client.get(_url("village-square")).get_data(as_text=True).count('class="pass"') == 0

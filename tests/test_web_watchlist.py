@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
-from webapp import page_token, read_plate, seed_sighting
+from webapp import audit_log_refuses, page_token, read_plate, seed_sighting
 
 from accounts import audit
 from accounts.audit import AuditAction
@@ -254,3 +254,29 @@ def test_an_alert_pops_up_for_a_day_then_waits_on_the_alerts_page(web, data_dir)
     police = web.client("police")
     assert [a["plate"] for a in poll(police)["alerts"]] == ["BE7002AA"]
     assert "BE7001AA" in police.get("/alerts").get_data(as_text=True)
+
+
+def test_no_watchlist_change_or_acknowledgement_happens_without_its_audit_entry(web, data_dir):
+    """The audit entry is written first: when web.db cannot take it (locked, full disk, or the process
+    dies between the two), the entry is not added, not removed, the alert not acknowledged."""
+    layout = DataLayout(data_dir)
+    police = web.client("police")
+    assert add(police, "KA7*").status_code == 302
+    read_plate(layout, "road-north", "KA7001AI")
+    alert_id = poll(police)["alerts"][0]["id"]
+    conn = plates_conn(data_dir)
+    listed = active_entries(conn, datetime.now(UTC))
+    conn.close()
+    token = page_token(police, "/watchlist")
+    police.application.testing = False  # the browser's view: an error page, not an exception
+    with audit_log_refuses():
+        added = police.post("/watchlist", data={"csrf_token": token, "pattern": "BE1*", "days": 7})
+        removed = police.post(f"/watchlist/{listed[0].id}/remove", data={"csrf_token": token})
+        acked = police.post(f"/alerts/{alert_id}/ack", data={"csrf_token": token})
+    assert [added.status_code, removed.status_code, acked.status_code] == [500, 500, 500]
+    conn = plates_conn(data_dir)
+    try:
+        assert active_entries(conn, datetime.now(UTC)) == listed, "changed without an audit entry"
+        assert list_alerts(conn)[0].acknowledged is None
+    finally:
+        conn.close()

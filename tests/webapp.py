@@ -7,6 +7,8 @@ it, and the browser tests and benchmarks import it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -379,3 +381,21 @@ def seed_pass(
         return int(conn.execute("SELECT max(id) FROM passes").fetchone()[0])
     finally:
         conn.close()
+
+
+@contextmanager
+def audit_log_refuses() -> Iterator[None]:
+    """While inside, every audit entry fails as on a locked web.db or a full disk: what must then not
+    happen is whatever the entry would have told of."""
+    import sqlite3
+
+    import pytest
+
+    from accounts import audit
+
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(audit, "append", locked)
+        yield

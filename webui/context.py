@@ -53,6 +53,9 @@ class Databases:
             if readonly and not path.exists():
                 raise StoreMissing(path.name)
             conn = connect(path, readonly=readonly)
+            if readonly and conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                conn.close()  # created a moment ago, its tables not made yet: as good as missing
+                raise StoreMissing(path.name)
             setattr(self._local, name, conn)
         return conn
 
@@ -165,7 +168,7 @@ def watchlist_db() -> sqlite3.Connection:
 
 
 def plates_db() -> sqlite3.Connection:
-    """The plate store, read-only (StoreMissing until plate reading created it)."""
+    """The plate store, read-only (StoreMissing until plate reading created and migrated it)."""
     return ctx().databases.plates()
 
 

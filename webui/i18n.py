@@ -31,6 +31,7 @@ ACTION_LABELS = {
     AuditAction.LOGIN_FAILED: lazy_gettext("sign-in failed"),
     AuditAction.LOGIN_LOCKED: lazy_gettext("sign-in refused (locked)"),
     AuditAction.LOGIN_LOCK_ENDED: lazy_gettext("sign-in lock over"),
+    AuditAction.LOGIN_REFUSALS: lazy_gettext("sign-ins refused by a lock until the month ended"),
     AuditAction.LOGOUT: lazy_gettext("signed out"),
     AuditAction.SEARCH: lazy_gettext("plate search"),
     AuditAction.SIGHTING_VIEW: lazy_gettext("sighting viewed"),
@@ -74,6 +75,9 @@ FLAG_LABELS = {  # accounts.oversight: why an admin should look at an entry
     FlagKind.BUSY_CASE: lazy_gettext("many searches under one case"),
     FlagKind.REPEATED_PLATE: lazy_gettext("one plate searched again by one user across cases"),
     FlagKind.EXPORT: lazy_gettext("evidence exported"),
+    FlagKind.SUBJECT_LOOKUP: lazy_gettext("plate looked up for a person's request"),
+    FlagKind.WATCHLIST: lazy_gettext("plate put on the watchlist"),
+    FlagKind.OFF_DUTY_VIEWS: lazy_gettext("plate data opened outside duty hours"),
 }
 LPR_STATES = {  # plate_index.status: how a camera's plate reading is doing
     "starting": lazy_gettext("starting"),

@@ -10,9 +10,10 @@ addresses add up; per address, so one machine cannot try one password on every a
 person who knows a user name can lock it for 15 minutes; the audit log shows from where.
 
 Refusals do not each write an audit entry (1,500 anonymous posts once wrote 1,496): the first refusal
-of a lock episode says so, and the first sign-in attempt after the episode writes its end with the
-number refused, so an episode costs two entries however long an attacker keeps trying. Everything is
-kept in web.db, so restarting the web process resets nothing.
+of a lock episode says so, and the lock counts the rest per local month, written to the log as one
+entry per lock and month (accounts.lock_counts), so an episode costs two entries, one more for each
+month it spans, however long an attacker keeps trying. Everything is kept in web.db, so restarting
+the web process resets nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
+from accounts.audit import AuditAction
+from accounts.lock_counts import Episode, month_of, write_count, write_ended
 from edge.clock import Clock, to_epoch
 
 MAX_CHECKS_PER_NAME = 5
@@ -40,15 +43,6 @@ class Attempt:
     @property
     def allowed(self) -> bool:
         return self.ticket is not None
-
-
-@dataclass(frozen=True)
-class Episode:
-    """A lock that has ended: what it locked, since when, and how many attempts it refused."""
-
-    key: str
-    started: float
-    refused: int
 
 
 class Lockout:
@@ -87,16 +81,24 @@ class Lockout:
         return rows[-1]["at"] + self.window if len(rows) >= limit else 0.0
 
     def _refused(self, key: str, now: float, until: float) -> bool:
-        """Count a refusal in the episode of `key`; True if it opened the episode."""
-        updated = self.conn.execute(
-            "UPDATE login_locks SET refused = refused + 1, until = ? WHERE key = ?", (until, key)
-        ).rowcount
-        if updated:
+        """Count a refusal in the episode of `key`; True if it opened the episode. A refusal in another
+        month than the episode's count so far writes that count to the audit log and starts anew."""
+        row = self.conn.execute("SELECT started, refused FROM login_locks WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.conn.execute("INSERT INTO login_locks (key, started, until, refused) VALUES (?, ?, ?, 1)",
+                              (key, now, until))
+            return True
+        if month_of(row["started"]) != month_of(now):
+            write_count(self.conn, self.clock, Episode(key, row["started"], row["refused"]),
+                        AuditAction.LOGIN_REFUSALS)
+            self.conn.execute(
+                "UPDATE login_locks SET started = ?, refused = 1, until = ? WHERE key = ?", (now, until, key)
+            )
             return False
         self.conn.execute(
-            "INSERT INTO login_locks (key, started, until, refused) VALUES (?, ?, ?, 1)", (key, now, until)
+            "UPDATE login_locks SET refused = refused + 1, until = ? WHERE key = ?", (until, key)
         )
-        return True
+        return False
 
     def succeeded(self, attempt: Attempt, username: str, ip: str) -> None:
         """The password was right: the check and this user's earlier failures from `ip` no longer count."""
@@ -104,13 +106,6 @@ class Lockout:
             self.conn.execute("DELETE FROM login_failures WHERE rowid = ?", (attempt.ticket,))
             self.conn.execute("DELETE FROM login_failures WHERE username = ? AND ip = ?", (username, ip))
 
-    def ended_episodes(self) -> list[Episode]:
-        """Locks that are over, each returned once (the caller writes their audit entry)."""
-        now = to_epoch(self.clock.now())
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            rows = self.conn.execute(
-                "SELECT key, started, refused FROM login_locks WHERE until <= ?", (now,)
-            ).fetchall()
-            self.conn.execute("DELETE FROM login_locks WHERE until <= ?", (now,))
-        return [Episode(r["key"], r["started"], r["refused"]) for r in rows]
+    def end_episodes(self) -> list[Episode]:
+        """Locks that are over, their counts written to the audit log (accounts.lock_counts)."""
+        return write_ended(self.conn, self.clock)

@@ -123,6 +123,12 @@ class TransparencyReport:
             "holds": {"placed": self.holds.placed, "released": self.holds.released,
                       "ended": self.holds.ended, "in_force_at_end": self.holds.in_force_at_end},
             "failed_sign_ins": self.access.failed_sign_ins,
+            "sign_ins": {  # failed_sign_ins = wrong_password + refused_while_locked, each in its month
+                "wrong_password": self.access.sign_ins.wrong_password,
+                "refused_while_locked": self.access.sign_ins.refused_while_locked,
+                "refused_not_yet_in_audit_log": self.access.sign_ins.not_yet_logged,
+                "locks": self.access.sign_ins.locks,
+            },
             "plate_requests_answered": actions[AuditAction.SUBJECT_LOOKUP],
             "audit_head": None if self.head is None else {
                 "entry": self.head.entry_id, "hash": self.head.hash, "log": self.head.log_id},

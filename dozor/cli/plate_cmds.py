@@ -129,7 +129,7 @@ def search_cmd(prefix, config_path, camera, since, until, exact, direction, limi
                reason, case_note) -> None:
     """Sightings whose plate starts with PREFIX (Latin or Cyrillic letters), exact matches first,
     newest first."""
-    from plate_index.normalise import BadQuery
+    from plate_index.normalise import BadQuery, found_starts
     from plate_index.search import search
 
     since_at, until_at = _time(since, "--since"), _time(until, "--until")
@@ -159,7 +159,10 @@ def search_cmd(prefix, config_path, camera, since, until, exact, direction, limi
         _audit(config, AuditAction.SEARCH, prefix, detail, case)
         fail(str(exc))
         return
-    _audit(config, AuditAction.SEARCH, prefix, {**detail, "results": len(hits)}, case)  # before any is shown
+    detail["results"] = len(hits)
+    if starts := found_starts(prefix, [hit.plate for hit in hits]):
+        detail["starts"] = starts  # oversight's key for a query that fixes no plate start
+    _audit(config, AuditAction.SEARCH, prefix, detail, case)  # before any is shown
     if as_json:
         print_json_lines([hit.to_json() for hit in hits])
         return

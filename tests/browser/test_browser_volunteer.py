@@ -1,11 +1,13 @@
 """A volunteer in a real browser: the live grid refreshes, shows an offline camera, and opens one camera
-live at full frame rate; plate pages stay closed."""
+live at full frame rate; plate pages stay closed, and no plate text reaches the browser at all."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from browser_support import CAMERAS, OFFLINE_CAMERA, sign_in
-from webapp import PASSWORDS
+from webapp import PASSWORDS, read_plate
 
 pytestmark = pytest.mark.slow
 
@@ -65,3 +67,56 @@ def test_volunteer_cannot_open_plate_pages(page, site):
     response = page.goto(site.url + "/search")
     assert response.status == 403
     assert "недоступна" in page.content()
+
+
+VOLUNTEER_PAGES = ["/live", "/live/road-north", "/live/road-north/replay", "/cameras"]
+TEXT_TYPES = ("text/", "json", "javascript")
+
+
+@pytest.mark.timeout(150)
+def test_no_plate_text_reaches_a_volunteers_browser(page, site):
+    """Volunteers never see plate text: not on a page they reach (grid, full frame, replay, cameras),
+    nor in any script or answer those pages fetch, while a watchlist alert is raised for a car passing a
+    camera of their grid. Everything the browser received as text is searched for every stored plate."""
+    from plate_index.watchlist import add_entry, open_watchlist
+
+    received = []
+    page.on("requestfinished", lambda request: received.append(request))  # not the endless streams
+    sign_in(page, site, "volunteer", PASSWORDS["volunteer"])
+    page.wait_for_url("**/live")
+    now = datetime.now(UTC)
+    conn = open_watchlist(site.layout)
+    try:
+        add_entry(conn, "BE77*", "wanted", "police", now, now + timedelta(days=1))
+    finally:
+        conn.close()
+    read_plate(site.layout, "village-square", "BE7777XA")
+    texts: list[tuple[str, str]] = []
+    received.clear()  # the sign-in's pages, already left
+    for path in VOLUNTEER_PAGES:
+        page.goto(site.url + path)
+        page.wait_for_timeout(3000)  # the grid's, the status's and any alert's polls
+        texts.append((path, page.content()))
+        while received:  # bodies are gone once the page is left
+            response = received.pop().response()
+            kind = response.headers.get("content-type", "") if response else ""
+            if response and any(t in kind for t in TEXT_TYPES) and not 300 <= response.status < 400:
+                texts.append((response.url, _body(response)))
+    plates = {name.split("@")[0] for name in site.sightings} | {"BE7777XA"}
+    assert len(texts) >= 2 * len(VOLUNTEER_PAGES)
+    assert any("/api/live/status" in where for where, _ in texts)  # the polls were read too
+    leaks = [(where, plate) for where, text in texts for plate in plates if plate in text]
+    assert leaks == []
+
+
+def _body(response) -> str:
+    """The text of a response; "" for one the browser already dropped (a poll that ended as the page
+    was left: its page was searched before)."""
+    from playwright.sync_api import Error
+
+    try:
+        return response.text()
+    except Error as exc:
+        if "navigated away" in str(exc) or "No resource" in str(exc):
+            return ""
+        raise

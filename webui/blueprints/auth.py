@@ -16,14 +16,13 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from accounts import audit
 from accounts.audit import AuditAction
 from accounts.users import Accounts, Role, normalise_username
-from edge.clock import from_epoch, utc_iso
+from edge.clock import utc_iso
 from webui.access import ALL_ROLES, allow, audit_request, client_ip, current_user, public, safe_next
 from webui.context import ctx, web_db
 from webui.i18n import LANGUAGES, remember_language
-from webui.lockout import Episode, Lockout
+from webui.lockout import Lockout
 
 bp = Blueprint("auth", __name__)
 
@@ -60,8 +59,7 @@ def login():
     conn, clock = web_db(), ctx().clock
     name, ip = normalise_username(form.username.data)[:64], client_ip()
     lockout = Lockout(conn, clock)
-    for episode in lockout.ended_episodes():
-        _audit_episode_end(episode)
+    lockout.end_episodes()
     attempt = lockout.reserve(name, ip)
     if not attempt.allowed:
         if attempt.new_episode:
@@ -84,22 +82,6 @@ def login():
     current_app.session_interface.prune()
     audit_request(AuditAction.LOGIN_OK, user.role.value, who=user.username)
     return redirect(safe_next(form.next.data, home_for(user.role)))
-
-
-def _audit_episode_end(episode: Episode) -> None:
-    """One entry for a whole lock episode: what was locked, since when, how many attempts it refused.
-    Written in the name of the locked user name or address, not of whoever signs in now (hence not
-    audit_request)."""
-    kind, _sep, subject = episode.key.partition(":")
-    audit.append(
-        web_db(),
-        ctx().clock,
-        actor=subject if kind == "name" else "-",
-        ip=subject if kind == "address" else "-",
-        action=AuditAction.LOGIN_LOCK_ENDED,
-        target=episode.key,
-        detail={"since": utc_iso(from_epoch(episode.started)), "refused": episode.refused},
-    )
 
 
 @bp.route("/logout", methods=["POST"])

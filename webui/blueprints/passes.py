@@ -4,7 +4,8 @@ read or not, with its plate picture (webui.pass_pictures), a page at a time.
 
 Each page shown is a read of plate data and writes an audit entry (camera, window, page); its plate
 pictures are fetched under that entry. A pass the OCR read links to its sighting, with the plate text.
-Nothing before the retention horizon is shown.
+Nothing before the retention horizon is shown, except what a case hold keeps (recorder.holds): held
+passes stay in the store and on this page, with their pictures, until the hold ends.
 """
 
 from __future__ import annotations
@@ -48,16 +49,16 @@ def page():
     if camera not in {c.name for c in cameras}:
         abort(404)
     number = max(1, request.args.get("page", 1, type=int) or 1)
-    shown_since = max(since, ctx().retention_horizon())
     detail = {"since": utc_iso(since), "until": utc_iso(until), "page": number}
     audit_request(AuditAction.PASSES_VIEW, camera, detail)
     rows, total, read = [], 0, {}
-    if until > shown_since and error is None:
+    if error is None:
         try:
             conn = plates_db()
-            window = (to_epoch(shown_since), to_epoch(until))
-            total = count_passes(conn, camera, *window)
-            rows = passes_between(conn, camera, *window, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+            window, shown = (to_epoch(since), to_epoch(until)), _shown()
+            total = count_passes(conn, camera, *window, shown)
+            rows = passes_between(conn, camera, *window, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE,
+                                  shown=shown)
             read = sightings_of(conn, rows)
         except StoreMissing:
             pass
@@ -90,7 +91,7 @@ def picture(pass_id: int):
     stored = get_pass(plates_db(), pass_id)
     if stored is None or stored.seen is None or stored.box is None:
         abort(404)
-    if stored.first_seen < to_epoch(ctx().retention_horizon()):
+    if ctx().gone(stored.camera, from_epoch(stored.first_seen), from_epoch(stored.last_seen)):
         abort(404)
     record_viewing(picture_key(pass_id), AuditAction.SIGHTING_PICTURE, f"pass {pass_id}",
                    {"kind": "pass", "camera": stored.camera})
@@ -98,6 +99,16 @@ def picture(pass_id: int):
     if jpeg is None:
         abort(404)
     return Response(jpeg, mimetype="image/jpeg")
+
+
+def _shown():
+    """Which passes the page may show (plate_index.passes.Shown): from the retention horizon on, and
+    older ones a case hold keeps."""
+    from plate_index.passes import Shown
+    from recorder.holds import active
+
+    now = ctx().clock.now()
+    return Shown(to_epoch(ctx().retention_horizon()), active(ctx().layout, to_epoch(now)))
 
 
 def _window() -> tuple[datetime, datetime]:

@@ -115,7 +115,7 @@ def _sighting_row(camera: str, start, end) -> Row:
             href=url_for("sightings.page", sighting_id=s.id),
         )
         for s in found
-        if s.first_seen >= horizon
+        if s.first_seen >= horizon or not ctx().gone(camera, s.first_seen, s.last_seen)  # a hold keeps it
     ]
     if row.marks:
         detail = {"from": utc_iso(start), "to": utc_iso(end), "sightings": len(row.marks)}

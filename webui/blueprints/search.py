@@ -86,7 +86,7 @@ def api():
         return jsonify(error=bad_query_message(exc)), 400
     except StoreMissing:
         hits = []
-    _audit_search(query, filters, refresh=refresh, found=len(hits))  # before any is shown
+    _audit_search(query, filters, refresh=refresh, found=[hit.plate for hit in hits])  # before any is shown
     cover(picture_key(hit.id, "crop") for hit in hits)
     titles = camera_titles()
     # url_for once, not twice per hit (it was 40 % of the time of a 100-result response)
@@ -118,12 +118,19 @@ def _camera_title(hit, titles: dict[str, str]) -> str:
     return titles.get(hit.camera, hit.camera)
 
 
-def _audit_search(query: str, filters: dict, *, refresh: bool, found: int | None = None) -> None:
-    """An entry for a new query, with how many sightings it found (none for a refused query); a refresh
+def _audit_search(query: str, filters: dict, *, refresh: bool, found: list[str] | None = None) -> None:
+    """An entry for a new query, with how many sightings it found (none for a refused query) and, for a
+    query that fixes no plate start, the starts of the plates found (oversight's key for it); a refresh
     of the same query (same text and filters, within the idle time of its viewing) adds none, even if it
     finds more. A refresh nobody asked for first is a new query: it writes one."""
+    from plate_index.normalise import found_starts
+
     what = ("search", query, tuple(sorted((k, str(v)) for k, v in filters.items())))
-    detail = filters if found is None else {**filters, "results": found}
+    detail = dict(filters)
+    if found is not None:
+        detail["results"] = len(found)
+        if starts := found_starts(query, found):
+            detail["starts"] = starts
     if refresh:
         record_viewing(what, AuditAction.SEARCH, query, detail)
     else:

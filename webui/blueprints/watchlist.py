@@ -9,7 +9,9 @@ on the alerts page. Neither shows an alert whose sighting is past storage.retent
 plate pruning deletes it with the sighting (plate_index.store.prune).
 
 Every view of watchlist entries or alerts, every change and every acknowledgement is audited; an alert
-shown by the poll is one viewing per alert and session (webui.auditing). Volunteers reach none of it.
+shown by the poll is one viewing per alert and session (webui.auditing). A change writes its entry
+first, as `dozor watchlist` does: when the entry cannot be written (web.db locked, a full disk, the
+process killed), nothing changed that the audit log does not tell. Volunteers reach none of it.
 While a case is required and none is chosen, the poll says an alert is waiting without its plate.
 """
 
@@ -47,7 +49,7 @@ def page():
 @allow(*PLATE_ROLES)
 @needs_case
 def add():
-    from plate_index.normalise import BadQuery
+    from plate_index.normalise import BadQuery, parse_query
     from webui.blueprints.search import bad_query_message
 
     values = request.form
@@ -57,16 +59,19 @@ def add():
         return _refuse(_("The note is too long (at most %(num)d characters).", num=NOTE_MAX))
     if days is None or not 1 <= days <= DAYS_MAX:
         return _refuse(_("Keep an entry for 1 to %(num)d days.", num=DAYS_MAX))
-    now = ctx().clock.now()
+    conn, now = watchlist_db(), ctx().clock.now()
     expires = now + timedelta(days=days)
     try:
-        entry = watchlist.add_entry(watchlist_db(), values.get("pattern", ""), note, actor(), now, expires)
+        pattern = parse_query(values.get("pattern", ""), wildcards=watchlist.WILDCARDS)
+        if any(entry.pattern == pattern for entry in watchlist.active_entries(conn, now)):
+            raise BadQuery(f"{pattern} is already on the watchlist", BadQuery.DUPLICATE)
+        # The entry first; a second officer adding the same pattern meanwhile leaves one entry too many.
+        audit_request(AuditAction.WATCHLIST_ADD, pattern, {"note": note, "expires": utc_iso(expires)})
+        watchlist.add_entry(conn, pattern, note, actor(), now, expires)
     except BadQuery as exc:
         if exc.reason == BadQuery.DUPLICATE:
             return _refuse(_("This plate or pattern is already on the watchlist."))
         return _refuse(bad_query_message(exc))
-    detail = {"entry": entry.id, "note": note, "expires": utc_iso(expires)}
-    audit_request(AuditAction.WATCHLIST_ADD, entry.pattern, detail)
     return redirect(url_for("watchlist.page"))
 
 
@@ -76,9 +81,11 @@ def add():
 def remove(item_id: int):
     conn, now = watchlist_db(), ctx().clock.now()
     item = watchlist.find_entry(conn, str(item_id), now)
-    if item is None or item.id != item_id or not watchlist.remove_entry(conn, item_id, actor(), now):
+    if item is None or item.id != item_id:
         abort(404)
     audit_request(AuditAction.WATCHLIST_REMOVE, item.pattern, {"entry": item_id})
+    if not watchlist.remove_entry(conn, item_id, actor(), now):
+        abort(404)  # removed by someone else meanwhile
     return redirect(url_for("watchlist.page"))
 
 
@@ -129,9 +136,12 @@ def pending():
 @allow(*PLATE_ROLES)
 @needs_case
 def acknowledge(alert_id: int):
-    if not watch_alerts.acknowledge(watchlist_db(), alert_id, actor(), ctx().clock.now()):
+    conn = watchlist_db()
+    if not watch_alerts.is_open(conn, alert_id):
         abort(404)
     audit_request(AuditAction.ALERT_ACK, str(alert_id))
+    if not watch_alerts.acknowledge(conn, alert_id, actor(), ctx().clock.now()):
+        abort(404)  # acknowledged by someone else meanwhile
     if wants_json():
         return jsonify(acknowledged=True)
     return redirect(url_for("watchlist.alerts"))
