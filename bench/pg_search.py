@@ -2,16 +2,21 @@
 shipping keeps up with 10 nodes x 24 cameras.
 
 The sightings are bench/search.py's (a district's plates: BH alone 45 %, 40 % with alternative readings,
-14 days), spread over 10 nodes of 24 cameras, loaded with COPY into the product's schema
-(plate_index.pg_index.migrate; its key indexes dropped during the load and rebuilt from their own
-definitions). Queries are bench/search.py's: first three characters of random plates, a quarter typed
-in Cyrillic, through PostgresIndex.search as the hub's web UI calls it. The server is Debian's
-PostgreSQL with its default settings (shared_buffers 128 MB), fsync on, in bench/out/pg-N (kept: the
-load runs once per size).
+14 days) with the product's picture paths, spread over 10 nodes of 24 cameras, generated inside
+PostgreSQL into the product's schema (plate_index.pg_index.migrate) by bench/pg_fill.py, whose indexes are
+dropped for the load and rebuilt from their own definitions. The load runs with load-only server settings
+(pg_fill.LOAD_SETTINGS: wal_level=minimal, 1 GB maintenance_work_mem); the server is then restarted with
+Debian's defaults (shared_buffers 128 MB, wal_level=replica), fsync on, as a hub runs, before anything is
+timed. Queries are bench/search.py's: first three characters of random plates, a quarter typed in
+Cyrillic, through PostgresIndex.search as the hub's web UI calls it.
 
 Shipping: 10 nodes, each a plates.db with S sightings queued (each also rewritten once, as grouping
 does), shipped by 10 Shipper threads at once into the filled index; the figure is sightings shipped per
 second, against village traffic (a car every 30 s on each of 240 cameras: 8 sightings/s).
+
+Disk: the cluster lives in bench/out/pg-N and is deleted at the end unless --keep (a kept one is reused).
+The bench refuses to start when its estimate would leave less than 10 GiB free, and stops and deletes
+the cluster if free space falls below that while it runs.
 
     .venv/bin/python bench/pg_search.py --sightings 5000000
 Last line: `pg_search p50_ms=X p95_ms=Y sightings=N nodes=10` (issue 17's goal: p95 < 50 ms at 50,000,000).
@@ -21,9 +26,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from contextlib import closing
@@ -33,67 +38,89 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 
 import psycopg  # noqa: E402
+from pg_fill import LOAD_SETTINGS, NODES, TABLES, fill  # noqa: E402
+from pg_mix import check_mix  # noqa: E402
 from postgres import PostgresServer, bin_dir  # noqa: E402  (tests/postgres.py)
-from search import CAMERAS, DAYS, alternatives, p95, plate, queries, wildcard_queries  # noqa: E402
+from search import CAMERAS, alternatives, p95, plate, queries, wildcard_queries  # noqa: E402
 
 from plate_index import outbox  # noqa: E402
-from plate_index.normalise import normalise  # noqa: E402
 from plate_index.outbox import Shipper  # noqa: E402
 from plate_index.pg_index import PostgresIndex, migrate  # noqa: E402
-from plate_index.store import NewSighting, insert_sighting, open_store, search_keys, update_sighting  # noqa: E402
+from plate_index.store import NewSighting, insert_sighting, open_store, update_sighting  # noqa: E402
 
-NODES = [f"village-{i:02d}" for i in range(10)]
 VILLAGE_RATE = 240 / 30  # sightings per second: 10 nodes x 24 cameras, a car every 30 s on each
+MIN_FREE = 10 * 2**30  # what the bench leaves free on the disk for everyone else
+PEAK_BYTES_PER_SIGHTING = 1000  # the cluster's peak while its indexes build (measured: see the README)
+GB = 1e9
 
 
-def fill(url: str, count: int, seed: int = 1) -> None:
-    rng = random.Random(seed)
-    start = time.time() - DAYS * 86400
-    step = DAYS * 86400 / count
-    with psycopg.connect(url) as conn:
-        migrate(conn)
-        definitions = [row[0] for row in conn.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'sighting_keys' "
-            "AND indexname <> 'sighting_keys_pkey'"
-        )]
-        with conn.transaction():
-            conn.execute("ALTER TABLE sighting_keys DROP CONSTRAINT sighting_keys_sighting_id_fkey")
-            for name in ("sighting_keys_by_key3", "sighting_keys_by_key", "sighting_keys_by_grams"):
-                conn.execute(f"DROP INDEX {name}")
-        began, done = time.perf_counter(), 0
-        while done < count:
-            chunk = min(500_000, count - done)
-            with conn.transaction(), conn.cursor() as cur, tempfile.TemporaryFile("w+") as keys:
-                with cur.copy("COPY sightings (id, node, node_id, camera, plate, first_seen, last_seen, "
-                              "confidence, reads, alternatives, crop_path) FROM STDIN") as copy:
-                    for i in range(done + 1, done + chunk + 1):
-                        first = start + i * step + rng.random() * step
-                        text = plate(rng)
-                        alts = [normalise(a) for a in alternatives(rng, text)]
-                        node = NODES[i % len(NODES)]
-                        camera = rng.choice(CAMERAS)
-                        copy.write_row((i, node, i, camera, text, first, first + 3, 0.9, 5,
-                                        "[" + ",".join(f'"{a}"' for a in alts) + "]", f"plates/{i}.jpg"))
-                        for kind, key in search_keys(text, alts):
-                            keys.write(f"{i}\t{kind}\t{key}\t{first!r}\t{camera}\n")
-                keys.seek(0)
-                with cur.copy("COPY sighting_keys (sighting_id, kind, key, first_seen, camera) "
-                              "FROM STDIN") as kc:
-                    while block := keys.read(1 << 20):
-                        kc.write(block)
-            done += chunk
-            rate = done / (time.perf_counter() - began)
-            print(f"loaded {done:,} sightings ({rate:,.0f}/s)", file=sys.stderr)
-        conn.execute("SELECT setval(pg_get_serial_sequence('sightings', 'id'), %s)", (count,))
-        for definition in definitions:
-            began = time.perf_counter()
-            conn.execute(definition)  # type: ignore[arg-type]  # the schema's own definitions
-            print(f"{definition[:60]}... {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        conn.execute("ALTER TABLE sighting_keys ADD CONSTRAINT sighting_keys_sighting_id_fkey "
-                     "FOREIGN KEY (sighting_id) REFERENCES sightings (id) ON DELETE CASCADE")
-        conn.commit()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+class DiskGuard:
+    """Stops the server (and so the load) when the disk's free space falls below MIN_FREE."""
+
+    def __init__(self, folder: Path, server: PostgresServer):
+        self.folder, self.server = folder, server
+        self.tripped = False
+        self.start = self.lowest = shutil.disk_usage(folder).free
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            free = shutil.disk_usage(self.folder).free
+            self.lowest = min(self.lowest, free)
+            if free < MIN_FREE:
+                self.tripped = True
+                self.server.stop()
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def sizes(conn: psycopg.Connection, data: Path) -> list[tuple[str, int]]:
+    """Bytes on disk: each table's heap, its TOAST + free-space and visibility maps, each index, the WAL,
+    and the whole data folder."""
+    out: list[tuple[str, int]] = []
+    for table in TABLES:
+        heap, total, indexes = conn.execute(
+            "SELECT pg_relation_size(%s::regclass), pg_total_relation_size(%s::regclass), "
+            "pg_indexes_size(%s::regclass)", (table,) * 3
+        ).fetchone() or (0, 0, 0)
+        out += [(f"{table} heap", heap), (f"{table} toast+fsm+vm", total - heap - indexes)]
+        out += conn.execute(
+            "SELECT '  index ' || c.relname, pg_relation_size(c.oid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass ORDER BY 2 DESC",
+            (table,),
+        ).fetchall()
+    wal = conn.execute("SELECT coalesce(sum(size), 0) FROM pg_ls_waldir()").fetchone()
+    out.append(("WAL (pg_wal)", int(wal[0]) if wal else 0))
+    out.append(("data folder (du)", sum(f.stat().st_size for f in data.rglob("*") if f.is_file())))
+    return out
+
+
+def column_bytes(conn: psycopg.Connection, table: str) -> list[tuple[str, float]]:
+    """Each column's average stored size in a 1 % sample of the table's pages (before alignment)."""
+    columns = [row[0] for row in conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+        "ORDER BY attnum", (table,))]
+    averages = conn.execute(
+        "SELECT " + ", ".join(f"avg(pg_column_size({c}))" for c in columns)
+        + f" FROM {table} TABLESAMPLE SYSTEM (1) REPEATABLE (1)"
+    ).fetchone() or ()
+    return [(c, float(a or 0)) for c, a in zip(columns, averages, strict=False)]
+
+
+def report_sizes(conn: psycopg.Connection, server: PostgresServer, count: int, target: int) -> None:
+    measured = sizes(conn, server.data)
+    print(f"disk at {count:,} sightings (bytes per sighting; linear estimate at {target:,}):")
+    for name, size in measured:
+        print(f"  {name:<44} {size / GB:8.3f} GB {size / count:8.1f} B  {size / count * target / GB:7.1f} GB")
+    for table in TABLES:
+        rows = conn.execute(f"SELECT reltuples FROM pg_class WHERE relname = '{table}'").fetchone()
+        print(f"  {table} ({(rows[0] if rows else 0) / count:.2f} rows per sighting), bytes per row: "
+              + ", ".join(f"{c} {b:.1f}" for c, b in column_bytes(conn, table)))
 
 
 def timed(index: PostgresIndex, items: list[str], **filters) -> list[float]:
@@ -146,6 +173,10 @@ def main() -> None:
     parser.add_argument("--sightings", type=int, default=5_000_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--ship", type=int, default=2000, help="sightings queued on each of the 10 nodes")
+    parser.add_argument("--target", type=int, default=50_000_000, help="size the disk figures extrapolate to")
+    parser.add_argument("--keep", action="store_true", help="keep the cluster in bench/out/pg-N for a rerun")
+    parser.add_argument("--grown", action="store_true",
+                        help="load with every index in place, as a hub's grows (slower, looser indexes)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     args = parser.parse_args()
     folder = args.out / f"pg-{args.sightings}"
@@ -155,18 +186,39 @@ def main() -> None:
         sys.exit("PostgreSQL is not installed (scripts/install-deps.sh)")
     server = PostgresServer(found, folder, durable=True)
     fresh = not (folder / "loaded").exists()
-    if fresh and server.data.exists():
-        import shutil
-
-        shutil.rmtree(server.data)
+    if fresh:
+        shutil.rmtree(server.data, ignore_errors=True)
+        need, free = args.sightings * PEAK_BYTES_PER_SIGHTING, shutil.disk_usage(folder).free
+        if free - need < MIN_FREE:
+            shutil.rmtree(folder)
+            sys.exit(f"not enough disk: {args.sightings:,} sightings need about {need / GB:.0f} GB, "
+                     f"{free / GB:.0f} GB are free and {MIN_FREE / GB:.1f} GB must stay free")
+    guard = DiskGuard(folder, server)
+    kept = False
     try:
         if fresh:
             server.initdb()
+            server.start(LOAD_SETTINGS)
+            with psycopg.connect(server.url, autocommit=True) as conn:
+                migrate(conn)
+                mix = check_mix(conn)
+            print("plate mix, SQL vs bench/search.py: " + ", ".join(
+                f"{name} {a:.3f}/{b:.3f}" for name, (a, b) in mix.items()))
+            print("load-only settings: " + " ".join(f"{k}={v}" for k, v in LOAD_SETTINGS.items())
+                  + " (a hub runs the defaults; the search below is timed after a restart with them)")
+            began = time.perf_counter()
+            times = fill(server.url, args.sightings, lambda line: print(line, file=sys.stderr),
+                         build_after=not args.grown)
+            times["total load"] = time.perf_counter() - began
+            for phase, seconds in times.items():
+                print(f"load time: {phase:<44} {seconds:7.1f} s  "
+                      f"(linear at {args.target:,}: {seconds / args.sightings * args.target / 60:5.1f} min)")
+            server.stop()
+            (folder / "loaded").touch()
         server.start()
         url = server.url
-        if fresh:
-            fill(url, args.sightings)
-            (folder / "loaded").touch()
+        with psycopg.connect(url, autocommit=True) as conn:
+            report_sizes(conn, server, args.sightings, args.target)
         index = PostgresIndex.open(url)
         prefixes = queries(args.queries)
         timed(index, prefixes[:50])  # warm the cache as a running hub has it
@@ -179,15 +231,31 @@ def main() -> None:
         full = timed(index, [plate(rng) for _ in range(200)])
         index.close()
         rate = shipping(url, args.ship, folder)
+        index = PostgresIndex.open(url)
+        began = time.perf_counter()
+        shown = index.nodes()  # what `dozor status` on the hub asks: every node's count and newest sighting
+        status_ms = (time.perf_counter() - began) * 1000
+        index.close()
         print(f"full-plate queries: p50_ms={statistics.median(full):.2f} p95_ms={p95(full):.2f}")
         print(f"3-char with camera: p50_ms={statistics.median(camera):.2f} p95_ms={p95(camera):.2f}")
+        print(f"hub status ({len(shown)} nodes' sightings counted, PostgresIndex.nodes): {status_ms:,.0f} ms")
         print(f"wildcard (*1234): p50_ms={statistics.median(leading):.2f} p95_ms={p95(leading):.2f}")
         print(f"shipping: {rate:,.0f} sightings/s from 10 nodes at once "
               f"({rate / VILLAGE_RATE:,.0f}x village traffic of {VILLAGE_RATE:.0f}/s)")
+        peak = guard.start - guard.lowest
+        print(f"disk: peak use {peak / GB:.2f} GB ({peak / args.sightings:,.0f} B per sighting; includes "
+              f"anything others wrote meanwhile), lowest free {guard.lowest / GB:.1f} GB")
         print(f"pg_search p50_ms={statistics.median(three):.2f} p95_ms={p95(three):.2f} "
               f"sightings={args.sightings} nodes={len(NODES)}")
+        kept = args.keep
     finally:
+        guard.close()
         server.stop()
+        if guard.tripped:
+            print(f"STOPPED: free disk fell below {MIN_FREE / GB:.1f} GB; the cluster is deleted",
+                  file=sys.stderr)
+        if not kept:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

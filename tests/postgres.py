@@ -68,13 +68,15 @@ class PostgresServer:
         self._run(self.bin_dir / "initdb", "-D", self.data, "-U", SUPERUSER, "--auth=trust",
                   "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
 
-    def start(self) -> None:
+    def start(self, settings: dict[str, str] | None = None) -> None:
+        """Start the server; `settings` are server options for this start only (a bench's load)."""
         log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - the server's, closed with it
-        fast = [] if self.durable else ["-c", "fsync=off", "-c", "synchronous_commit=off",
+        options = [] if self.durable else ["-c", "fsync=off", "-c", "synchronous_commit=off",
                                          "-c", "full_page_writes=off"]
+        options += [arg for name, value in (settings or {}).items() for arg in ("-c", f"{name}={value}")]
         self.process = subprocess.Popen(
             [str(self.bin_dir / "postgres"), "-D", str(self.data), "-p", str(self.port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.folder}", *fast],
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.folder}", *options],
             stdout=log, stderr=subprocess.STDOUT, user=self.user, cwd=self.folder,
         )
         log.close()
