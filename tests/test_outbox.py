@@ -83,6 +83,9 @@ def test_a_batch_shipped_twice_leaves_one_copy(node, tmp_path, postgres_url):
     node.commit()
     shipper.ship_once(node)
     assert [row[0] for row in _index_rows(postgres_url)] == [1, 2, 3, 4, 5]
+    with psycopg.connect(postgres_url) as pg:  # each its plate and its folded plate, once
+        keys = pg.execute("SELECT kind, key, count(*) FROM sighting_keys GROUP BY 1, 2").fetchall()
+    assert len(keys) == 10 and {count for *_, count in keys} == {1}
 
 
 def test_a_single_appliance_queues_nothing(node):
