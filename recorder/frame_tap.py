@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -40,6 +41,12 @@ PACKET_QUEUE = 64  # about 2.5 s of 25 fps video waiting to be decoded
 # last unsubscribe wakes it at once, so this only bounds a missed wake-up; an idle camera (keyframes
 # only, or none at all: an unwatched live picture between two of its keyframes) is not woken for nothing.
 IDLE_SECONDS = 10.0
+# Decoding runs at the lowest CPU priority of the machine. On a machine with CPU to spare this changes
+# nothing. On an overloaded one (busy traffic on every camera: the road is never still, so every frame is
+# decoded) the plate-reading models and recording go first, and a decoder that falls behind drops packets
+# to the next keyframe: the frames it still decodes are the ones the models have time for, instead of
+# frames decoded only to be dropped at the models' door.
+DECODE_NICE = 19
 
 
 class FrameTap:
@@ -171,6 +178,7 @@ class FrameTap:
 
     def _decode_loop(self) -> None:
         name_os_thread(f"tap {self.camera}")
+        lower_os_thread_priority(DECODE_NICE)
         decoding: TapDecoder | None = None
         while True:
             try:
@@ -210,3 +218,12 @@ def name_os_thread(name: str) -> None:
     prctl = _prctl()
     if prctl is not None:
         prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+
+
+def lower_os_thread_priority(nice: int) -> None:
+    """Give the calling thread (only it: Linux keeps a nice value per thread) the `nice` value; raising
+    it needs no privilege. Where the OS refuses, the thread keeps its priority."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError as error:
+        log.debug("cannot lower the priority of thread %s: %s", threading.get_native_id(), error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from recording import (
 
 from edge.clock import from_epoch
 from edge.layout import DataLayout
-from recorder.frame_tap import FrameTap
+from recorder.frame_tap import DECODE_NICE, FrameTap
 from recorder.live_snapshots import live_picture
 
 
@@ -232,3 +233,22 @@ def test_queued_frames_are_copied_out_of_the_decoder_and_the_last_close_ends_its
     held.close()
     thread.join(2)
     assert not thread.is_alive(), "the decoder thread must end when its last subscription closes"
+
+
+def test_decoding_yields_the_cpu_and_the_stream_reader_keeps_its_priority(test_clip):
+    """On an overloaded machine the models and recording go first: the decoder thread runs at the lowest
+    priority, and only it (the thread that feeds the tap, as the recorder's does, keeps its own)."""
+    clip = test_clip(seconds=1)
+    reader_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    tap = FrameTap("nice")
+    sub = tap.subscribe(25, queue_size=1000)
+    with av.open(str(clip)) as container:
+        video = container.streams.video[0]
+        for i, packet in enumerate(p for p in container.demux(video) if p.size):
+            tap.feed(packet, 1000.0 + i * 0.04)
+    assert wait_until(lambda: sub.delivered > 0, 10)
+    decoder = tap._thread
+    assert decoder is not None and decoder.native_id is not None
+    assert os.getpriority(os.PRIO_PROCESS, decoder.native_id) == DECODE_NICE == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == reader_priority
+    sub.close()
