@@ -235,20 +235,31 @@ def test_queued_frames_are_copied_out_of_the_decoder_and_the_last_close_ends_its
     assert not thread.is_alive(), "the decoder thread must end when its last subscription closes"
 
 
-def test_decoding_yields_the_cpu_and_the_stream_reader_keeps_its_priority(test_clip):
-    """On an overloaded machine the models and recording go first: the decoder thread runs at the lowest
-    priority, and only it (the thread that feeds the tap, as the recorder's does, keeps its own)."""
+def test_plate_readings_decoding_yields_the_cpu_and_the_stream_reader_keeps_its_priority(test_clip):
+    """On an overloaded machine the models and recording go first: a tap made for plate reading decodes
+    at the lowest priority, and only its decoder thread does (the thread that feeds it, as the recorder's
+    does, keeps its own); a tap whose frames are the point (the aiming page) keeps the normal one."""
     clip = test_clip(seconds=1)
     reader_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    tap = FrameTap("nice")
-    sub = tap.subscribe(25, queue_size=1000)
+    yielding, plain = FrameTap("reading", decode_nice=DECODE_NICE), FrameTap("aiming")
+    subs = [tap.subscribe(25, queue_size=1000) for tap in (yielding, plain)]
     with av.open(str(clip)) as container:
         video = container.streams.video[0]
         for i, packet in enumerate(p for p in container.demux(video) if p.size):
-            tap.feed(packet, 1000.0 + i * 0.04)
-    assert wait_until(lambda: sub.delivered > 0, 10)
-    decoder = tap._thread
-    assert decoder is not None and decoder.native_id is not None
-    assert os.getpriority(os.PRIO_PROCESS, decoder.native_id) == DECODE_NICE == 19
+            for tap in (yielding, plain):
+                tap.feed(packet, 1000.0 + i * 0.04)
+    assert wait_until(lambda: all(sub.delivered > 0 for sub in subs), 10)
+    priorities = [os.getpriority(os.PRIO_PROCESS, tap._thread.native_id) for tap in (yielding, plain)]
+    assert priorities == [DECODE_NICE, reader_priority] and DECODE_NICE == 19
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == reader_priority
-    sub.close()
+    for sub in subs:
+        sub.close()
+
+
+def test_the_recorders_taps_decode_for_plate_reading_at_the_lowest_priority(data_dir):
+    from edge.config import parse_config
+    from recorder.service import Recorder
+
+    config = parse_config({"storage": {"path": str(data_dir)},
+                           "cameras": [{"name": "gate", "url": "rtsp://127.0.0.1:9/none"}]})
+    assert Recorder(config).taps["gate"].decode_nice == DECODE_NICE
