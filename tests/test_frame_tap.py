@@ -161,25 +161,25 @@ def _picture_updates(path, seconds: float) -> int:
 
 
 @pytest.mark.slow
-def test_watched_live_picture_refreshes_every_second_unwatched_only_at_keyframes(
+def test_watched_live_picture_refreshes_every_second_unwatched_costs_nothing_after_the_first(
     rtsp_server, test_clip, data_dir
 ):
     from recorder.live_snapshots import mark_watched
 
-    # keyframes every 4 s: unwatched, the picture can only change that often
-    server = rtsp_server({"cam": test_clip(width=640, height=360, gop_seconds=4.0, seconds=12)})
+    server = rtsp_server({"cam": test_clip(width=640, height=360, gop_seconds=1.0, seconds=12)})
     config = make_config(data_dir, {"cam": server.url("cam")}, live_fps=1)
     layout = DataLayout(data_dir)
-    with running_recorder(config):
+    with running_recorder(config) as recorder:
         live = live_picture(layout, "cam")
-        assert wait_until(live.exists, 10)
-        unwatched = _picture_updates(live, 8)
+        assert wait_until(live.exists, 10), "an unwatched camera still gets its start-up picture"
+        assert wait_until(lambda: not recorder.tap("cam").active, 3), "nobody watching: nothing subscribes"
+        unwatched = _picture_updates(live, 4)  # a keyframe every second, none of them decoded
         mark_watched(layout, "cam")
-        time.sleep(5)  # the switch waits for the next keyframe
+        time.sleep(3)  # the switch waits for the next keyframe
         mark_watched(layout, "cam")
         watched = _picture_updates(live, 8)
-    print(f"live picture updates in 8 s: unwatched {unwatched}, watched {watched}")
-    assert unwatched <= 3
+    print(f"live picture updates: unwatched {unwatched} in 4 s, watched {watched} in 8 s")
+    assert unwatched == 0
     assert watched >= 7, "a watched camera's picture must refresh at live_fps (1 per second)"
 
 

@@ -105,13 +105,13 @@ def grid_stream():
 def picture(camera: str):
     known_camera(camera)
     layout = ctx().layout
+    mark_watched(layout, camera)  # the recorder refreshes a watched camera at live_fps (or makes its first)
     path = layout.inside(layout.live_dir / f"{camera}.jpg")
     if not path.is_relative_to(layout.live_dir.resolve()) or not path.is_file():
         abort(404)  # a symlink out of live/ (to web.db, a plate crop) is not a live picture
     record_viewing(
         ("live", camera), AuditAction.LIVE_VIEW, camera, {"kind": "pictures"}, idle=LIVE_IDLE, ends=True
     )
-    mark_watched(layout, camera)  # the recorder refreshes a watched camera at live_fps
     response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
     response.headers["X-Picture-Age"] = f"{_picture_age(path):.1f}"  # the tile shows how old it is
     return response
