@@ -183,6 +183,14 @@ class PostgresIndex:
         self.conn.rollback()
         return _hit(row, None) if row else None
 
+    def own_sighting(self, node: str, node_sighting: int) -> int | None:
+        """The index's number of a node's sighting by its plates.db id; None until it was shipped."""
+        row = self.conn.execute(
+            "SELECT id FROM sightings WHERE node = %s AND node_id = %s", (node, node_sighting)
+        ).fetchone()
+        self.conn.rollback()
+        return row[0] if row else None
+
     def _matching_ids(
         self,
         kind: int,
