@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sqlite3
 import threading
 from contextlib import closing, suppress
@@ -47,6 +48,26 @@ def enable(conn: sqlite3.Connection) -> None:
             "INSERT INTO outbox (sighting_id, deleted, queued) "  # noqa: S608 - a constant expression
             f"SELECT id, 0, {_NOW} FROM sightings ORDER BY id"
         )
+
+
+def appliance(conn: sqlite3.Connection, node: str) -> str:
+    """This appliance's id in the shared index (random, made once, kept in plates.db so that a restored
+    backup is the same appliance), shipping as `node`. A node renamed since it last shipped queues
+    every sighting it holds again: the index drops them under the old name (PostgresIndex.claim)."""
+    made, shipped_as = conn.execute("SELECT appliance, shipped_as FROM shipping").fetchone()
+    if made and shipped_as == node:
+        return str(made)
+    with conn:
+        made = made or secrets.token_hex(16)
+        if shipped_as and shipped_as != node:
+            log.info("this node ships as %r now (it was %r): all its sightings are queued again", node,
+                     shipped_as)
+            conn.execute(
+                "INSERT INTO outbox (sighting_id, deleted, queued) "  # noqa: S608 - a constant expression
+                f"SELECT id, 0, {_NOW} FROM sightings ORDER BY id"
+            )
+        conn.execute("UPDATE shipping SET appliance = ?, shipped_as = ?", (made, node))
+    return str(made)
 
 
 def disable(conn: sqlite3.Connection) -> None:
@@ -141,6 +162,7 @@ class Shipper:
 
     def ship_once(self, conn: sqlite3.Connection) -> int:
         """Ship the next batch of the outbox; returns how many entries it took off (0: empty)."""
+        me = appliance(conn, self.node)
         rows = conn.execute(
             "SELECT seq, sighting_id, deleted FROM outbox ORDER BY seq LIMIT ?", (self.batch,)
         ).fetchall()
@@ -154,6 +176,7 @@ class Shipper:
         now = to_epoch(self.clock.now())
         index = self._open_index()
         with index.conn.transaction():
+            index.claim(self.node, me)
             index.put(self.node, sorted(current.items()))
             index.delete(self.node, gone)
             index.record_progress(self.node, now, last_seq, backlog)

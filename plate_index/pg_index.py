@@ -93,6 +93,8 @@ MIGRATIONS: list[str] = [
     WILDCARD_MIGRATION,
     # Which way the car went (plate_index.direction.Direction), as plates.db's migration 7 keeps it.
     "ALTER TABLE sightings ADD COLUMN direction text NOT NULL DEFAULT 'unknown';",
+    # Which appliance ships under each name (PostgresIndex.claim); NULL: shipped before it was asked.
+    "ALTER TABLE nodes ADD COLUMN appliance text;",
 ]
 
 _SCHEMA_LOCK = 0x646F7A6F72  # "dozor": the advisory lock that serialises migrations
@@ -123,6 +125,11 @@ def migrate(conn: psycopg.Connection[TupleRow]) -> int:
         else:
             conn.execute("UPDATE dozor_schema SET version = %s", (len(MIGRATIONS),))
     return len(MIGRATIONS)
+
+
+class NameTaken(Exception):
+    """Another appliance ships under this node name: nothing of this one is shipped until it has a name
+    of its own (its sightings wait in its outbox)."""
 
 
 @dataclass(frozen=True)
@@ -287,6 +294,29 @@ class PostgresIndex:
             "DELETE FROM sightings WHERE node = %s AND node_id = ANY(%s)", (node, list(node_ids))
         )
         return cursor.rowcount
+
+    def claim(self, node: str, appliance: str) -> None:
+        """Make sure `node` is this appliance's name here, in the caller's transaction (before it puts
+        or deletes anything): the first appliance to ship under a name keeps it, and another one is
+        refused with NameTaken, since sightings are keyed by (node, its plates.db id) and two appliances
+        under one name would overwrite and delete each other's. Names this appliance shipped under
+        before (it was renamed) leave, with their sightings: it ships them again under the new name."""
+        row = self.conn.execute(
+            "INSERT INTO nodes (name, appliance) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
+            "SET appliance = COALESCE(nodes.appliance, EXCLUDED.appliance) RETURNING appliance",
+            (node, appliance),
+        ).fetchone()
+        if row is None or row[0] != appliance:
+            raise NameTaken(
+                f"another appliance already ships to the shared index as node {node!r}: give this one a "
+                "name of its own ([index] node in its config) and restart it; its sightings wait here"
+            )
+        old = [name for (name,) in self.conn.execute(
+            "DELETE FROM nodes WHERE appliance = %s AND name <> %s RETURNING name", (appliance, node)
+        ).fetchall()]
+        if old:
+            self.conn.execute("DELETE FROM sightings WHERE node = ANY(%s)", (old,))
+            log.info("node %s was shipped as %s before: its sightings there left the index", node, old)
 
     def record_progress(self, node: str, shipped_at: float, shipped_seq: int, backlog: int) -> None:
         """What `dozor status` on the hub shows of a node: when it last shipped, and what it had left."""

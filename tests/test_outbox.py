@@ -94,6 +94,48 @@ def test_a_single_appliance_queues_nothing(node):
     assert outbox.state(node).waiting == 0
 
 
+def test_two_appliances_under_one_name_never_overwrite_each_other_and_a_rename_moves_a_nodes_sightings(
+    tmp_path, postgres_url
+):
+    """Two nodes left with `node = ""` on the same default host name ("raspberrypi") would ship under one
+    name, and sightings are keyed by (node, plates.db id): the second would overwrite the first's. The
+    index refuses the second (its sightings wait in its outbox, the error in `dozor status`); renamed,
+    it ships, and the first renamed leaves nothing behind under its old name."""
+    from plate_index.pg_index import NameTaken
+
+    def rows(node: str) -> list[tuple[int, str]]:
+        with psycopg.connect(postgres_url) as conn:
+            return conn.execute("SELECT node_id, plate FROM sightings WHERE node = %s ORDER BY node_id",
+                                (node,)).fetchall()
+
+    stores = {}
+    for name, plates in (("first", ["BH0001AA", "BH0002AA"]), ("second", ["KA9999KA"])):
+        stores[name] = conn = open_store(tmp_path / f"{name}.db")
+        outbox.enable(conn)
+        for n, plate in enumerate(plates):
+            insert_sighting(conn, _sighting(n, time.time() - 100 + n, plate=plate))
+    try:
+        _drain(Shipper(tmp_path / "first.db", postgres_url, "raspberrypi"), stores["first"])
+        second = Shipper(tmp_path / "second.db", postgres_url, "raspberrypi")
+        with pytest.raises(NameTaken, match="raspberrypi"):
+            second.ship_once(stores["second"])
+        second.stop()
+        assert rows("raspberrypi") == [(1, "BH0001AA"), (2, "BH0002AA")]  # the first's, untouched
+        assert outbox.state(stores["second"]).waiting == 1  # kept for later, nothing lost
+
+        _drain(Shipper(tmp_path / "second.db", postgres_url, "village-b"), stores["second"])
+        assert rows("village-b") == [(1, "KA9999KA")]
+        _drain(Shipper(tmp_path / "first.db", postgres_url, "village-a"), stores["first"])
+        assert rows("village-a") == [(1, "BH0001AA"), (2, "BH0002AA")]
+        assert rows("raspberrypi") == []  # nothing left under the old name, retention can reach it all
+        with psycopg.connect(postgres_url) as pg:
+            names = [n for (n,) in pg.execute("SELECT name FROM nodes ORDER BY name").fetchall()]
+        assert names == ["village-a", "village-b"]
+    finally:
+        for conn in stores.values():
+            conn.close()
+
+
 def test_postgresql_stopped_while_cars_pass_every_sighting_arrives_once(
     tmp_path, postgres_server, postgres_url
 ):
