@@ -126,7 +126,8 @@ class ManInTheMiddle:
 
 def _readme_index_url() -> str:
     """The node's [index] url as the README writes it."""
-    (url,) = re.findall(r'^url = "(postgresql://[^"]+)"', (REPO / "README.md").read_text(), re.M)
+    readme = (REPO / "README.md").read_text()
+    (url,) = re.findall(r'^url = "(postgresql://[^"]*@hub\.lan[^"]*)"', readme, re.M)
     return url
 
 
