@@ -25,6 +25,7 @@ import logging
 import secrets
 import sqlite3
 import threading
+import time
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 IDLE_SECONDS = 1.0  # how often an empty outbox is looked at again
+PRUNE_SECONDS = 600.0  # how often the sightings of nodes that stopped shipping are looked for (as retention)
 def enable(conn: sqlite3.Connection) -> None:
     """Turn shipping on; the first time, queue every sighting already stored (oldest first)."""
     with conn:
@@ -120,10 +122,11 @@ class Shipper:
     """Ships plates.db's outbox to the shared index, in a thread of the daemon."""
 
     def __init__(self, plates_db: Path, url: str, node: str, *, clock: Clock | None = None,
-                 batch: int = BATCH, backoff: Backoff | None = None):
+                 batch: int = BATCH, backoff: Backoff | None = None, keep_days: float | None = None):
         self.plates_db = plates_db
         self.url = url
         self.node = node
+        self.keep_days = keep_days  # storage.retention_days: what silent nodes leave is deleted after it
         self.clock = clock or SystemClock()
         self.batch = batch
         self.backoff = backoff or Backoff(1.0, 30.0)
@@ -146,10 +149,14 @@ class Shipper:
 
     def _run(self) -> None:
         conn = open_store(self.plates_db)
+        pruned_at = -PRUNE_SECONDS
         try:
             while not self._stop.is_set():
                 try:
                     shipped = self.ship_once(conn)
+                    if time.monotonic() - pruned_at >= PRUNE_SECONDS:
+                        self.prune_silent_nodes(conn)
+                        pruned_at = time.monotonic()
                 except Exception as exc:  # psycopg errors above all; nothing may end the thread
                     self._failed(conn, exc)
                     self._stop.wait(self.backoff.next())
@@ -187,6 +194,20 @@ class Shipper:
             )
         log.debug("shipped %d sightings and %d deletions to the shared index", len(current), len(gone))
         return len(rows)
+
+    def prune_silent_nodes(self, conn: sqlite3.Connection) -> int:
+        """Tell the index this node runs, and delete from it what nodes no longer running leave past the
+        retention (every node's shipper does it, so the index keeps nothing for ever while any node
+        runs); 0 without keep_days."""
+        if self.keep_days is None:
+            return 0
+        me = appliance(conn, self.node)
+        index = self._open_index()
+        with index.conn.transaction():
+            deleted = index.prune_silent(self.node, me, self.keep_days)
+        if deleted:
+            log.info("deleted %d sightings of nodes that no longer ship from the shared index", deleted)
+        return deleted
 
     def _open_index(self):  # -> PostgresIndex (psycopg is imported only where shipping is on)
         from plate_index.pg_index import PostgresIndex

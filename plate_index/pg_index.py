@@ -46,6 +46,7 @@ from plate_index.wildcard import glob_of, is_pattern
 
 log = logging.getLogger(__name__)
 
+_SERVER_NOW = "extract(epoch from clock_timestamp())::double precision"  # the index's clock, epoch s
 CONNECT_TIMEOUT = 5  # seconds: a node behind a dead radio link must not hang its shipper for minutes
 
 # Each entry moves the schema one version up (table dozor_schema); applied under an advisory lock, so
@@ -93,8 +94,10 @@ MIGRATIONS: list[str] = [
     WILDCARD_MIGRATION,
     # Which way the car went (plate_index.direction.Direction), as plates.db's migration 7 keeps it.
     "ALTER TABLE sightings ADD COLUMN direction text NOT NULL DEFAULT 'unknown';",
-    # Which appliance ships under each name (PostgresIndex.claim); NULL: shipped before it was asked.
-    "ALTER TABLE nodes ADD COLUMN appliance text;",
+    # Which appliance ships under each name (PostgresIndex.claim; NULL: shipped before it was asked), and
+    # when the index last heard from it on its own clock (PostgresIndex.prune_silent).
+    "ALTER TABLE nodes ADD COLUMN appliance text, ADD COLUMN heard_at double precision; "
+    f"UPDATE nodes SET heard_at = {_SERVER_NOW};",
 ]
 
 _SCHEMA_LOCK = 0x646F7A6F72  # "dozor": the advisory lock that serialises migrations
@@ -321,11 +324,28 @@ class PostgresIndex:
     def record_progress(self, node: str, shipped_at: float, shipped_seq: int, backlog: int) -> None:
         """What `dozor status` on the hub shows of a node: when it last shipped, and what it had left."""
         self.conn.execute(
-            "INSERT INTO nodes (name, shipped_at, shipped_seq, backlog) VALUES (%s, %s, %s, %s) "
+            "INSERT INTO nodes (name, shipped_at, shipped_seq, backlog, heard_at) "
+            f"VALUES (%s, %s, %s, %s, {_SERVER_NOW}) "
             "ON CONFLICT (name) DO UPDATE SET shipped_at = EXCLUDED.shipped_at, "
-            "shipped_seq = EXCLUDED.shipped_seq, backlog = EXCLUDED.backlog",
+            "shipped_seq = EXCLUDED.shipped_seq, backlog = EXCLUDED.backlog, heard_at = EXCLUDED.heard_at",
             (node, shipped_at, shipped_seq, backlog),
         )
+
+    def prune_silent(self, node: str, appliance: str, keep_days: float) -> int:
+        """Note that `node` (this appliance) is alive, and delete the sightings older than `keep_days`
+        of every other node not heard from for that long (it died, or was taken out of the hromada), in
+        the caller's transaction; returns how many. A node that runs deletes its own as its retention
+        runs (and keeps what its holds keep); one that no longer does must not leave them here for ever.
+        The index's own clock decides, so a node whose clock is wrong cannot make others' look old."""
+        self.conn.execute(f"UPDATE nodes SET heard_at = {_SERVER_NOW} WHERE name = %s AND appliance = %s",
+                          (node, appliance))
+        keep = keep_days * 86400.0
+        cursor = self.conn.execute(
+            "DELETE FROM sightings s USING nodes n WHERE s.node = n.name AND n.name <> %s "
+            f"AND coalesce(n.heard_at, 0) < {_SERVER_NOW} - %s AND s.first_seen < {_SERVER_NOW} - %s",
+            (node, keep, keep),
+        )
+        return cursor.rowcount
 
     def nodes(self) -> list[NodeState]:
         """Every node that has shipped, with its sightings in the index."""

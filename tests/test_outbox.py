@@ -136,6 +136,38 @@ def test_two_appliances_under_one_name_never_overwrite_each_other_and_a_rename_m
             conn.close()
 
 
+def test_a_node_that_stopped_shipping_leaves_nothing_in_the_index_past_the_retention(
+    tmp_path, postgres_url
+):
+    """A node that died or was taken out of the hromada ([index] removed) no longer deletes its sightings
+    from the index as its retention runs; the nodes still running do it for it, by the index's clock.
+    A node still running keeps what it keeps (a hold past the retention is its own business)."""
+    from recording import wait_until
+
+    def plates(node: str) -> list[str]:
+        with psycopg.connect(postgres_url) as conn:
+            return [p for (p,) in conn.execute(
+                "SELECT plate FROM sightings WHERE node = %s ORDER BY plate", (node,)).fetchall()]
+
+    now = time.time()
+    for node, ages in (("village-b", {"BH2020BB": 20, "BH0101BB": 1}), ("village-c", {"BH2020CC": 20})):
+        path = tmp_path / f"{node}.db"
+        with closing(open_store(path)) as conn:
+            outbox.enable(conn)
+            for n, (plate, days) in enumerate(ages.items()):
+                insert_sighting(conn, _sighting(n, now - days * 86400, plate=plate))
+            _drain(Shipper(path, postgres_url, node), conn)
+    with psycopg.connect(postgres_url) as pg:  # village-b has not been heard from for 15 days
+        pg.execute("UPDATE nodes SET heard_at = heard_at - 15 * 86400 WHERE name = 'village-b'")
+    running = Shipper(tmp_path / f"{NODE}.db", postgres_url, NODE, keep_days=14)  # as the daemon starts it
+    running.start()
+    try:
+        assert wait_until(lambda: plates("village-b") == ["BH0101BB"], 30), plates("village-b")
+    finally:
+        running.stop()
+    assert plates("village-c") == ["BH2020CC"]  # heard from now: its own retention and holds decide
+
+
 def test_postgresql_stopped_while_cars_pass_every_sighting_arrives_once(
     tmp_path, postgres_server, postgres_url
 ):
