@@ -112,6 +112,7 @@ def app(data_dir, segment_template):
     app.layout = layout
     app.samples = {
         "sighting_id": sighting_id,
+        "node_sighting": sighting_id,
         "pass_id": pass_id,
         "segment_id": segment_ids[0],
         "camera": "road-north",
