@@ -37,7 +37,10 @@ def _database(server, owner: str | None = None) -> str:
 
 def _plates(url: str) -> list[str]:
     with psycopg.connect(url) as conn:
-        return [p for (p,) in conn.execute("SELECT plate FROM sightings ORDER BY node_id").fetchall()]
+        try:
+            return [p for (p,) in conn.execute("SELECT plate FROM sightings ORDER BY node_id").fetchall()]
+        except psycopg.errors.UndefinedTable:  # the shipper has not created its tables yet
+            return []
 
 
 def _store(path, plates: list[str]):
