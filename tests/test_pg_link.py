@@ -112,7 +112,13 @@ class ManInTheMiddle:
                     if not readable:
                         return
                     for sock in readable:
-                        data = sock.recv(65536)
+                        sock.setblocking(False)  # what arrived may be a TLS record with no data in it
+                        try:
+                            data = sock.recv(65536)
+                        except ssl.SSLWantReadError:
+                            continue
+                        finally:
+                            sock.settimeout(10)
                         if not data:
                             return
                         while sock.pending():
