@@ -21,6 +21,7 @@ import ssl
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import psycopg
@@ -94,7 +95,11 @@ class ManInTheMiddle:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+            threading.Thread(target=self._relay_quietly, args=(client,), daemon=True).start()
+
+    def _relay_quietly(self, client: socket.socket) -> None:
+        with suppress(OSError, ssl.SSLError):  # one side hung up (the node refusing the exchange, say)
+            self._relay(client)
 
     def _relay(self, client: socket.socket) -> None:
         client.settimeout(10)
