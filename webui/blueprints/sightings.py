@@ -20,7 +20,7 @@ from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
 from webui.blueprints.nodes import picture as node_picture
 from webui.blueprints.nodes import video_notes
-from webui.context import camera_titles, ctx, plate_search
+from webui.context import camera_titles, ctx, plate_search, plates_db
 from webui.directions import direction_label
 from webui.evidence_sighting import picture_file
 from webui.timeline import route_timeline
@@ -95,8 +95,12 @@ def here(node_sighting: int):
     passes and holds link to. Search may read the shared index, which numbers every node's sightings
     together, so the number is looked up there (this appliance's name and its own number) and the
     sighting's page opened under the number search gives it; alone, the numbers are the same."""
+    from plate_index.search import get_sighting
+
     found = plate_search().own_sighting(ctx().config.index.node_name, node_sighting)
     if found is None:
+        if get_sighting(plates_db(), node_sighting) is None:  # deleted here (and there) meanwhile
+            abort(404)
         message = _("This sighting has not reached the shared plate index yet. Try again in a minute.")
         return render_template("error.html", code=503, message=message), 503
     return redirect(url_for("sightings.page", sighting_id=found))
