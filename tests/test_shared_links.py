@@ -82,6 +82,10 @@ def test_a_nodes_own_links_open_its_own_sightings_not_another_nodes_of_the_same_
     (alert,) = alerts
     opened = police.get(alert["sighting_url"], follow_redirects=True).get_data(as_text=True)
     assert OURS in opened and THEIRS not in opened
+    # read a moment ago, not shipped yet: the link says so (and a number never stored is not found)
+    assert read_plate(node["layout"], "road-north", "BH5678AA") == 2
+    assert police.get("/sightings/here/2").status_code == 503
+    assert police.get("/sightings/here/99").status_code == 404
 
 
 def test_a_hold_placed_on_a_nodes_own_sighting_keeps_its_own_number_and_links_to_it(node):
