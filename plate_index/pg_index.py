@@ -312,7 +312,8 @@ class PostgresIndex:
         if row is None or row[0] != appliance:
             raise NameTaken(
                 f"another appliance already ships to the shared index as node {node!r}: give this one a "
-                "name of its own ([index] node in its config) and restart it; its sightings wait here"
+                "name of its own ([index] node in its config) and restart it, or, if it was rebuilt on a "
+                "new disk, release the old name on the hub (README); its sightings wait here"
             )
         old = [name for (name,) in self.conn.execute(
             "DELETE FROM nodes WHERE appliance = %s AND name <> %s RETURNING name", (appliance, node)

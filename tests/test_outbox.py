@@ -131,6 +131,18 @@ def test_two_appliances_under_one_name_never_overwrite_each_other_and_a_rename_m
         with psycopg.connect(postgres_url) as pg:
             names = [n for (n,) in pg.execute("SELECT name FROM nodes ORDER BY name").fetchall()]
         assert names == ["village-a", "village-b"]
+
+        # village-b rebuilt on a new disk: a new appliance, refused until its old name is released
+        stores["rebuilt"] = rebuilt = open_store(tmp_path / "rebuilt.db")
+        outbox.enable(rebuilt)
+        insert_sighting(rebuilt, _sighting(1, time.time(), plate="KA1111KA"))
+        with pytest.raises(NameTaken, match="rebuilt on a new disk"):
+            _drain(Shipper(tmp_path / "rebuilt.db", postgres_url, "village-b"), rebuilt)
+        with psycopg.connect(postgres_url) as pg:  # the README's release, on the hub
+            pg.execute("DELETE FROM sightings WHERE node = 'village-b'")
+            pg.execute("DELETE FROM nodes WHERE name = 'village-b'")
+        _drain(Shipper(tmp_path / "rebuilt.db", postgres_url, "village-b"), rebuilt)
+        assert rows("village-b") == [(1, "KA1111KA")]
     finally:
         for conn in stores.values():
             conn.close()
