@@ -169,6 +169,8 @@ class Shipper:
 
     def ship_once(self, conn: sqlite3.Connection) -> int:
         """Ship the next batch of the outbox; returns how many entries it took off (0: empty)."""
+        from plate_index import pg_nodes  # psycopg only where shipping is on
+
         me = appliance(conn, self.node)
         rows = conn.execute(
             "SELECT seq, sighting_id, deleted FROM outbox ORDER BY seq LIMIT ?", (self.batch,)
@@ -183,7 +185,7 @@ class Shipper:
         now = to_epoch(self.clock.now())
         index = self._open_index()
         with index.conn.transaction():
-            index.claim(self.node, me)
+            pg_nodes.claim(index.conn, self.node, me)
             index.put(self.node, sorted(current.items()))
             index.delete(self.node, gone)
             index.record_progress(self.node, now, last_seq, backlog)
@@ -199,12 +201,14 @@ class Shipper:
         """Tell the index this node runs, and delete from it what nodes no longer running leave past the
         retention (every node's shipper does it, so the index keeps nothing for ever while any node
         runs); 0 without keep_days."""
+        from plate_index import pg_nodes
+
         if self.keep_days is None:
             return 0
         me = appliance(conn, self.node)
         index = self._open_index()
         with index.conn.transaction():
-            deleted = index.prune_silent(self.node, me, self.keep_days)
+            deleted = pg_nodes.prune_silent(index.conn, self.node, me, self.keep_days)
         if deleted:
             log.info("deleted %d sightings of nodes that no longer ship from the shared index", deleted)
         return deleted

@@ -29,6 +29,7 @@ from psycopg.rows import TupleRow
 
 from edge.clock import from_epoch, to_epoch
 from plate_index.normalise import normalise
+from plate_index.pg_nodes import SERVER_NOW as _SERVER_NOW
 from plate_index.pg_wildcard import MIGRATION as WILDCARD_MIGRATION
 from plate_index.pg_wildcard import newest_matches
 from plate_index.search import (
@@ -46,7 +47,6 @@ from plate_index.wildcard import glob_of, is_pattern
 
 log = logging.getLogger(__name__)
 
-_SERVER_NOW = "extract(epoch from clock_timestamp())::double precision"  # the index's clock, epoch s
 CONNECT_TIMEOUT = 5  # seconds: a node behind a dead radio link must not hang its shipper for minutes
 
 # Each entry moves the schema one version up (table dozor_schema); applied under an advisory lock, so
@@ -128,11 +128,6 @@ def migrate(conn: psycopg.Connection[TupleRow]) -> int:
         else:
             conn.execute("UPDATE dozor_schema SET version = %s", (len(MIGRATIONS),))
     return len(MIGRATIONS)
-
-
-class NameTaken(Exception):
-    """Another appliance ships under this node name: nothing of this one is shipped until it has a name
-    of its own (its sightings wait in its outbox)."""
 
 
 @dataclass(frozen=True)
@@ -298,30 +293,6 @@ class PostgresIndex:
         )
         return cursor.rowcount
 
-    def claim(self, node: str, appliance: str) -> None:
-        """Make sure `node` is this appliance's name here, in the caller's transaction (before it puts
-        or deletes anything): the first appliance to ship under a name keeps it, and another one is
-        refused with NameTaken, since sightings are keyed by (node, its plates.db id) and two appliances
-        under one name would overwrite and delete each other's. Names this appliance shipped under
-        before (it was renamed) leave, with their sightings: it ships them again under the new name."""
-        row = self.conn.execute(
-            "INSERT INTO nodes (name, appliance) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
-            "SET appliance = COALESCE(nodes.appliance, EXCLUDED.appliance) RETURNING appliance",
-            (node, appliance),
-        ).fetchone()
-        if row is None or row[0] != appliance:
-            raise NameTaken(
-                f"another appliance already ships to the shared index as node {node!r}: give this one a "
-                "name of its own ([index] node in its config) and restart it, or, if it was rebuilt on a "
-                "new disk, release the old name on the hub (README); its sightings wait here"
-            )
-        old = [name for (name,) in self.conn.execute(
-            "DELETE FROM nodes WHERE appliance = %s AND name <> %s RETURNING name", (appliance, node)
-        ).fetchall()]
-        if old:
-            self.conn.execute("DELETE FROM sightings WHERE node = ANY(%s)", (old,))
-            log.info("node %s was shipped as %s before: its sightings there left the index", node, old)
-
     def record_progress(self, node: str, shipped_at: float, shipped_seq: int, backlog: int) -> None:
         """What `dozor status` on the hub shows of a node: when it last shipped, and what it had left."""
         self.conn.execute(
@@ -331,22 +302,6 @@ class PostgresIndex:
             "shipped_seq = EXCLUDED.shipped_seq, backlog = EXCLUDED.backlog, heard_at = EXCLUDED.heard_at",
             (node, shipped_at, shipped_seq, backlog),
         )
-
-    def prune_silent(self, node: str, appliance: str, keep_days: float) -> int:
-        """Note that `node` (this appliance) is alive, and delete the sightings older than `keep_days`
-        of every other node not heard from for that long (it died, or was taken out of the hromada), in
-        the caller's transaction; returns how many. A node that runs deletes its own as its retention
-        runs (and keeps what its holds keep); one that no longer does must not leave them here for ever.
-        The index's own clock decides, so a node whose clock is wrong cannot make others' look old."""
-        self.conn.execute(f"UPDATE nodes SET heard_at = {_SERVER_NOW} WHERE name = %s AND appliance = %s",
-                          (node, appliance))
-        keep = keep_days * 86400.0
-        cursor = self.conn.execute(
-            "DELETE FROM sightings s USING nodes n WHERE s.node = n.name AND n.name <> %s "
-            f"AND coalesce(n.heard_at, 0) < {_SERVER_NOW} - %s AND s.first_seen < {_SERVER_NOW} - %s",
-            (node, keep, keep),
-        )
-        return cursor.rowcount
 
     def nodes(self) -> list[NodeState]:
         """Every node that has shipped, with its sightings in the index."""

@@ -101,7 +101,7 @@ def test_two_appliances_under_one_name_never_overwrite_each_other_and_a_rename_m
     name, and sightings are keyed by (node, plates.db id): the second would overwrite the first's. The
     index refuses the second (its sightings wait in its outbox, the error in `dozor status`); renamed,
     it ships, and the first renamed leaves nothing behind under its old name."""
-    from plate_index.pg_index import NameTaken
+    from plate_index.pg_nodes import NameTaken
 
     def rows(node: str) -> list[tuple[int, str]]:
         with psycopg.connect(postgres_url) as conn:
