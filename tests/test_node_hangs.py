@@ -14,18 +14,15 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from node_parts import hub_app, hub_key, node_entry, self_signed
+from node_parts import hub_app, hub_key, node_entry, self_signed, ship
 from webapp import read_plate, signed_in
 
 from edge.layout import DataLayout
-from plate_index import outbox
-from plate_index.outbox import Shipper
-from plate_index.store import open_store
 
 NODE = "village-a"
 
@@ -73,12 +70,7 @@ def shipped(tmp_path, postgres_url):
     moment = datetime.now(UTC) - timedelta(minutes=30)
     for n, plate in enumerate(("BH1204AA", "BH1214AA", "BH1224AA")):
         read_plate(layout, "road-north", plate, moment + timedelta(minutes=n))
-    with closing(open_store(layout.plates_db)) as conn:
-        outbox.enable(conn)
-        shipper = Shipper(layout.plates_db, postgres_url, NODE)
-        while shipper.ship_once(conn):
-            pass
-        shipper.stop()
+    ship(data, postgres_url, NODE)
     return {"tls": layout.tls_dir, "fingerprint": self_signed(data)}
 
 

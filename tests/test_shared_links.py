@@ -14,12 +14,11 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from node_parts import ship
 from webapp import WebSite, make_config, read_plate, seed_pass, signed_in
 
 from edge.config import parse_config
 from edge.layout import DataLayout
-from plate_index import outbox
-from plate_index.outbox import Shipper
 from plate_index.store import open_store
 from plate_index.watchlist import add_entry
 from recorder import holds
@@ -27,16 +26,6 @@ from recorder.catalog import open_catalog
 
 OURS, THEIRS = "BH1234AA", "AA0001KA"
 _HREF = re.compile(r'href="(/sightings/[^"]+)"')
-
-
-def _ship(data_dir, url: str, node: str) -> None:
-    plates_db = DataLayout(data_dir).plates_db
-    with closing(open_store(plates_db)) as conn:
-        outbox.enable(conn)
-        shipper = Shipper(plates_db, url, node)
-        while shipper.ship_once(conn):
-            pass
-        shipper.stop()
 
 
 @pytest.fixture
@@ -47,7 +36,7 @@ def node(tmp_path, postgres_url):
     other = tmp_path / "village-b"
     other.mkdir()
     assert read_plate(DataLayout(other), "road-north", THEIRS, moment) == 1
-    _ship(other, postgres_url, "village-b")
+    ship(other, postgres_url, "village-b")
 
     data = tmp_path / "village-a"
     data.mkdir()
@@ -57,7 +46,7 @@ def node(tmp_path, postgres_url):
     assert read_plate(layout, "road-north", OURS, moment) == 1
     seed_pass(layout, "road-north", moment, read=True)
     open_catalog(layout).close()  # the recordings page reads the catalog (no video needed here)
-    _ship(data, postgres_url, "village-a")
+    ship(data, postgres_url, "village-a")
     raw = make_config(data).model_dump(mode="json")
     config = parse_config({**raw, "index": {"url": postgres_url, "node": "village-a"}})
     return {"app": WebSite(data).app(config=config), "layout": layout, "moment": moment}
