@@ -91,3 +91,34 @@ def test_a_hold_placed_on_a_nodes_own_sighting_keeps_its_own_number_and_links_to
     assert hold.sighting_id == 1  # this node's own number, as holds placed by the hub on it keep
     heading = _opened(police, "/holds")
     assert OURS in heading and THEIRS not in heading
+
+
+def test_the_same_camera_name_in_two_villages_is_two_places_on_the_hub_never_the_hubs_own(
+    tmp_path, postgres_url
+):
+    """A car passing road-north in village-b and road-north in village-c: the hub's search, the sighting
+    page's route table and its timeline name each with its village, never with the title or the
+    direction names of the hub's own road-north ("Північна дорога", "на Одесу")."""
+    moment = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    for n, node in enumerate(("village-b", "village-c")):
+        folder = tmp_path / node
+        folder.mkdir()
+        read_plate(DataLayout(folder), "road-north", OURS, moment + timedelta(minutes=10 * n))
+        with closing(open_store(DataLayout(folder).plates_db)) as conn, conn:
+            conn.execute("UPDATE sightings SET direction = 'towards'")
+        ship(folder, postgres_url, node)
+    cameras = [{"name": "road-north", "url": "rtsp://10.0.0.11/stream1", "title": "Північна дорога",
+                "directions": {"towards": "на Одесу"}}]
+    (tmp_path / "hub").mkdir()
+    raw = make_config(tmp_path / "hub", cameras).model_dump(mode="json")
+    config = parse_config({**raw, "index": {"url": postgres_url, "node": "hub"}})
+    police = signed_in(WebSite(tmp_path / "hub").app(config=config), "police")
+
+    results = police.get(f"/api/search?q={OURS}").get_json()["results"]
+    assert sorted((r["camera_title"], r["direction_label"]) for r in results) == [
+        ("village-b · road-north", "до камери"), ("village-c · road-north", "до камери")]
+    page = police.get(results[0]["url"]).get_data(as_text=True)
+    route = page[page.rindex("</dl>"):]  # after the sighting's own facts: the route, timeline and table
+    for place in ("village-b · road-north", "village-c · road-north"):
+        assert route.count(place) >= 2, place  # in the timeline's rows and in the table
+    assert "Північна дорога" not in route and "на Одесу" not in route

@@ -21,8 +21,8 @@ from webui.auditing import cover, record_viewing
 from webui.blueprints.nodes import picture as node_picture
 from webui.blueprints.nodes import video_notes
 from webui.context import camera_titles, ctx, plate_search, plates_db
-from webui.directions import direction_label
 from webui.evidence_sighting import picture_file
+from webui.hit_labels import camera_title, direction_text
 from webui.timeline import route_timeline
 
 bp = Blueprint("sightings", __name__)
@@ -68,9 +68,10 @@ def page(sighting_id: int):
         elsewhere=elsewhere,
         video_note=video_notes([hit], ctx().elsewhere).get(hit.node or "") if elsewhere else None,
         titles=titles,
-        direction_label=direction_label,
+        camera_title=camera_title,
+        direction_text=direction_text,
         route=route,
-        timeline=route_timeline(route, current=hit.id, titles=titles),
+        timeline=route_timeline(route, current=hit.id, title=lambda h: camera_title(h, titles)),
         video_from=hit.first_seen - VIDEO_LEAD,
         video_reach=VIDEO_REACH,
         export_margin=EXPORT_MARGIN,
