@@ -55,7 +55,7 @@ def enable(conn: sqlite3.Connection) -> None:
 def appliance(conn: sqlite3.Connection, node: str) -> str:
     """This appliance's id in the shared index (random, made once, kept in plates.db so that a restored
     backup is the same appliance), shipping as `node`. A node renamed since it last shipped queues
-    every sighting it holds again: the index drops them under the old name (PostgresIndex.claim)."""
+    every sighting it holds again: the index drops them under the old name (pg_nodes.claim)."""
     made, shipped_as = conn.execute("SELECT appliance, shipped_as FROM shipping").fetchone()
     if made and shipped_as == node:
         return str(made)

@@ -30,7 +30,7 @@ END;
 
 # Which appliance ships, whatever its name: the shared index refuses a name another appliance ships under
 # (two nodes left on the default host name would overwrite each other's sightings), and a renamed node's
-# sightings leave the index under its old name (plate_index.pg_index.PostgresIndex.claim).
+# sightings leave the index under its old name (plate_index.pg_nodes.claim).
 APPLIANCE_MIGRATION = """
 ALTER TABLE shipping ADD COLUMN appliance TEXT NOT NULL DEFAULT '';   -- random, made once
 ALTER TABLE shipping ADD COLUMN shipped_as TEXT NOT NULL DEFAULT '';  -- the node name it last shipped as

@@ -94,8 +94,8 @@ MIGRATIONS: list[str] = [
     WILDCARD_MIGRATION,
     # Which way the car went (plate_index.direction.Direction), as plates.db's migration 7 keeps it.
     "ALTER TABLE sightings ADD COLUMN direction text NOT NULL DEFAULT 'unknown';",
-    # Which appliance ships under each name (PostgresIndex.claim; NULL: shipped before it was asked), and
-    # when the index last heard from it on its own clock (PostgresIndex.prune_silent).
+    # Which appliance ships under each name (NULL: shipped before it was asked) and when the index last
+    # heard from it, on the index's clock (plate_index.pg_nodes).
     "ALTER TABLE nodes ADD COLUMN appliance text, ADD COLUMN heard_at double precision; "
     f"UPDATE nodes SET heard_at = {_SERVER_NOW};",
 ]
