@@ -1,12 +1,13 @@
 """A node's link to the hub's PostgreSQL crosses the hromada's radio bridges, where a machine may sit in
-the middle (issue 17's review). With `sslmode=require` alone, libpq checks no certificate: a machine in
-the middle terminating TLS with a certificate of its own relays the password exchange and is then the
-node's session, reading and rewriting every village's sightings. The README's address adds
-`channel_binding=require`: the password exchange is then bound to the certificate the node saw, so it
-fails through such a machine and works straight to the hub, with no certificate authority to run.
+the middle (issue 17's review). With `sslmode=require` alone, libpq checks no certificate, so a machine
+answering at the hub's address with a certificate of its own may ask for the password in clear and is
+sent it: it then logs in to the real hub as the node, reading and rewriting every village's sightings.
+The README's address adds `channel_binding=require`: the node then accepts only a SCRAM exchange bound
+to the certificate it sees, which such a machine cannot complete, and sends no password to it; the
+real hub (Debian's own certificate, no certificate authority to run) is reached as before.
 
 A real PostgreSQL server with TLS and SCRAM passwords (as Debian's package runs one), and a real TLS
-man in the middle on loopback.
+server on loopback posing as the hub.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 import os
 import pwd
 import re
-import select
 import shutil
 import socket
 import ssl
+import struct
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -71,22 +72,19 @@ def tls_postgres() -> Iterator[PostgresServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class ManInTheMiddle:
-    """Answers PostgreSQL's SSLRequest itself, terminates the node's TLS with its own certificate and
-    opens its own TLS to the server, relaying everything in between (what a machine on the link can do
-    to a client that checks no certificate)."""
+class FakeHub:
+    """A machine on the link answering at the hub's address: it answers PostgreSQL's SSLRequest, serves
+    TLS with a certificate of its own (the node checks none with sslmode=require) and asks for the
+    password in clear, keeping what it is sent (to log in to the real hub as the node afterwards)."""
 
-    def __init__(self, upstream: int, folder: Path):
+    def __init__(self, folder: Path):
         self_signed(folder)
         tls = DataLayout(folder).tls_dir
-        self.server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.server_side.load_cert_chain(tls / "cert.pem", tls / "key.pem")
-        self.client_side = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        self.client_side.check_hostname, self.client_side.verify_mode = False, ssl.CERT_NONE
-        self.upstream = upstream
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(tls / "cert.pem", tls / "key.pem")
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.relayed = 0
+        self.passwords: list[str] = []
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -95,44 +93,33 @@ class ManInTheMiddle:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._relay_quietly, args=(client,), daemon=True).start()
+            with client, suppress(OSError, ssl.SSLError, EOFError):  # the node hanging up
+                self._phish(client)
 
-    def _relay_quietly(self, client: socket.socket) -> None:
-        with suppress(OSError, ssl.SSLError):  # one side hung up (the node refusing the exchange, say)
-            self._relay(client)
-
-    def _relay(self, client: socket.socket) -> None:
+    def _phish(self, client: socket.socket) -> None:
         client.settimeout(10)
-        with client, socket.create_connection(("127.0.0.1", self.upstream), timeout=10) as up:
-            request = client.recv(8)  # SSLRequest
-            client.sendall(b"S")
-            up.sendall(request)
-            if up.recv(1) != b"S":
-                return
-            with self.server_side.wrap_socket(client, server_side=True) as near, \
-                    self.client_side.wrap_socket(up) as far:
-                pair = {near: far, far: near}
-                while True:
-                    readable, _, _ = select.select(list(pair), [], [], 10)
-                    if not readable:
-                        return
-                    for sock in readable:
-                        sock.setblocking(False)  # what arrived may be a TLS record with no data in it
-                        try:
-                            data = sock.recv(65536)
-                        except ssl.SSLWantReadError:
-                            continue
-                        finally:
-                            sock.settimeout(10)
-                        if not data:
-                            return
-                        while sock.pending():
-                            data += sock.recv(sock.pending())
-                        pair[sock].sendall(data)
-                        self.relayed += len(data)
+        _exactly(client, 8)  # SSLRequest
+        client.sendall(b"S")
+        with self.context.wrap_socket(client, server_side=True) as tls:
+            (length,) = struct.unpack("!i", _exactly(tls, 4))
+            _exactly(tls, length - 4)  # the startup message: user, database
+            tls.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
+            if _exactly(tls, 1) == b"p":
+                (length,) = struct.unpack("!i", _exactly(tls, 4))
+                self.passwords.append(_exactly(tls, length - 4).rstrip(b"\0").decode())
 
     def close(self) -> None:
         self.listener.close()
+
+
+def _exactly(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
 
 
 def _readme_index_url() -> str:
@@ -142,22 +129,24 @@ def _readme_index_url() -> str:
     return url
 
 
-def test_a_machine_in_the_middle_of_the_link_cannot_log_in_with_the_readmes_address(tls_postgres, tmp_path):
+def test_a_machine_posing_as_the_hub_is_never_sent_the_password_with_the_readmes_address(
+    tls_postgres, tmp_path
+):
     options = _readme_index_url().partition("?")[2]
     assert "channel_binding=require" in options and "sslmode=require" in options
-    middle = ManInTheMiddle(tls_postgres.port, tmp_path / "middle")
+    fake = FakeHub(tmp_path / "fake")
     try:
-        through = f"postgresql://node:{PASSWORD}@127.0.0.1:{middle.port}/postgres?gssencmode=disable"
-        # what sslmode=require alone allows: the machine in the middle is in the node's session
-        with psycopg.connect(f"{through}&sslmode=require", connect_timeout=10) as hijacked:
-            assert hijacked.execute("SELECT current_user").fetchone() == ("node",)
-        assert middle.relayed > 0
+        at_fake = f"postgresql://node:{PASSWORD}@127.0.0.1:{fake.port}/postgres?gssencmode=disable"
+        with pytest.raises(psycopg.OperationalError):  # sslmode=require alone: the password goes
+            psycopg.connect(f"{at_fake}&sslmode=require", connect_timeout=10)
+        assert fake.passwords == [PASSWORD]
         with pytest.raises(psycopg.OperationalError, match="channel binding"):
-            psycopg.connect(f"{through}&{options}", connect_timeout=10)
+            psycopg.connect(f"{at_fake}&{options}", connect_timeout=10)
+        assert fake.passwords == [PASSWORD], "the README's address sent the password to the fake hub"
     finally:
-        middle.close()
-    direct = f"postgresql://node:{PASSWORD}@127.0.0.1:{tls_postgres.port}/postgres?gssencmode=disable&{options}"
-    with psycopg.connect(direct, connect_timeout=10) as conn:  # straight to the hub: it works
+        fake.close()
+    real = f"postgresql://node:{PASSWORD}@127.0.0.1:{tls_postgres.port}/postgres?gssencmode=disable&{options}"
+    with psycopg.connect(real, connect_timeout=10) as conn:  # the real hub: it works
         assert conn.execute("SELECT current_user").fetchone() == ("node",)
 
 

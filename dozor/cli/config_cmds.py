@@ -49,7 +49,7 @@ def _warnings(config) -> list[str]:
                    "so it cannot fetch this node's video (set web.tls)")
     if config.index.url and _hub_unchecked(config.index.url):
         out.append("[index] url: the link to the shared index checks no certificate, so a machine on the "
-                   "link could answer as the hub and act as this node there; add channel_binding=require "
+                   "link could answer as the hub and be sent the password; add channel_binding=require "
                    "to its options (README: Several appliances, one search)")
     for node in config.nodes:
         if not os.access(node.key_file, os.R_OK):
