@@ -19,7 +19,6 @@ import shutil
 import socket
 import ssl
 import struct
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import suppress
@@ -29,7 +28,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 from node_parts import self_signed
-from postgres import PostgresServer, bin_dir
+from postgres import PostgresServer, new_server
 
 from dozor.cli import main
 from edge.layout import DataLayout
@@ -42,13 +41,8 @@ PASSWORD = "village-a-pass-1"
 def tls_postgres() -> Iterator[PostgresServer]:
     """A cluster serving TLS (a self-signed certificate, as Debian's snakeoil) with a SCRAM password for
     the role `node` over TLS, as the README's pg_hba.conf line asks."""
-    found = bin_dir()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is not installed (scripts/install-deps.sh installs Debian's postgresql)")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    folder = Path(tempfile.mkdtemp(prefix="dozor-pgtls-"))
-    server = PostgresServer(found, folder)
+    server = new_server("dozor-pgtls-")
+    folder = server.folder
     try:
         server.initdb()
         self_signed(folder / "cert")
