@@ -82,7 +82,8 @@ def index_services(context: RunContext) -> list[Service]:
     plates_db = context.layout.plates_db
     index = context.config.index
     if index.url:
-        return [Shipper(plates_db, index.url, index.node_name, clock=context.clock)]
+        return [Shipper(plates_db, index.url, index.node_name, clock=context.clock,
+                        keep_days=context.config.storage.retention_days)]
     if plates_db.exists():
         with closing(open_store(plates_db)) as conn:
             outbox.disable(conn)

@@ -25,6 +25,11 @@ class PlateIndex(Protocol):
 
     def get_sighting(self, sighting_id: int) -> SightingHit | None: ...
 
+    def own_sighting(self, node: str, node_sighting: int) -> int | None:
+        """The number search gives a sighting of `node` known there by `node_sighting` (its plates.db
+        id); None when this store does not hold it."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -36,6 +41,10 @@ class SqliteIndex:
         self._owned = owned
         self.search = partial(sqlite_search.search, conn)
         self.get_sighting = partial(sqlite_search.get_sighting, conn)
+
+    def own_sighting(self, node: str, node_sighting: int) -> int | None:
+        """plates.db numbers its own sightings as search does."""
+        return node_sighting
 
     def close(self) -> None:
         if self._owned:

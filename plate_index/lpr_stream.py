@@ -14,7 +14,7 @@ import threading
 from edge.backoff import Backoff
 from edge.config import CameraConfig, RecorderConfig
 from edge.redact import mask_url
-from recorder.frame_tap import FrameTap
+from recorder.frame_tap import DECODE_NICE, FrameTap
 from recorder.rtsp_source import CameraUnreachable, RtspSource, StreamLost
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ class LprStream:
     def __init__(self, camera: CameraConfig, recorder: RecorderConfig):
         self.camera = camera
         self.settings = recorder
-        self.tap = FrameTap(camera.name)
+        self.tap = FrameTap(camera.name, decode_nice=DECODE_NICE)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lpr-stream-{camera.name}", daemon=True)
 

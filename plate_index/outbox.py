@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sqlite3
 import threading
+import time
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 IDLE_SECONDS = 1.0  # how often an empty outbox is looked at again
+PRUNE_SECONDS = 600.0  # how often the sightings of nodes that stopped shipping are looked for (as retention)
 def enable(conn: sqlite3.Connection) -> None:
     """Turn shipping on; the first time, queue every sighting already stored (oldest first)."""
     with conn:
@@ -47,6 +50,26 @@ def enable(conn: sqlite3.Connection) -> None:
             "INSERT INTO outbox (sighting_id, deleted, queued) "  # noqa: S608 - a constant expression
             f"SELECT id, 0, {_NOW} FROM sightings ORDER BY id"
         )
+
+
+def appliance(conn: sqlite3.Connection, node: str) -> str:
+    """This appliance's id in the shared index (random, made once, kept in plates.db so that a restored
+    backup is the same appliance), shipping as `node`. A node renamed since it last shipped queues
+    every sighting it holds again: the index drops them under the old name (pg_nodes.claim)."""
+    made, shipped_as = conn.execute("SELECT appliance, shipped_as FROM shipping").fetchone()
+    if made and shipped_as == node:
+        return str(made)
+    with conn:
+        made = made or secrets.token_hex(16)
+        if shipped_as and shipped_as != node:
+            log.info("this node ships as %r now (it was %r): all its sightings are queued again", node,
+                     shipped_as)
+            conn.execute(
+                "INSERT INTO outbox (sighting_id, deleted, queued) "  # noqa: S608 - a constant expression
+                f"SELECT id, 0, {_NOW} FROM sightings ORDER BY id"
+            )
+        conn.execute("UPDATE shipping SET appliance = ?, shipped_as = ?", (made, node))
+    return str(made)
 
 
 def disable(conn: sqlite3.Connection) -> None:
@@ -99,10 +122,11 @@ class Shipper:
     """Ships plates.db's outbox to the shared index, in a thread of the daemon."""
 
     def __init__(self, plates_db: Path, url: str, node: str, *, clock: Clock | None = None,
-                 batch: int = BATCH, backoff: Backoff | None = None):
+                 batch: int = BATCH, backoff: Backoff | None = None, keep_days: float | None = None):
         self.plates_db = plates_db
         self.url = url
         self.node = node
+        self.keep_days = keep_days  # storage.retention_days: what silent nodes leave is deleted after it
         self.clock = clock or SystemClock()
         self.batch = batch
         self.backoff = backoff or Backoff(1.0, 30.0)
@@ -125,10 +149,14 @@ class Shipper:
 
     def _run(self) -> None:
         conn = open_store(self.plates_db)
+        pruned_at = -PRUNE_SECONDS
         try:
             while not self._stop.is_set():
                 try:
                     shipped = self.ship_once(conn)
+                    if time.monotonic() - pruned_at >= PRUNE_SECONDS:
+                        self.prune_silent_nodes(conn)
+                        pruned_at = time.monotonic()
                 except Exception as exc:  # psycopg errors above all; nothing may end the thread
                     self._failed(conn, exc)
                     self._stop.wait(self.backoff.next())
@@ -141,6 +169,9 @@ class Shipper:
 
     def ship_once(self, conn: sqlite3.Connection) -> int:
         """Ship the next batch of the outbox; returns how many entries it took off (0: empty)."""
+        from plate_index import pg_nodes  # psycopg only where shipping is on
+
+        me = appliance(conn, self.node)
         rows = conn.execute(
             "SELECT seq, sighting_id, deleted FROM outbox ORDER BY seq LIMIT ?", (self.batch,)
         ).fetchall()
@@ -154,6 +185,7 @@ class Shipper:
         now = to_epoch(self.clock.now())
         index = self._open_index()
         with index.conn.transaction():
+            pg_nodes.claim(index.conn, self.node, me)
             index.put(self.node, sorted(current.items()))
             index.delete(self.node, gone)
             index.record_progress(self.node, now, last_seq, backlog)
@@ -164,6 +196,22 @@ class Shipper:
             )
         log.debug("shipped %d sightings and %d deletions to the shared index", len(current), len(gone))
         return len(rows)
+
+    def prune_silent_nodes(self, conn: sqlite3.Connection) -> int:
+        """Tell the index this node runs, and delete from it what nodes no longer running leave past the
+        retention (every node's shipper does it, so the index keeps nothing for ever while any node
+        runs); 0 without keep_days."""
+        from plate_index import pg_nodes
+
+        if self.keep_days is None:
+            return 0
+        me = appliance(conn, self.node)
+        index = self._open_index()
+        with index.conn.transaction():
+            deleted = pg_nodes.prune_silent(index.conn, self.node, me, self.keep_days)
+        if deleted:
+            log.info("deleted %d sightings of nodes that no longer ship from the shared index", deleted)
+        return deleted
 
     def _open_index(self):  # -> PostgresIndex (psycopg is imported only where shipping is on)
         from plate_index.pg_index import PostgresIndex

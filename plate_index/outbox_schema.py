@@ -27,3 +27,11 @@ CREATE TRIGGER outbox_delete AFTER DELETE ON sightings WHEN (SELECT enabled FROM
     INSERT INTO outbox (sighting_id, deleted, queued) VALUES (OLD.id, 1, {NOW});
 END;
 """
+
+# Which appliance ships, whatever its name: the shared index refuses a name another appliance ships under
+# (two nodes left on the default host name would overwrite each other's sightings), and a renamed node's
+# sightings leave the index under its old name (plate_index.pg_nodes.claim).
+APPLIANCE_MIGRATION = """
+ALTER TABLE shipping ADD COLUMN appliance TEXT NOT NULL DEFAULT '';   -- random, made once
+ALTER TABLE shipping ADD COLUMN shipped_as TEXT NOT NULL DEFAULT '';  -- the node name it last shipped as
+"""

@@ -29,6 +29,7 @@ from psycopg.rows import TupleRow
 
 from edge.clock import from_epoch, to_epoch
 from plate_index.normalise import normalise
+from plate_index.pg_nodes import SERVER_NOW as _SERVER_NOW
 from plate_index.pg_wildcard import MIGRATION as WILDCARD_MIGRATION
 from plate_index.pg_wildcard import newest_matches
 from plate_index.search import (
@@ -93,6 +94,10 @@ MIGRATIONS: list[str] = [
     WILDCARD_MIGRATION,
     # Which way the car went (plate_index.direction.Direction), as plates.db's migration 7 keeps it.
     "ALTER TABLE sightings ADD COLUMN direction text NOT NULL DEFAULT 'unknown';",
+    # Which appliance ships under each name (NULL: shipped before it was asked) and when the index last
+    # heard from it, on the index's clock (plate_index.pg_nodes).
+    "ALTER TABLE nodes ADD COLUMN appliance text, ADD COLUMN heard_at double precision; "
+    f"UPDATE nodes SET heard_at = {_SERVER_NOW};",
     # A sighting's keys are looked up by its id only to replace or delete them (put, and the cascade
     # from sightings): an index of the id alone does that at about half the size of a primary key of
     # (sighting_id, kind, key), which repeated every key's text. put() keeps the keys unique itself: it
@@ -203,6 +208,14 @@ class PostgresIndex:
         self.conn.rollback()
         return _hit(row, None) if row else None
 
+    def own_sighting(self, node: str, node_sighting: int) -> int | None:
+        """The index's number of a node's sighting by its plates.db id; None until it was shipped."""
+        row = self.conn.execute(
+            "SELECT id FROM sightings WHERE node = %s AND node_id = %s", (node, node_sighting)
+        ).fetchone()
+        self.conn.rollback()
+        return row[0] if row else None
+
     def _matching_ids(
         self,
         kind: int,
@@ -303,9 +316,10 @@ class PostgresIndex:
     def record_progress(self, node: str, shipped_at: float, shipped_seq: int, backlog: int) -> None:
         """What `dozor status` on the hub shows of a node: when it last shipped, and what it had left."""
         self.conn.execute(
-            "INSERT INTO nodes (name, shipped_at, shipped_seq, backlog) VALUES (%s, %s, %s, %s) "
+            "INSERT INTO nodes (name, shipped_at, shipped_seq, backlog, heard_at) "
+            f"VALUES (%s, %s, %s, %s, {_SERVER_NOW}) "
             "ON CONFLICT (name) DO UPDATE SET shipped_at = EXCLUDED.shipped_at, "
-            "shipped_seq = EXCLUDED.shipped_seq, backlog = EXCLUDED.backlog",
+            "shipped_seq = EXCLUDED.shipped_seq, backlog = EXCLUDED.backlog, heard_at = EXCLUDED.heard_at",
             (node, shipped_at, shipped_seq, backlog),
         )
 

@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUS_SECONDS = 5.0
-# Frames a worker may have waiting or in hand: the chooser keeps IN_FLIGHT there (one being read, one
-# next) and makes every other choice as late as it can; each slot pins ~2.8 MB of shared memory per 720p
-# frame in both processes (48 slots at 24 cameras were ~130 MB of the soak's memory).
+# Frames a worker may have waiting or in hand: the chooser keeps IN_FLIGHT there and makes every other
+# choice as late as it can; each slot pins ~1.4 MB of shared memory per 720p frame (4:2:0), mapped in
+# both processes (48 full-colour slots at 24 cameras were ~130 MB of the soak's memory).
 SLOTS_PER_WORKER = IN_FLIGHT
 
 

@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -40,13 +41,22 @@ PACKET_QUEUE = 64  # about 2.5 s of 25 fps video waiting to be decoded
 # last unsubscribe wakes it at once, so this only bounds a missed wake-up; an idle camera (keyframes
 # only, or none at all: an unwatched live picture between two of its keyframes) is not woken for nothing.
 IDLE_SECONDS = 10.0
+# The daemon's taps (the recorder's, an `lpr_url` stream's) decode at the lowest CPU priority of the
+# machine. On a machine with CPU to spare this changes nothing. On an overloaded one (busy traffic on
+# every camera: the road is never still, so every frame is decoded) the plate-reading models and
+# recording go first, and a decoder that falls behind drops packets to the next keyframe: the frames it
+# still decodes are the ones the models have time for, instead of frames decoded only to be dropped at
+# the models' door. A tap whose frames are the whole point (the installer's aiming page) keeps its
+# priority.
+DECODE_NICE = 19
 
 
 class FrameTap:
     """One per camera. `feed` is called by the stream reader; `subscribe` by consumers."""
 
-    def __init__(self, camera: str, *, clock: Clock | None = None):
+    def __init__(self, camera: str, *, clock: Clock | None = None, decode_nice: int = 0):
         self.camera = camera
+        self.decode_nice = decode_nice  # the decoder thread's nice value (DECODE_NICE for plate reading)
         self.clock = clock or SystemClock()
         self.dropped_packets = 0
         self._closed_drops = 0
@@ -171,6 +181,8 @@ class FrameTap:
 
     def _decode_loop(self) -> None:
         name_os_thread(f"tap {self.camera}")
+        if self.decode_nice:
+            lower_os_thread_priority(self.decode_nice)
         decoding: TapDecoder | None = None
         while True:
             try:
@@ -210,3 +222,12 @@ def name_os_thread(name: str) -> None:
     prctl = _prctl()
     if prctl is not None:
         prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+
+
+def lower_os_thread_priority(nice: int) -> None:
+    """Give the calling thread (only it: Linux keeps a nice value per thread) the `nice` value; raising
+    it needs no privilege. Where the OS refuses, the thread keeps its priority."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError as error:
+        log.debug("cannot lower the priority of thread %s: %s", threading.get_native_id(), error)

@@ -1,12 +1,13 @@
 """Latest picture of each camera for the volunteers' live grid: `DataLayout.live_dir/<camera>.jpg`.
 
-A frame-tap consumer per camera. Nobody watching: one keyframe every UNWATCHED_SECONDS (a thumbnail
-that is never older than that), and the keyframes in between are not even copied, so an unwatched
-camera's picture costs nothing (decoding a keyframe into a JPEG every 2 s cost twice what recording
-the camera costs). Someone watching (the web UI touches `<camera>.watched` on every picture it serves):
-every frame is decoded and the picture refreshes at `recorder.live_fps`, from the next keyframe on, so
-a volunteer's grid really moves once a second. Files are replaced atomically (temporary file +
-os.replace), so the web UI never serves half a JPEG.
+A frame-tap consumer per camera. Nobody watching: the camera gets one picture when the daemon starts
+(from its first keyframe) and none after that, and no subscription either, so an unwatched camera's
+picture costs nothing at all (even one keyframe a minute into a JPEG was an eighth of what recording 8
+cameras costs: bench/record_cpu.py). Someone watching (the web UI touches `<camera>.watched` whenever a
+picture of the camera is asked for, even one not written yet): every frame is decoded and the picture
+refreshes at `recorder.live_fps` from the next keyframe on, so a volunteer's grid really moves once a
+second; the tile shows each picture's age, so an old one is never taken for live. Files are replaced
+atomically (temporary file + os.replace), so the web UI never serves half a JPEG.
 """
 
 from __future__ import annotations
@@ -29,11 +30,6 @@ log = logging.getLogger(__name__)
 # quality 80 gives. FFmpeg, not OpenCV: the daemon does not load OpenCV (recorder.frames.video_frame).
 JPEG_QSCALE = 3
 WATCHED_SECONDS = 15.0  # a grid refreshing once a second keeps its cameras at full rate
-# How old an unwatched camera's picture may get. Each such picture costs ~20 ms of CPU on the 2-core
-# development machine (a fresh decoder and a 720p 2 Mbit/s keyframe ~15 ms, the JPEG ~4 ms): every
-# 30 s at 8 cameras that was a fifth of what recording them costs (bench/record_cpu.py). A volunteer
-# who opens the grid sees each tile's age, and the watched rate from the next keyframe on.
-UNWATCHED_SECONDS = 60.0
 
 
 def live_picture(layout: DataLayout, camera: str) -> Path:
@@ -42,11 +38,12 @@ def live_picture(layout: DataLayout, camera: str) -> Path:
 
 
 def mark_watched(layout: DataLayout, camera: str) -> None:
-    """Called by the web UI when it serves a live picture: keep this camera's pictures at live_fps."""
+    """Called by the web UI whenever a live picture is asked for (even one not written yet): keep this
+    camera's pictures coming at live_fps."""
     marker = layout.live_dir / f"{checked_camera_name(camera)}.watched"
     try:
         marker.touch()
-    except OSError as exc:  # the grid still works, at the keyframe rate
+    except OSError as exc:  # the grid keeps the picture it has, with its age
         log.debug("%s: cannot mark the camera as watched: %s", camera, exc)
 
 
@@ -86,41 +83,51 @@ class LiveSnapshots:
     def _subscribe(self, tap: FrameTap, full_rate: bool) -> FrameSubscription:
         if full_rate:
             return tap.subscribe(self.fps, queue_size=1, name="live")
-        return tap.subscribe(1 / UNWATCHED_SECONDS, queue_size=1, name="live", keyframes_only=True)
+        return tap.subscribe(self.fps, queue_size=1, name="live", keyframes_only=True)  # the first one
 
     def _run(self, tap: FrameTap) -> None:
+        """The first picture, then pictures only while someone watches."""
         target = live_picture(self.layout, tap.camera)
         tmp = target.with_name(f".{target.name}.tmp")
         full_rate = False
-        sub = self._subscribe(tap, full_rate)
+        sub: FrameSubscription | None = self._subscribe(tap, full_rate)
         try:
             while not self._stop.is_set():
                 if watched(self.layout, tap.camera, time.time()) != full_rate:
                     full_rate = not full_rate
-                    sub.close()
-                    sub = self._subscribe(tap, full_rate)
-                self._write(sub, target, tmp)
+                    if sub is not None:
+                        sub.close()
+                    sub = self._subscribe(tap, full_rate) if full_rate else None
+                if sub is None:
+                    self._stop.wait(1.0)
+                elif self._write(sub, target, tmp) and not full_rate:
+                    sub.close()  # the start-up picture is there; the next when someone watches
+                    sub = None
         finally:
-            sub.close()
+            if sub is not None:
+                sub.close()
 
-    def _write(self, sub: FrameSubscription, target: Path, tmp: Path) -> None:
-        """Wait up to a second for a frame and make it the camera's live picture."""
+    def _write(self, sub: FrameSubscription, target: Path, tmp: Path) -> bool:
+        """Wait up to a second for a frame and make it the camera's live picture; whether it did."""
         frame = sub.get(timeout=1.0)
-        if frame is not None:
-            try:
-                jpeg = encode_jpeg(frame)
-            except av.error.FFmpegError as exc:
-                log.debug("%s: cannot encode the live picture: %s", sub.camera, exc)
-                return
-            try:
-                tmp.write_bytes(jpeg)
-                os.replace(tmp, target)
-            except OSError as exc:  # a full disk: the grid shows an older picture, recording goes on
-                log.debug("%s: cannot write the live picture: %s", sub.camera, exc)
+        if frame is None:
+            return False
+        try:
+            jpeg = encode_jpeg(frame)
+        except av.error.FFmpegError as exc:
+            log.debug("%s: cannot encode the live picture: %s", sub.camera, exc)
+            return False
+        try:
+            tmp.write_bytes(jpeg)
+            os.replace(tmp, target)
+        except OSError as exc:  # a full disk: the grid shows an older picture, recording goes on
+            log.debug("%s: cannot write the live picture: %s", sub.camera, exc)
+            return False
+        return True
 
 
-# One live picture is encoded at a time, whichever camera it is of: the unwatched pictures of all the
-# cameras come due together (every UNWATCHED_SECONDS from start-up), and each encoding holds ~5 MB for
+# One live picture is encoded at a time, whichever camera it is of: the start-up pictures of all the
+# cameras come due together, and each encoding holds ~5 MB for
 # its few milliseconds (24 at once: ~115 MB; a village soak whose samples stayed near 400 MB peaked at
 # 543 MB RSS once).
 _ENCODING = threading.Lock()

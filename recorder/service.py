@@ -19,7 +19,7 @@ from edge.config import Config
 from edge.layout import DataLayout
 from recorder.camera_recorder import CameraRecorder
 from recorder.catalog import Catalog
-from recorder.frame_tap import FrameTap
+from recorder.frame_tap import DECODE_NICE, FrameTap
 from recorder.live_relay import LiveRelay
 from recorder.live_snapshots import LiveSnapshots
 from recorder.reasons import OutageReason, Reason
@@ -43,7 +43,7 @@ class Recorder:
         self.catalog = Catalog(self.layout)
         self.retention = Retention(self.catalog, self.layout, config.storage, self.clock)
         cameras = [c for c in config.cameras if c.enabled]
-        self.taps = {c.name: FrameTap(c.name, clock=self.clock) for c in cameras}
+        self.taps = {c.name: FrameTap(c.name, clock=self.clock, decode_nice=DECODE_NICE) for c in cameras}
         self.cameras = {
             c.name: CameraRecorder(
                 c, config.recorder, catalog=self.catalog, layout=self.layout, retention=self.retention,

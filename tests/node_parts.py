@@ -40,6 +40,23 @@ def hub_key(folder: Path, node: str) -> tuple[Path, str]:
     return path, digest
 
 
+def ship(data_dir: Path, url: str, node: str) -> None:
+    """Everything the node's plates.db holds shipped to the index at `url` (as its shipper would)."""
+    from contextlib import closing
+
+    from plate_index import outbox
+    from plate_index.outbox import Shipper
+    from plate_index.store import open_store
+
+    plates_db = DataLayout(data_dir).plates_db
+    with closing(open_store(plates_db)) as conn:
+        outbox.enable(conn)
+        shipper = Shipper(plates_db, url, node)
+        while shipper.ship_once(conn):
+            pass
+        shipper.stop()
+
+
 def node_entry(name: str, port: int, fingerprint: str, key_file: Path) -> dict[str, str]:
     return {"name": name, "url": f"https://127.0.0.1:{port}", "fingerprint": fingerprint,
             "key_file": str(key_file)}

@@ -104,16 +104,22 @@ class PostgresServer:
         self.process = None
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+def new_server(prefix: str = "dozor-pg-") -> PostgresServer:
+    """A cluster not initialised yet, in a new temporary folder (not under pytest's tmp_path: its folders
+    are private to root, and the server runs as postgres); skips where PostgreSQL is missing, but fails
+    under CI=true."""
     found = bin_dir()
     if found is None:
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL is not installed (scripts/install-deps.sh installs Debian's postgresql)")
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    # Not under pytest's tmp_path: its folders are private to root, and the server runs as postgres.
-    folder = Path(tempfile.mkdtemp(prefix="dozor-pg-"))
-    server = PostgresServer(found, folder)
+    return PostgresServer(found, Path(tempfile.mkdtemp(prefix=prefix)))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = new_server()
+    folder = server.folder
     try:
         server.initdb()
         server.start()

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from plate_index.chooser import IN_FLIGHT, FrameChooser
+from plate_index.chooser import FrameChooser
 from plate_index.status import CameraCounters
 
 START = 1_772_352_000.0  # 2026-03-01 08:00 UTC
@@ -71,11 +71,12 @@ def test_an_idle_worker_gets_every_frame_at_once(chooser):
     assert counters["a"].frames_dropped == 0
 
 
-def test_a_busy_worker_gets_the_biggest_car_of_each_pass_and_every_pass_its_turn(chooser):
+def test_a_busy_worker_gets_the_biggest_car_of_each_pass_and_every_pass_its_turn(chooser, monkeypatch):
+    monkeypatch.setattr("plate_index.chooser.IN_FLIGHT", 2)  # two frames in hand make the worker busy
     chooser, worker, counters = chooser
     chooser.offer("a", frame(0.0, 0.05))  # the worker takes these two at once: it is busy now
     chooser.offer("b", frame(0.0, 0.05))
-    assert len(_sent(worker, IN_FLIGHT)) == IN_FLIGHT
+    assert len(_sent(worker, 3)) == 2
     for i in range(1, 12):  # camera a: a long pass; the car is biggest at 1.2 s
         chooser.offer("a", frame(i * 0.2, 0.1 + 0.3 * (i == 6)))
     chooser.offer("c", frame(1.0, 0.02))  # camera c: a pass not read at all yet, a small car

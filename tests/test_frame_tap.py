@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from recording import (
 
 from edge.clock import from_epoch
 from edge.layout import DataLayout
-from recorder.frame_tap import FrameTap
+from recorder.frame_tap import DECODE_NICE, FrameTap
 from recorder.live_snapshots import live_picture
 
 
@@ -160,25 +161,25 @@ def _picture_updates(path, seconds: float) -> int:
 
 
 @pytest.mark.slow
-def test_watched_live_picture_refreshes_every_second_unwatched_only_at_keyframes(
+def test_watched_live_picture_refreshes_every_second_unwatched_costs_nothing_after_the_first(
     rtsp_server, test_clip, data_dir
 ):
     from recorder.live_snapshots import mark_watched
 
-    # keyframes every 4 s: unwatched, the picture can only change that often
-    server = rtsp_server({"cam": test_clip(width=640, height=360, gop_seconds=4.0, seconds=12)})
+    server = rtsp_server({"cam": test_clip(width=640, height=360, gop_seconds=1.0, seconds=12)})
     config = make_config(data_dir, {"cam": server.url("cam")}, live_fps=1)
     layout = DataLayout(data_dir)
-    with running_recorder(config):
+    with running_recorder(config) as recorder:
         live = live_picture(layout, "cam")
-        assert wait_until(live.exists, 10)
-        unwatched = _picture_updates(live, 8)
+        assert wait_until(live.exists, 10), "an unwatched camera still gets its start-up picture"
+        assert wait_until(lambda: not recorder.tap("cam").active, 3), "nobody watching: nothing subscribes"
+        unwatched = _picture_updates(live, 4)  # a keyframe every second, none of them decoded
         mark_watched(layout, "cam")
-        time.sleep(5)  # the switch waits for the next keyframe
+        time.sleep(3)  # the switch waits for the next keyframe
         mark_watched(layout, "cam")
         watched = _picture_updates(live, 8)
-    print(f"live picture updates in 8 s: unwatched {unwatched}, watched {watched}")
-    assert unwatched <= 3
+    print(f"live picture updates: unwatched {unwatched} in 4 s, watched {watched} in 8 s")
+    assert unwatched == 0
     assert watched >= 7, "a watched camera's picture must refresh at live_fps (1 per second)"
 
 
@@ -232,3 +233,33 @@ def test_queued_frames_are_copied_out_of_the_decoder_and_the_last_close_ends_its
     held.close()
     thread.join(2)
     assert not thread.is_alive(), "the decoder thread must end when its last subscription closes"
+
+
+def test_plate_readings_decoding_yields_the_cpu_and_the_stream_reader_keeps_its_priority(test_clip):
+    """On an overloaded machine the models and recording go first: a tap made for plate reading decodes
+    at the lowest priority, and only its decoder thread does (the thread that feeds it, as the recorder's
+    does, keeps its own); a tap whose frames are the point (the aiming page) keeps the normal one."""
+    clip = test_clip(seconds=1)
+    reader_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    yielding, plain = FrameTap("reading", decode_nice=DECODE_NICE), FrameTap("aiming")
+    subs = [tap.subscribe(25, queue_size=1000) for tap in (yielding, plain)]
+    with av.open(str(clip)) as container:
+        video = container.streams.video[0]
+        for i, packet in enumerate(p for p in container.demux(video) if p.size):
+            for tap in (yielding, plain):
+                tap.feed(packet, 1000.0 + i * 0.04)
+    assert wait_until(lambda: all(sub.delivered > 0 for sub in subs), 10)
+    priorities = [os.getpriority(os.PRIO_PROCESS, tap._thread.native_id) for tap in (yielding, plain)]
+    assert priorities == [DECODE_NICE, reader_priority] and DECODE_NICE == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == reader_priority
+    for sub in subs:
+        sub.close()
+
+
+def test_the_recorders_taps_decode_for_plate_reading_at_the_lowest_priority(data_dir):
+    from edge.config import parse_config
+    from recorder.service import Recorder
+
+    config = parse_config({"storage": {"path": str(data_dir)},
+                           "cameras": [{"name": "gate", "url": "rtsp://127.0.0.1:9/none"}]})
+    assert Recorder(config).taps["gate"].decode_nice == DECODE_NICE

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from node_parts import hub_app, hub_key, node_entry, self_signed
+from node_parts import hub_app, hub_key, node_entry, self_signed, ship
 from web_http import dozor_web, free_port
 from webapp import TEST_CASE, csrf_token, read_plate, seed_recordings, signed_in, write_live_picture
 
@@ -28,24 +28,12 @@ from dozor.cli import main
 from edge.db import connect
 from edge.layout import DataLayout
 from edge.node_client import NodeClient, NodeUnreachable
-from plate_index import outbox
-from plate_index.outbox import Shipper
 from plate_index.store import open_store
 from recorder import holds
 from recorder.catalog import segment_by_id
 
 pytestmark = pytest.mark.slow
 NODE = "village-a"
-
-
-def _ship(data_dir, url: str) -> None:
-    plates_db = DataLayout(data_dir).plates_db
-    with closing(open_store(plates_db)) as conn:
-        outbox.enable(conn)
-        shipper = Shipper(plates_db, url, NODE)
-        while shipper.ship_once(conn):
-            pass
-        shipper.stop()
 
 
 @pytest.fixture
@@ -62,7 +50,7 @@ def node(tmp_path, segment_file, postgres_url):
     write_live_picture(layout, "road-north", NODE)
     fingerprint = self_signed(data)
     key_file, digest = hub_key(tmp_path, NODE)
-    _ship(data, postgres_url)
+    ship(data, postgres_url, NODE)
     extra = f'[index]\nnode = "{NODE}"\nhub_key_sha256 = "{digest}"\n'
     with dozor_web(folder, data, extra=extra, tls=True) as port:
         yield {"layout": layout, "port": port, "fingerprint": fingerprint, "key_file": key_file,

@@ -97,6 +97,92 @@ def test_a_single_appliance_queues_nothing(node):
     assert outbox.state(node).waiting == 0
 
 
+def test_two_appliances_under_one_name_never_overwrite_each_other_and_a_rename_moves_a_nodes_sightings(
+    tmp_path, postgres_url
+):
+    """Two nodes left with `node = ""` on the same default host name ("raspberrypi") would ship under one
+    name, and sightings are keyed by (node, plates.db id): the second would overwrite the first's. The
+    index refuses the second (its sightings wait in its outbox, the error in `dozor status`); renamed,
+    it ships, and the first renamed leaves nothing behind under its old name."""
+    from plate_index.pg_nodes import NameTaken
+
+    def rows(node: str) -> list[tuple[int, str]]:
+        with psycopg.connect(postgres_url) as conn:
+            return conn.execute("SELECT node_id, plate FROM sightings WHERE node = %s ORDER BY node_id",
+                                (node,)).fetchall()
+
+    stores = {}
+    for name, plates in (("first", ["BH0001AA", "BH0002AA"]), ("second", ["KA9999KA"])):
+        stores[name] = conn = open_store(tmp_path / f"{name}.db")
+        outbox.enable(conn)
+        for n, plate in enumerate(plates):
+            insert_sighting(conn, _sighting(n, time.time() - 100 + n, plate=plate))
+    try:
+        _drain(Shipper(tmp_path / "first.db", postgres_url, "raspberrypi"), stores["first"])
+        second = Shipper(tmp_path / "second.db", postgres_url, "raspberrypi")
+        with pytest.raises(NameTaken, match="raspberrypi"):
+            second.ship_once(stores["second"])
+        second.stop()
+        assert rows("raspberrypi") == [(1, "BH0001AA"), (2, "BH0002AA")]  # the first's, untouched
+        assert outbox.state(stores["second"]).waiting == 1  # kept for later, nothing lost
+
+        _drain(Shipper(tmp_path / "second.db", postgres_url, "village-b"), stores["second"])
+        assert rows("village-b") == [(1, "KA9999KA")]
+        _drain(Shipper(tmp_path / "first.db", postgres_url, "village-a"), stores["first"])
+        assert rows("village-a") == [(1, "BH0001AA"), (2, "BH0002AA")]
+        assert rows("raspberrypi") == []  # nothing left under the old name, retention can reach it all
+        with psycopg.connect(postgres_url) as pg:
+            names = [n for (n,) in pg.execute("SELECT name FROM nodes ORDER BY name").fetchall()]
+        assert names == ["village-a", "village-b"]
+
+        # village-b rebuilt on a new disk: a new appliance, refused until its old name is released
+        stores["rebuilt"] = rebuilt = open_store(tmp_path / "rebuilt.db")
+        outbox.enable(rebuilt)
+        insert_sighting(rebuilt, _sighting(1, time.time(), plate="KA1111KA"))
+        with pytest.raises(NameTaken, match="rebuilt on a new disk"):
+            _drain(Shipper(tmp_path / "rebuilt.db", postgres_url, "village-b"), rebuilt)
+        with psycopg.connect(postgres_url) as pg:  # the README's release, on the hub
+            pg.execute("DELETE FROM sightings WHERE node = 'village-b'")
+            pg.execute("DELETE FROM nodes WHERE name = 'village-b'")
+        _drain(Shipper(tmp_path / "rebuilt.db", postgres_url, "village-b"), rebuilt)
+        assert rows("village-b") == [(1, "KA1111KA")]
+    finally:
+        for conn in stores.values():
+            conn.close()
+
+
+def test_a_node_that_stopped_shipping_leaves_nothing_in_the_index_past_the_retention(
+    tmp_path, postgres_url
+):
+    """A node that died or was taken out of the hromada ([index] removed) no longer deletes its sightings
+    from the index as its retention runs; the nodes still running do it for it, by the index's clock.
+    A node still running keeps what it keeps (a hold past the retention is its own business)."""
+    from recording import wait_until
+
+    def plates(node: str) -> list[str]:
+        with psycopg.connect(postgres_url) as conn:
+            return [p for (p,) in conn.execute(
+                "SELECT plate FROM sightings WHERE node = %s ORDER BY plate", (node,)).fetchall()]
+
+    now = time.time()
+    for node, ages in (("village-b", {"BH2020BB": 20, "BH0101BB": 1}), ("village-c", {"BH2020CC": 20})):
+        path = tmp_path / f"{node}.db"
+        with closing(open_store(path)) as conn:
+            outbox.enable(conn)
+            for n, (plate, days) in enumerate(ages.items()):
+                insert_sighting(conn, _sighting(n, now - days * 86400, plate=plate))
+            _drain(Shipper(path, postgres_url, node), conn)
+    with psycopg.connect(postgres_url) as pg:  # village-b has not been heard from for 15 days
+        pg.execute("UPDATE nodes SET heard_at = heard_at - 15 * 86400 WHERE name = 'village-b'")
+    running = Shipper(tmp_path / f"{NODE}.db", postgres_url, NODE, keep_days=14)  # as the daemon starts it
+    running.start()
+    try:
+        assert wait_until(lambda: plates("village-b") == ["BH0101BB"], 30), plates("village-b")
+    finally:
+        running.stop()
+    assert plates("village-c") == ["BH2020CC"]  # heard from now: its own retention and holds decide
+
+
 def test_postgresql_stopped_while_cars_pass_every_sighting_arrives_once(
     tmp_path, postgres_server, postgres_url
 ):

@@ -151,6 +151,7 @@ def signed_in(app, role: str, ip: str = "10.0.0.5"):
 def page_urls(app) -> list[tuple[str, str]]:
     samples = {
         "sighting_id": app.seeded["evil"],
+        "node_sighting": app.seeded["evil"],
         "segment_id": app.seeded["segment"],
         "camera": "road-north",
         "kind": "crop",

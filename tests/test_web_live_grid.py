@@ -79,6 +79,18 @@ def test_volunteers_still_get_no_recordings_but_through_a_replay(site):
     assert client.get(f"/live-replay/{site.old[0]}.mp4").status_code == 404
 
 
+def test_asking_for_a_live_picture_not_written_yet_asks_the_recorder_for_one(site):
+    """Nobody watching, the recorder makes no live pictures after its start-up one; a camera that had
+    none (offline when the daemon started) gets one when a grid asks for it: the ask marks it watched."""
+    client = site.client("volunteer", config=site.config)
+    site.layout.live_dir.mkdir(parents=True, exist_ok=True)  # the recorder makes it when it starts
+    assert not (site.layout.live_dir / "village-square.jpg").exists()
+    assert client.get("/live/village-square.jpg").status_code == 404
+    assert (site.layout.live_dir / "village-square.watched").exists()
+    assert client.get("/live/nowhere.jpg").status_code == 404
+    assert not (site.layout.live_dir / "nowhere.watched").exists()  # a camera the config does not have
+
+
 def test_the_grid_stream_takes_only_cameras_with_a_sub_stream(site):
     client = site.client("volunteer", config=site.config)
     for query in ("", "cameras=village-square", "cameras=road-north,road-north",

@@ -112,6 +112,7 @@ def app(data_dir, segment_template):
     app.layout = layout
     app.samples = {
         "sighting_id": sighting_id,
+        "node_sighting": sighting_id,
         "pass_id": pass_id,
         "segment_id": segment_ids[0],
         "camera": "road-north",
@@ -378,3 +379,20 @@ def test_every_route_serving_plate_data_writes_an_audit_entry(app):
         conn.close()
     assert not silent, f"plate data served without an audit entry: {silent}"
     assert kinds == PLATE_DATA_KINDS, f"the scan saw only {kinds}"
+
+
+def test_the_hub_routes_answer_the_right_key_only_where_the_web_ui_serves_https(tmp_path):
+    """README: a node answers its hub over HTTPS only, so the key never crosses a LAN in clear: with
+    [web] tls = false even the right key gets nothing, and a key not quite the key gets 403."""
+    from edge.config import parse_config
+    from edge.node_client import new_key
+
+    key, digest = new_key()
+    add_standard_users(tmp_path)
+    raw = make_config(tmp_path).model_dump(mode="json")
+    index = {"hub_key_sha256": digest, "node": "village-a"}
+    for tls, right, wrong in ((False, 404, 404), (True, 200, 403)):
+        config = parse_config({**raw, "web": {**raw["web"], "tls": tls}, "index": index})
+        client = create_app(config).test_client()
+        assert client.get("/node/v1/ping", headers={"Authorization": f"Bearer {key}"}).status_code == right
+        assert client.get("/node/v1/ping", headers={"Authorization": f"Bearer x{key}"}).status_code == wrong

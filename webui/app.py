@@ -26,6 +26,7 @@ from webui import access
 from webui.audit_keeper import AuditKeeper
 from webui.blueprints import BLUEPRINTS, node_api
 from webui.blueprints.nodes import EXTENSION as NODES_EXTENSION
+from webui.blueprints.sightings import own_sighting_url
 from webui.context import IndexUnreachable, StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
 from webui.node_links import NodeLinks
@@ -81,6 +82,7 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _register_errors(app)
+    app.jinja_env.globals["own_sighting_url"] = own_sighting_url  # links from plates.db's own numbers
 
     @app.context_processor
     def _globals() -> dict:

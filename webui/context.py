@@ -191,6 +191,9 @@ class _Reconnecting:
     def get_sighting(self, sighting_id: int) -> SightingHit | None:
         return self._call(self._index.get_sighting, sighting_id)
 
+    def own_sighting(self, node: str, node_sighting: int) -> int | None:
+        return self._call(self._index.own_sighting, node, node_sighting)
+
     def close(self) -> None:
         self._index.close()
 

@@ -57,6 +57,16 @@ class NodeLinks:
         if not reachable and (before is None or before[1].reachable):
             log.warning("%s", why or f"node {node} cannot be reached")
 
+    def down(self, node: str) -> NodeState | None:
+        """The node's state when it failed to answer lately (within `remember`): a fetch then answers at
+        once instead of waiting for it again, so a hung node costs one wait per `remember`, not one
+        per picture or segment asked of it (16 of those fill the web UI's threads for everyone)."""
+        with self._lock:
+            known = self._known.get(node)
+        if known is None or known[1].reachable or time.monotonic() - known[0] >= self.remember:
+            return None
+        return known[1]
+
     def states(self, nodes: Iterable[str]) -> dict[str, NodeState]:
         """Each of `nodes` as known now, asking those not heard from lately (in parallel)."""
         wanted = set(nodes)

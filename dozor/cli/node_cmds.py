@@ -19,8 +19,15 @@ def node_key_cmd(key_file: Path) -> None:
     if key_file.exists():
         raise click.ClickException(f"{key_file} exists; remove it first to replace the node's key")
     key, digest = new_key()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write {key_file} ({exc.strerror}): run it as the dozor user, who must read the key "
+            f"(sudo -u dozor dozor node-key {key_file}), in a folder it owns (the appliance install makes "
+            "/etc/dozor/nodes)"
+        ) from None
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         out.write(key + "\n")
     click.echo(f"key written to {key_file} (mode 600); on the hub, in its [[nodes]] table for this node:")

@@ -42,7 +42,9 @@ def _start_watching(page, url: str) -> None:
     page.fill("#username", "admin")
     page.fill("#password", PASSWORDS["admin"])
     page.click("button[type=submit].primary")
-    page.goto(url + "/admin/aim/gate")
+    page.wait_for_url(lambda now: not now.endswith("/login"))  # a goto now would cancel the sign-in
+    response = page.goto(url + "/admin/aim/gate")
+    assert response is not None and response.ok, f"the aiming page answered {response and response.status}"
     page.click("text=Почати спостереження")
 
 

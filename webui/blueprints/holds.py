@@ -54,7 +54,7 @@ def place():
     if remote is not None:
         return _hold_on_node(remote, days, case)
     try:
-        camera, start, end = _what_to_hold()
+        camera, start, end, sighting = _what_to_hold()
     except ValueError as error:
         return _page(str(error)), 400
     if days is None or not 1 <= days <= limit:
@@ -66,7 +66,6 @@ def place():
             return _page(_("This video has been kept as long as holds may keep it (%(n)d days past the "
                            "usual retention). Export it to keep it longer.", n=limit)), 400
         return _page(_("This video may be held for at most %(n)d more days.", n=left)), 400
-    sighting = request.form.get("sighting_id", type=int)
     hold = holds.Hold(0, camera, to_epoch(start), to_epoch(end), sighting, case.number, case.reason, actor(),
                       to_epoch(now), to_epoch(now + timedelta(days=days)))
     conn = holds_db()
@@ -174,9 +173,11 @@ def days_left(end: datetime, now: datetime) -> int:
     return int((latest - now).total_seconds() // 86400)
 
 
-def _what_to_hold() -> tuple[str, datetime, datetime]:
-    """(camera, start, end) from a sighting id, or from a camera and a time range; ValueError (its text
-    for the officer) when the form is wrong."""
+def _what_to_hold() -> tuple[str, datetime, datetime, int | None]:
+    """(camera, start, end, the sighting's number in this appliance's plates.db) from a sighting id, or
+    (camera, start, end, None) from a camera and a time range; ValueError (its text for the officer)
+    when the form is wrong. A hold keeps the plates.db number, as one the hub placed here does: the
+    shared index numbers every node's sightings together."""
     from webui.context import plate_search
 
     sighting_id = request.form.get("sighting_id", type=int)
@@ -188,7 +189,8 @@ def _what_to_hold() -> tuple[str, datetime, datetime]:
             raise ValueError(
                 _("This video is kept on %(node)s: place the hold on that appliance.", node=hit.node)
             )
-        return hit.camera, hit.first_seen - SIGHTING_MARGIN, hit.last_seen + SIGHTING_MARGIN
+        own = hit.id if hit.node_sighting is None else hit.node_sighting
+        return hit.camera, hit.first_seen - SIGHTING_MARGIN, hit.last_seen + SIGHTING_MARGIN, own
     camera = known_camera(request.form.get("camera", "")).name
     try:
         start, end = parse_utc(request.form.get("start", "")), parse_utc(request.form.get("end", ""))
@@ -200,7 +202,7 @@ def _what_to_hold() -> tuple[str, datetime, datetime]:
     if start < horizon and not _kept_by_a_hold(camera, start, min(end, horizon)):
         raise ValueError(_("Video before %(when)s is past the retention and no longer kept: it cannot be "
                            "held.", when=local_time(horizon)))
-    return camera, start, end
+    return camera, start, end, None
 
 
 def _kept_by_a_hold(camera: str, start: datetime, end: datetime) -> bool:

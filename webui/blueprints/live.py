@@ -112,9 +112,11 @@ def picture(camera: str):
 
 def live_file(camera: str) -> Path:
     """The configured camera's live picture file; 404 for another name, a picture not written yet, or a
-    symlink out of live/ (to web.db, a plate crop), which is not a live picture."""
+    symlink out of live/ (to web.db, a plate crop), which is not a live picture. Asking marks the camera
+    watched, so the recorder refreshes it at live_fps (or makes its first picture)."""
     known_camera(camera)
     layout = ctx().layout
+    mark_watched(layout, camera)
     path = layout.inside(layout.live_dir / f"{camera}.jpg")
     if not path.is_relative_to(layout.live_dir.resolve()) or not path.is_file():
         abort(404)
@@ -122,8 +124,7 @@ def live_file(camera: str) -> Path:
 
 
 def live_response(camera: str, path: Path) -> Any:
-    """The picture, with its age; asking for it keeps the recorder refreshing it at live_fps."""
-    mark_watched(ctx().layout, camera)
+    """The picture, with its age."""
     response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
     response.headers["X-Picture-Age"] = f"{picture_age(path):.1f}"  # the tile shows how old it is
     return response

@@ -56,8 +56,8 @@ def video_notes(hits: list[SightingHit], elsewhere: Any) -> dict[str, str]:
 
 def fetch(node: str, *segments: str | int, params: dict[str, str] | None = None,
           headers: dict[str, str] | None = None) -> NodeResponse | None:
-    """The node's answer, or None when it cannot be reached (noted for the next search); 404 for a
-    node that is not one of this hub's [[nodes]]."""
+    """The node's answer, or None when it cannot be reached or failed to answer a moment ago (noted
+    for the next search); 404 for a node that is not one of this hub's [[nodes]]."""
     return _asked(node, lambda client: client.get(*segments, params=params, headers=headers))
 
 
@@ -70,6 +70,8 @@ def _asked(node: str, ask: Callable[[NodeClient], NodeResponse]) -> NodeResponse
     client = links().client(node)
     if client is None:
         abort(404)
+    if links().down(node) is not None:  # it failed to answer a moment ago: not waited for again yet
+        return None
     try:
         response = ask(client)
     except NodeUnreachable as exc:

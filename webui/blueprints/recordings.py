@@ -22,6 +22,7 @@ from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case, wants_json
 from webui.auditing import record_viewing
+from webui.blueprints.sightings import own_sighting_url
 from webui.context import StoreMissing, catalog_db, ctx, known_camera, plates_db
 from webui.reasons import reason_text
 from webui.streams import long_lived
@@ -112,7 +113,7 @@ def _sighting_row(camera: str, start, end) -> Row:
             left=position(s.first_seen, start, end),
             width=0,
             label=s.plate,
-            href=url_for("sightings.page", sighting_id=s.id),
+            href=own_sighting_url(s.id),
         )
         for s in found
         if s.first_seen >= horizon or not ctx().gone(camera, s.first_seen, s.last_seen)  # a hold keeps it

@@ -27,7 +27,8 @@ from webui.auditing import cover, record_viewing
 from webui.blueprints.nodes import video_notes
 from webui.blueprints.sightings import picture_key
 from webui.context import StoreMissing, camera_titles, ctx, plate_search
-from webui.directions import CODES, direction_label, filter_options
+from webui.directions import CODES, filter_options
+from webui.hit_labels import camera_title, direction_text
 from webui.search_groups import GROUP_LIMIT, group_hits
 
 bp = Blueprint("search", __name__)
@@ -96,8 +97,8 @@ def api():
     results = [
         {
             **hit.to_json(),
-            "camera_title": _camera_title(hit, titles),
-            "direction_label": direction_label(hit.camera, hit.direction),
+            "camera_title": camera_title(hit, titles),
+            "direction_label": direction_text(hit),
             "url": page_url.format(hit.id),
             "crop_url": crop_url.format(hit.id) if hit.crop_path and hit.node not in notes else None,
             "video_note": notes.get(hit.node or ""),
@@ -109,13 +110,6 @@ def api():
         return jsonify(query=query, count=len(results), plates=len(groups), truncated=len(results) >= limit,
                        groups=groups)
     return jsonify(query=query, count=len(results), results=results)
-
-
-def _camera_title(hit, titles: dict[str, str]) -> str:
-    """This appliance's camera by its title; another node's as "node · camera" (its titles are there)."""
-    if ctx().elsewhere(hit):
-        return f"{hit.node} · {hit.camera}"
-    return titles.get(hit.camera, hit.camera)
 
 
 def _audit_search(query: str, filters: dict, *, refresh: bool, found: list[str] | None = None) -> None:
