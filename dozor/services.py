@@ -14,6 +14,7 @@ import logging
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,8 +25,11 @@ from edge.clock_steps import AgeGuard
 from edge.config import Config
 from edge.jobs import Jobs
 from edge.layout import DataLayout
+from plate_index import outbox
+from plate_index.outbox import Shipper
 from plate_index.retention import prune_plates
 from plate_index.service import LprService
+from plate_index.store import open_store
 from recorder.service import Recorder
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,20 @@ def lpr_services(context: RunContext) -> list[Service]:
     return [LprService(config, context.recorder.taps, clock=clock)]
 
 
+def index_services(context: RunContext) -> list[Service]:
+    """The shipper of this node's sightings to the shared index when `[index] url` is set. Without it,
+    shipping is turned off in plates.db (a node taken out of a hromada keeps no outbox)."""
+    plates_db = context.layout.plates_db
+    index = context.config.index
+    if index.url:
+        return [Shipper(plates_db, index.url, index.node_name, clock=context.clock,
+                        keep_days=context.config.storage.retention_days)]
+    if plates_db.exists():
+        with closing(open_store(plates_db)) as conn:
+            outbox.disable(conn)
+    return []
+
+
 def _carry_watchlist(layout: DataLayout) -> None:
     """Entries the web UI once kept in web.db join the one watchlist before plate reading starts, so
     they raise alerts even if the web UI never runs again, and their alerts then follow the plate
@@ -99,7 +117,7 @@ def web_services(context: RunContext) -> list[Service]:
 def service_factories(*, web: bool = True) -> list[ServiceFactory]:
     """The services `dozor run` starts after the recorder, in order. `web=False` (`dozor run --no-web`)
     leaves the UI to its own systemd unit, dozor-web.service."""
-    return [lpr_services, web_services] if web else [lpr_services]
+    return [lpr_services, index_services, web_services] if web else [lpr_services, index_services]
 
 
 class ChildProcess:

@@ -11,19 +11,39 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import socket
 import tomllib
 from collections.abc import Iterator
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from edge.redact import SPILL, credentials_spill, mask_url
 
 CAMERA_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+NAME_RULE = "must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'"
 MODEL_DIR_ENV = "DOZOR_MODEL_DIR"
+
+
+def checked_name(value: str) -> str:
+    """A camera's or a node's name (used in file names and URLs), or ValueError with the rule."""
+    if not CAMERA_NAME_RE.match(value):
+        raise ValueError(NAME_RULE)
+    return value
+
+
+def url_parts(value: str, schemes: tuple[str, ...], expected: str) -> SplitResult:
+    """An address's parts, or ValueError: credentials that would spill into the host, another scheme
+    than `schemes` or no host (`expected` names what it must be, e.g. "an rtsp:// address")."""
+    if credentials_spill(value):
+        raise ValueError(SPILL)
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValueError(f"must be {expected} with a host")
+    return parts
 
 
 def setting(default: Any, hint: str, **options: Any) -> Any:
@@ -151,6 +171,83 @@ class WebConfig(Section):
     @property
     def port(self) -> int:
         return int(self.listen.rpartition(":")[2])
+
+
+class IndexConfig(Section):
+    url: str = setting("", 'postgresql://dozor:PASSWORD@hub.lan:5432/dozor, or "" for this appliance alone')
+    """The hromada's shared plate index (PostgreSQL). With an address, this appliance ships its
+    sightings there (its own plates.db stays its record, shipped through an outbox that waits out a
+    broken link) and its web UI and `dozor search` search every appliance's sightings there. "" (the
+    default): this appliance alone, searching its own plates.db."""
+    node: str = setting("", 'e.g. "village-x"; "" = this machine\'s host name')
+    """This appliance's name in the shared index: what the hub shows beside its sightings."""
+    hub_key_sha256: str = setting("", '64 hex digits printed by `dozor node-key`, or ""')
+    """The SHA-256 of the key the hub presents when it fetches this node's video, live pictures and
+    plate pictures over HTTPS (the hub keeps the key itself in its [[nodes]] key_file; this appliance
+    keeps only its hash). "" (the default): no hub may fetch anything from this appliance."""
+
+    @field_validator("url")
+    @classmethod
+    def _postgresql(cls, value: str) -> str:
+        if value:
+            url_parts(value, ("postgresql", "postgres"), "a postgresql:// address")
+        return value
+
+    @field_validator("node")
+    @classmethod
+    def _node_name(cls, value: str) -> str:
+        return checked_name(value) if value else value
+
+    @field_validator("hub_key_sha256")
+    @classmethod
+    def _sha256(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value and not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise ValueError("must be the 64 hex digits `dozor node-key` prints")
+        return value
+
+    @property
+    def node_name(self) -> str:
+        """The node's name: `node`, or the host name (lower case, other characters as '-')."""
+        if self.node:
+            return self.node
+        host = re.sub(r"[^a-z0-9-]+", "-", socket.gethostname().lower()).strip("-")
+        return host[:48].strip("-") or "node"
+
+
+class NodeConfig(Section):
+    name: str = setting(..., 'e.g. "village-a", as that node\'s [index] node')
+    """The node's name in the shared index: its sightings' video, live pictures and plate pictures are
+    fetched from it."""
+    url: str = setting(..., "https://village-a.lan:8443")
+    """The node's web UI (`[web] tls = true` there): the hub fetches over HTTPS only."""
+    fingerprint: str = setting(..., "the SHA-256 fingerprint the node's install printed, AB:CD:...")
+    """The node's TLS certificate, pinned: the hub sends its key only to the machine holding it."""
+    key_file: str = setting(..., '"/etc/dozor/nodes/village-a.key" (readable by the dozor user only)')
+    """The file holding the key `dozor node-key` made for this node (the node keeps only its hash)."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return checked_name(value)
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        parts = url_parts(value, ("https",), "an https:// address of the node's web UI")
+        if parts.username or parts.password:
+            raise ValueError("must not hold a user or password (the hub presents the node's key_file)")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError("must be just https://host:port (no path)")
+        return value.rstrip("/")
+
+    @field_validator("fingerprint")
+    @classmethod
+    def _fingerprint(cls, value: str) -> str:
+        digits = value.replace(":", "").strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", digits):
+            raise ValueError("must be a SHA-256 fingerprint: 64 hex digits, with or without ':'")
+        return digits
 
 
 DEFAULT_REASONS = ["theft", "missing_person", "road_accident", "hit_and_run", "wanted_vehicle", "other"]
@@ -299,22 +396,14 @@ class CameraConfig(Section):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not CAMERA_NAME_RE.match(value):
-            raise ValueError(
-                "must be 1-48 lower-case letters, digits and '-', not starting or ending with '-'"
-            )
-        return value
+        return checked_name(value)
 
     @field_validator("url", "lpr_url", "live_url")
     @classmethod
     def _rtsp(cls, value: str, info: Any) -> str:
         if info.field_name in ("lpr_url", "live_url") and value == "":
             return value
-        if credentials_spill(value):
-            raise ValueError(SPILL)
-        parts = urlsplit(value)
-        if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
-            raise ValueError("must be an rtsp:// address with a host")
+        parts = url_parts(value, ("rtsp", "rtsps"), "an rtsp:// address")
         try:
             port = parts.port  # urllib checks the port only when asked; the recorder asks later
         except ValueError:
@@ -322,7 +411,7 @@ class CameraConfig(Section):
         if port == 0:
             raise ValueError("the port must be a number from 1 to 65535")
         try:
-            parts.hostname.encode("idna")
+            (parts.hostname or "").encode("idna")  # url_parts made sure there is one
         except UnicodeError:
             raise ValueError("the host is not a valid host name or address") from None
         if "\x00" in value:
@@ -344,11 +433,17 @@ class Config(Section):
     access: AccessConfig = Field(
         default_factory=AccessConfig, description="Who may see plate data, and for what purpose."
     )
+    index: IndexConfig = Field(
+        default_factory=IndexConfig, description="The shared plate index of several appliances (PostgreSQL)."
+    )
     oversight: OversightConfig = Field(
         default_factory=OversightConfig, description="What the admin page flags for oversight of searches."
     )
     privacy: PrivacyConfig = Field(
         default_factory=PrivacyConfig, description="Who answers for the data: the data-protection documents."
+    )
+    nodes: list[NodeConfig] = Field(
+        default_factory=list, description="On a hub: one [[nodes]] table per node whose video it shows."
     )
     cameras: list[CameraConfig] = Field(default_factory=list, description="One [[cameras]] table per camera.")
 
@@ -361,6 +456,15 @@ class Config(Section):
                 raise ValueError(f"camera name {camera.name!r} is used twice; names must be unique")
             seen.add(camera.name)
         return cameras
+
+    @field_validator("nodes")
+    @classmethod
+    def _unique_nodes(cls, nodes: list[NodeConfig]) -> list[NodeConfig]:
+        names = [node.name for node in nodes]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"node name {name!r} is used twice; names must be unique")
+        return nodes
 
     def camera(self, name: str) -> CameraConfig:
         """The camera called `name`; KeyError if there is none."""

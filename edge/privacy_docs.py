@@ -13,6 +13,7 @@ Camera addresses are never written (they may carry passwords).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -67,7 +68,14 @@ def _fields(config: Config, t: dict[str, str]) -> dict[str, Any]:
         "path": config.storage.path, "listen": config.web.listen,
         "duty_start": f"{rules.duty_start:%H:%M}", "duty_end": f"{rules.duty_end:%H:%M}",
         "per_case": rules.searches_per_case, "repeat": rules.repeat_plate_cases, "warn": rules.hold_warn_days,
+        "shared": _shared(config, t),
     }
+
+
+def _shared(config: Config, t: dict[str, str]) -> str:
+    """The sentence on the shared index ([index] url), naming its host only (the address may hold a
+    password); "" for an appliance standing alone."""
+    return t["shared_text"].format(hub=urlsplit(config.index.url).hostname) if config.index.url else ""
 
 
 def settings_rows(config: Config) -> list[str]:

@@ -63,7 +63,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "where": "Where the data is",
         "where_text": (
             "On the community's own server (Dozor appliance), in `{path}`, reachable on the local "
-            "network only (web UI at `{listen}`). Nothing is sent to any cloud service."
+            "network only (web UI at `{listen}`). Nothing is sent to any cloud service.{shared}"
+        ),
+        "shared_text": (
+            " The plate reads (plate text, times, camera; no video and no pictures) are also copied to "
+            "the community's shared plate index on `{hub}` (PostgreSQL), where the police of the "
+            "community search them; video and pictures stay here and are shown there only when an "
+            "officer opens them, each time written to the audit log there."
         ),
         "retention": "How long",
         "retention_text": (
@@ -200,7 +206,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "where": "Де зберігаються дані",
         "where_text": (
             "На власному сервері громади (пристрій Dozor), у `{path}`, доступ лише з локальної "
-            "мережі (вебінтерфейс на `{listen}`). Нічого не надсилається до хмарних сервісів."
+            "мережі (вебінтерфейс на `{listen}`). Нічого не надсилається до хмарних сервісів.{shared}"
+        ),
+        "shared_text": (
+            " Прочитані номери (текст номера, час, камера; без відео та знімків) також копіюються до "
+            "спільного індексу номерів громади на `{hub}` (PostgreSQL), де їх шукає поліція громади; "
+            "відео та знімки лишаються тут і показуються там лише тоді, коли поліцейський їх "
+            "відкриває, щоразу із записом до журналу аудиту там."
         ),
         "retention": "Як довго",
         "retention_text": (

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from edge.clock import age_text, from_epoch, utc_iso
+from edge.clock import age_text, from_epoch, to_epoch, utc_iso
 from edge.config import CameraConfig, Config
 from edge.layout import DataLayout
 from health.cameras import availability
@@ -45,6 +46,7 @@ class Snapshot:
     last_segment_end: str | None
     last_segment_age_s: float | None
     lpr: list[dict[str, Any]]
+    index: dict[str, Any] | None = None  # the shared index ([index] url): this node's outbox, every node
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,9 +83,85 @@ def take_snapshot(config: Config, now: datetime) -> Snapshot:
         last_segment_end=utc_iso(newest) if newest else None,
         last_segment_age_s=round((now - newest).total_seconds(), 1) if newest else None,
         lpr=lpr,
+        index=index_figures(config, now) if config.index.url else None,
     )
     snapshot.errors = _errors(config, snapshot)
     return snapshot
+
+
+SHIPPING_LATE_SECONDS = 3600.0  # an outbox entry older than this needs attention (a link down for an hour)
+
+
+def index_figures(config: Config, now: datetime) -> dict[str, Any]:
+    """How far behind this node's outbox is (its length, the age of its oldest entry, the last error),
+    and what the shared index knows of every node (when it last shipped, what it had left)."""
+    from plate_index import outbox
+    from plate_index.store import open_store
+
+    layout = DataLayout(config.storage.path)
+    figures: dict[str, Any] = {"node": config.index.node_name, "waiting": 0, "behind_s": 0.0,
+                               "shipped_at": None, "last_error": "", "nodes": None, "reachable": False}
+    if layout.plates_db.exists():
+        try:
+            with closing(open_store(layout.plates_db, readonly=True)) as conn:
+                state = outbox.state(conn)
+        except sqlite3.Error:  # a plates.db from before the outbox: the daemon migrates it at start
+            state = None
+        if state is not None:
+            figures.update(
+                waiting=state.waiting,
+                behind_s=round(max(0.0, to_epoch(now) - (state.oldest_queued or to_epoch(now))), 1),
+                shipped_at=utc_iso(from_epoch(state.shipped_at)) if state.shipped_at else None,
+                last_error=state.last_error,
+            )
+    import psycopg
+
+    from plate_index.pg_index import PostgresIndex
+
+    try:
+        index = PostgresIndex.open(config.index.url, readonly=True)
+    except psycopg.Error as exc:
+        figures["last_error"] = figures["last_error"] or " ".join(str(exc).split())[:300]
+        return figures
+    try:
+        figures["reachable"] = True
+        figures["nodes"] = [
+            {"node": n.name, "shipped_at": utc_iso(n.shipped_at) if n.shipped_at else None,
+             "last_sighting": utc_iso(n.last_sighting) if n.last_sighting else None,
+             "waiting": n.backlog, "sightings": n.sightings}
+            for n in index.nodes()
+        ]
+    finally:
+        index.close()
+    add_node_links(config, figures["nodes"])
+    return figures
+
+
+def add_node_links(config: Config, nodes: list[dict[str, Any]]) -> None:
+    """On a hub: whether each of its [[nodes]] answers over HTTPS now (`video` true/false, `video_error`
+    why not), asked of all at once; a node configured but not shipped yet is listed too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from edge.node_client import NodeClient, NodeUnreachable
+
+    def ask(link: Any) -> tuple[str, str]:
+        try:
+            NodeClient(link.name, link.url, link.fingerprint, link.key_file).ping()
+        except NodeUnreachable as exc:
+            return link.name, str(exc)
+        return link.name, ""
+
+    if not config.nodes:
+        return
+    with ThreadPoolExecutor(max_workers=min(8, len(config.nodes))) as pool:
+        answers = dict(pool.map(ask, config.nodes))
+    listed = {n["node"] for n in nodes}
+    nodes += [{"node": name, "shipped_at": None, "last_sighting": None, "waiting": 0, "sightings": 0}
+              for name in sorted(answers) if name not in listed]
+    for node in nodes:
+        if node["node"] in answers:
+            node["video"] = not answers[node["node"]]
+            node["video_error"] = answers[node["node"]]
 
 
 def health_figures(config: Config, now: datetime) -> dict[str, Any]:
@@ -202,6 +280,16 @@ def _errors(config: Config, snap: Snapshot) -> list[str]:
     for row in snap.lpr:
         if row["last_error"]:
             out.append(f"plate reading on {row['camera']}: {row['last_error']}")
+    index = snap.index
+    for node in (index or {}).get("nodes") or []:
+        if node.get("video_error"):
+            out.append(f"node {node['node']}: its video cannot be fetched ({node['video_error']})")
+    if index and index["behind_s"] > SHIPPING_LATE_SECONDS:
+        out.append(
+            f"the shared plate index is {age_text(index['behind_s'])} behind: {index['waiting']} change(s) "
+            f"wait in this node's outbox (they are kept and shipped when it answers); last error: "
+            f"{index['last_error'] or 'none'}"
+        )
     return out
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from edge.clock import from_epoch, to_epoch, utc_iso
 from plate_index.normalise import fold, parse_query
@@ -30,6 +30,17 @@ _SORT_CAP = 3000
 # A wildcard search for one direction asks for ever more matches until enough went that way, up to this.
 _PATTERN_CAP = 100_000
 _DIRECTION_CHUNK = 256
+
+
+class SearchFilters(TypedDict, total=False):
+    """The filters of `search` (its docstring says what each does), for the other backends' signatures."""
+
+    camera: str | None
+    since: datetime | None
+    until: datetime | None
+    exact: bool
+    limit: int
+    direction: str | None
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,8 @@ class SightingHit:
     scene_path: str | None
     match: str | None
     direction: str = "unknown"  # plate_index.direction.Direction
+    node: str | None = None  # the appliance that holds its video (the shared index's hits only)
+    node_sighting: int | None = None  # its id in that appliance's plates.db (the shared index's hits only)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's and web UI's JSON object (times ISO-8601 UTC, paths relative to storage.path)."""
@@ -65,7 +78,7 @@ class SightingHit:
             "scene_path": self.scene_path,
             "region": self.region,
             "direction": self.direction,
-        }
+        } | ({"node": self.node} if self.node is not None else {})
 
 
 def search(
@@ -92,18 +105,53 @@ def search(
     window = (to_epoch(since) if since else None, to_epoch(until) if until else None)
     if is_pattern(text):
         return _pattern_search(conn, text, window, camera, exact, limit, direction)
+    found = rank(
+        lambda kind, key: going(
+            _matching_ids(conn, kind, key, window, camera), direction, functools.partial(_went, conn)
+        ),
+        text, exact=exact, limit=limit,
+    )
+    rows = _rows(conn, list(found))
+    return [_hit(rows[i], match) for i, match in found.items() if i in rows]
+
+
+def rank(
+    matches: Callable[[int, str], Iterable[int]], text: str, *, exact: bool, limit: int
+) -> dict[int, str]:
+    """Up to `limit` sighting ids, each with its match: those `matches(EXACT, text)` gives first, then
+    (unless `exact`) those `matches(TOLERANT, fold(text))` gives, each listed once, in the order given
+    (newest first). Every backend's search ranks through this, so they answer alike."""
     found: dict[int, str] = {}
-    for sighting_id in _going(conn, _matching_ids(conn, EXACT, text, window, camera), direction):
+    for sighting_id in matches(EXACT, text):
         if len(found) >= limit:
             break
         found.setdefault(sighting_id, "exact")
     if not exact and len(found) < limit:
-        for sighting_id in _going(conn, _matching_ids(conn, TOLERANT, fold(text), window, camera), direction):
+        for sighting_id in matches(TOLERANT, fold(text)):
             if len(found) >= limit:
                 break
             found.setdefault(sighting_id, "tolerant")
-    rows = _rows(conn, list(found))
-    return [_hit(rows[i], match) for i, match in found.items() if i in rows]
+    return found
+
+
+def newest_first(fetch: Callable[[tuple[float, int], int], Sequence[tuple[int, float]]]) -> Iterator[int]:
+    """Sighting ids newest first, read lazily in growing pages: `fetch(cursor, n)` returns up to n
+    (sighting id, first_seen) rows ordered by (first_seen, id) descending, below `cursor`. An id met
+    twice (a sighting with several matching keys) is given once."""
+    page = 64
+    cursor: tuple[float, int] = (float("inf"), 2**62)
+    seen: set[int] = set()
+    while True:
+        batch = fetch(cursor, page)
+        for sighting_id, _first_seen in batch:
+            if sighting_id not in seen:
+                seen.add(sighting_id)
+                yield sighting_id
+        if len(batch) < page:
+            return
+        last_id, last_time = batch[-1]
+        cursor = (last_time, last_id)
+        page = min(page * 4, 4096)
 
 
 def validate_query(query: str) -> str:
@@ -122,14 +170,12 @@ def _pattern_search(
     limit: int,
     direction: str | None,
 ) -> list[SightingHit]:
-    exacts = functools.partial(matching_ids, conn, EXACT, pattern, window, camera)
-    found = dict.fromkeys(_pattern_ids(conn, exacts, limit, direction), "exact")
-    if not exact and len(found) < limit:
-        tolerants = functools.partial(matching_ids, conn, TOLERANT, fold(pattern), window, camera)
-        for sighting_id in _pattern_ids(conn, tolerants, limit, direction):
-            if len(found) >= limit:
-                break
-            found.setdefault(sighting_id, "tolerant")
+    found = rank(
+        lambda kind, key: _pattern_ids(
+            conn, functools.partial(matching_ids, conn, kind, key, window, camera), limit, direction
+        ),
+        pattern, exact=exact, limit=limit,
+    )
     rows = _rows(conn, list(found))
     return [_hit(rows[i], match) for i, match in found.items() if i in rows]
 
@@ -142,15 +188,18 @@ def _pattern_ids(
     asked = limit
     while True:
         ids = matching(asked)
-        kept = list(_going(conn, ids, direction))
+        kept = list(going(ids, direction, functools.partial(_went, conn)))
         if len(kept) >= limit or len(ids) < asked or asked >= _PATTERN_CAP:
             return kept[:limit]
         asked *= 4
 
 
-def _going(conn: sqlite3.Connection, ids: Iterable[int], direction: str | None) -> Iterator[int]:
+def going(
+    ids: Iterable[int], direction: str | None, went: Callable[[list[int], str], Collection[int]]
+) -> Iterator[int]:
     """The sightings of `ids` that went `direction` (all of them when None), in the order given: the
-    direction is not in the search keys, so it is looked up for a chunk of ids at a time."""
+    direction is not in the search keys, so `went(chunk, direction)` (those of the chunk that went that
+    way) is asked for a chunk of ids at a time. Both backends filter through this."""
     if direction is None:
         yield from ids
         return
@@ -158,19 +207,20 @@ def _going(conn: sqlite3.Connection, ids: Iterable[int], direction: str | None) 
     for sighting_id in ids:
         chunk.append(sighting_id)
         if len(chunk) == _DIRECTION_CHUNK:
-            yield from _with_direction(conn, chunk, direction)
+            yield from _kept(chunk, went(chunk, direction))
             chunk = []
-    yield from _with_direction(conn, chunk, direction)
+    yield from _kept(chunk, went(chunk, direction) if chunk else ())
 
 
-def _with_direction(conn: sqlite3.Connection, ids: list[int], direction: str) -> list[int]:
-    if not ids:
-        return []
+def _kept(chunk: list[int], kept: Collection[int]) -> list[int]:
+    return [sighting_id for sighting_id in chunk if sighting_id in kept]
+
+
+def _went(conn: sqlite3.Connection, ids: list[int], direction: str) -> set[int]:
     marks = ",".join("?" * len(ids))
-    going = {row[0] for row in conn.execute(
+    return {row[0] for row in conn.execute(
         f"SELECT id FROM sightings WHERE direction = ? AND id IN ({marks})", (direction, *ids)  # noqa: S608
     )}
-    return [sighting_id for sighting_id in ids if sighting_id in going]
 
 
 def get_sighting(conn: sqlite3.Connection, sighting_id: int) -> SightingHit | None:
@@ -213,20 +263,7 @@ def _matching_ids(
         f"WHERE {' AND '.join(where)} AND (k.first_seen, k.sighting_id) < (?, ?) "
         "ORDER BY k.first_seen DESC, k.sighting_id DESC LIMIT ?"
     )
-    page = 64
-    cursor: tuple[float, int] = (float("inf"), 2**62)
-    seen: set[int] = set()
-    while True:
-        batch = conn.execute(sql, (*args, *cursor, page)).fetchall()
-        for sighting_id, _first_seen in batch:
-            if sighting_id not in seen:
-                seen.add(sighting_id)
-                yield sighting_id
-        if len(batch) < page:
-            return
-        last_id, last_time = batch[-1]
-        cursor = (last_time, last_id)
-        page = min(page * 4, 4096)
+    return newest_first(lambda cursor, page: conn.execute(sql, (*args, *cursor, page)).fetchall())
 
 
 def _rare(conn: sqlite3.Connection, kind: int, key: str) -> bool:

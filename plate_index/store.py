@@ -21,6 +21,8 @@ from edge.db import connect, migrate
 from edge.layout import DataLayout
 from plate_index.direction import Direction
 from plate_index.normalise import fold, normalise
+from plate_index.outbox_schema import APPLIANCE_MIGRATION
+from plate_index.outbox_schema import MIGRATION as OUTBOX_MIGRATION
 from plate_index.wildcard import MIGRATION as WILDCARD_MIGRATION
 from plate_index.wildcard import delete_grams, gram_rows, insert_grams
 from recorder.holds import Hold, keep_clause
@@ -155,6 +157,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
     CREATE INDEX alerts_by_sighting ON alerts(sighting_id, watchlist_id);
     """,
+    # The outbox of sightings to ship to the shared index (plate_index.outbox), queued by triggers.
+    OUTBOX_MIGRATION,
+    # Which appliance ships them, and under which name it last did (plate_index.outbox).
+    APPLIANCE_MIGRATION,
 ]
 
 

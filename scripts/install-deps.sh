@@ -11,6 +11,7 @@ packages=(
   chromium                                  # browser tests (driven by Playwright, no download)
   openssl                                   # self-signed certificate for HTTPS
   sqlite3                                   # inspecting the stores by hand
+  postgresql                                # the shared plate index of a hub ([index] url); tests start one
 )
 
 if [ "${DOZOR_SKIP_APT:-0}" = "1" ]; then

@@ -74,6 +74,9 @@ GID_NUM=$(awk -F: -v u="$USER_NAME" '$1 == u {print $4}' "$(r /etc/passwd)")
 # ---- folders: code (root), config (root, group dozor reads), data (dozor only) ----
 install -d -m 0755 -o 0 -g 0 "$(r $OPT)" "$(r $ETC)" "$(r $UNIT_DIR)" "$(r /usr/local/bin)"
 install -d -m 0750 -o "$UID_NUM" -g "$GID_NUM" "$(r $DATA)"
+# A hub's keys to its nodes (`sudo -u dozor dozor node-key /etc/dozor/nodes/NAME.key`): the dozor user
+# writes them there and the web UI reads them; nobody else may.
+install -d -m 0700 -o "$UID_NUM" -g "$GID_NUM" "$(r $ETC)/nodes"
 # Data kept by an uninstall belongs to the old user's uid: give it to the new user (the append-only
 # audit anchor takes no new owner until its attribute is lifted: only for the chown, and set again
 # however the script ends, so a failure here cannot leave the anchor rewritable).

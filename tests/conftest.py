@@ -15,8 +15,9 @@ from webapp import WebSite, make_segment_file
 
 REPO = Path(__file__).resolve().parent.parent
 
-# The real RTSP server and test clips (tests/rtsp.py); the aiming aid's clips (tests/aim_fixtures.py).
-pytest_plugins = ["rtsp", "aim_fixtures"]
+# The real RTSP server and test clips (tests/rtsp.py); the aiming aid's clips (tests/aim_fixtures.py);
+# a real PostgreSQL server (tests/postgres.py) and the search tests' two backends (tests/plate_backends.py).
+pytest_plugins = ["rtsp", "aim_fixtures", "postgres", "plate_backends"]
 
 
 def _require(path: Path, what: str) -> Path:

@@ -96,6 +96,7 @@ def test_first_install_makes_the_appliance(installed):
     s = state(root)
     assert s["etc/dozor/config.toml"][2:] == ("0o640", 0, gid), "root writes, the daemon's group reads"
     assert s["var/lib/dozor"][1:] == ("0o750", uid, gid)
+    assert s["etc/dozor/nodes"][1:] == ("0o700", uid, gid), "a hub's node keys: the dozor user's alone"
     assert s["var/lib/dozor/tls/key.pem"][2:] == ("0o600", uid, gid)
     anchor = root / "var/lib/dozor/audit-anchor.jsonl"
     assert s["var/lib/dozor/audit-anchor.jsonl"][2:] == ("0o600", uid, gid)

@@ -86,6 +86,17 @@ def test_the_pack_follows_the_config_and_never_shows_camera_addresses(tmp_path):
         assert written == render(load_config(EXAMPLE), language)
 
 
+def test_a_node_of_a_shared_index_says_where_its_plate_reads_go_and_never_the_index_password():
+    """Issue 17: with [index] url the plate reads are copied to the hub; the pack names the hub's host,
+    never the address's password; an appliance alone says nothing of it."""
+    config = parse_config({"index": {"url": "postgresql://dozor:s3cret@hub.severynivka.lan:5432/dozor"}})
+    for language in LANGUAGES:
+        text = render(config, language)
+        assert "`hub.severynivka.lan`" in text and "PostgreSQL" in text
+        assert "s3cret" not in text and "5432" not in text
+        assert "PostgreSQL" not in render(load_config(EXAMPLE), language)
+
+
 @pytest.fixture
 def site(tmp_path, data_dir):
     conn = open_store(DataLayout(data_dir).plates_db)

@@ -32,6 +32,10 @@ from webui import create_app
 from webui.access import ALL_ROLES, PUBLIC, case_needed, roles_of
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "health.healthz", "static"}
+# A node's routes for its hub (issue 17): no session, only the hub's key, and nothing at all on an
+# appliance without [index] hub_key_sha256 (this one).
+HUB_ENDPOINTS = {"node_api.ping", "node_api.sighting_picture", "node_api.segments", "node_api.segment_file",
+                 "node_api.live_picture", "node_api.place_hold"}
 # Everything a volunteer may open. Adding a route here needs a reason: volunteers see no plate data
 # and no recordings.
 VOLUNTEER_ENDPOINTS = {
@@ -47,6 +51,8 @@ VOLUNTEER_ENDPOINTS = {
     "replay.segments",
     "replay.segment_file",
     "admin.cameras",
+    "nodes.page",  # a hub's nodes with their live pictures (live-grid-level)
+    "nodes.live_picture",  # another node's live picture, as live.picture
 }
 EVIL_TITLE = '<script>alert("title")</script>'
 EVIL_REGION = "<img src=x onerror=alert(1)>"
@@ -106,6 +112,7 @@ def app(data_dir, segment_template):
     app.layout = layout
     app.samples = {
         "sighting_id": sighting_id,
+        "node_sighting": sighting_id,
         "pass_id": pass_id,
         "segment_id": segment_ids[0],
         "camera": "road-north",
@@ -114,6 +121,7 @@ def app(data_dir, segment_template):
         "hold_id": 1,
         "item_id": 1,
         "alert_id": 1,
+        "node": "village-a",
     }
     return app
 
@@ -142,7 +150,18 @@ def test_every_route_declares_who_may_open_it(app):
     assert not undeclared, f"routes without @allow/@public: {undeclared}"
     with app.test_request_context():
         public = {e for e in app.view_functions if roles_of(e) == PUBLIC}
-    assert public == PUBLIC_ENDPOINTS
+    assert public == PUBLIC_ENDPOINTS | HUB_ENDPOINTS
+
+
+def test_the_hub_routes_answer_nothing_on_an_appliance_without_a_hub_key(app):
+    checked = 0
+    for client in (app.test_client(), signed_in(app, "admin")):
+        for endpoint, method, url in requests_of(app):
+            if endpoint in HUB_ENDPOINTS:
+                answer = client.open(url, method=method, headers={"Authorization": "Bearer x"})
+                assert answer.status_code == 404, url
+                checked += 1
+    assert checked == 2 * len(HUB_ENDPOINTS)
 
 
 def test_every_route_for_police_needs_a_case_but_the_case_form(app):
@@ -169,7 +188,7 @@ def test_anonymous_users_are_refused_everywhere_but_login_static_and_healthz(app
     token = page_token(client)
     checked = 0
     for endpoint, method, url in requests_of(app):
-        if endpoint in PUBLIC_ENDPOINTS:
+        if endpoint in PUBLIC_ENDPOINTS | HUB_ENDPOINTS:
             continue
         response = send(client, method, url, token)
         if url.startswith("/api/"):
@@ -191,7 +210,7 @@ def test_volunteers_get_403_on_every_plate_recording_export_and_admin_route(app)
     token = page_token(client, "/live")
     refused = 0
     for endpoint, method, url in requests_of(app):
-        if endpoint in PUBLIC_ENDPOINTS or endpoint in VOLUNTEER_ENDPOINTS:
+        if endpoint in PUBLIC_ENDPOINTS | HUB_ENDPOINTS or endpoint in VOLUNTEER_ENDPOINTS:
             continue
         assert send(client, method, url, token).status_code == 403, (method, url)
         refused += 1
@@ -214,7 +233,7 @@ def test_police_get_403_on_admin_routes(app):
 
 def test_post_without_csrf_token_is_refused_with_400(app):
     client = signed_in(app, "admin")
-    posts = [(e, url) for e, method, url in requests_of(app) if method == "POST"]
+    posts = [(e, url) for e, method, url in requests_of(app) if method == "POST" and e not in HUB_ENDPOINTS]
     assert len(posts) >= 5
     for _endpoint, url in posts:
         response = client.post(url, data={"username": "admin", "password": "x", "lang": "en"})
@@ -360,3 +379,20 @@ def test_every_route_serving_plate_data_writes_an_audit_entry(app):
         conn.close()
     assert not silent, f"plate data served without an audit entry: {silent}"
     assert kinds == PLATE_DATA_KINDS, f"the scan saw only {kinds}"
+
+
+def test_the_hub_routes_answer_the_right_key_only_where_the_web_ui_serves_https(tmp_path):
+    """README: a node answers its hub over HTTPS only, so the key never crosses a LAN in clear: with
+    [web] tls = false even the right key gets nothing, and a key not quite the key gets 403."""
+    from edge.config import parse_config
+    from edge.node_client import new_key
+
+    key, digest = new_key()
+    add_standard_users(tmp_path)
+    raw = make_config(tmp_path).model_dump(mode="json")
+    index = {"hub_key_sha256": digest, "node": "village-a"}
+    for tls, right, wrong in ((False, 404, 404), (True, 200, 403)):
+        config = parse_config({**raw, "web": {**raw["web"], "tls": tls}, "index": index})
+        client = create_app(config).test_client()
+        assert client.get("/node/v1/ping", headers={"Authorization": f"Bearer {key}"}).status_code == right
+        assert client.get("/node/v1/ping", headers={"Authorization": f"Bearer x{key}"}).status_code == wrong

@@ -24,9 +24,12 @@ from edge.db import MAX_INTEGER
 from edge.layout import DataLayout, UnsafePath
 from webui import access
 from webui.audit_keeper import AuditKeeper
-from webui.blueprints import BLUEPRINTS
-from webui.context import StoreMissing, WebContext, close_databases
+from webui.blueprints import BLUEPRINTS, node_api
+from webui.blueprints.nodes import EXTENSION as NODES_EXTENSION
+from webui.blueprints.sightings import own_sighting_url
+from webui.context import IndexUnreachable, StoreMissing, WebContext, close_databases
 from webui.i18n import init_babel
+from webui.node_links import NodeLinks
 from webui.plate_reading import plate_reading_off
 from webui.security import add_security_headers
 from webui.sessions import DbSessionInterface
@@ -69,7 +72,8 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
         always_secure=config.web.tls,
     )
     init_streams(app, config.web.streams_per_user)
-    CSRFProtect(app)
+    app.extensions[NODES_EXTENSION] = NodeLinks(config.nodes)
+    CSRFProtect(app).exempt(node_api.bp)  # the hub's key guards it, not a session (no cookie to ride)
     init_babel(app, config.web.language)
     app.before_request(access.enforce)
     app.after_request(add_security_headers)
@@ -78,6 +82,7 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     _register_errors(app)
+    app.jinja_env.globals["own_sighting_url"] = own_sighting_url  # links from plates.db's own numbers
 
     @app.context_processor
     def _globals() -> dict:
@@ -87,6 +92,7 @@ def create_app(config: Config, *, clock: Clock | None = None, layout: DataLayout
             "current_case": access.current_case(),
             "version": __version__,
             "cameras": config.cameras,
+            "hub_nodes": bool(config.nodes),
             "plate_reading_off": plate_reading_off() if user and user.sees_plates else None,
         }
 
@@ -110,6 +116,10 @@ def _register_errors(app: Flask) -> None:
             return jsonify(error=message), code
         return render_template("error.html", code=code, message=message), code
 
+    def index_unreachable() -> str:
+        return _("The shared plate index cannot be reached now. Try again in a minute; if it lasts, tell "
+                 "your administrator.")
+
     messages = {
         400: lambda: _("The request was not understood."),
         403: lambda: _("Your account may not open this page."),
@@ -127,3 +137,4 @@ def _register_errors(app: Flask) -> None:
     )
     app.register_error_handler(UnsafePath, lambda e: page(404, messages[404]()))
     app.register_error_handler(StoreMissing, lambda e: page(503, messages[503]()))
+    app.register_error_handler(IndexUnreachable, lambda e: page(503, index_unreachable()))

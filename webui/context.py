@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import abort, current_app
 
@@ -22,6 +24,8 @@ from edge.clock import Clock, to_epoch
 from edge.config import CameraConfig, Config
 from edge.db import connect
 from edge.layout import DataLayout
+from plate_index.index import PlateIndex, SqliteIndex
+from plate_index.search import SightingHit
 from webui.viewings import Viewings
 
 
@@ -30,11 +34,17 @@ class StoreMissing(Exception):
     The UI answers 503 with a plain explanation instead of an error page."""
 
 
+class IndexUnreachable(Exception):
+    """The shared plate index (`[index] url`, PostgreSQL) cannot be reached: the UI answers 503 saying
+    so, never an empty result that would read as "this car was not seen"."""
+
+
 class Databases:
     """This app's connections, one set per thread, opened on first use and kept."""
 
-    def __init__(self, layout: DataLayout):
+    def __init__(self, layout: DataLayout, index_url: str = ""):
         self.layout = layout
+        self.index_url = index_url
         self._local = threading.local()
 
     def _get(self, name: str, path: Path, readonly: bool) -> sqlite3.Connection:
@@ -57,6 +67,24 @@ class Databases:
 
     def plates(self) -> sqlite3.Connection:
         return self._get("plates", self.layout.plates_db, readonly=True)
+
+    def plate_index(self) -> PlateIndex:
+        """What search reads: the shared index when `[index] url` is set (one connection per thread,
+        opened again after the server went away), else plates.db."""
+        if not self.index_url:
+            return SqliteIndex(self.plates(), owned=False)
+        import psycopg
+
+        from plate_index.pg_index import PostgresIndex
+
+        index = getattr(self._local, "index", None)
+        if index is None or index.conn.closed or index.conn.broken:
+            try:
+                index = PostgresIndex.open(self.index_url, readonly=True)
+            except psycopg.OperationalError as exc:
+                raise IndexUnreachable(str(exc)) from exc
+            self._local.index = index
+        return _Reconnecting(index)
 
     def watchlist(self) -> sqlite3.Connection:
         """The watchlist and its alerts, read-write: the only tables of plates.db the web UI writes."""
@@ -85,13 +113,18 @@ class WebContext:
     viewings: Viewings = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "databases", Databases(self.layout))
+        object.__setattr__(self, "databases", Databases(self.layout, self.config.index.url))
         object.__setattr__(self, "viewings", Viewings(self.clock))
 
     def retention_horizon(self) -> datetime:
         """The oldest moment the UI may show: sightings and video before it are past
         storage.retention_days and gone for the UI, even if the daemon has not deleted them yet."""
         return self.clock.now() - timedelta(days=self.config.storage.retention_days)
+
+    def elsewhere(self, hit: SightingHit) -> bool:
+        """The sighting's video and pictures are on another appliance of the shared index: this one must
+        never look for them in its own folders (its camera of the same name recorded something else)."""
+        return hit.node is not None and hit.node != self.config.index.node_name
 
     def gone(self, camera: str, start: datetime, end: datetime) -> bool:
         """Past the retention horizon and kept by no case hold (recorder.holds): the UI acts as if it
@@ -137,6 +170,41 @@ def watchlist_db() -> sqlite3.Connection:
 def plates_db() -> sqlite3.Connection:
     """The plate store, read-only (StoreMissing until plate reading created and migrated it)."""
     return ctx().databases.plates()
+
+
+def plate_search() -> PlateIndex:
+    """What police search reads: plates.db, or the hromada's shared index (plate_index.index);
+    StoreMissing or IndexUnreachable when it cannot answer."""
+    return ctx().databases.plate_index()
+
+
+class _Reconnecting:
+    """A shared index whose connection broke mid-request (the server restarted) reports IndexUnreachable;
+    the next request opens a new connection."""
+
+    def __init__(self, index: PlateIndex):
+        self._index = index
+
+    def search(self, query: str, **filters: Any) -> list[SightingHit]:
+        return self._call(self._index.search, query, **filters)
+
+    def get_sighting(self, sighting_id: int) -> SightingHit | None:
+        return self._call(self._index.get_sighting, sighting_id)
+
+    def own_sighting(self, node: str, node_sighting: int) -> int | None:
+        return self._call(self._index.own_sighting, node, node_sighting)
+
+    def close(self) -> None:
+        self._index.close()
+
+    @staticmethod
+    def _call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
+        try:
+            return method(*args, **kwargs)
+        except psycopg.OperationalError as exc:
+            raise IndexUnreachable(str(exc)) from exc
 
 
 def close_databases(_exc: BaseException | None = None) -> None:

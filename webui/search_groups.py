@@ -12,7 +12,7 @@ from typing import Any
 GROUP_LIMIT = 500  # sightings read for a grouped search: a busy plate's day, and many plates
 ITEM_FIELDS = (
     "id", "camera_title", "first_seen", "last_seen", "confidence", "match", "url", "crop_url", "direction",
-    "direction_label",
+    "direction_label", "video_note",
 )
 
 
@@ -28,6 +28,7 @@ def group_hits(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "passes": 0,
                 "cameras": [],
                 "directions": [],  # the labels of its passes' directions, newest pass's first
+                "video_notes": [],  # which nodes holding its passes' video cannot be reached now
                 "first_seen": hit["first_seen"],
                 "last_seen": hit["first_seen"],
                 "url": hit["url"],
@@ -39,6 +40,8 @@ def group_hits(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             group["cameras"].append(hit["camera_title"])
         if hit["direction_label"] not in group["directions"]:
             group["directions"].append(hit["direction_label"])
+        if hit.get("video_note") and hit["video_note"] not in group["video_notes"]:
+            group["video_notes"].append(hit["video_note"])
         if hit["match"] == "exact":
             group["match"] = "exact"
         if hit["first_seen"] > group["last_seen"]:  # ISO-8601 UTC strings order as times do
@@ -46,7 +49,7 @@ def group_hits(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             group["crop_url"] = hit["crop_url"] or group["crop_url"]
         group["first_seen"] = min(group["first_seen"], hit["first_seen"])
         group["crop_url"] = group["crop_url"] or hit["crop_url"]
-        group["items"].append({key: hit[key] for key in ITEM_FIELDS})
+        group["items"].append({key: hit.get(key) for key in ITEM_FIELDS})
     for group in groups.values():
         group["items"].sort(key=lambda item: item["first_seen"], reverse=True)
     return list(groups.values())

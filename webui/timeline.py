@@ -7,6 +7,7 @@ style attributes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,15 +57,17 @@ def span_marks(
     return marks
 
 
-def route_timeline(hits: list[Any], *, current: int, titles: dict[str, str]) -> Timeline:
-    """One row per camera with a mark per sighting; the span is padded by 5 % on each side."""
+def route_timeline(hits: list[Any], *, current: int, title: Callable[[Any], str]) -> Timeline:
+    """One row per camera (as `title` names a sighting's camera: two villages' road-north are two rows)
+    with a mark per sighting; the span is padded by 5 % on each side."""
     first = min(h.first_seen for h in hits)
     last = max(h.first_seen for h in hits)
     pad = max((last - first) * 0.05, timedelta(minutes=5))
     start, end = first - pad, last + pad
     rows: dict[str, Row] = {}
     for hit in hits:
-        row = rows.setdefault(hit.camera, Row(title=titles.get(hit.camera, hit.camera)))
+        name = title(hit)
+        row = rows.setdefault(name, Row(title=name))
         row.marks.append(
             Mark(
                 left=position(hit.first_seen, start, end),

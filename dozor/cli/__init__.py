@@ -13,6 +13,7 @@ from dozor.cli import (
     camera_cmds,
     config_cmds,
     demo_cmd,
+    node_cmds,
     plate_cmds,
     privacy_cmds,
     recorder_cmds,
@@ -45,7 +46,7 @@ def main(log_level: str) -> None:
 
 for _module in (
     config_cmds, camera_cmds, plate_cmds, watch_cmds, privacy_cmds, user_cmds, audit_cmds, web_cmd,
-    run_cmd, recorder_cmds, status_cmd, report_cmd, transparency_cmd, demo_cmd,
+    run_cmd, recorder_cmds, status_cmd, report_cmd, transparency_cmd, demo_cmd, node_cmds,
 ):
     for _command in _module.COMMANDS:
         main.add_command(_command)

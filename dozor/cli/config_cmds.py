@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qs, urlsplit
 
 import click
 
@@ -43,7 +44,28 @@ def _warnings(config) -> list[str]:
         out.append(
             "the web UI serves the LAN without TLS; passwords cross the network in clear (set web.tls)"
         )
+    if config.index.hub_key_sha256 and not config.web.tls:
+        out.append("[index] hub_key_sha256 is set but [web] tls = false: the hub fetches over HTTPS only, "
+                   "so it cannot fetch this node's video (set web.tls)")
+    if config.index.url and _hub_unchecked(config.index.url):
+        out.append("[index] url: the link to the shared index checks no certificate, so a machine on the "
+                   "link could answer as the hub and be sent the password; add channel_binding=require "
+                   "to its options (README: Several appliances, one search)")
+    for node in config.nodes:
+        if not os.access(node.key_file, os.R_OK):
+            out.append(f"[[nodes]] {node.name}: its key_file {node.key_file} cannot be read by this user; "
+                       "the hub cannot fetch that node's video (`dozor node-key` makes one)")
     return out
+
+
+def _hub_unchecked(url: str) -> bool:
+    """An index address on another machine whose TLS checks neither the hub's certificate
+    (sslmode=verify-full) nor binds the password exchange to it (channel_binding=require)."""
+    parts = urlsplit(url)
+    if parts.hostname in ("localhost", "127.0.0.1", "::1"):
+        return False
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return options.get("sslmode") != "verify-full" and options.get("channel_binding") != "require"
 
 
 COMMANDS = [check_config]

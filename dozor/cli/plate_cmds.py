@@ -141,17 +141,20 @@ def search_cmd(prefix, config_path, camera, since, until, exact, direction, limi
         "camera": camera, "since": since, "until": until, "exact": exact or None, "direction": direction,
     }
     detail = {"via": "cli", **{k: v for k, v in filters.items() if v}}
+    arguments = {
+        "camera": camera, "since": since_at, "until": until_at, "exact": exact, "limit": limit,
+        "direction": direction,
+    }
     try:
-        if conn is None:
+        if config.index.url:
+            hits = _shared_search(config.index.url, prefix, arguments)
+        elif conn is None:
             from plate_index.search import validate_query
 
             validate_query(prefix)
             hits = []
         else:
-            hits = search(
-                conn, prefix, camera=camera, since=since_at, until=until_at, exact=exact, limit=limit,
-                direction=direction,
-            )
+            hits = search(conn, prefix, **arguments)
     except BadQuery as exc:
         _audit(config, AuditAction.SEARCH, prefix, detail, case)
         fail(str(exc))
@@ -170,6 +173,24 @@ def search_cmd(prefix, config_path, camera, since, until, exact, direction, limi
             f"{_local(hit.first_seen)}  {hit.camera:<16} {hit.plate:<10} {hit.match:<8} "
             f"{hit.confidence:.2f}  {hit.direction:<13} {hit.crop_path or '-'}"
         )
+
+
+def _shared_search(url: str, prefix: str, filters: dict) -> list:
+    """Search the hromada's shared index ([index] url); exits with a clear message when unreachable."""
+    import psycopg
+
+    from plate_index.pg_index import PostgresIndex
+    from plate_index.search import validate_query
+
+    validate_query(prefix)  # a bad query is the officer's to fix, whether or not the index answers
+    try:
+        index = PostgresIndex.open(url, readonly=True)
+    except psycopg.OperationalError as exc:
+        fail(f"cannot reach the shared plate index ([index] url): {str(exc).strip()}")
+    try:
+        return index.search(prefix, **filters)
+    finally:
+        index.close()
 
 
 @click.command("lpr")

@@ -63,6 +63,8 @@ def status(config_path: str, as_json: bool) -> None:
                        f"{row['frames_dropped']:>8} {row['sightings']:>9} {row['worker_restarts']:>8}")
     else:
         click.echo("plate reading: no counters yet")
+    if snap.index:
+        _index_lines(snap.index)
     if audit:
         click.echo(f"audit log head: {audit['entry']}:{audit['hash']} (write it down: `dozor audit verify "
                    f"--head` checks later that it is still in the log); {_witnessed_text(audit, snap.now)}")
@@ -74,6 +76,25 @@ def status(config_path: str, as_json: bool) -> None:
             click.echo(f"  - {error}")
         sys.exit(1)
     click.echo("nothing needs attention")
+
+
+def _index_lines(index: dict) -> None:
+    """This node's shipping to the shared index, and every node the index knows (on the hub)."""
+    from edge.clock import age_text
+
+    behind = f", oldest {age_text(index['behind_s'])} old" if index["waiting"] else ""
+    click.echo(f"shared index: node {index['node']}, {index['waiting']} change(s) waiting in the outbox"
+               f"{behind}; last shipped {_local(index['shipped_at'])}"
+               + (f"; last error: {index['last_error']}" if index["last_error"] else ""))
+    if not index["reachable"]:
+        click.echo("shared index: NOT REACHABLE now (search on the hub cannot answer; sightings wait here)")
+        return
+    click.echo(f"{'node':<16} {'video':<13} {'last shipped':<16}  {'last sighting':<16}  {'waiting':>8} "
+               f"{'sightings':>10}")
+    for node in index["nodes"]:
+        video = {True: "reachable", False: "NOT REACHABLE"}.get(node.get("video"), "-")
+        click.echo(f"{node['node']:<16} {video:<13} {_local(node['shipped_at']):<16}  "
+                   f"{_local(node.get('last_sighting')):<16}  {node['waiting']:>8} {node['sightings']:>10}")
 
 
 def audit_head(config) -> dict | None:

@@ -10,6 +10,8 @@ from webui.blueprints import (
     holds,
     installer,
     live,
+    node_api,
+    nodes,
     oversight,
     passes,
     recordings,
@@ -42,4 +44,6 @@ BLUEPRINTS = [
     users.bp,
     audit_log.bp,
     watchlist.bp,
+    nodes.bp,
+    node_api.bp,
 ]

@@ -103,21 +103,34 @@ def grid_stream():
 @bp.route("/live/<camera>.jpg")
 @allow(*ALL_ROLES)
 def picture(camera: str):
-    known_camera(camera)
-    layout = ctx().layout
-    mark_watched(layout, camera)  # the recorder refreshes a watched camera at live_fps (or makes its first)
-    path = layout.inside(layout.live_dir / f"{camera}.jpg")
-    if not path.is_relative_to(layout.live_dir.resolve()) or not path.is_file():
-        abort(404)  # a symlink out of live/ (to web.db, a plate crop) is not a live picture
+    path = live_file(camera)
     record_viewing(
         ("live", camera), AuditAction.LIVE_VIEW, camera, {"kind": "pictures"}, idle=LIVE_IDLE, ends=True
     )
+    return live_response(camera, path)
+
+
+def live_file(camera: str) -> Path:
+    """The configured camera's live picture file; 404 for another name, a picture not written yet, or a
+    symlink out of live/ (to web.db, a plate crop), which is not a live picture. Asking marks the camera
+    watched, so the recorder refreshes it at live_fps (or makes its first picture)."""
+    known_camera(camera)
+    layout = ctx().layout
+    mark_watched(layout, camera)
+    path = layout.inside(layout.live_dir / f"{camera}.jpg")
+    if not path.is_relative_to(layout.live_dir.resolve()) or not path.is_file():
+        abort(404)
+    return path
+
+
+def live_response(camera: str, path: Path) -> Any:
+    """The picture, with its age."""
     response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=False)
-    response.headers["X-Picture-Age"] = f"{_picture_age(path):.1f}"  # the tile shows how old it is
+    response.headers["X-Picture-Age"] = f"{picture_age(path):.1f}"  # the tile shows how old it is
     return response
 
 
-def _picture_age(path: Path) -> float:
+def picture_age(path: Path) -> float:
     """Seconds since the recorder last wrote this file (a live picture, a segment): the file's time and
     now both on this machine's clock, so a browser whose clock is off still shows the right age."""
     try:
@@ -151,7 +164,7 @@ def camera_state(camera: CameraConfig, rows: dict[str, CameraStatus] | None = No
     now = ctx().clock.now()
     state = availability(camera.enabled, row, now)
     picture = ctx().layout.live_dir / f"{camera.name}.jpg"
-    age = _picture_age(picture)
+    age = picture_age(picture)
     return {
         "camera": camera.name,
         "title": camera.display_name,
@@ -186,7 +199,7 @@ def stream(camera: str):
     if (
         (not state["online"] and not state["recorder_down"])
         or first is None
-        or _picture_age(first) > FRESH_SECONDS
+        or picture_age(first) > FRESH_SECONDS
     ):
         return jsonify(error="no live video for this camera right now", **state), 503
     init = init_segment(first)

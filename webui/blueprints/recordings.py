@@ -10,8 +10,10 @@ older than the retention horizon is not served, even if the daemon has not delet
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -20,6 +22,7 @@ from accounts.audit import AuditAction
 from edge.clock import parse_utc, utc_iso
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case, wants_json
 from webui.auditing import record_viewing
+from webui.blueprints.sightings import own_sighting_url
 from webui.context import StoreMissing, catalog_db, ctx, known_camera, plates_db
 from webui.reasons import reason_text
 from webui.streams import long_lived
@@ -110,7 +113,7 @@ def _sighting_row(camera: str, start, end) -> Row:
             left=position(s.first_seen, start, end),
             width=0,
             label=s.plate,
-            href=url_for("sightings.page", sighting_id=s.id),
+            href=own_sighting_url(s.id),
         )
         for s in found
         if s.first_seen >= horizon or not ctx().gone(camera, s.first_seen, s.last_seen)  # a hold keeps it
@@ -126,9 +129,15 @@ def _sighting_row(camera: str, start, end) -> Row:
 @needs_case
 def segments_api(camera: str):
     """Segments and outages of `camera` overlapping [from, to): what a player needs to play a moment."""
+    known_camera(camera)
+    return segments_answer(camera, lambda i: url_for("recordings.segment_file", segment_id=i))
+
+
+def segments_answer(camera: str, url_of: Callable[[int], str]) -> Any:
+    """The JSON of segments_api for a configured camera, each segment's file at `url_of(id)`: what this
+    appliance's player and a hub's (webui.blueprints.node_api) read."""
     from recorder.catalog import outages_between, segments_between
 
-    known_camera(camera)
     start = _moment("from", ctx().clock.now() - DEFAULT_WINDOW)
     end = _moment("to", start + DEFAULT_WINDOW)
     if end <= start or end - start > MAX_WINDOW:
@@ -144,7 +153,7 @@ def segments_api(camera: str):
             "height": s.height,
             "state": s.state,
             "mime_codec": _mime_codec(s),
-            "url": url_for("recordings.segment_file", segment_id=s.id),
+            "url": url_of(s.id),
         }
         for s in segments_between(conn, camera, start, end)
         if s.end >= horizon or not ctx().gone(camera, s.start, s.end)

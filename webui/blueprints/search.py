@@ -24,9 +24,11 @@ from edge.clock import parse_utc
 from plate_index.normalise import BadQuery
 from webui.access import PLATE_ROLES, allow, audit_request, needs_case
 from webui.auditing import cover, record_viewing
+from webui.blueprints.nodes import video_notes
 from webui.blueprints.sightings import picture_key
-from webui.context import StoreMissing, camera_titles, ctx, plates_db
-from webui.directions import CODES, direction_label, filter_options
+from webui.context import StoreMissing, camera_titles, ctx, plate_search
+from webui.directions import CODES, filter_options
+from webui.hit_labels import camera_title, direction_text
 from webui.search_groups import GROUP_LIMIT, group_hits
 
 bp = Blueprint("search", __name__)
@@ -46,7 +48,7 @@ def page():
 @allow(*PLATE_ROLES)
 @needs_case
 def api():
-    from plate_index.search import search, validate_query
+    from plate_index.search import validate_query
 
     query = request.args.get("q", "")[:64]
     camera = request.args.get("camera") or None
@@ -78,8 +80,8 @@ def api():
     since = max(since, horizon) if since else horizon
     try:
         validate_query(query)  # a bad query is refused even while there is no plate store yet
-        hits = search(plates_db(), query, camera=camera, since=since, until=until, exact=exact, limit=limit,
-                      direction=direction)
+        hits = plate_search().search(query, camera=camera, since=since, until=until, exact=exact, limit=limit,
+                                     direction=direction)
     except BadQuery as exc:
         _audit_search(query, filters, refresh=refresh)
         return jsonify(error=bad_query_message(exc)), 400
@@ -91,13 +93,15 @@ def api():
     # url_for once, not twice per hit (it was 40 % of the time of a 100-result response)
     page_url = url_for("sightings.page", sighting_id=_ID).replace(str(_ID), "{}")
     crop_url = url_for("sightings.picture", sighting_id=_ID, kind="crop").replace(str(_ID), "{}")
+    notes = video_notes(hits, ctx().elsewhere)  # per node: its video cannot be played now
     results = [
         {
             **hit.to_json(),
-            "camera_title": titles.get(hit.camera, hit.camera),
-            "direction_label": direction_label(hit.camera, hit.direction),
+            "camera_title": camera_title(hit, titles),
+            "direction_label": direction_text(hit),
             "url": page_url.format(hit.id),
-            "crop_url": crop_url.format(hit.id) if hit.crop_path else None,
+            "crop_url": crop_url.format(hit.id) if hit.crop_path and hit.node not in notes else None,
+            "video_note": notes.get(hit.node or ""),
         }
         for hit in hits
     ]

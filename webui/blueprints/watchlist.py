@@ -27,6 +27,7 @@ from edge.clock import utc_iso
 from plate_index import watch_alerts, watchlist
 from webui.access import PLATE_ROLES, actor, allow, audit_request, current_case, needs_case, wants_json
 from webui.auditing import record_viewing
+from webui.blueprints.sightings import own_sighting_url
 from webui.context import camera_titles, ctx, watchlist_db
 
 bp = Blueprint("watchlist", __name__)
@@ -126,7 +127,7 @@ def pending():
                 "note": a.note,
                 "first_seen": utc_iso(a.first_seen),
                 "raised": utc_iso(a.raised),
-                "sighting_url": url_for("sightings.page", sighting_id=a.sighting_id),
+                "sighting_url": own_sighting_url(a.sighting_id),
             }
         )
     return jsonify(alerts=shown, case_needed=False)

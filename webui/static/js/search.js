@@ -41,12 +41,24 @@
     badge.classList.add(item.match);
   }
 
+  // "Video on village-a, not reachable now": a result whose node the hub cannot reach (search itself
+  // answers from the shared index).
+  function note(cell, notes) {
+    notes.forEach(function (text) {
+      const span = document.createElement("span");
+      span.className = "video-note";
+      span.textContent = text;
+      cell.append(" ", span);
+    });
+  }
+
   function passRows(group, fresh) {
     return group.items.map(function (item) {
       const row = rowTemplate.content.firstElementChild.cloneNode(true);
       fill(row, item, group.plate);
       row.dataset.plate = group.plate;
       row.querySelector(".camera").textContent = item.camera_title;
+      note(row.querySelector(".camera"), item.video_note ? [item.video_note] : []);
       row.querySelector(".direction").textContent = item.direction_label;
       row.dataset.direction = item.direction;
       row.querySelector(".time").textContent = Dozor.localTime(item.first_seen);
@@ -74,6 +86,7 @@
       fill(row, group, group.plate);
       row.dataset.plate = group.plate;
       row.querySelector(".cameras").textContent = group.cameras.join(", ");
+      note(row.querySelector(".cameras"), group.video_notes || []);
       row.querySelector(".directions").textContent = group.directions.join(", ");
       row.querySelector(".time").textContent = Dozor.localTime(group.last_seen);
       const toggle = row.querySelector("button.passes");
