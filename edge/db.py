@@ -46,23 +46,30 @@ def connect(path: Path | str, *, readonly: bool = False, timeout: float = 10.0) 
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[str], name: str) -> int:
-    """Apply the migrations this database lacks, each in one transaction. Returns the new version."""
+    """Apply the migrations this database lacks, all in one transaction, and return the new version.
+
+    One transaction, not one per migration: the web UI reads the stores read-only while the daemon (or
+    the aiming page) creates them, and a reader that saw a version in between met tables without their
+    later columns ("no such column", a 500). Now a reader sees the old schema or the whole new one, and
+    a migration that fails leaves the database as it was."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > len(migrations):
         raise SchemaTooNew(
             f"{name} database has schema version {current}, this Dozor knows {len(migrations)}; "
             "upgrade Dozor or restore a matching backup"
         )
-    for version, script in enumerate(migrations[current:], start=current + 1):
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            # Another process (the daemon, the web UI, a CLI command) may have migrated it meanwhile.
-            if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
-                continue
+    if current == len(migrations):
+        return current
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        # Another process (the daemon, the web UI, a CLI command) may have migrated it meanwhile.
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        for version, script in enumerate(migrations[current:], start=current + 1):
             log.info("migrating %s database to version %d", name, version)
             for statement in _statements(script):
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={version}")
+        if current < len(migrations):
+            conn.execute(f"PRAGMA user_version={len(migrations)}")
     return len(migrations)
 
 

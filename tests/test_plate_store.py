@@ -26,6 +26,24 @@ def test_store_written_by_a_newer_dozor_is_refused(tmp_path):
         open_store(tmp_path / "plates.db")
 
 
+def test_a_failing_migration_leaves_the_database_as_it_was_never_half_migrated(tmp_path):
+    """Readers (the web UI opens plates.db read-only) see the old schema or the whole new one: the
+    aiming page met "no such column: frames_spared" between two migrations of a store being created."""
+    import sqlite3
+
+    from edge.db import migrate
+
+    conn = sqlite3.connect(tmp_path / "plates.db")
+    steps = ["CREATE TABLE a (x INTEGER);", "ALTER TABLE a ADD COLUMN y INTEGER;",
+             "SELECT no_such_function();"]
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(conn, steps, "plates")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+    assert migrate(conn, steps[:2], "plates") == 2
+    assert [c[1] for c in conn.execute("PRAGMA table_info(a)")] == ["x", "y"]
+
+
 def test_a_store_another_process_migrated_meanwhile_is_not_migrated_twice(tmp_path):
     """The daemon, the web UI and a `dozor watchlist` command may open plates.db at the same moment."""
     import sqlite3

@@ -67,12 +67,13 @@ documents = st.dictionaries(
     values | camera_tables,
     max_size=6,
 )
-PATH = re.compile(r"^(?P<path>[a-z_]+(?:\[\d+\])*(?:\.[a-z_]+(?:\[\d+\])*)*)(?: = .*?)?: ", re.S)
+KEY = r"[a-z_][a-z0-9_]*"  # config keys may hold digits (hub_key_sha256)
+PATH = re.compile(rf"^(?P<path>{KEY}(?:\[\d+\])*(?:\.{KEY}(?:\[\d+\])*)*)(?: = .*?)?: ", re.S)
 
 
 def _resolve(document: Any, path: str) -> tuple[bool, bool]:
     """(whether the path's parent exists in the document, whether the path itself does)."""
-    parts = re.findall(r"[a-z_]+|\[\d+\]", path)
+    parts = re.findall(rf"{KEY}|\[\d+\]", path)
     node, parent_ok = document, True
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
