@@ -39,7 +39,7 @@ from edge.db import connect
 from health.cameras import availability
 from recorder.catalog import CameraStatus, camera_statuses
 from recorder.live_relay import mark_relay_watched, newest_relay_file
-from recorder.live_snapshots import mark_watched
+from recorder.live_snapshots import live_picture, mark_watched
 from webui.access import ALL_ROLES, allow
 from webui.auditing import LIVE_IDLE, begin_live_stream, record_viewing
 from webui.context import StoreMissing, camera_titles, catalog_db, ctx, known_camera
@@ -117,7 +117,7 @@ def live_file(camera: str) -> Path:
     known_camera(camera)
     layout = ctx().layout
     mark_watched(layout, camera)
-    path = layout.inside(layout.live_dir / f"{camera}.jpg")
+    path = layout.inside(live_picture(layout, camera))
     if not path.is_relative_to(layout.live_dir.resolve()) or not path.is_file():
         abort(404)
     return path
@@ -163,7 +163,7 @@ def camera_state(camera: CameraConfig, rows: dict[str, CameraStatus] | None = No
     row = (_status_rows() if rows is None else rows).get(camera.name)
     now = ctx().clock.now()
     state = availability(camera.enabled, row, now)
-    picture = ctx().layout.live_dir / f"{camera.name}.jpg"
+    picture = live_picture(ctx().layout, camera.name)
     age = picture_age(picture)
     return {
         "camera": camera.name,
