@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 RETENTION_SECONDS = 60
 TRIM_SECONDS = 20  # edge.memory.give_back_free_memory (a few ms)
-WATCH_SECONDS = 1.0
+WATCH_SECONDS = 1.0  # how soon a dead service is restarted
+LIVENESS_SECONDS = 5.0  # status rows are refreshed every 5 s (recorder.camera_recorder.TICK_SECONDS)
 STATUS_SECONDS = 10.0  # how often systemd's STATUS= line is refreshed
 SUMMARY_AT = (0, 5)  # local time of the nightly summary of the day that just ended
 
@@ -115,11 +116,15 @@ class Supervisor:
         log.info("recording started%s", " (systemd notified)" if self.notifier.enabled else "")
         unhealthy: list[str] = []
         next_status = self.clock.monotonic() + STATUS_SECONDS
+        next_liveness = self.clock.monotonic()
         try:
             while not self._stop.wait(WATCH_SECONDS):
                 for service in started:
                     if hasattr(service, "watch"):
                         _guarded(service, "watch")
+                if self.clock.monotonic() < next_liveness:
+                    continue
+                next_liveness = self.clock.monotonic() + LIVENESS_SECONDS
                 problems = liveness.problems()
                 if not problems:
                     self.notifier.watchdog()

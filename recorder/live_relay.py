@@ -5,7 +5,8 @@ The web UI tails these files the way it tails the segment being recorded for the
 (webui.live_stream), so every viewer of a camera shares one connection to it, nothing is decoded or
 encoded (packets are copied as they come, by recorder.segment_writer), and the web UI never talks to a
 camera. It runs only while watched: the web UI touches `<camera>.sub.watched` every few seconds while a
-grid plays the camera; WATCHED_SECONDS after the last touch the connection closes. A new file starts at
+grid plays the camera (recorder.watch_markers notices within a second; until then the relay's thread
+blocks); WATCHED_SECONDS after the last touch the connection closes. A new file starts at
 the first keyframe after FILE_SECONDS and only the newest KEEP_FILES stay (a few seconds of video, on the
 data disk only while watched).
 
@@ -26,13 +27,13 @@ from edge.layout import DataLayout, checked_camera_name
 from edge.redact import mask_text, mask_url
 from recorder.rtsp_source import RtspSource
 from recorder.segment_writer import SegmentWriter
+from recorder.watch_markers import WatchMarkers
 
 log = logging.getLogger(__name__)
 
 WATCHED_SECONDS = 10.0  # the web UI touches the marker every 2 s while a grid plays the camera
 FILE_SECONDS = 10.0
 KEEP_FILES = 3
-IDLE_POLL_SECONDS = 0.5
 
 
 def relay_dir(layout: DataLayout, camera: str) -> Path:
@@ -49,28 +50,24 @@ def newest_relay_file(layout: DataLayout, camera: str) -> Path | None:
     return files[-1] if files else None
 
 
+def relay_marker(layout: DataLayout, camera: str) -> Path:
+    """The file the web UI touches while a grid plays `camera`'s sub-stream."""
+    return layout.live_dir / f"{checked_camera_name(camera)}.sub.watched"
+
+
 def mark_relay_watched(layout: DataLayout, camera: str) -> None:
     """Called by the web UI while a grid plays `camera`: keep (or start) its sub-stream."""
-    marker = layout.live_dir / f"{checked_camera_name(camera)}.sub.watched"
     try:
-        marker.touch()
+        relay_marker(layout, camera).touch()
     except OSError as exc:  # the tile falls back to pictures
         log.debug("%s: cannot mark the sub-stream as watched: %s", camera, exc)
-
-
-def relay_watched(layout: DataLayout, camera: str) -> bool:
-    try:
-        marker = layout.live_dir / f"{camera}.sub.watched"
-        return time.time() - marker.stat().st_mtime < WATCHED_SECONDS
-    except OSError:
-        return False
 
 
 class LiveRelay:
     """One camera's sub-stream relay thread: `start()`, `stop()`."""
 
     def __init__(self, layout: DataLayout, camera: str, url: str, *, stall_seconds: float,
-                 backoff: Backoff):
+                 backoff: Backoff, markers: WatchMarkers):
         self.layout = layout
         self.camera = camera
         self.url = url
@@ -80,6 +77,7 @@ class LiveRelay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._serial = 0
+        self._watched = markers.event(relay_marker(layout, camera), WATCHED_SECONDS)
 
     def start(self) -> None:
         self._stop.clear()
@@ -90,6 +88,7 @@ class LiveRelay:
     def stop(self) -> None:
         """Ask the thread to end (it does within a packet, or when a connection attempt gives up)."""
         self._stop.set()
+        self._watched.set()  # wakes the thread if it waits for a grid; it then sees the stop
 
     def join(self, timeout: float) -> None:
         if self._thread is not None:
@@ -100,8 +99,8 @@ class LiveRelay:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if not relay_watched(self.layout, self.camera):
-                self._stop.wait(IDLE_POLL_SECONDS)
+            if not self._watched.is_set():
+                self._watched.wait()
                 continue
             try:
                 self._relay()
@@ -128,7 +127,7 @@ class LiveRelay:
                     now = time.monotonic()
                     if now - last_check >= 1.0:
                         last_check = now
-                        if not relay_watched(self.layout, self.camera):
+                        if not self._watched.is_set():
                             log.info("%s: live sub-stream off (nobody watches)", self.camera)
                             return
                     if packet.stream_index != info.video.index:

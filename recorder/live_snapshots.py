@@ -1,13 +1,14 @@
 """Latest picture of each camera for the volunteers' live grid: `DataLayout.live_dir/<camera>.jpg`.
 
 A frame-tap consumer per camera. Nobody watching: the camera gets one picture when the daemon starts
-(from its first keyframe) and none after that, and no subscription either, so an unwatched camera's
-picture costs nothing at all (even one keyframe a minute into a JPEG was an eighth of what recording 8
-cameras costs: bench/record_cpu.py). Someone watching (the web UI touches `<camera>.watched` whenever a
-picture of the camera is asked for, even one not written yet): every frame is decoded and the picture
-refreshes at `recorder.live_fps` from the next keyframe on, so a volunteer's grid really moves once a
-second; the tile shows each picture's age, so an old one is never taken for live. Files are replaced
-atomically (temporary file + os.replace), so the web UI never serves half a JPEG.
+(from its first keyframe) and none after that, and no subscription either: its thread blocks until
+someone watches, so an unwatched camera's picture costs nothing at all (even one keyframe a minute into
+a JPEG was an eighth of what recording 8 cameras costs: bench/record_cpu.py). Someone watching (the web
+UI touches `<camera>.watched` whenever a picture of the camera is asked for, even one not written yet;
+recorder.watch_markers notices within a second): every frame is decoded and the picture refreshes at
+`recorder.live_fps` from the next keyframe on, so a volunteer's grid really moves once a second; the
+tile shows each picture's age, so an old one is never taken for live. Files are replaced atomically
+(temporary file + os.replace), so the web UI never serves half a JPEG.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
 import av
@@ -23,6 +23,7 @@ import av
 from edge.layout import DataLayout, checked_camera_name
 from recorder.frame_tap import FrameSubscription, FrameTap
 from recorder.frames import Frame, video_frame
+from recorder.watch_markers import WatchMarkers
 
 log = logging.getLogger(__name__)
 
@@ -40,29 +41,26 @@ def live_picture(layout: DataLayout, camera: str) -> Path:
 def mark_watched(layout: DataLayout, camera: str) -> None:
     """Called by the web UI whenever a live picture is asked for (even one not written yet): keep this
     camera's pictures coming at live_fps."""
-    marker = layout.live_dir / f"{checked_camera_name(camera)}.watched"
     try:
-        marker.touch()
+        watch_marker(layout, camera).touch()
     except OSError as exc:  # the grid keeps the picture it has, with its age
         log.debug("%s: cannot mark the camera as watched: %s", camera, exc)
 
 
-def watched(layout: DataLayout, camera: str, now: float) -> bool:
-    """Someone looked at this camera's live picture in the last WATCHED_SECONDS (now: epoch seconds)."""
-    try:
-        return now - (layout.live_dir / f"{camera}.watched").stat().st_mtime < WATCHED_SECONDS
-    except OSError:
-        return False
+def watch_marker(layout: DataLayout, camera: str) -> Path:
+    """The file the web UI touches while it shows `camera`'s live picture."""
+    return layout.live_dir / f"{checked_camera_name(camera)}.watched"
 
 
 class LiveSnapshots:
-    def __init__(self, layout: DataLayout, taps: dict[str, FrameTap], fps: float):
+    def __init__(self, layout: DataLayout, taps: dict[str, FrameTap], fps: float, markers: WatchMarkers):
         self.layout = layout
         self.taps = taps
         self.fps = fps
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._subs: list[FrameSubscription] = []
+        self._watched = {camera: markers.event(watch_marker(layout, camera), WATCHED_SECONDS)
+                         for camera in taps} if fps > 0 else {}
 
     def start(self) -> None:
         if self.fps <= 0:
@@ -70,14 +68,20 @@ class LiveSnapshots:
         self.layout.live_dir.mkdir(parents=True, exist_ok=True)
         self._stop.clear()
         for camera, tap in self.taps.items():
-            thread = threading.Thread(target=self._run, args=(tap,), name=f"live-{camera}", daemon=True)
+            thread = threading.Thread(target=self._run, args=(tap, self._watched[camera]),
+                                      name=f"live-{camera}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
+        """Ask the threads to end; `join` waits for them."""
         self._stop.set()
+        for watched in self._watched.values():
+            watched.set()  # wakes a thread waiting for someone to watch; it then sees the stop
+
+    def join(self, timeout: float = 5.0) -> None:
         for thread in self._threads:
-            thread.join(5)
+            thread.join(timeout)
         self._threads = []
 
     def _subscribe(self, tap: FrameTap, full_rate: bool) -> FrameSubscription:
@@ -85,7 +89,7 @@ class LiveSnapshots:
             return tap.subscribe(self.fps, queue_size=1, name="live")
         return tap.subscribe(self.fps, queue_size=1, name="live", keyframes_only=True)  # the first one
 
-    def _run(self, tap: FrameTap) -> None:
+    def _run(self, tap: FrameTap, watched: threading.Event) -> None:
         """The first picture, then pictures only while someone watches."""
         target = live_picture(self.layout, tap.camera)
         tmp = target.with_name(f".{target.name}.tmp")
@@ -93,13 +97,13 @@ class LiveSnapshots:
         sub: FrameSubscription | None = self._subscribe(tap, full_rate)
         try:
             while not self._stop.is_set():
-                if watched(self.layout, tap.camera, time.time()) != full_rate:
+                if watched.is_set() != full_rate:
                     full_rate = not full_rate
                     if sub is not None:
                         sub.close()
                     sub = self._subscribe(tap, full_rate) if full_rate else None
                 if sub is None:
-                    self._stop.wait(1.0)
+                    watched.wait()  # nothing to do until someone watches (or stop() wakes it)
                 elif self._write(sub, target, tmp) and not full_rate:
                     sub.close()  # the start-up picture is there; the next when someone watches
                     sub = None

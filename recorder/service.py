@@ -25,6 +25,7 @@ from recorder.live_snapshots import LiveSnapshots
 from recorder.reasons import OutageReason, Reason
 from recorder.recovery import recover
 from recorder.retention import Retention
+from recorder.watch_markers import WatchMarkers
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,13 @@ class Recorder:
             )
             for c in cameras
         }
-        self.live = LiveSnapshots(self.layout, self.taps, config.recorder.live_fps)
+        self.watch_markers = WatchMarkers()
+        self.live = LiveSnapshots(self.layout, self.taps, config.recorder.live_fps, self.watch_markers)
         rec = config.recorder
         self.relays = [
             LiveRelay(self.layout, c.name, c.live_url, stall_seconds=rec.stall_seconds,
-                      backoff=Backoff(rec.reconnect_min_seconds, rec.reconnect_max_seconds))
+                      backoff=Backoff(rec.reconnect_min_seconds, rec.reconnect_max_seconds),
+                      markers=self.watch_markers)
             for c in cameras if c.live_url
         ]
 
@@ -74,6 +77,7 @@ class Recorder:
         self.layout.live_dir.mkdir(parents=True, exist_ok=True)
         for relay in self.relays:
             relay.start()
+        self.watch_markers.start()
         log.info("recording %d camera(s) into %s", len(self.cameras), self.layout.segments_dir)
 
     def watch(self) -> None:
@@ -85,10 +89,12 @@ class Recorder:
     def stop(self, timeout: float = STOP_SECONDS) -> None:
         for relay in self.relays:
             relay.stop()
+        self.live.stop()
+        self.watch_markers.stop()  # after the stop flags: the events it sets for good then wake them all
         deadline = time.monotonic() + RELAY_STOP_SECONDS  # all together: a camera's open may hang
         for relay in self.relays:
             relay.join(max(0.0, deadline - time.monotonic()))
-        self.live.stop()
+        self.live.join()
         for camera in self.cameras.values():
             camera.stop()
         for camera in self.cameras.values():

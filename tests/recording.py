@@ -145,6 +145,14 @@ def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0
     return predicate()
 
 
+def thread_wakeups(thread_name: str) -> int:
+    """How many times a thread of this process has been switched out so far: a thread that blocks stays
+    where it is, one that wakes up to poll counts up (the kernel's context switches, /proc)."""
+    thread = next(t for t in threading.enumerate() if t.name == thread_name)
+    status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
+    return sum(int(line.split()[1]) for line in status.splitlines() if "ctxt_switches:" in line)
+
+
 def get_json(url: str) -> Any:
     """GET a local URL and decode its JSON body (OSError while nothing answers there)."""
     import json

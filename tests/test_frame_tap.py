@@ -17,6 +17,7 @@ from recording import (
     make_config,
     running_recorder,
     segments,
+    thread_wakeups,
     wait_until,
 )
 
@@ -173,13 +174,17 @@ def test_watched_live_picture_refreshes_every_second_unwatched_costs_nothing_aft
         live = live_picture(layout, "cam")
         assert wait_until(live.exists, 10), "an unwatched camera still gets its start-up picture"
         assert wait_until(lambda: not recorder.tap("cam").active, 3), "nobody watching: nothing subscribes"
+        wakeups = thread_wakeups("live-cam")
         unwatched = _picture_updates(live, 4)  # a keyframe every second, none of them decoded
+        wakeups = thread_wakeups("live-cam") - wakeups
         mark_watched(layout, "cam")
         time.sleep(3)  # the switch waits for the next keyframe
         mark_watched(layout, "cam")
         watched = _picture_updates(live, 8)
-    print(f"live picture updates: unwatched {unwatched} in 4 s, watched {watched} in 8 s")
+    print(f"live picture updates: unwatched {unwatched} in 4 s ({wakeups} wake-ups), "
+          f"watched {watched} in 8 s")
     assert unwatched == 0
+    assert wakeups == 0, "an unwatched camera's live thread must block, not wake up to poll"
     assert watched >= 7, "a watched camera's picture must refresh at live_fps (1 per second)"
 
 

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from recording import covered_seconds, running_recorder, segments, wait_until
+from recording import covered_seconds, running_recorder, segments, thread_wakeups, wait_until
 
 from edge.config import parse_config
 from edge.layout import DataLayout
@@ -42,8 +42,10 @@ def test_the_sub_stream_is_copied_only_while_a_grid_watches_it(rtsp_server, test
     layout = DataLayout(data_dir)
     with running_recorder(_config(data_dir, server.url("gate"), server.url("gate-sub"))):
         assert wait_until(lambda: segments(data_dir, "gate"), 15)
+        wakeups = thread_wakeups("relay-gate")
         time.sleep(2)
         assert newest_relay_file(layout, "gate") is None  # nobody watches: no connection, no file
+        assert thread_wakeups("relay-gate") == wakeups, "an unwatched relay's thread must block, not poll"
 
         watching_until = time.monotonic() + 6
         while time.monotonic() < watching_until:  # a grid playing the camera touches the mark
