@@ -12,6 +12,7 @@ cameras costs (bench/record_cpu.py).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -24,15 +25,15 @@ POLL_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class _Marker:
-    path: Path
+    path: str  # os.stat on a str: no pathlib work once a second per camera
     fresh_seconds: float
     event: threading.Event
 
 
-def fresh(marker: Path, fresh_seconds: float, now: float) -> bool:
+def fresh(marker: str | Path, fresh_seconds: float, now: float) -> bool:
     """The marker was touched in the last `fresh_seconds` (now: epoch seconds)."""
     try:
-        return now - marker.stat().st_mtime < fresh_seconds
+        return now - os.stat(marker).st_mtime < fresh_seconds
     except OSError:
         return False
 
@@ -49,7 +50,7 @@ class WatchMarkers:
 
     def event(self, marker: Path, fresh_seconds: float) -> threading.Event:
         """An event that is set while `marker` has been touched in the last `fresh_seconds`."""
-        entry = _Marker(marker, fresh_seconds, threading.Event())
+        entry = _Marker(str(marker), fresh_seconds, threading.Event())
         if fresh(marker, fresh_seconds, time.time()):
             entry.event.set()
         self._markers.append(entry)
