@@ -8,8 +8,8 @@ To add a service, add a factory to `dozor.services.service_factories()`; it rece
 (config, data layout, clock, the recorder and its taps, the job scheduler for periodic work).
 SIGTERM/SIGINT: services stop in reverse order, the recorder closes every segment and marks it
 complete. A second signal exits at once (start-up recovery repairs whatever that leaves).
-Under systemd (Type=notify) it says READY=1 once recording has started, WATCHDOG=1 every second while
-dozor.liveness finds every camera thread alive and refreshing (so a hung daemon is restarted), STATUS=
+Under systemd (Type=notify) it says READY=1 once recording has started, WATCHDOG=1 every LIVENESS_SECONDS
+while dozor.liveness finds every camera thread alive and refreshing (so a hung daemon is restarted), STATUS=
 with the cameras online, and STOPPING=1 when it begins to stop.
 """
 

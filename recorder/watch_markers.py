@@ -21,6 +21,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+AHEAD_SECONDS = 1.0  # a touch between reading the clock and the stat; more is a wall-clock step back
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,11 @@ class _Marker:
 
 
 def fresh(marker: str | Path, fresh_seconds: float, now: float) -> bool:
-    """The marker was touched in the last `fresh_seconds` (now: epoch seconds)."""
+    """The marker was touched in the last `fresh_seconds` (now: epoch seconds). One touched "in the
+    future" was touched before the wall clock stepped back: not fresh, or the camera would count as watched
+    for as long as the step (the web UI touches it again within seconds while someone does watch)."""
     try:
-        return now - os.stat(marker).st_mtime < fresh_seconds
+        return -AHEAD_SECONDS < now - os.stat(marker).st_mtime < fresh_seconds
     except OSError:
         return False
 

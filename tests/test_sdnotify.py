@@ -121,8 +121,9 @@ def test_liveness_names_a_dead_thread_and_a_silent_camera(data_dir):
 
 @pytest.mark.slow
 def test_daemon_is_ready_feeds_the_watchdog_with_an_unplugged_camera_and_says_stopping(
-    data_dir, tmp_path, notify_socket
+    data_dir, tmp_path, notify_socket, monkeypatch
 ):
+    monkeypatch.setattr("dozor.supervisor.LIVENESS_SECONDS", 1.0)  # production: 5 s, for a 60 s WatchdogSec
     config = make_config(data_dir, {"gate": "rtsp://127.0.0.1:9/unplugged"})
     supervisor = Supervisor(config, tmp_path / "c.toml", factories=[],
                             notifier=Notifier(notify_socket.address))
@@ -140,6 +141,8 @@ def test_a_hung_camera_thread_starves_the_watchdog(data_dir, tmp_path, notify_so
     from recorder.camera_recorder import CameraRecorder
 
     monkeypatch.setattr("recorder.catalog.STATUS_STALE_SECONDS", 2.0)
+    monkeypatch.setattr("dozor.supervisor.LIVENESS_SECONDS", 1.0)
+
     def hang(self):
         self._stop.wait()
         return False, ""
