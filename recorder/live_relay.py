@@ -27,7 +27,7 @@ from edge.layout import DataLayout, checked_camera_name
 from edge.redact import mask_text, mask_url
 from recorder.rtsp_source import RtspSource
 from recorder.segment_writer import SegmentWriter
-from recorder.watch_markers import WatchMarkers
+from recorder.watch_markers import WatchMarkers, touch
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,7 @@ def relay_marker(layout: DataLayout, camera: str) -> Path:
 
 def mark_relay_watched(layout: DataLayout, camera: str) -> None:
     """Called by the web UI while a grid plays `camera`: keep (or start) its sub-stream."""
-    try:
-        relay_marker(layout, camera).touch()
-    except OSError as exc:  # the tile falls back to pictures
-        log.debug("%s: cannot mark the sub-stream as watched: %s", camera, exc)
+    touch(relay_marker(layout, camera))
 
 
 class LiveRelay:

@@ -23,7 +23,7 @@ import av
 from edge.layout import DataLayout, checked_camera_name
 from recorder.frame_tap import FrameSubscription, FrameTap
 from recorder.frames import Frame, video_frame
-from recorder.watch_markers import WatchMarkers
+from recorder.watch_markers import WatchMarkers, touch
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,7 @@ def live_picture(layout: DataLayout, camera: str) -> Path:
 def mark_watched(layout: DataLayout, camera: str) -> None:
     """Called by the web UI whenever a live picture is asked for (even one not written yet): keep this
     camera's pictures coming at live_fps."""
-    try:
-        watch_marker(layout, camera).touch()
-    except OSError as exc:  # the grid keeps the picture it has, with its age
-        log.debug("%s: cannot mark the camera as watched: %s", camera, exc)
+    touch(watch_marker(layout, camera))
 
 
 def watch_marker(layout: DataLayout, camera: str) -> Path:

@@ -41,6 +41,15 @@ def fresh(marker: str | Path, fresh_seconds: float, now: float) -> bool:
         return False
 
 
+def touch(marker: Path) -> None:
+    """The web UI's side: someone is watching now. A marker that cannot be touched (a full disk) costs the
+    grid its refresh (it keeps the picture it has, with its age, or falls back to pictures), nothing else."""
+    try:
+        marker.touch()
+    except OSError as exc:
+        log.debug("cannot touch the watch marker %s: %s", marker, exc)
+
+
 class WatchMarkers:
     """`event(path, seconds)` for each marker, then `start()`; `stop()` ends the thread and sets every
     event, so a thread blocked on one wakes up and finds its own stop flag."""
